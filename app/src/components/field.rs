@@ -1,0 +1,58 @@
+//! A labelled input with its inline error, wired for accessibility (`aria-invalid`,
+//! `aria-describedby`) so errors are announced next to the field they belong to.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn TextField(
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    /// Called when the field loses focus: the form validates it then.
+    #[prop(into)]
+    on_blur: Callback<()>,
+    #[prop(into, default = "text".to_owned())] input_type: String,
+    #[prop(into, default = String::new())] autocomplete: String,
+    #[prop(into, optional)] hint: Option<String>,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    let input_id = format!("field-{name}");
+    let error_id = format!("{input_id}-error");
+    let hint_id = format!("{input_id}-hint");
+    let described_by = {
+        let (error_id, hint_id, has_hint) = (error_id.clone(), hint_id.clone(), hint.is_some());
+        move || {
+            let mut ids = Vec::new();
+            if has_hint {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            ids.join(" ")
+        }
+    };
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label for=input_id.clone()>{label}</label>
+            <input
+                id=input_id
+                name=name.clone()
+                type=input_type
+                autocomplete=autocomplete
+                autofocus=autofocus
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                on:blur=move |_| on_blur.run(())
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+                data-testid=format!("input-{name}")
+            />
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+            <p class="field-error" id=error_id data-testid=format!("error-{name}") role="alert">
+                {move || error.get().unwrap_or_default()}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,8 @@
+//! Reusable UI pieces.
+
+pub mod badge;
+pub mod field;
+pub mod layout;
+pub mod states;
+pub mod toast;
+pub mod workspace_switcher;

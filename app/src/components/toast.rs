@@ -1,0 +1,80 @@
+//! Short confirmations in the corner of the screen; they fade after a few seconds and are
+//! announced to screen readers.
+
+use leptos::prelude::*;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ToastKind {
+    Success,
+    Error,
+}
+
+#[derive(Clone)]
+struct Toast {
+    id: u64,
+    kind: ToastKind,
+    message: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct ToastQueue {
+    toasts: RwSignal<Vec<Toast>>,
+    next_id: StoredValue<u64>,
+}
+
+impl ToastQueue {
+    pub fn push(&self, kind: ToastKind, message: impl Into<String>) {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.toasts.update(|t| {
+            t.push(Toast {
+                id,
+                kind,
+                message: message.into(),
+            })
+        });
+        let toasts = self.toasts;
+        set_timeout(
+            move || toasts.update(|t| t.retain(|toast| toast.id != id)),
+            std::time::Duration::from_secs(4),
+        );
+    }
+
+    pub fn success(&self, message: impl Into<String>) {
+        self.push(ToastKind::Success, message);
+    }
+
+    pub fn error(&self, message: impl Into<String>) {
+        self.push(ToastKind::Error, message);
+    }
+}
+
+fn new_queue() -> ToastQueue {
+    ToastQueue {
+        toasts: RwSignal::new(Vec::new()),
+        next_id: StoredValue::new(0),
+    }
+}
+
+pub fn provide_toasts() {
+    provide_context(new_queue());
+}
+
+/// The app-wide queue (a detached one outside the app root, e.g. in isolated tests).
+pub fn use_toasts() -> ToastQueue {
+    use_context::<ToastQueue>().unwrap_or_else(new_queue)
+}
+
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let queue = use_toasts();
+    view! {
+        <div class="toasts" role="status" aria-live="polite">
+            <For each=move || queue.toasts.get() key=|t| t.id let:toast>
+                <div class="toast" class:toast-error=toast.kind == ToastKind::Error data-testid="toast">
+                    {toast.message}
+                </div>
+            </For>
+        </div>
+    }
+}

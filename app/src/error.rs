@@ -1,0 +1,248 @@
+//! The one error type that crosses every boundary: services return it, server functions carry it
+//! typed to the browser, and the REST layer renders it as the JSON error envelope.
+//!
+//! Every variant has a stable `domain.reason` code (`AppError::code`); `docs/errors.md` lists them
+//! all and a test keeps that catalog complete.
+
+use serde::{Deserialize, Serialize};
+
+/// One problem with one input field, shown next to that field in a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The input's name as the wire knows it (`email`, `first_name`, ...).
+    pub field: String,
+    /// A stable machine code for the rule that failed (`too_long`, `invalid`, ...).
+    pub rule: String,
+    /// A sentence a person understands.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, rule: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            rule: rule.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What kind of thing was not found, for a `*.not_found` code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    Account,
+    Application,
+    Environment,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// One or more inputs broke a validation rule; nothing was written.
+    #[error("Some fields need attention.")]
+    Validation { errors: Vec<FieldError> },
+    /// No valid session (or it expired).
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    /// Wrong email or password — deliberately the same answer for both.
+    #[error("Incorrect email or password.")]
+    InvalidCredentials,
+    /// Too many failed sign-ins for this email or address.
+    #[error("Too many sign-in attempts. Try again in {retry_after_secs} seconds.")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// Signed in, but not allowed to do this.
+    #[error("You don't have permission to do that.")]
+    Forbidden,
+    /// A state-changing request came from another site.
+    #[error("This request came from another site and was refused.")]
+    CrossOrigin,
+    /// An admin with this email already exists.
+    #[error("An account with this email already exists. Sign in instead.")]
+    AdminEmailTaken,
+    /// The thing asked for does not exist, or is not visible to the caller.
+    #[error("{} not found.", resource_label(*resource))]
+    NotFound { resource: Resource },
+    /// The row changed since the caller read it.
+    #[error("This item was changed by someone else. Refresh and try again.")]
+    VersionConflict,
+    /// The request could not be decoded (bad encoding, missing arguments).
+    #[error("The request was malformed: {detail}")]
+    BadRequest { detail: String },
+    /// Something failed on our side; the details are in the server log under this id.
+    #[error("Something went wrong on our side (reference {reference}). Please try again.")]
+    Internal { reference: String },
+}
+
+fn resource_label(resource: Resource) -> &'static str {
+    match resource {
+        Resource::Account => "Account",
+        Resource::Application => "Application",
+        Resource::Environment => "Environment",
+    }
+}
+
+impl AppError {
+    /// The stable `domain.reason` code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation { .. } => "validation.invalid_input",
+            AppError::Unauthenticated => "auth.unauthenticated",
+            AppError::InvalidCredentials => "auth.invalid_credentials",
+            AppError::TooManyAttempts { .. } => "auth.too_many_attempts",
+            AppError::Forbidden => "auth.forbidden",
+            AppError::CrossOrigin => "auth.cross_origin",
+            AppError::AdminEmailTaken => "admins.email_taken",
+            AppError::NotFound { resource } => match resource {
+                Resource::Account => "accounts.not_found",
+                Resource::Application => "applications.not_found",
+                Resource::Environment => "environments.not_found",
+            },
+            AppError::VersionConflict => "common.version_conflict",
+            AppError::BadRequest { .. } => "request.malformed",
+            AppError::Internal { .. } => "internal.unexpected",
+        }
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Validation { .. } | AppError::BadRequest { .. } => 400,
+            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Forbidden | AppError::CrossOrigin => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::AdminEmailTaken | AppError::VersionConflict => 409,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::Internal { .. } => 500,
+        }
+    }
+
+    /// The message for one form field, if this error is about that field.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Validation { errors } => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
+            AppError::AdminEmailTaken if field == "email" => Some(self.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Whether the error belongs next to a field rather than in a page-level alert.
+    pub fn is_field_error(&self) -> bool {
+        matches!(
+            self,
+            AppError::Validation { .. } | AppError::AdminEmailTaken
+        )
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        AppError::Validation { errors }
+    }
+
+    /// Every code, for the catalog test and documentation.
+    pub const ALL_CODES: &'static [&'static str] = &[
+        "validation.invalid_input",
+        "auth.unauthenticated",
+        "auth.invalid_credentials",
+        "auth.too_many_attempts",
+        "auth.forbidden",
+        "auth.cross_origin",
+        "admins.email_taken",
+        "accounts.not_found",
+        "applications.not_found",
+        "environments.not_found",
+        "common.version_conflict",
+        "request.malformed",
+        "internal.unexpected",
+    ];
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        AppError::BadRequest {
+            detail: value.to_string(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs an unexpected failure with a fresh reference id and returns the opaque error shown to
+    /// the caller; internals never leave the server.
+    pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+        let reference: String = uuid::Uuid::now_v7()
+            .simple()
+            .to_string()
+            .chars()
+            .skip(20)
+            .collect();
+        tracing::error!(%reference, context, error = %err, "unexpected failure");
+        AppError::Internal { reference }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::internal("database", err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_of_each() -> Vec<AppError> {
+        vec![
+            AppError::Validation { errors: vec![] },
+            AppError::Unauthenticated,
+            AppError::InvalidCredentials,
+            AppError::TooManyAttempts {
+                retry_after_secs: 1,
+            },
+            AppError::Forbidden,
+            AppError::CrossOrigin,
+            AppError::AdminEmailTaken,
+            AppError::NotFound {
+                resource: Resource::Account,
+            },
+            AppError::NotFound {
+                resource: Resource::Application,
+            },
+            AppError::NotFound {
+                resource: Resource::Environment,
+            },
+            AppError::VersionConflict,
+            AppError::BadRequest { detail: "x".into() },
+            AppError::Internal {
+                reference: "r".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_variant_code_is_listed_and_documented() {
+        let catalog = include_str!("../../docs/errors.md");
+        let codes: Vec<_> = one_of_each().iter().map(AppError::code).collect();
+        assert_eq!(codes, AppError::ALL_CODES);
+        for code in codes {
+            assert!(
+                catalog.contains(&format!("`{code}`")),
+                "{code} is missing from docs/errors.md"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_survive_the_wire_typed() {
+        for err in one_of_each() {
+            let json = serde_json::to_string(&err).unwrap_or_default();
+            let back: AppError = serde_json::from_str(&json).unwrap_or(AppError::Forbidden);
+            assert_eq!(back, err);
+        }
+    }
+}

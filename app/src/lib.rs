@@ -1,0 +1,63 @@
+//! Arbor's shared crate: compiled for the server (`ssr`: services, store, server-function bodies)
+//! and for the browser (`hydrate`: the same components and validation, hydrated).
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod server;
+
+#[cfg(feature = "ssr")]
+pub mod services;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="stylesheet" href="/pkg/arbor.css" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::toast::provide_toasts();
+    view! {
+        <Title formatter=|page: String| if page.is_empty() { "Arbor".to_owned() } else { format!("{page} · Arbor") } />
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=pages::signup::SignUp />
+                <Route path=path!("/signin") view=pages::signin::SignIn />
+                // Async: the page is sent once its data is loaded, so a signed-out visit gets a real 302.
+                <ParentRoute path=path!("/:account/:application/:environment") view=components::layout::DashboardLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=pages::home::ToOverview />
+                    <Route path=path!("overview") view=pages::access_control::overview::OverviewPage />
+                    <Route path=path!("applications") view=pages::tenant::applications::ApplicationsPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <components::toast::Toasts />
+    }
+}

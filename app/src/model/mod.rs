@@ -1,0 +1,17 @@
+//! Wire types and validation shared by the browser and the server. A value of a validated type
+//! (`Email`, `PersonName`, ...) is valid by construction, so every surface — dialog, server
+//! function, REST handler, bulk row — runs exactly these rules and no copy of them.
+
+mod email;
+mod names;
+mod password;
+mod signup;
+mod slug;
+mod workspace;
+
+pub use email::Email;
+pub use names::{DisplayName, PersonName};
+pub use password::AdminPassword;
+pub use signup::{SignInForm, SignupForm, ValidSignup};
+pub use slug::Slug;
+pub use workspace::*;

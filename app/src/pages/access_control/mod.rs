@@ -1,0 +1,3 @@
+//! Environment-scoped pages: they re-scope when the workspace switcher changes.
+
+pub mod overview;

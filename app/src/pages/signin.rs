@@ -1,0 +1,80 @@
+//! Sign in. Wrong email and wrong password get the same message.
+
+use crate::components::field::TextField;
+use crate::error::AppError;
+use crate::model::SignInForm;
+use crate::pages::signup::focus_field;
+use crate::server::auth::sign_in;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let attempted = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<AppError>);
+    let submitting = RwSignal::new(false);
+    let navigate = use_navigate();
+
+    let form = Memo::new(move |_| SignInForm {
+        email: email.get(),
+        password: password.get(),
+    });
+    let error_for = move |field: &'static str| {
+        Signal::derive(move || {
+            if !attempted.get() {
+                return None;
+            }
+            form.get()
+                .validate()
+                .err()
+                .and_then(|errors| errors.into_iter().find(|e| e.field == field))
+                .map(|e| e.message)
+        })
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        attempted.set(true);
+        let submitted = form.get_untracked();
+        if let Err(errors) = submitted.validate() {
+            focus_field(errors.first().map(|e| e.field.as_str()));
+            return;
+        }
+        submitting.set(true);
+        server_error.set(None);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match sign_in(submitted).await {
+                Ok(landing) => navigate(&landing.overview_path(), Default::default()),
+                Err(error) => {
+                    submitting.set(false);
+                    password.set(String::new());
+                    server_error.set(Some(error));
+                    focus_field(Some("password"));
+                }
+            }
+        });
+    };
+
+    view! {
+        <Title text="Sign in" />
+        <main class="auth-page">
+            <section class="auth-card" aria-labelledby="signin-title">
+                <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true">"◆"</span>" Arbor"</div>
+                <h1 id="signin-title">"Sign in"</h1>
+                {move || server_error.get().map(|e| view! { <div class="alert alert-error" role="alert" data-testid="form-error">{e.to_string()}</div> })}
+                <form on:submit=on_submit novalidate>
+                    <TextField name="email" label="Email" input_type="email" value=email error=error_for("email") on_blur=Callback::new(|_| ()) autocomplete="username" autofocus=true />
+                    <TextField name="password" label="Password" input_type="password" value=password error=error_for("password") on_blur=Callback::new(|_| ()) autocomplete="current-password" />
+                    <button type="submit" class="btn btn-primary btn-block" disabled=move || submitting.get() data-testid="submit">
+                        {move || if submitting.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </form>
+                <p class="auth-switch">"New to Arbor? " <a href="/signup">"Create an account"</a></p>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,3 @@
+//! Account-tier pages.
+
+pub mod applications;

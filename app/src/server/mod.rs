@@ -1,0 +1,8 @@
+//! Server functions: thin adapters that authenticate the caller, call one service, and map the
+//! result. They are the dashboard's only way to the server (POST, JSON, typed `AppError`).
+
+pub mod auth;
+pub mod workspace;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod context;

@@ -1,0 +1,48 @@
+//! Time is injected: services ask `Clock::now`, never the system directly, so tests can set it.
+
+use std::sync::Mutex;
+use time::OffsetDateTime;
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock that only moves when told to.
+pub struct ManualClock(Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    pub fn new(start: OffsetDateTime) -> Self {
+        ManualClock(Mutex::new(start))
+    }
+
+    pub fn set(&self, at: OffsetDateTime) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = at;
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A UUIDv7 for the given instant (random low bits), so ids sort by the injected time.
+pub fn uuid_v7_at(at: OffsetDateTime) -> uuid::Uuid {
+    let nanos = at.unix_timestamp_nanos().max(0);
+    let seconds = u64::try_from(nanos / 1_000_000_000).unwrap_or(0);
+    let subsec = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, seconds, subsec))
+}

@@ -1,0 +1,38 @@
+//! Named fault-injection points, armed only by in-process tests, to prove that a failure half-way
+//! through a write leaves nothing behind. Nothing outside the process can arm one.
+
+use crate::error::AppError;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+pub struct FailPoints(Arc<Mutex<HashSet<&'static str>>>);
+
+impl FailPoints {
+    pub fn arm(&self, name: &'static str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name);
+    }
+
+    pub fn disarm(&self, name: &'static str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
+    }
+
+    /// Fails with an internal error when `name` is armed.
+    pub fn check(&self, name: &'static str) -> Result<(), AppError> {
+        if self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(name)
+        {
+            return Err(AppError::internal("failpoint", name));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+//! The domain, server-side only. Server functions and (later) REST handlers call these functions
+//! and nothing else writes: each write runs in one transaction from `Db::begin` and appends its
+//! audit events in that same transaction.
+
+pub mod admin_auth;
+pub mod audit;
+pub mod clock;
+pub mod failpoints;
+pub mod passwords;
+pub mod system_catalog;
+pub mod tenancy;
+pub mod throttle;
+pub mod tokens;
+pub mod workspace;
+
+use crate::store::Db;
+use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+
+/// Session lifetimes for dashboard admins (ASVS 5.0 V7: idle and absolute limits).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle_timeout: time::Duration,
+    pub absolute_lifetime: time::Duration,
+    /// `Secure` attribute on the cookie; on whenever Arbor is served over https.
+    pub secure_cookie: bool,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle_timeout: time::Duration::minutes(30),
+            absolute_lifetime: time::Duration::hours(12),
+            secure_cookie: false,
+        }
+    }
+}
+
+/// Everything a service needs, injected once at start-up (and replaced piece by piece in tests).
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub passwords: passwords::PasswordHasher,
+    pub throttle: Arc<throttle::LoginThrottle>,
+    pub sessions: SessionPolicy,
+    pub failpoints: failpoints::FailPoints,
+}
+
+impl Services {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, sessions: SessionPolicy) -> Self {
+        Services {
+            db,
+            clock,
+            passwords: passwords::PasswordHasher::new(),
+            throttle: Arc::new(throttle::LoginThrottle::default()),
+            sessions,
+            failpoints: failpoints::FailPoints::default(),
+        }
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// A fresh UUIDv7 whose timestamp comes from the injected clock.
+    pub fn new_id(&self) -> String {
+        clock::uuid_v7_at(self.clock.now()).to_string()
+    }
+}

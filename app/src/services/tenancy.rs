@@ -1,0 +1,237 @@
+//! Accounts and what sign-up (or `arbor bootstrap`) seeds: the owner admin, the first
+//! application, and its Development and Production environments, each with a root node and the
+//! system permission catalog — all in one transaction.
+
+use crate::error::AppError;
+use crate::model::{Landing, Slug, ValidSignup};
+use crate::services::Services;
+use crate::services::audit::{self, Actor, Event};
+use crate::services::system_catalog::SYSTEM_PERMISSIONS;
+use crate::store::{self, Tx, accounts, admins};
+
+/// The failpoint between seeding the environments and committing.
+pub const FAIL_AFTER_ENVIRONMENTS: &str = "signup.after_environments";
+
+#[derive(Debug, Clone)]
+pub struct CreatedAccount {
+    pub admin_id: String,
+    pub account_id: String,
+    pub account_slug: String,
+    pub application_slug: String,
+    pub environment_slugs: Vec<String>,
+    pub landing: Landing,
+}
+
+/// The environments every new application starts with: (name, slug, kind). The first is the
+/// application's default.
+const SEEDED_ENVIRONMENTS: [(&str, &str, &str); 2] = [
+    ("Development", "development", "development"),
+    ("Production", "production", "production"),
+];
+
+/// The root node type of the flat model; also the root type of the suggested hierarchy schema.
+pub const ROOT_NODE_TYPE: &str = "organization";
+
+/// Creates an account with its owner admin. Refuses an email that already has an admin.
+pub async fn create_account(s: &Services, input: &ValidSignup) -> Result<CreatedAccount, AppError> {
+    let password_hash = s.passwords.hash(input.password.expose().to_owned()).await?;
+    // A concurrent sign-up can take the slug we picked between our read and our insert; the
+    // whole transaction is then retried with the next free suffix.
+    for _ in 0..5 {
+        let mut tx = s.db.begin().await?;
+        match seed_account(s, &mut tx, input, &password_hash).await? {
+            Some(created) => {
+                tx.commit().await?;
+                tracing::info!(account = %created.account_slug, "account created");
+                return Ok(created);
+            }
+            None => tx.rollback().await?,
+        }
+    }
+    Err(AppError::internal(
+        "signup",
+        "could not find a free account slug",
+    ))
+}
+
+/// `Ok(None)` means the account slug was taken concurrently: roll back and retry.
+async fn seed_account(
+    s: &Services,
+    tx: &mut Tx,
+    input: &ValidSignup,
+    password_hash: &str,
+) -> Result<Option<CreatedAccount>, AppError> {
+    let now = s.now();
+    let now_ms = store::ms(now);
+    let correlation_id = s.new_id();
+
+    if admins::email_exists(tx, input.email.as_str()).await? {
+        return Err(AppError::AdminEmailTaken);
+    }
+
+    let account_id = s.new_id();
+    let account_slug = free_account_slug(tx, input.account_name.as_str()).await?;
+    if !accounts::insert_account(
+        tx,
+        &account_id,
+        input.account_name.as_str(),
+        &account_slug,
+        now_ms,
+    )
+    .await?
+    {
+        return Ok(None);
+    }
+
+    let admin_id = s.new_id();
+    let inserted = admins::insert(
+        tx,
+        admins::NewAdmin {
+            id: &admin_id,
+            email: input.email.as_str(),
+            first_name: input.first_name.as_str(),
+            last_name: input.last_name.as_str(),
+            password_hash,
+            now_ms,
+        },
+    )
+    .await?;
+    if !inserted {
+        return Err(AppError::AdminEmailTaken);
+    }
+    admins::add_member(tx, &account_id, &admin_id, "owner", now_ms).await?;
+
+    let actor = Actor::Admin {
+        id: admin_id.clone(),
+        label: input.email.to_string(),
+    };
+    let mut events = vec![
+        Event::new(&account_id, &actor, "account.created", "tenancy").resource(
+            "account",
+            &account_id,
+            input.account_name.as_str(),
+        ),
+        Event::new(&account_id, &actor, "admin_user.created", "admin_user")
+            .resource("admin_user", &admin_id, input.email.as_str())
+            .metadata(serde_json::json!({ "role": "owner" })),
+    ];
+
+    let application_id = s.new_id();
+    let application_slug = Slug::derive(input.application_name.as_str(), "app").to_string();
+    accounts::insert_application(
+        tx,
+        &account_id,
+        &application_id,
+        input.application_name.as_str(),
+        &application_slug,
+        now_ms,
+    )
+    .await?;
+    events.push(
+        Event::new(&account_id, &actor, "application.created", "tenancy")
+            .resource(
+                "application",
+                &application_id,
+                input.application_name.as_str(),
+            )
+            .scope(Some(&application_id), None),
+    );
+
+    let settings = serde_json::json!({ "access_model": "flat", "hierarchy_schema": null });
+    let mut environment_slugs = Vec::new();
+    for (index, (name, slug, kind)) in SEEDED_ENVIRONMENTS.iter().enumerate() {
+        let environment_id = s.new_id();
+        accounts::insert_environment(
+            tx,
+            accounts::NewEnvironment {
+                account_id: &account_id,
+                application_id: &application_id,
+                id: &environment_id,
+                name,
+                slug,
+                kind,
+                settings: &settings,
+                now_ms,
+            },
+        )
+        .await?;
+        if index == 0 {
+            accounts::set_default_environment(tx, &account_id, &application_id, &environment_id)
+                .await?;
+        }
+        accounts::insert_root_node(
+            tx,
+            accounts::NewRootNode {
+                account_id: &account_id,
+                environment_id: &environment_id,
+                id: &s.new_id(),
+                node_type: ROOT_NODE_TYPE,
+                name: input.account_name.as_str(),
+                slug: &account_slug,
+                now_ms,
+            },
+        )
+        .await?;
+        for permission in SYSTEM_PERMISSIONS {
+            accounts::insert_permission(
+                tx,
+                accounts::NewPermission {
+                    account_id: &account_id,
+                    environment_id: &environment_id,
+                    id: s.new_id(),
+                    key: permission.key,
+                    description: permission.description,
+                    category: permission.category,
+                    source: "system",
+                    now_ms,
+                },
+            )
+            .await?;
+        }
+        events.push(
+            Event::new(&account_id, &actor, "environment.created", "tenancy")
+                .resource("environment", &environment_id, name)
+                .scope(Some(&application_id), Some(&environment_id))
+                .metadata(serde_json::json!({
+                    "slug": slug,
+                    "system_permissions": SYSTEM_PERMISSIONS.len(),
+                    "default": index == 0,
+                })),
+        );
+        environment_slugs.push((*slug).to_owned());
+    }
+
+    s.failpoints.check(FAIL_AFTER_ENVIRONMENTS)?;
+
+    for event in events {
+        audit::record(tx, s.new_id(), now, &correlation_id, event).await?;
+    }
+
+    let landing = Landing {
+        account: account_slug.clone(),
+        application: application_slug.clone(),
+        environment: environment_slugs.first().cloned().unwrap_or_default(),
+    };
+    Ok(Some(CreatedAccount {
+        admin_id,
+        account_id,
+        account_slug,
+        application_slug,
+        environment_slugs,
+        landing,
+    }))
+}
+
+/// `acme`, or `acme-2`, `acme-3`, ... when taken.
+async fn free_account_slug(tx: &mut Tx, name: &str) -> Result<String, AppError> {
+    let base = Slug::derive(name, "account");
+    let taken = accounts::slugs_like(tx, base.as_str()).await?;
+    if !taken.iter().any(|t| t == base.as_str()) {
+        return Ok(base.to_string());
+    }
+    let slug = (2..)
+        .map(|n| base.with_suffix(n))
+        .find(|candidate| !taken.iter().any(|t| t == candidate.as_str()))
+        .unwrap_or(base);
+    Ok(slug.to_string())
+}

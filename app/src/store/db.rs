@@ -1,0 +1,158 @@
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// A write transaction. Every service write happens inside exactly one.
+pub type Tx = Transaction<'static, Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: chosen by URL, migrated on start.
+///
+/// SQLite allows one writer at a time, so its writes go through a single-connection pool (no
+/// `SQLITE_BUSY` between our own transactions) while reads use a wider pool that WAL lets run
+/// alongside. On PostgreSQL both are the same pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    read: AnyPool,
+    write: AnyPool,
+    engine: Engine,
+}
+
+impl Db {
+    /// Connects to `sqlite:<path>` (the file and its directory are created) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            return Ok(Db {
+                read: pool.clone(),
+                write: pool,
+                engine: Engine::Postgres,
+            });
+        }
+        let url = sqlite_url(url)?;
+        let write = sqlite_pool(&url, 1).await?;
+        let read = sqlite_pool(&url, 8).await?;
+        Ok(Db {
+            read,
+            write,
+            engine: Engine::Sqlite,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The pool for reads outside a transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Starts the one kind of write transaction services use.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        self.write.begin().await
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        MIGRATOR.run(&self.write).await
+    }
+
+    /// True when the database answers and every embedded migration has been applied.
+    pub async fn is_ready(&self) -> bool {
+        let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Result<Option<i64>, _> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.read)
+                .await;
+        matches!(applied, Ok(Some(v)) if v >= latest)
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Accepts `sqlite:path`, `sqlite://path` or `sqlite::memory:`-less file paths, creates the parent
+/// directory, and asks SQLite to create the file if missing.
+fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| {
+            sqlx::Error::Configuration(format!("unsupported DATABASE_URL: {url}").into())
+        })?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Configuration(e.into()))?;
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool, sqlx::Error> {
+    // Validate early so a bad path fails with a clear message rather than at first query.
+    sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("PRAGMA synchronous = NORMAL")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("PRAGMA foreign_keys = ON")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("PRAGMA busy_timeout = 10000")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+}
+
+/// Reads a BOOLEAN column on either engine (SQLite hands booleans back as integers).
+pub fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    match row.try_get::<bool, _>(column) {
+        Ok(value) => Ok(value),
+        Err(_) => row.try_get::<i64, _>(column).map(|v| v != 0),
+    }
+}
+
+/// A timestamp as stored: milliseconds since the Unix epoch.
+pub fn ms(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+pub fn from_ms(stored: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(stored) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}

@@ -1,0 +1,11 @@
+//! SQL, one module per table group. One dialect serves SQLite and PostgreSQL (`$n` placeholders,
+//! TEXT ids, BIGINT millisecond times), so no query is ever written twice.
+
+pub mod accounts;
+pub mod admins;
+pub mod audit;
+mod db;
+pub mod sessions;
+pub mod workspace;
+
+pub use db::{Db, Engine, Tx, flag, from_ms, ms};

@@ -1,0 +1,176 @@
+//! Reads behind the dashboard shell: memberships, applications, environments, counts.
+
+use crate::error::AppError;
+use crate::model::{AccountRef, AccountRole, EnvironmentCounts, EnvironmentKind, EnvironmentRef};
+use crate::store::Tx;
+use sqlx::{AnyPool, Row};
+
+pub struct Membership {
+    pub account: AccountRef,
+    pub role: AccountRole,
+}
+
+/// The accounts an admin belongs to, oldest membership first.
+pub async fn memberships(pool: &AnyPool, admin_id: &str) -> Result<Vec<Membership>, AppError> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.name, a.slug, m.role FROM account_members m \
+         JOIN accounts a ON a.id = m.account_id WHERE m.admin_user_id = $1 ORDER BY m.created_at, a.id",
+    )
+    .bind(admin_id)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Membership {
+                account: AccountRef {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    slug: r.try_get("slug")?,
+                },
+                role: AccountRole::parse(&r.try_get::<String, _>("role")?)
+                    .unwrap_or(AccountRole::Viewer),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+pub struct ApplicationRow {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub default_environment_id: Option<String>,
+    pub created_at_ms: i64,
+}
+
+pub async fn applications(
+    pool: &AnyPool,
+    account_id: &str,
+) -> Result<Vec<ApplicationRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, name, slug, default_environment_id, created_at FROM applications \
+         WHERE account_id = $1 ORDER BY created_at, id",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ApplicationRow {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                slug: r.try_get("slug")?,
+                default_environment_id: r.try_get("default_environment_id")?,
+                created_at_ms: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Every environment of the account, with its application id, Development before Production.
+pub async fn environments(
+    pool: &AnyPool,
+    account_id: &str,
+) -> Result<Vec<(String, EnvironmentRef)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT e.application_id, e.id, e.name, e.slug, e.kind, \
+         CASE WHEN a.default_environment_id = e.id THEN 1 ELSE 0 END AS is_default \
+         FROM environments e JOIN applications a ON a.account_id = e.account_id AND a.id = e.application_id \
+         WHERE e.account_id = $1 ORDER BY e.created_at, e.id",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                r.try_get("application_id")?,
+                EnvironmentRef {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    slug: r.try_get("slug")?,
+                    kind: EnvironmentKind::parse(&r.try_get::<String, _>("kind")?),
+                    is_default: r.try_get::<i64, _>("is_default")? == 1,
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Counts for one environment. One round trip: every count is a scalar sub-query.
+pub async fn counts(
+    pool: &AnyPool,
+    account_id: &str,
+    application_id: &str,
+    environment_id: &str,
+) -> Result<EnvironmentCounts, AppError> {
+    let r = sqlx::query(
+        "SELECT \
+           (SELECT COUNT(*) FROM app_memberships WHERE account_id = $1 AND application_id = $2 AND status = 'active') AS identities, \
+           (SELECT COUNT(*) FROM roles WHERE account_id = $1 AND environment_id = $3 AND is_system = FALSE) AS custom_roles, \
+           (SELECT COUNT(*) FROM permissions WHERE account_id = $1 AND environment_id = $3 AND source = 'custom') AS custom_permissions, \
+           (SELECT COUNT(*) FROM permissions WHERE account_id = $1 AND environment_id = $3 AND source = 'system') AS system_permissions, \
+           (SELECT COUNT(*) FROM nodes WHERE account_id = $1 AND environment_id = $3) AS nodes, \
+           (SELECT COUNT(*) FROM assignments WHERE account_id = $1 AND environment_id = $3) AS assignments, \
+           (SELECT COUNT(*) FROM roles r WHERE r.account_id = $1 AND r.environment_id = $3 AND r.is_system = FALSE \
+              AND EXISTS (SELECT 1 FROM role_permissions rp WHERE rp.account_id = r.account_id AND rp.role_id = r.id)) AS roles_with_permissions",
+    )
+    .bind(account_id)
+    .bind(application_id)
+    .bind(environment_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(EnvironmentCounts {
+        identities: r.try_get("identities")?,
+        custom_roles: r.try_get("custom_roles")?,
+        custom_permissions: r.try_get("custom_permissions")?,
+        system_permissions: r.try_get("system_permissions")?,
+        nodes: r.try_get("nodes")?,
+        assignments: r.try_get("assignments")?,
+        roles_with_permissions: r.try_get("roles_with_permissions")?,
+    })
+}
+
+/// The environment an admin last used in an application, if still there.
+pub async fn last_environment(
+    pool: &AnyPool,
+    account_id: &str,
+    admin_id: &str,
+    application_id: &str,
+) -> Result<Option<String>, AppError> {
+    let env: Option<String> = sqlx::query_scalar(
+        "SELECT environment_id FROM admin_app_state WHERE account_id = $1 AND admin_user_id = $2 AND application_id = $3",
+    )
+    .bind(account_id)
+    .bind(admin_id)
+    .bind(application_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(env)
+}
+
+pub async fn remember_environment(
+    tx: &mut Tx,
+    account_id: &str,
+    admin_id: &str,
+    application_id: &str,
+    environment_id: &str,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO admin_app_state (account_id, admin_user_id, application_id, environment_id, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (account_id, admin_user_id, application_id) \
+         DO UPDATE SET environment_id = excluded.environment_id, updated_at = excluded.updated_at",
+    )
+    .bind(account_id)
+    .bind(admin_id)
+    .bind(application_id)
+    .bind(environment_id)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

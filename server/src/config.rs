@@ -1,0 +1,134 @@
+//! Configuration: environment variables, then an optional `arbor.toml`, then defaults.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/arbor.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
+/// Settings that can come from the environment or `arbor.toml` (same names, lower-case, without
+/// the `ARBOR_` prefix: `database_url`, `addr`, `public_url`, `log`, `log_format`, `site_root`).
+#[derive(Debug, Clone, Default, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Database: `sqlite:<path>` (created and migrated on first start) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, env = "ARBOR_ADDR", global = true)]
+    pub addr: Option<String>,
+    /// The URL people use to reach Arbor (Origin checks; `Secure` cookies when https).
+    #[arg(long, env = "ARBOR_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Log filter, e.g. `info` or `arbor=debug,sqlx=warn`.
+    #[arg(long, env = "ARBOR_LOG", global = true)]
+    pub log: Option<String>,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "ARBOR_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+    /// Folder with the built browser assets (`pkg/arbor.js`, `pkg/arbor_bg.wasm`, `pkg/arbor.css`).
+    #[arg(long, env = "ARBOR_SITE_ROOT", global = true)]
+    pub site_root: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub log: String,
+    pub log_format: LogFormat,
+    pub site_root: PathBuf,
+}
+
+impl Config {
+    /// Command line / environment first, then the file, then defaults.
+    pub fn resolve(cli: Settings, file: Option<PathBuf>) -> Result<Config, String> {
+        let from_file = match file {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                toml::from_str::<Settings>(&text)
+                    .map_err(|e| format!("invalid {}: {e}", path.display()))?
+            }
+            _ => Settings::default(),
+        };
+        let pick = |a: Option<String>, b: Option<String>, default: &str| {
+            a.or(b).unwrap_or_else(|| default.to_owned())
+        };
+        let addr_text = pick(cli.addr, from_file.addr, DEFAULT_ADDR);
+        let addr: SocketAddr = addr_text.parse().map_err(|e| {
+            format!("ARBOR_ADDR `{addr_text}` is not an address like 127.0.0.1:3000: {e}")
+        })?;
+        let public_url = cli
+            .public_url
+            .or(from_file.public_url)
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let log_format = match pick(cli.log_format, from_file.log_format, "text").as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(format!(
+                    "ARBOR_LOG_FORMAT must be `text` or `json`, not `{other}`"
+                ));
+            }
+        };
+        Ok(Config {
+            database_url: pick(
+                cli.database_url,
+                from_file.database_url,
+                DEFAULT_DATABASE_URL,
+            ),
+            addr,
+            public_url,
+            log: pick(cli.log, from_file.log, "info"),
+            log_format,
+            site_root: PathBuf::from(pick(cli.site_root, from_file.site_root, "target/site")),
+        })
+    }
+
+    /// `Secure` cookies whenever Arbor is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_a_local_sqlite_file_on_port_3000() {
+        let config = Config::resolve(Settings::default(), None);
+        let config = config.ok();
+        assert_eq!(
+            config.as_ref().map(|c| c.database_url.as_str()),
+            Some(DEFAULT_DATABASE_URL)
+        );
+        assert_eq!(
+            config.as_ref().map(|c| c.public_url.as_str()),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(config.map(|c| c.secure_cookies()), Some(false));
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let bad = Settings {
+            addr: Some("nowhere".into()),
+            ..Settings::default()
+        };
+        let message = Config::resolve(bad, None).err().unwrap_or_default();
+        assert!(message.contains("ARBOR_ADDR"), "{message}");
+    }
+}

@@ -1,0 +1,127 @@
+#![recursion_limit = "256"]
+//! The `arbor` server: configuration, the HTTP router (dashboard, server functions, health),
+//! and the command line. The domain lives in `app::services`.
+
+pub mod cli;
+pub mod config;
+pub mod health;
+pub mod origin;
+pub mod telemetry;
+
+use app::services::{Clock, Services, SessionPolicy};
+use app::store::Db;
+use app::{App, shell};
+use axum::Router;
+use axum::routing::get;
+use config::Config;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+/// Connects to the database and applies pending migrations.
+pub async fn open_database(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
+    db.migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
+    Ok(db)
+}
+
+/// The services for a configuration, on a given clock.
+pub fn services(db: Db, clock: Arc<dyn Clock>, config: &Config) -> Services {
+    let policy = SessionPolicy {
+        secure_cookie: config.secure_cookies(),
+        ..SessionPolicy::default()
+    };
+    Services::new(db, clock, policy)
+}
+
+/// The whole HTTP surface.
+pub fn router(services: Services, config: &Config) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("arbor")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build();
+    let routes = generate_route_list(App);
+    let context_services = services.clone();
+    let dashboard = Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_services.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options);
+    let health = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(services);
+    let allowed = origin::AllowedOrigin(Arc::from(config.public_url.as_str()));
+    Router::new()
+        .merge(health)
+        .merge(dashboard)
+        .layer(axum::middleware::from_fn_with_state(
+            allowed,
+            origin::refuse_cross_origin,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves until Ctrl-C / SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// A database URL fit for logs: the password is replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

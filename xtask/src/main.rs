@@ -1,0 +1,164 @@
+//! Build tasks, so nothing beyond cargo has to be installed: `cargo xtask build` compiles the
+//! browser bundle (wasm + wasm-bindgen glue, as a library pinned to the workspace's wasm-bindgen
+//! version), copies the stylesheet and public assets into `target/site`, and builds the server.
+//!
+//!   cargo xtask build [--release]     browser bundle + server binary
+//!   cargo xtask site [--release]      browser bundle only
+//!   cargo xtask serve [--release]     build, then run `arbor serve`
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let release = args.iter().any(|a| a == "--release");
+    let root = workspace_root()?;
+    match args.first().map(String::as_str) {
+        Some("site") => build_site(&root, release),
+        Some("build") => {
+            build_site(&root, release)?;
+            build_server(&root, release)
+        }
+        Some("serve") => {
+            build_site(&root, release)?;
+            build_server(&root, release)?;
+            serve(&root, release)
+        }
+        _ => bail!("usage: cargo xtask <build|site|serve> [--release]"),
+    }
+}
+
+fn workspace_root() -> Result<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask must live inside the workspace")
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("cargo {} failed", args.join(" "));
+    }
+    Ok(())
+}
+
+fn build_site(root: &Path, release: bool) -> Result<()> {
+    let profile = if release { "wasm-release" } else { "dev" };
+    cargo(
+        root,
+        &[
+            "build",
+            "--package",
+            "frontend",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            profile,
+        ],
+    )?;
+    let profile_dir = if release { "wasm-release" } else { "debug" };
+    let wasm = target_dir(root)
+        .join("wasm32-unknown-unknown")
+        .join(profile_dir)
+        .join("frontend.wasm");
+    let site = root.join("target").join("site");
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .out_name("arbor")
+        .web(true)?
+        .typescript(false)
+        .debug(!release)
+        .generate(&pkg)
+        .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
+    if release {
+        optimise_wasm(root, &pkg.join("arbor_bg.wasm"))?;
+    }
+    std::fs::copy(root.join("style").join("main.css"), pkg.join("arbor.css"))
+        .context("cannot copy style/main.css")?;
+    for entry in std::fs::read_dir(root.join("public")).context("cannot read public/")? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), site.join(entry.file_name()))?;
+    }
+    let size = std::fs::metadata(pkg.join("arbor_bg.wasm"))?.len();
+    println!(
+        "site ready in {} (arbor_bg.wasm: {} KiB)",
+        site.display(),
+        size / 1024
+    );
+    Ok(())
+}
+
+/// Runs npm's `wasm-opt` (binaryen 132) when the end-to-end tooling has installed it. Debian's
+/// binaryen 108 silently produces a wasm that fails to hydrate, so it is never used.
+fn optimise_wasm(root: &Path, wasm: &Path) -> Result<()> {
+    let wasm_opt = root.join("end2end/node_modules/.bin/wasm-opt");
+    if !wasm_opt.exists() {
+        println!(
+            "wasm-opt not installed (npm ci in end2end/ brings it): keeping the unoptimised bundle"
+        );
+        return Ok(());
+    }
+    let status = Command::new(&wasm_opt)
+        .arg(wasm)
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-reference-types",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "-o",
+        ])
+        .arg(wasm)
+        .status()
+        .context("cannot run wasm-opt")?;
+    if !status.success() {
+        bail!("wasm-opt failed");
+    }
+    Ok(())
+}
+
+fn build_server(root: &Path, release: bool) -> Result<()> {
+    let mut args = vec!["build", "--package", "server", "--bin", "arbor"];
+    if release {
+        args.push("--release");
+    }
+    cargo(root, &args)
+}
+
+fn serve(root: &Path, release: bool) -> Result<()> {
+    let binary = target_dir(root)
+        .join(if release { "release" } else { "debug" })
+        .join("arbor");
+    let status = Command::new(binary)
+        .arg("serve")
+        .env(
+            "ARBOR_SITE_ROOT",
+            std::env::var("ARBOR_SITE_ROOT")
+                .unwrap_or_else(|_| root.join("target/site").to_string_lossy().into_owned()),
+        )
+        .current_dir(root)
+        .status()
+        .context("cannot start arbor")?;
+    if !status.success() {
+        bail!("arbor exited with {status}");
+    }
+    Ok(())
+}
