@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod health;
 pub mod origin;
+pub mod server_fn_status;
 pub mod telemetry;
 
 use app::services::{Clock, Services, SessionPolicy};
@@ -62,7 +63,10 @@ pub fn router(services: Services, config: &Config) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(leptos_options);
+        .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(
+            server_fn_status::apply_error_status,
+        ));
     let health = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

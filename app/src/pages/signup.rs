@@ -37,14 +37,11 @@ pub fn SignUp() -> impl IntoView {
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
             let current = form.get();
-            if let (Some(err), Some(sent)) = (server_error.get(), server_form.get()) {
-                let unchanged = sent.field_error(field) == current.field_error(field)
-                    && field_value(&sent, field) == field_value(&current, field);
-                if unchanged {
-                    if let Some(message) = err.field_message(field) {
-                        return Some(message);
-                    }
-                }
+            if let (Some(err), Some(sent)) = (server_error.get(), server_form.get())
+                && field_value(&sent, field) == field_value(&current, field)
+                && let Some(message) = err.field_message(field)
+            {
+                return Some(message);
             }
             if touched.with(|t| t.contains(field)) {
                 current.field_error(field).map(|e| e.message)

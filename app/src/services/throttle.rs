@@ -39,11 +39,11 @@ impl LoginThrottle {
                 continue;
             };
             times.retain(|t| now - *t < WINDOW);
-            if times.len() >= limit {
-                if let Some(oldest) = times.first() {
-                    let until = *oldest + WINDOW - now;
-                    wait = Some(wait.map_or(until, |w| w.max(until)));
-                }
+            if times.len() >= limit
+                && let Some(oldest) = times.first()
+            {
+                let until = *oldest + WINDOW - now;
+                wait = Some(wait.map_or(until, |w| w.max(until)));
             }
         }
         wait.map(|w| u64::try_from(w.whole_seconds().max(1)).unwrap_or(1))

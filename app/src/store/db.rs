@@ -97,10 +97,10 @@ fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
             sqlx::Error::Configuration(format!("unsupported DATABASE_URL: {url}").into())
         })?;
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if let Some(parent) = std::path::Path::new(path).parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Configuration(e.into()))?;
-        }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Configuration(e.into()))?;
     }
     let query = if query.contains("mode=") {
         query.to_owned()

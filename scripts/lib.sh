@@ -1,0 +1,35 @@
+# Shared helpers for scripts/run and scripts/test.
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=""
+apt_install() {
+  if [[ -z "$apt_updated" ]]; then
+    as_root apt-get update -qq >&2
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >&2
+}
+
+ensure_rust_wasm_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    step "installing the wasm32-unknown-unknown Rust target"
+    rustup target add wasm32-unknown-unknown >&2
+  fi
+}
+
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    step "installing Debian's chromium"
+    apt_install chromium
+  fi
+}
+
+ensure_node_packages() {
+  if [[ ! -x end2end/node_modules/.bin/playwright ]] || [[ end2end/package.json -nt end2end/node_modules/.package-lock.json ]]; then
+    step "installing the browser test tooling (Playwright, no browser download)"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2)
+  fi
+}

@@ -1,0 +1,127 @@
+//! `arbor bootstrap` and `arbor migrate`, run as the real binary.
+
+use crate::on_both_engines;
+use crate::support::{Engine, TestDatabase};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+on_both_engines!(bootstrap_creates_a_tenant_without_a_browser_and_refuses_a_duplicate);
+
+fn arbor(
+    database_url: &str,
+    args: &[&str],
+    stdin: &str,
+    env_password: Option<&str>,
+) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_arbor"));
+    command
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("ARBOR_LOG", "warn")
+        .env("ARBOR_CONFIG", "/nonexistent/arbor.toml")
+        .env_remove("ARBOR_BOOTSTRAP_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(password) = env_password {
+        command.env("ARBOR_BOOTSTRAP_PASSWORD", password);
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn arbor: {e}"));
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    let output = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait arbor: {e}"));
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn bootstrap_creates_a_tenant_without_a_browser_and_refuses_a_duplicate(engine: Engine) {
+    let database = TestDatabase::create(engine).await;
+    let url = database.url.clone();
+    let bootstrap = [
+        "bootstrap",
+        "--email",
+        "ops@example.com",
+        "--first-name",
+        "Op",
+        "--last-name",
+        "Erator",
+        "--company",
+        "Ops Co",
+        "--application",
+        "Console",
+    ];
+    let (ok, _, stderr) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || arbor(&url, &["migrate"], "", None)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(ok, "migrate failed: {stderr}");
+
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || arbor(&url, &bootstrap, "a long ops passphrase\n", None)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(ok, "bootstrap failed: {stderr}");
+    assert!(stdout.contains("account: ops-co"), "{stdout}");
+    assert!(stdout.contains("application: console"), "{stdout}");
+    assert!(
+        stdout.contains("environments: development production"),
+        "{stdout}"
+    );
+
+    let (ok, _, stderr) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || arbor(&url, &bootstrap, "", Some("another long passphrase"))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!ok, "a second admin with the same email must be refused");
+    assert!(stderr.contains("admins.email_taken"), "{stderr}");
+
+    let (ok, _, stderr) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            arbor(
+                &url,
+                &[
+                    "bootstrap",
+                    "--email",
+                    "x",
+                    "--first-name",
+                    "",
+                    "--last-name",
+                    "L",
+                    "--company",
+                    "C",
+                    "--application",
+                    "A",
+                ],
+                "short\n",
+                None,
+            )
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!ok);
+    assert!(
+        stderr.contains("--email: Enter a valid email address"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--password: Use at least 8 characters."),
+        "{stderr}"
+    );
+    drop(database);
+}

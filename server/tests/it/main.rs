@@ -1,0 +1,10 @@
+//! Integration tests: the real server on a random port, real HTTP, a fresh real database per
+//! test — every test runs once on SQLite and once on PostgreSQL. One binary keeps linking fast.
+
+mod support;
+
+mod cli;
+mod isolation;
+mod platform;
+mod sessions;
+mod signup;

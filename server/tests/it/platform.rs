@@ -1,0 +1,143 @@
+//! Health endpoints, cross-origin refusal, server-rendered pages.
+
+use crate::on_both_engines;
+use crate::support::{Engine, TestApp, sign_in_form};
+
+on_both_engines!(
+    health_and_readiness_answer,
+    cross_origin_state_changes_are_refused,
+    pages_render_on_the_server_and_protect_the_dashboard,
+);
+
+async fn health_and_readiness_answer(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let client = app.client();
+    for (path, body) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let response = client.get(format!("{}{path}", app.base)).send().await;
+        let response = response.unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(response.status(), 200, "{path}");
+        let json: serde_json::Value = response.json().await.unwrap_or_default();
+        assert_eq!(json["status"], body);
+    }
+    // Closing the database makes the service unready (but still alive).
+    app.services.db.close().await;
+    let ready = client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(ready.unwrap_or(0), 503);
+    let live = client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(live.unwrap_or(0), 200);
+}
+
+async fn cross_origin_state_changes_are_refused(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.sign_up("ada@example.com", "Engines").await;
+    let client = app.client();
+    let post = |origin: Option<&str>, site: Option<&str>| {
+        let mut request = client
+            .post(format!("{}/api/sign_in", app.base))
+            .json(&sign_in_form("ada@example.com", crate::support::PASSWORD));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.send()
+    };
+    let evil = post(Some("https://evil.example"), Some("cross-site")).await;
+    let evil = evil.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(evil.status(), 403);
+    assert!(evil.headers().get("set-cookie").is_none());
+    let body: serde_json::Value = evil.json().await.unwrap_or_default();
+    assert_eq!(body["error"]["code"], "auth.cross_origin");
+
+    let sneaky = post(None, Some("cross-site"))
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(
+        sneaky.unwrap_or(0),
+        403,
+        "Sec-Fetch-Site alone is enough to refuse"
+    );
+
+    let same = post(Some(&app.base), Some("same-origin"))
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(same.unwrap_or(0), 200, "the dashboard's own requests pass");
+    let tool = post(None, None).await.map(|r| r.status().as_u16());
+    assert_eq!(
+        tool.unwrap_or(0),
+        200,
+        "non-browser clients carry no ambient cookies"
+    );
+    assert_eq!(
+        app.count("audit_events WHERE action = 'admin.signed_in'")
+            .await,
+        2
+    );
+}
+
+async fn pages_render_on_the_server_and_protect_the_dashboard(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let anonymous = app.client();
+    let html = |client: reqwest::Client, path: String| async move {
+        let response = client
+            .get(path)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, location, response.text().await.unwrap_or_default())
+    };
+
+    let (status, _, body) = html(anonymous.clone(), format!("{}/signup", app.base)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Create your account"));
+    assert!(body.contains("/pkg/arbor.js"), "hydration script is linked");
+
+    let (status, location, _) = html(
+        anonymous.clone(),
+        format!("{}/engines/billing-portal/development/overview", app.base),
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (302, "/signin"));
+
+    let (client, _) = app.sign_up("ada@example.com", "Engines").await;
+    let (status, _, body) = html(
+        client.clone(),
+        format!("{}/engines/billing-portal/development/overview", app.base),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Your roles &amp; permissions setup is incomplete."),
+        "banner rendered"
+    );
+    assert!(
+        body.contains("You haven&#x27;t invited any users or assigned them roles yet.")
+            || body.contains("You haven't invited any users or assigned them roles yet.")
+    );
+
+    let (status, location, _) = html(client, format!("{}/", app.base)).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (302, "/engines/billing-portal/development/overview")
+    );
+
+    let (status, _, _) = html(anonymous, format!("{}/no/such/page/here/really", app.base)).await;
+    assert_eq!(status, 404);
+}

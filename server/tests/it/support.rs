@@ -1,0 +1,270 @@
+//! `TestApp::spawn(engine)`: a running Arbor with its own database and a manual clock.
+
+use app::error::AppError;
+use app::services::{ManualClock, Services};
+use server::config::{Config, Settings};
+use sqlx::Row;
+use std::sync::Arc;
+use time::macros::datetime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `mod <test> { sqlite(), postgres() }` for each `async fn <test>(Engine)`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::support::Engine::Sqlite).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::support::Engine::Postgres).await;
+                }
+            }
+        )+
+    };
+}
+
+/// The admin URL of the PostgreSQL server the tests may create databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ARBOR_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "ARBOR_TEST_POSTGRES_URL is not set. Run ./scripts/test (it starts PostgreSQL), or set it \
+             to a server where the user may CREATE DATABASE, e.g. postgres://arbor:arbor@127.0.0.1:5432/postgres"
+        )
+    })
+}
+
+/// A fresh database for one test; dropped (or deleted) when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    engine: Engine,
+    name: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    pub async fn create(engine: Engine) -> TestDatabase {
+        match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+                let url = format!("sqlite:{}/arbor.db", dir.path().display());
+                TestDatabase {
+                    url,
+                    engine,
+                    name: String::new(),
+                    _dir: Some(dir),
+                }
+            }
+            Engine::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("arbor_test_{}", uuid::Uuid::now_v7().simple());
+                sqlx::any::install_default_drivers();
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin}: {e}"));
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("CREATE DATABASE: {e}"));
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    engine,
+                    name,
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.engine != Engine::Postgres {
+            return;
+        }
+        let name = self.name.clone();
+        // Drop runs outside async: a short-lived runtime on its own thread drops the database.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut conn) =
+                    <sqlx::AnyConnection as sqlx::Connection>::connect(&postgres_admin_url()).await
+                {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub services: Services,
+    pub clock: Arc<ManualClock>,
+    /// Kept so the database lives (and is dropped) with the app.
+    _database: TestDatabase,
+}
+
+/// The instant every test starts at.
+pub const START: time::OffsetDateTime = datetime!(2026-11-27 09:00 UTC);
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> TestApp {
+        let database = TestDatabase::create(engine).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("addr: {e}"));
+        let config = Config::resolve(
+            Settings {
+                database_url: Some(database.url.clone()),
+                addr: Some(addr.to_string()),
+                site_root: Some("target/site".into()),
+                ..Settings::default()
+            },
+            None,
+        )
+        .unwrap_or_else(|e| panic!("config: {e}"));
+        let db = server::open_database(&database.url)
+            .await
+            .unwrap_or_else(|e| panic!("open database: {e}"));
+        let clock = Arc::new(ManualClock::new(START));
+        let services = server::services(db, clock.clone(), &config);
+        let router = server::router(services.clone(), &config);
+        tokio::spawn(server::serve(listener, router));
+        TestApp {
+            base: format!("http://{addr}"),
+            services,
+            clock,
+            _database: database,
+        }
+    }
+
+    /// A browser-like client: keeps cookies, sends no Origin unless told to.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("client: {e}"))
+    }
+
+    /// Calls a server function (`/api/<endpoint>`) with JSON arguments.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        args: serde_json::Value,
+    ) -> Reply {
+        let response = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .json(&args)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {endpoint}: {e}"));
+        Reply::read(response).await
+    }
+
+    /// Signs up a new account and returns the signed-in client with its landing.
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        company: &str,
+    ) -> (reqwest::Client, serde_json::Value) {
+        let client = self.client();
+        let reply = self
+            .call(&client, "sign_up", signup_form(email, company))
+            .await;
+        assert_eq!(reply.status, 200, "sign-up failed: {}", reply.body);
+        (client, reply.body)
+    }
+
+    /// `SELECT COUNT(*) FROM <table> [WHERE …]` on the test database.
+    pub async fn count(&self, sql_from_where: &str) -> i64 {
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {sql_from_where}"))
+            .fetch_one(self.services.db.reader())
+            .await
+            .and_then(|r| r.try_get::<i64, _>("n"))
+            .unwrap_or_else(|e| panic!("count {sql_from_where}: {e}"))
+    }
+
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(self.services.db.reader())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub fn signup_form(email: &str, company: &str) -> serde_json::Value {
+    serde_json::json!({
+        "form": {
+            "email": email,
+            "password": PASSWORD,
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "account_name": company,
+            "application_name": "Billing Portal",
+        }
+    })
+}
+
+pub fn sign_in_form(email: &str, password: &str) -> serde_json::Value {
+    serde_json::json!({ "form": { "email": email, "password": password } })
+}
+
+/// A server function's answer: status, JSON body, and the typed error when it failed.
+pub struct Reply {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub set_cookie: Vec<String>,
+}
+
+impl Reply {
+    async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let set_cookie = response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        Reply {
+            status,
+            body,
+            set_cookie,
+        }
+    }
+
+    pub fn error(&self) -> AppError {
+        serde_json::from_value(self.body.clone())
+            .unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.error().code()
+    }
+}
