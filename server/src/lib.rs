@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod envelope;
 pub mod health;
 pub mod origin;
 pub mod server_fn_status;

@@ -6,8 +6,8 @@
 use app::error::AppError;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use http::{Method, StatusCode, header};
+use axum::response::Response;
+use http::{Method, header};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -22,17 +22,11 @@ pub async fn refuse_cross_origin(
         return next.run(request).await;
     }
     tracing::warn!(path = %request.uri().path(), "refused a cross-origin request");
-    let error = AppError::CrossOrigin;
-    let body = serde_json::json!({
-        "error": {
-            "status": 403,
-            "code": error.code(),
-            "message": error.to_string(),
-            "path": request.uri().path(),
-            "method": request.method().as_str(),
-        }
-    });
-    (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+    crate::envelope::error_response(
+        &AppError::CrossOrigin,
+        request.method(),
+        request.uri().path(),
+    )
 }
 
 fn is_safe(method: &Method) -> bool {
