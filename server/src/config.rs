@@ -123,6 +123,41 @@ mod tests {
     }
 
     #[test]
+    fn the_file_fills_what_the_environment_leaves_open() {
+        let dir = tempfile::tempdir().ok();
+        let path = dir
+            .as_ref()
+            .map(|d| d.path().join("arbor.toml"))
+            .unwrap_or_default();
+        let written = std::fs::write(
+            &path,
+            "database_url = \"sqlite:/srv/arbor.db\"\naddr = \"0.0.0.0:8080\"\nlog_format = \"json\"\n",
+        );
+        assert!(written.is_ok());
+        let cli = Settings {
+            addr: Some("127.0.0.1:9000".into()),
+            ..Settings::default()
+        };
+        let config = Config::resolve(cli, Some(path.clone())).ok();
+        assert_eq!(
+            config.as_ref().map(|c| c.database_url.as_str()),
+            Some("sqlite:/srv/arbor.db")
+        );
+        assert_eq!(
+            config.as_ref().map(|c| c.addr.to_string()),
+            Some("127.0.0.1:9000".to_owned())
+        );
+        assert_eq!(config.map(|c| c.log_format), Some(LogFormat::Json));
+
+        let typo = std::fs::write(&path, "databse_url = \"x\"\n");
+        assert!(typo.is_ok());
+        let message = Config::resolve(Settings::default(), Some(path))
+            .err()
+            .unwrap_or_default();
+        assert!(message.contains("databse_url"), "{message}");
+    }
+
+    #[test]
     fn bad_values_are_explained() {
         let bad = Settings {
             addr: Some("nowhere".into()),

@@ -21,7 +21,8 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 /// Connects to the database and applies pending migrations.
 pub async fn open_database(url: &str) -> anyhow::Result<Db> {
@@ -81,7 +82,13 @@ pub fn router(services: Services, config: &Config) -> Router {
             origin::refuse_cross_origin,
         ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // One INFO line per request (method, path, status, latency); never headers or bodies,
+            // so cookies and passwords stay out of the logs.
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
 }
 
 /// Serves until Ctrl-C / SIGTERM.

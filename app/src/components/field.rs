@@ -16,7 +16,18 @@ pub fn TextField(
     #[prop(into, default = String::new())] autocomplete: String,
     #[prop(into, optional)] hint: Option<String>,
     #[prop(optional)] autofocus: bool,
+    /// For passwords: a Show/Hide button that reveals what was typed.
+    #[prop(optional)]
+    revealable: bool,
 ) -> impl IntoView {
+    let revealed = RwSignal::new(false);
+    let shown_type = move || {
+        if revealable && revealed.get() {
+            "text".to_owned()
+        } else {
+            input_type.clone()
+        }
+    };
     let input_id = format!("field-{name}");
     let error_id = format!("{input_id}-error");
     let hint_id = format!("{input_id}-hint");
@@ -36,10 +47,11 @@ pub fn TextField(
     view! {
         <div class="field" class:field-invalid=move || error.get().is_some()>
             <label for=input_id.clone()>{label}</label>
+            <div class="input-with-action">
             <input
-                id=input_id
+                id=input_id.clone()
                 name=name.clone()
-                type=input_type
+                type=shown_type
                 autocomplete=autocomplete
                 autofocus=autofocus
                 prop:value=move || value.get()
@@ -49,6 +61,18 @@ pub fn TextField(
                 aria-describedby=described_by
                 data-testid=format!("input-{name}")
             />
+            {revealable.then(|| view! {
+                <button
+                    type="button"
+                    class="btn btn-ghost btn-small input-action"
+                    aria-controls=input_id.clone()
+                    aria-pressed=move || revealed.get().to_string()
+                    on:click=move |_| revealed.update(|r| *r = !*r)
+                >
+                    {move || if revealed.get() { "Hide" } else { "Show" }}
+                </button>
+            })}
+            </div>
             {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
             <p class="field-error" id=error_id data-testid=format!("error-{name}") role="alert">
                 {move || error.get().unwrap_or_default()}

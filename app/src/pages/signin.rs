@@ -68,7 +68,7 @@ pub fn SignIn() -> impl IntoView {
                 {move || server_error.get().map(|e| view! { <div class="alert alert-error" role="alert" data-testid="form-error">{e.to_string()}</div> })}
                 <form on:submit=on_submit novalidate>
                     <TextField name="email" label="Email" input_type="email" value=email error=error_for("email") on_blur=Callback::new(|_| ()) autocomplete="username" autofocus=true />
-                    <TextField name="password" label="Password" input_type="password" value=password error=error_for("password") on_blur=Callback::new(|_| ()) autocomplete="current-password" />
+                    <TextField name="password" label="Password" input_type="password" value=password error=error_for("password") on_blur=Callback::new(|_| ()) autocomplete="current-password" revealable=true />
                     <button type="submit" class="btn btn-primary btn-block" disabled=move || submitting.get() data-testid="submit">
                         {move || if submitting.get() { "Signing in…" } else { "Sign in" }}
                     </button>

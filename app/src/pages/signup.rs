@@ -112,6 +112,7 @@ pub fn SignUp() -> impl IntoView {
                         error=error_for("password")
                         on_blur=blur("password")
                         autocomplete="new-password"
+                        revealable=true
                         hint=format!("{}–{} characters. Long passphrases are welcome; common passwords are refused.", AdminPassword::MIN_LEN, AdminPassword::MAX_LEN)
                     />
                     <TextField name="account_name" label="Company name" value=account_name error=error_for("account_name") on_blur=blur("account_name") autocomplete="organization" hint="Your account is named after it." />
