@@ -1,5 +1,6 @@
 -- Arbor foundation schema. One dialect for SQLite and PostgreSQL: ids are UUIDv7 text, times are
--- BIGINT milliseconds since the Unix epoch (UTC), JSON is TEXT. Tenant-owned tables carry
+-- BIGINT milliseconds since the Unix epoch (UTC), JSON is TEXT, and flags are BIGINT 0/1 (sqlx's
+-- Any driver cannot read SQLite's BOOLEAN columns reliably). Tenant-owned tables carry
 -- account_id, which leads their primary key and every index, and composite foreign keys keep a row
 -- from ever pointing into another account. Migrations are append-only from here on.
 
@@ -125,7 +126,7 @@ CREATE TABLE roles (
     environment_id TEXT NOT NULL,
     name           TEXT NOT NULL,
     description    TEXT NOT NULL DEFAULT '',
-    is_system      BOOLEAN NOT NULL DEFAULT FALSE,
+    is_system      BIGINT NOT NULL DEFAULT 0 CHECK (is_system IN (0, 1)),
     system_key     TEXT,
     status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive')),
     version        BIGINT NOT NULL DEFAULT 1,
@@ -158,7 +159,7 @@ CREATE TABLE identities (
     metadata                 TEXT,
     status                   TEXT NOT NULL CHECK (status IN ('pending', 'active', 'inactive')),
     password_hash            TEXT,
-    password_change_required BOOLEAN NOT NULL DEFAULT FALSE,
+    password_change_required BIGINT NOT NULL DEFAULT 0 CHECK (password_change_required IN (0, 1)),
     password_changed_at      BIGINT,
     email_verified_at        BIGINT,
     failed_login_count       BIGINT NOT NULL DEFAULT 0,

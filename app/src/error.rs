@@ -34,6 +34,8 @@ pub enum Resource {
     Account,
     Application,
     Environment,
+    Permission,
+    Role,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -63,6 +65,15 @@ pub enum AppError {
     /// The thing asked for does not exist, or is not visible to the caller.
     #[error("{} not found.", resource_label(*resource))]
     NotFound { resource: Resource },
+    /// A permission with this key already exists in the environment.
+    #[error("A permission with the key {key} already exists in this environment.")]
+    PermissionKeyTaken { key: String },
+    /// A role with this name (ignoring case) already exists in the environment.
+    #[error("A role named \"{name}\" already exists in this environment.")]
+    RoleNameTaken { name: String },
+    /// Built-in (system) permissions and roles cannot be changed or deleted.
+    #[error("Built-in items cannot be changed or deleted.")]
+    SystemItemReadOnly,
     /// The row changed since the caller read it.
     #[error("This item was changed by someone else. Refresh and try again.")]
     VersionConflict,
@@ -79,6 +90,8 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::Account => "Account",
         Resource::Application => "Application",
         Resource::Environment => "Environment",
+        Resource::Permission => "Permission",
+        Resource::Role => "Role",
     }
 }
 
@@ -97,7 +110,12 @@ impl AppError {
                 Resource::Account => "accounts.not_found",
                 Resource::Application => "applications.not_found",
                 Resource::Environment => "environments.not_found",
+                Resource::Permission => "permissions.not_found",
+                Resource::Role => "roles.not_found",
             },
+            AppError::PermissionKeyTaken { .. } => "permissions.key_taken",
+            AppError::RoleNameTaken { .. } => "roles.name_taken",
+            AppError::SystemItemReadOnly => "rbac.system_item_readonly",
             AppError::VersionConflict => "common.version_conflict",
             AppError::BadRequest { .. } => "request.malformed",
             AppError::Internal { .. } => "internal.unexpected",
@@ -109,9 +127,12 @@ impl AppError {
         match self {
             AppError::Validation { .. } | AppError::BadRequest { .. } => 400,
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden | AppError::CrossOrigin => 403,
+            AppError::Forbidden | AppError::CrossOrigin | AppError::SystemItemReadOnly => 403,
             AppError::NotFound { .. } => 404,
-            AppError::AdminEmailTaken | AppError::VersionConflict => 409,
+            AppError::AdminEmailTaken
+            | AppError::VersionConflict
+            | AppError::PermissionKeyTaken { .. }
+            | AppError::RoleNameTaken { .. } => 409,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal { .. } => 500,
         }
@@ -125,6 +146,8 @@ impl AppError {
                 .find(|e| e.field == field)
                 .map(|e| e.message.clone()),
             AppError::AdminEmailTaken if field == "email" => Some(self.to_string()),
+            AppError::PermissionKeyTaken { .. } if field == "key" => Some(self.to_string()),
+            AppError::RoleNameTaken { .. } if field == "name" => Some(self.to_string()),
             _ => None,
         }
     }
@@ -153,6 +176,11 @@ impl AppError {
         "accounts.not_found",
         "applications.not_found",
         "environments.not_found",
+        "permissions.not_found",
+        "roles.not_found",
+        "permissions.key_taken",
+        "roles.name_taken",
+        "rbac.system_item_readonly",
         "common.version_conflict",
         "request.malformed",
         "internal.unexpected",
@@ -216,6 +244,17 @@ mod tests {
             AppError::NotFound {
                 resource: Resource::Environment,
             },
+            AppError::NotFound {
+                resource: Resource::Permission,
+            },
+            AppError::NotFound {
+                resource: Resource::Role,
+            },
+            AppError::PermissionKeyTaken { key: "a.b".into() },
+            AppError::RoleNameTaken {
+                name: "Admin".into(),
+            },
+            AppError::SystemItemReadOnly,
             AppError::VersionConflict,
             AppError::BadRequest { detail: "x".into() },
             AppError::Internal {

@@ -2,6 +2,8 @@
 //! (`Email`, `PersonName`, ...) is valid by construction, so every surface — dialog, server
 //! function, REST handler, bulk row — runs exactly these rules and no copy of them.
 
+mod access;
+mod catalog;
 mod email;
 mod names;
 mod password;
@@ -9,6 +11,10 @@ mod signup;
 mod slug;
 mod workspace;
 
+pub use access::{
+    PermissionForm, PermissionGroupForm, PermissionKey, RoleForm, ValidPermission, ValidRole,
+};
+pub use catalog::{Permission, PermissionGroupOutcome, Role};
 pub use email::Email;
 pub use names::{DisplayName, PersonName};
 pub use password::AdminPassword;

@@ -2,6 +2,7 @@
 //! result. They are the dashboard's only way to the server (POST, JSON, typed `AppError`).
 
 pub mod auth;
+pub mod catalog;
 pub mod workspace;
 
 #[cfg(feature = "ssr")]

@@ -4,7 +4,9 @@
 
 pub mod admin_auth;
 pub mod audit;
+pub mod catalog;
 pub mod clock;
+pub mod evaluate;
 pub mod failpoints;
 pub mod passwords;
 pub mod system_catalog;

@@ -139,12 +139,9 @@ async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool, sqlx::Error> {
         .await
 }
 
-/// Reads a BOOLEAN column on either engine (SQLite hands booleans back as integers).
+/// Reads a 0/1 flag column (flags are BIGINT on both engines).
 pub fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    match row.try_get::<bool, _>(column) {
-        Ok(value) => Ok(value),
-        Err(_) => row.try_get::<i64, _>(column).map(|v| v != 0),
-    }
+    row.try_get::<i64, _>(column).map(|v| v != 0)
 }
 
 /// A timestamp as stored: milliseconds since the Unix epoch.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admins;
 pub mod audit;
+pub mod catalog;
 mod db;
 pub mod sessions;
 pub mod workspace;

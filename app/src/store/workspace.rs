@@ -109,12 +109,12 @@ pub async fn counts(
     let r = sqlx::query(
         "SELECT \
            (SELECT COUNT(*) FROM app_memberships WHERE account_id = $1 AND application_id = $2 AND status = 'active') AS identities, \
-           (SELECT COUNT(*) FROM roles WHERE account_id = $1 AND environment_id = $3 AND is_system = FALSE) AS custom_roles, \
+           (SELECT COUNT(*) FROM roles WHERE account_id = $1 AND environment_id = $3 AND is_system = 0) AS custom_roles, \
            (SELECT COUNT(*) FROM permissions WHERE account_id = $1 AND environment_id = $3 AND source = 'custom') AS custom_permissions, \
            (SELECT COUNT(*) FROM permissions WHERE account_id = $1 AND environment_id = $3 AND source = 'system') AS system_permissions, \
            (SELECT COUNT(*) FROM nodes WHERE account_id = $1 AND environment_id = $3) AS nodes, \
            (SELECT COUNT(*) FROM assignments WHERE account_id = $1 AND environment_id = $3) AS assignments, \
-           (SELECT COUNT(*) FROM roles r WHERE r.account_id = $1 AND r.environment_id = $3 AND r.is_system = FALSE \
+           (SELECT COUNT(*) FROM roles r WHERE r.account_id = $1 AND r.environment_id = $3 AND r.is_system = 0 \
               AND EXISTS (SELECT 1 FROM role_permissions rp WHERE rp.account_id = r.account_id AND rp.role_id = r.id)) AS roles_with_permissions",
     )
     .bind(account_id)

@@ -7,7 +7,7 @@ on_both_engines!(
     health_and_readiness_answer,
     cross_origin_state_changes_are_refused,
     pages_render_on_the_server_and_protect_the_dashboard,
-    booleans_read_the_same_on_both_engines,
+    flags_read_the_same_on_both_engines,
 );
 
 async fn health_and_readiness_answer(engine: Engine) {
@@ -143,12 +143,14 @@ async fn pages_render_on_the_server_and_protect_the_dashboard(engine: Engine) {
     assert_eq!(status, 404);
 }
 
-async fn booleans_read_the_same_on_both_engines(engine: Engine) {
+async fn flags_read_the_same_on_both_engines(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let row = sqlx::query("SELECT TRUE AS yes, FALSE AS no")
-        .fetch_one(app.services.db.reader())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let row = sqlx::query(
+        "SELECT is_system AS no, 1 - is_system AS yes FROM roles UNION ALL SELECT 0, 1",
+    )
+    .fetch_one(app.services.db.reader())
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(app::store::flag(&row, "yes").ok(), Some(true));
     assert_eq!(app::store::flag(&row, "no").ok(), Some(false));
 }

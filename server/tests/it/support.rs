@@ -127,6 +127,10 @@ pub const START: time::OffsetDateTime = datetime!(2026-11-27 09:00 UTC);
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> TestApp {
+        // ARBOR_TEST_LOG=debug shows the server's logs (and internal errors) of failing tests.
+        if let Ok(filter) = std::env::var("ARBOR_TEST_LOG") {
+            server::telemetry::init(&filter, server::config::LogFormat::Text);
+        }
         let database = TestDatabase::create(engine).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

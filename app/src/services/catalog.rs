@@ -1,0 +1,446 @@
+//! Permissions and roles of an environment: the catalog, custom roles and what each role grants.
+//! System rows (the management catalog) are read-only.
+
+use crate::error::{AppError, Resource};
+use crate::model::{
+    AccountRole, EnvPath, Permission, PermissionForm, PermissionGroupForm, PermissionGroupOutcome,
+    Role, RoleForm, ValidPermission,
+};
+use crate::services::Services;
+use crate::services::admin_auth::AdminPrincipal;
+use crate::services::audit::{self, Event};
+use crate::services::workspace::environment_scope;
+use crate::store::catalog::{self, EnvKey};
+use crate::store::{self, Tx, accounts};
+
+/// The environment a catalog request is about, resolved for this admin.
+pub struct EnvScope {
+    pub account_id: String,
+    pub application_id: String,
+    pub environment_id: String,
+    pub role: AccountRole,
+}
+
+impl EnvScope {
+    pub fn key(&self) -> EnvKey<'_> {
+        EnvKey {
+            account_id: &self.account_id,
+            application_id: &self.application_id,
+            environment_id: &self.environment_id,
+        }
+    }
+
+    /// Viewers read; owners and admins change things.
+    pub fn require_write(&self) -> Result<(), AppError> {
+        match self.role {
+            AccountRole::Owner | AccountRole::Admin => Ok(()),
+            AccountRole::Viewer => Err(AppError::Forbidden),
+        }
+    }
+}
+
+/// `/{account}/{application}/{environment}` → the environment, if this admin may see it.
+pub async fn resolve(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+) -> Result<EnvScope, AppError> {
+    let (scope, app, env) = environment_scope(
+        s,
+        admin,
+        &path.account,
+        &path.application,
+        &path.environment,
+    )
+    .await?;
+    Ok(EnvScope {
+        account_id: scope.account.id,
+        application_id: app.id,
+        environment_id: env.id,
+        role: scope.role,
+    })
+}
+
+fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str) -> Event {
+    Event::new(&scope.account_id, &admin.actor(), action, "rbac")
+        .scope(Some(&scope.application_id), Some(&scope.environment_id))
+}
+
+async fn commit_with_events(s: &Services, mut tx: Tx, events: Vec<Event>) -> Result<(), AppError> {
+    let now = s.now();
+    let correlation_id = s.new_id();
+    for event in events {
+        audit::record(&mut tx, s.new_id(), now, &correlation_id, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn list_permissions(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+) -> Result<Vec<Permission>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    catalog::permissions(s.db.reader(), scope.key()).await
+}
+
+async fn insert_permissions(
+    s: &Services,
+    tx: &mut Tx,
+    scope: &EnvScope,
+    permissions: &[ValidPermission],
+) -> Result<Vec<(String, ValidPermission)>, AppError> {
+    let now_ms = store::ms(s.now());
+    let mut created = Vec::new();
+    for permission in permissions {
+        let id = s.new_id();
+        accounts::insert_permission(
+            tx,
+            accounts::NewPermission {
+                account_id: &scope.account_id,
+                environment_id: &scope.environment_id,
+                id: id.clone(),
+                key: permission.key.as_str(),
+                description: &permission.description,
+                category: &permission.category,
+                source: "custom",
+                now_ms,
+            },
+        )
+        .await?;
+        created.push((id, permission.clone()));
+    }
+    Ok(created)
+}
+
+/// Creates one custom permission. A key that exists (custom or system) is a conflict.
+pub async fn create_permission(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    form: &PermissionForm,
+) -> Result<Permission, AppError> {
+    let valid = form.validate().map_err(AppError::validation)?;
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    if catalog::existing_keys(&mut tx, scope.key())
+        .await?
+        .iter()
+        .any(|k| k == valid.key.as_str())
+    {
+        return Err(AppError::PermissionKeyTaken {
+            key: valid.key.to_string(),
+        });
+    }
+    let created = insert_permissions(s, &mut tx, &scope, std::slice::from_ref(&valid)).await?;
+    let (id, _) = created
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal("permission", "not created"))?;
+    let permission = catalog::permission_by_id(&mut tx, scope.key(), &id)
+        .await?
+        .ok_or_else(|| AppError::internal("permission", "vanished"))?;
+    let events = vec![event(&scope, admin, "permission.created").resource(
+        "permission",
+        &id,
+        valid.key.as_str(),
+    )];
+    commit_with_events(s, tx, events).await?;
+    Ok(permission)
+}
+
+/// The Permission Group wizard: one permission per action in one transaction; keys that already
+/// exist are skipped and reported, not errors.
+pub async fn create_permission_group(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    form: &PermissionGroupForm,
+) -> Result<PermissionGroupOutcome, AppError> {
+    let wanted = form.validate().map_err(AppError::validation)?;
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let existing = catalog::existing_keys(&mut tx, scope.key()).await?;
+    let (skipped, fresh): (Vec<ValidPermission>, Vec<ValidPermission>) = wanted
+        .into_iter()
+        .partition(|p| existing.iter().any(|k| k == p.key.as_str()));
+    let created = insert_permissions(s, &mut tx, &scope, &fresh).await?;
+    let events = created
+        .iter()
+        .map(|(id, p)| {
+            event(&scope, admin, "permission.created").resource("permission", id, p.key.as_str())
+        })
+        .collect();
+    commit_with_events(s, tx, events).await?;
+    Ok(PermissionGroupOutcome {
+        created: created
+            .into_iter()
+            .map(|(_, p)| p.key.to_string())
+            .collect(),
+        skipped: skipped.into_iter().map(|p| p.key.to_string()).collect(),
+    })
+}
+
+async fn custom_permission(
+    tx: &mut Tx,
+    scope: &EnvScope,
+    id: &str,
+) -> Result<Permission, AppError> {
+    let permission = catalog::permission_by_id(tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Permission,
+        })?;
+    if permission.source == "system" {
+        return Err(AppError::SystemItemReadOnly);
+    }
+    Ok(permission)
+}
+
+/// Edits description and category (the key is immutable), if `version` is still current.
+pub async fn update_permission(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+    version: i64,
+    form: &PermissionForm,
+) -> Result<Permission, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let current = custom_permission(&mut tx, &scope, id).await?;
+    let valid = PermissionForm {
+        key: current.key.clone(),
+        ..form.clone()
+    }
+    .validate()
+    .map_err(AppError::validation)?;
+    let updated = catalog::update_permission(
+        &mut tx,
+        scope.key(),
+        id,
+        version,
+        &valid.description,
+        &valid.category,
+        store::ms(s.now()),
+    )
+    .await?;
+    if !updated {
+        return Err(AppError::VersionConflict);
+    }
+    let permission = catalog::permission_by_id(&mut tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Permission,
+        })?;
+    let events =
+        vec![event(&scope, admin, "permission.updated").resource("permission", id, &current.key)];
+    commit_with_events(s, tx, events).await?;
+    Ok(permission)
+}
+
+/// Deletes a custom permission (and its grants), if `version` is still current.
+pub async fn delete_permission(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+    version: i64,
+) -> Result<(), AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let current = custom_permission(&mut tx, &scope, id).await?;
+    if !catalog::delete_permission(&mut tx, scope.key(), id, version).await? {
+        return Err(AppError::VersionConflict);
+    }
+    let events =
+        vec![event(&scope, admin, "permission.deleted").resource("permission", id, &current.key)];
+    commit_with_events(s, tx, events).await
+}
+
+pub async fn list_roles(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+) -> Result<Vec<Role>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    catalog::roles(s.db.reader(), scope.key()).await
+}
+
+pub async fn create_role(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    form: &RoleForm,
+) -> Result<Role, AppError> {
+    let valid = form.validate().map_err(AppError::validation)?;
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let id = s.new_id();
+    if !catalog::insert_role(
+        &mut tx,
+        scope.key(),
+        &id,
+        &valid.name,
+        &valid.description,
+        store::ms(s.now()),
+    )
+    .await?
+    {
+        return Err(AppError::RoleNameTaken { name: valid.name });
+    }
+    let role = catalog::role_by_id(&mut tx, scope.key(), &id)
+        .await?
+        .ok_or_else(|| AppError::internal("role", "vanished"))?;
+    let events = vec![event(&scope, admin, "role.created").resource("role", &id, &valid.name)];
+    commit_with_events(s, tx, events).await?;
+    Ok(role)
+}
+
+async fn custom_role(tx: &mut Tx, scope: &EnvScope, id: &str) -> Result<Role, AppError> {
+    let role = catalog::role_by_id(tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Role,
+        })?;
+    if role.is_system_role {
+        return Err(AppError::SystemItemReadOnly);
+    }
+    Ok(role)
+}
+
+/// Renames, re-describes, activates or deactivates a role, if `version` is still current.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_role(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+    version: i64,
+    form: &RoleForm,
+    active: bool,
+) -> Result<Role, AppError> {
+    let valid = form.validate().map_err(AppError::validation)?;
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let current = custom_role(&mut tx, &scope, id).await?;
+    if catalog::role_name_taken(&mut tx, scope.key(), &valid.name, id).await? {
+        return Err(AppError::RoleNameTaken { name: valid.name });
+    }
+    let updated = catalog::update_role(
+        &mut tx,
+        scope.key(),
+        id,
+        version,
+        &valid.name,
+        &valid.description,
+        active,
+        store::ms(s.now()),
+    )
+    .await?;
+    if !updated {
+        return Err(AppError::VersionConflict);
+    }
+    let role = catalog::role_by_id(&mut tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Role,
+        })?;
+    let events = vec![
+        event(&scope, admin, "role.updated")
+            .resource("role", id, &valid.name)
+            .metadata(serde_json::json!({ "previous_name": current.name, "active": active })),
+    ];
+    commit_with_events(s, tx, events).await?;
+    Ok(role)
+}
+
+pub async fn delete_role(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+    version: i64,
+) -> Result<(), AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let current = custom_role(&mut tx, &scope, id).await?;
+    if !catalog::delete_role(&mut tx, scope.key(), id, version).await? {
+        return Err(AppError::VersionConflict);
+    }
+    let events = vec![event(&scope, admin, "role.deleted").resource("role", id, &current.name)];
+    commit_with_events(s, tx, events).await
+}
+
+pub async fn role_permissions(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+) -> Result<Vec<String>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    let mut tx = s.db.begin().await?;
+    catalog::role_by_id(&mut tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Role,
+        })?;
+    tx.rollback().await?;
+    catalog::role_permission_keys(s.db.reader(), &scope.account_id, id).await
+}
+
+/// Replaces everything a role grants with `keys`, in one transaction. Unknown keys are refused.
+pub async fn set_role_permissions(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+    keys: &[String],
+) -> Result<Vec<String>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let role = custom_role(&mut tx, &scope, id).await?;
+    let catalog_ids = catalog::permission_ids(&mut tx, scope.key()).await?;
+    let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut unknown = Vec::new();
+    let mut ids = Vec::new();
+    for key in &wanted {
+        match catalog_ids.iter().find(|(_, k)| k == key) {
+            Some((pid, _)) => ids.push(pid.clone()),
+            None => unknown.push(*key),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(AppError::validation(vec![crate::error::FieldError::new(
+            "permission_keys",
+            "unknown",
+            format!(
+                "These permissions do not exist in this environment: {}.",
+                unknown.join(", ")
+            ),
+        )]));
+    }
+    catalog::clear_role_permissions(&mut tx, &scope.account_id, id).await?;
+    let now_ms = store::ms(s.now());
+    for pid in &ids {
+        catalog::grant(&mut tx, &scope.account_id, id, pid, now_ms).await?;
+    }
+    let events = vec![
+        event(&scope, admin, "role.permissions_set")
+            .resource("role", id, &role.name)
+            .metadata(serde_json::json!({ "permission_keys": wanted })),
+    ];
+    commit_with_events(s, tx, events).await?;
+    Ok(wanted.into_iter().map(str::to_owned).collect())
+}
