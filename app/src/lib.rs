@@ -54,6 +54,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/:account/:application/:environment") view=components::layout::DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::home::ToOverview />
                     <Route path=path!("overview") view=pages::access_control::overview::OverviewPage />
+                    <Route path=path!("permissions") view=pages::access_control::permissions::PermissionsPage />
+                    <Route path=path!("roles") view=pages::access_control::roles::RolesPage />
                     <Route path=path!("applications") view=pages::tenant::applications::ApplicationsPage />
                 </ParentRoute>
             </Routes>

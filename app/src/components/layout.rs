@@ -30,6 +30,17 @@ impl WorkspaceScope {
     }
 }
 
+impl WorkspaceScope {
+    /// The environment this page is about, as server functions take it.
+    pub fn env_path(&self) -> crate::model::EnvPath {
+        crate::model::EnvPath {
+            account: self.account.get(),
+            application: self.application.get(),
+            environment: self.environment.get(),
+        }
+    }
+}
+
 pub fn use_scope() -> Option<WorkspaceScope> {
     use_context::<WorkspaceScope>()
 }
@@ -136,6 +147,8 @@ fn Navigation(scope: WorkspaceScope) -> impl IntoView {
         <nav class="nav">
             <p class="nav-group">"Access Control"</p>
             <A href=move || scope.href("overview") attr:class="nav-link" attr:data-testid="nav-overview">"Overview"</A>
+            <A href=move || scope.href("roles") attr:class="nav-link" attr:data-testid="nav-roles">"Roles"</A>
+            <A href=move || scope.href("permissions") attr:class="nav-link" attr:data-testid="nav-permissions">"Permissions"</A>
             <p class="nav-group">"Tenant"</p>
             <A href=move || scope.href("applications") attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>
         </nav>

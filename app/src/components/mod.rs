@@ -1,6 +1,7 @@
 //! Reusable UI pieces.
 
 pub mod badge;
+pub mod dialog;
 pub mod field;
 pub mod layout;
 pub mod states;

@@ -1,3 +1,5 @@
 //! Environment-scoped pages: they re-scope when the workspace switcher changes.
 
 pub mod overview;
+pub mod permissions;
+pub mod roles;

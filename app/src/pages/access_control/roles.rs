@@ -1,0 +1,434 @@
+//! Access Control › Roles: the roles on the left, the selected role's permission grid on the
+//! right (tick to grant; Save replaces the whole set in one transaction).
+
+use crate::components::dialog::Dialog;
+use crate::components::field::TextField;
+use crate::components::layout::use_scope;
+use crate::components::states::{ErrorPanel, Loading};
+use crate::components::toast::use_toasts;
+use crate::error::AppError;
+use crate::model::{Permission, Role, RoleForm};
+use crate::server::catalog::{
+    create_role, delete_role, list_permissions, list_roles, role_permissions, set_role_permissions,
+    update_role,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[component]
+pub fn RolesPage() -> impl IntoView {
+    let Some(scope) = use_scope() else {
+        return view! { <Loading /> }.into_any();
+    };
+    let refresh = RwSignal::new(0u32);
+    let roles = Resource::new(
+        move || (scope.env_path(), refresh.get()),
+        |(env, _)| list_roles(env),
+    );
+    let selected = RwSignal::new(None::<String>);
+    let create_open = RwSignal::new(false);
+    let reload = Callback::new(move |_| refresh.update(|n| *n += 1));
+    // A new role is selected as soon as it exists.
+    let on_created = Callback::new(move |id: String| {
+        selected.set(Some(id));
+        refresh.update(|n| *n += 1);
+    });
+
+    view! {
+        <Title text="Roles" />
+        <div class="page-header">
+            <div>
+                <p class="eyebrow">"Access Control"</p>
+                <h1>"Roles"</h1>
+                <p class="muted">"A role bundles permissions. Assign roles to identities at a node of the hierarchy."</p>
+            </div>
+            <div class="page-actions">
+                <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-role">"Create Role"</button>
+            </div>
+        </div>
+        <Transition fallback=|| view! { <Loading label="Loading roles…" /> }>
+            {move || Suspend::new(async move {
+                match roles.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <div class="empty-state" data-testid="roles-empty">
+                            <p>"No roles yet. Create one — Owner, Admin, Editor and Viewer are common starting points."</p>
+                        </div>
+                    }.into_any(),
+                    Ok(list) => {
+                        if selected.get_untracked().is_none_or(|id| !list.iter().any(|r| r.id == id)) {
+                            selected.set(list.first().map(|r| r.id.clone()));
+                        }
+                        view! { <RolesSplit roles=list selected on_changed=reload /> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Dialog open=create_open title="Create Custom Role" testid="create-role">
+            <CreateRole open=create_open on_created />
+        </Dialog>
+    }
+    .into_any()
+}
+
+#[component]
+fn RolesSplit(
+    roles: Vec<Role>,
+    selected: RwSignal<Option<String>>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
+    let roles = StoredValue::new(roles);
+    let current = move || {
+        let id = selected.get()?;
+        roles.with_value(|r| r.iter().find(|role| role.id == id).cloned())
+    };
+    view! {
+        <div class="split">
+            <nav class="role-list card" aria-label="Roles">
+                {roles.with_value(|list| list.iter().map(|role| {
+                    let id = role.id.clone();
+                    let id_for_class = role.id.clone();
+                    view! {
+                        <button
+                            class="role-item"
+                            class:selected=move || selected.get().as_deref() == Some(id_for_class.as_str())
+                            on:click=move |_| selected.set(Some(id.clone()))
+                            data-testid=format!("role-{}", role.name)
+                        >
+                            <span>{role.name.clone()}</span>
+                            <span class="muted small">
+                                {format!("{} permission{}", role.permission_count, if role.permission_count == 1 { "" } else { "s" })}
+                                {(!role.is_active).then_some(" · inactive")}
+                            </span>
+                        </button>
+                    }
+                }).collect_view())}
+            </nav>
+            <div class="role-detail">
+                {move || current().map(|role| view! { <RoleDetail role on_changed /> })}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
+    let scope = use_scope();
+    let toasts = use_toasts();
+    let env = scope.map(|s| s.env_path());
+    let role_id = role.id.clone();
+    let catalog = Resource::new(
+        {
+            let env = env.clone();
+            move || env.clone()
+        },
+        |env| async move {
+            match env {
+                Some(env) => list_permissions(env).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let granted = Resource::new(
+        {
+            let env = env.clone();
+            let id = role_id.clone();
+            move || (env.clone(), id.clone())
+        },
+        |(env, id)| async move {
+            match env {
+                Some(env) => role_permissions(env, id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let ticked = RwSignal::new(BTreeSet::<String>::new());
+    let saved = RwSignal::new(BTreeSet::<String>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(keys)) = granted.get() {
+            let set: BTreeSet<String> = keys.into_iter().collect();
+            saved.set(set.clone());
+            ticked.set(set);
+        }
+    });
+    let dirty = move || ticked.get() != saved.get();
+    let busy = RwSignal::new(false);
+    let save = {
+        let env = env.clone();
+        let id = role_id.clone();
+        move |_| {
+            let Some(env) = env.clone() else { return };
+            let id = id.clone();
+            let keys: Vec<String> = ticked.get_untracked().into_iter().collect();
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                match set_role_permissions(env, id, keys).await {
+                    Ok(keys) => {
+                        saved.set(keys.into_iter().collect());
+                        toasts.success("Permissions saved");
+                        on_changed.run(());
+                    }
+                    Err(e) => toasts.error(e.to_string()),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let rename_open = RwSignal::new(false);
+    let delete_open = RwSignal::new(false);
+    let role = StoredValue::new(role);
+    let toggle_active = {
+        let env = env.clone();
+        move |_| {
+            let Some(env) = env.clone() else { return };
+            let r = role.get_value();
+            leptos::task::spawn_local(async move {
+                let form = RoleForm {
+                    name: r.name.clone(),
+                    description: r.description.clone(),
+                };
+                match update_role(env, r.id.clone(), r.version, form, !r.is_active).await {
+                    Ok(updated) => {
+                        toasts.success(format!(
+                            "{} is now {}",
+                            updated.name,
+                            if updated.is_active {
+                                "active"
+                            } else {
+                                "inactive"
+                            }
+                        ));
+                        on_changed.run(());
+                    }
+                    Err(e) => toasts.error(e.to_string()),
+                }
+            });
+        }
+    };
+    let confirm_delete = {
+        let env = env.clone();
+        Callback::new(move |_: ()| {
+            let Some(env) = env.clone() else { return };
+            let r = role.get_value();
+            leptos::task::spawn_local(async move {
+                match delete_role(env, r.id.clone(), r.version).await {
+                    Ok(()) => {
+                        toasts.success(format!("Deleted {}", r.name));
+                        delete_open.set(false);
+                        on_changed.run(());
+                    }
+                    Err(e) => toasts.error(e.to_string()),
+                }
+            });
+        })
+    };
+
+    view! {
+        <section class="card" data-testid="role-detail">
+            <header class="role-header">
+                <div>
+                    <h2>{role.with_value(|r| r.name.clone())} {role.with_value(|r| (!r.is_active).then(|| view! { <span class="pill pill-muted">"inactive"</span> }))}</h2>
+                    <p class="muted">{role.with_value(|r| r.description.clone())}</p>
+                </div>
+                <div class="page-actions">
+                    <button class="btn btn-secondary btn-small" on:click=move |_| rename_open.set(true)>"Rename"</button>
+                    <button class="btn btn-secondary btn-small" on:click=toggle_active>
+                        {role.with_value(|r| if r.is_active { "Deactivate" } else { "Activate" })}
+                    </button>
+                    <button class="btn btn-secondary btn-small danger" on:click=move |_| delete_open.set(true)>"Delete"</button>
+                </div>
+            </header>
+            <Transition fallback=|| view! { <Loading label="Loading permissions…" /> }>
+                {move || Suspend::new(async move {
+                    match catalog.await {
+                        Ok(all) => view! { <Grid all ticked /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div class="grid-footer">
+                <span class="muted" data-testid="unsaved">{move || if dirty() { "Unsaved changes" } else { "" }}</span>
+                <button class="btn btn-primary" disabled=move || !dirty() || busy.get() on:click=save data-testid="save-permissions">
+                    {move || if busy.get() { "Saving…" } else { "Save permissions" }}
+                </button>
+            </div>
+        </section>
+        <Dialog open=rename_open title="Rename role" testid="rename-role">
+            <RenameRole open=rename_open role=role.get_value() on_done=on_changed />
+        </Dialog>
+        <Dialog open=delete_open title="Delete role?" testid="delete-role">
+            <p>"Delete " <strong>{role.with_value(|r| r.name.clone())}</strong> "? Everyone holding it loses its permissions immediately."</p>
+            <div class="dialog-actions">
+                <button type="button" class="btn btn-secondary" on:click=move |_| delete_open.set(false)>"Cancel"</button>
+                <button type="button" class="btn btn-danger" on:click=move |_| confirm_delete.run(()) data-testid="confirm-delete-role">"Delete"</button>
+            </div>
+        </Dialog>
+    }
+}
+
+/// Custom permissions grouped by category, one checkbox each.
+#[component]
+fn Grid(all: Vec<Permission>, ticked: RwSignal<BTreeSet<String>>) -> impl IntoView {
+    let mut groups: BTreeMap<String, Vec<Permission>> = BTreeMap::new();
+    for p in all.into_iter().filter(|p| p.source == "custom") {
+        groups.entry(p.category.clone()).or_default().push(p);
+    }
+    if groups.is_empty() {
+        return view! {
+            <div class="empty-state"><p>"No permissions to grant yet. Create some on the Permissions page first."</p></div>
+        }
+        .into_any();
+    }
+    groups
+        .into_iter()
+        .map(|(category, items)| {
+            view! {
+                <fieldset class="grid-group">
+                    <legend>{category}</legend>
+                    {items.into_iter().map(|p| {
+                        let key = p.key.clone();
+                        let key_for_change = p.key.clone();
+                        view! {
+                            <label class="checkbox grid-item">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || ticked.with(|t| t.contains(&key))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        let key = key_for_change.clone();
+                                        ticked.update(|t| { if on { t.insert(key); } else { t.remove(&key); } });
+                                    }
+                                    data-testid=format!("grant-{}", p.key)
+                                />
+                                <span class="mono">{p.key.clone()}</span>
+                                <span class="muted small">{p.description.clone()}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+#[component]
+fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoView {
+    let env = use_scope().map(|s| s.env_path());
+    let toasts = use_toasts();
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let touched = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let form = move || RoleForm {
+        name: name.get(),
+        description: description.get(),
+    };
+    let error_for = move |field: &'static str| {
+        Signal::derive(move || {
+            server_error
+                .get()
+                .and_then(|e| e.field_message(field))
+                .or_else(|| {
+                    touched
+                        .get()
+                        .then(|| form().field_error(field).map(|e| e.message))
+                        .flatten()
+                })
+        })
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        touched.set(true);
+        if form().validate().is_err() {
+            return;
+        }
+        let Some(env) = env.clone() else { return };
+        busy.set(true);
+        server_error.set(None);
+        let form = form();
+        leptos::task::spawn_local(async move {
+            match create_role(env, form).await {
+                Ok(role) => {
+                    toasts.success(format!("Created {}", role.name));
+                    open.set(false);
+                    on_created.run(role.id);
+                }
+                Err(error) => {
+                    busy.set(false);
+                    server_error.set(Some(error));
+                }
+            }
+        });
+    };
+    view! {
+        <form on:submit=submit novalidate>
+            {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+            <TextField name="name" label="Role Name" value=name error=error_for("name") on_blur=Callback::new(move |_| touched.set(true)) autofocus=true />
+            <div class="chips" aria-label="Suggestions">
+                {RoleForm::STARTERS.iter().map(|starter| view! {
+                    <button type="button" class="chip" on:click=move |_| name.set((*starter).to_owned())>{*starter}</button>
+                }).collect_view()}
+            </div>
+            <TextField name="description" label="Description (optional)" value=description error=error_for("description") on_blur=Callback::new(|_| ()) />
+            <div class="dialog-actions">
+                <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button type="submit" class="btn btn-primary" disabled=move || busy.get() data-testid="submit-role">"Create"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn RenameRole(open: RwSignal<bool>, role: Role, on_done: Callback<()>) -> impl IntoView {
+    let env = use_scope().map(|s| s.env_path());
+    let toasts = use_toasts();
+    let name = RwSignal::new(role.name.clone());
+    let description = RwSignal::new(role.description.clone());
+    let server_error = RwSignal::new(None::<AppError>);
+    let form = move || RoleForm {
+        name: name.get(),
+        description: description.get(),
+    };
+    let error_for = move |field: &'static str| {
+        Signal::derive(move || {
+            server_error
+                .get()
+                .and_then(|e| e.field_message(field))
+                .or_else(|| form().field_error(field).map(|e| e.message))
+        })
+    };
+    let role = StoredValue::new(role);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if form().validate().is_err() {
+            return;
+        }
+        let Some(env) = env.clone() else { return };
+        let r = role.get_value();
+        let form = form();
+        leptos::task::spawn_local(async move {
+            match update_role(env, r.id.clone(), r.version, form, r.is_active).await {
+                Ok(updated) => {
+                    toasts.success(format!("Saved {}", updated.name));
+                    open.set(false);
+                    on_done.run(());
+                }
+                Err(error) => server_error.set(Some(error)),
+            }
+        });
+    };
+    view! {
+        <form on:submit=submit novalidate>
+            {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+            <TextField name="name" label="Role Name" value=name error=error_for("name") on_blur=Callback::new(|_| ()) autofocus=true />
+            <TextField name="description" label="Description (optional)" value=description error=error_for("description") on_blur=Callback::new(|_| ()) />
+            <div class="dialog-actions">
+                <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button type="submit" class="btn btn-primary">"Save"</button>
+            </div>
+        </form>
+    }
+}
