@@ -36,6 +36,7 @@ pub enum Resource {
     Environment,
     Permission,
     Role,
+    Node,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -74,6 +75,15 @@ pub enum AppError {
     /// Built-in (system) permissions and roles cannot be changed or deleted.
     #[error("Built-in items cannot be changed or deleted.")]
     SystemItemReadOnly,
+    /// A change the hierarchy's rules forbid (schema, depth, parent type, cycle, flat mode).
+    #[error("{message}")]
+    HierarchyRule { message: String },
+    /// A node with children cannot be deleted.
+    #[error("This node has child nodes. Move or delete them first.")]
+    NodeHasChildren,
+    /// A node with assignments is only deleted with `cascade`.
+    #[error("{count} role assignment(s) sit on this node. Delete with cascade to remove them too.")]
+    NodeHasAssignments { count: i64 },
     /// The row changed since the caller read it.
     #[error("This item was changed by someone else. Refresh and try again.")]
     VersionConflict,
@@ -92,6 +102,7 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::Environment => "Environment",
         Resource::Permission => "Permission",
         Resource::Role => "Role",
+        Resource::Node => "Node",
     }
 }
 
@@ -112,7 +123,11 @@ impl AppError {
                 Resource::Environment => "environments.not_found",
                 Resource::Permission => "permissions.not_found",
                 Resource::Role => "roles.not_found",
+                Resource::Node => "nodes.not_found",
             },
+            AppError::HierarchyRule { .. } => "hierarchy.rule_violation",
+            AppError::NodeHasChildren => "nodes.has_children",
+            AppError::NodeHasAssignments { .. } => "nodes.has_assignments",
             AppError::PermissionKeyTaken { .. } => "permissions.key_taken",
             AppError::RoleNameTaken { .. } => "roles.name_taken",
             AppError::SystemItemReadOnly => "rbac.system_item_readonly",
@@ -125,14 +140,18 @@ impl AppError {
     /// The HTTP status this error maps to.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Validation { .. } | AppError::BadRequest { .. } => 400,
+            AppError::Validation { .. }
+            | AppError::BadRequest { .. }
+            | AppError::HierarchyRule { .. } => 400,
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden | AppError::CrossOrigin | AppError::SystemItemReadOnly => 403,
             AppError::NotFound { .. } => 404,
             AppError::AdminEmailTaken
             | AppError::VersionConflict
             | AppError::PermissionKeyTaken { .. }
-            | AppError::RoleNameTaken { .. } => 409,
+            | AppError::RoleNameTaken { .. }
+            | AppError::NodeHasChildren
+            | AppError::NodeHasAssignments { .. } => 409,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal { .. } => 500,
         }
@@ -178,6 +197,10 @@ impl AppError {
         "environments.not_found",
         "permissions.not_found",
         "roles.not_found",
+        "nodes.not_found",
+        "hierarchy.rule_violation",
+        "nodes.has_children",
+        "nodes.has_assignments",
         "permissions.key_taken",
         "roles.name_taken",
         "rbac.system_item_readonly",
@@ -250,6 +273,14 @@ mod tests {
             AppError::NotFound {
                 resource: Resource::Role,
             },
+            AppError::NotFound {
+                resource: Resource::Node,
+            },
+            AppError::HierarchyRule {
+                message: "m".into(),
+            },
+            AppError::NodeHasChildren,
+            AppError::NodeHasAssignments { count: 1 },
             AppError::PermissionKeyTaken { key: "a.b".into() },
             AppError::RoleNameTaken {
                 name: "Admin".into(),

@@ -5,6 +5,7 @@
 mod access;
 mod catalog;
 mod email;
+mod hierarchy;
 mod names;
 mod password;
 mod signup;
@@ -16,6 +17,10 @@ pub use access::{
 };
 pub use catalog::{Permission, PermissionGroupOutcome, Role};
 pub use email::Email;
+pub use hierarchy::{
+    AccessModel, EnvironmentSettings, HierarchySchema, HierarchyView, Node, NodeForm,
+    RevertToFlatOutcome,
+};
 pub use names::{DisplayName, PersonName};
 pub use password::AdminPassword;
 pub use signup::{SignInForm, SignupForm, ValidSignup};

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod hierarchy;
 pub mod workspace;
 
 #[cfg(feature = "ssr")]

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clock;
 pub mod evaluate;
 pub mod failpoints;
+pub mod hierarchy;
 pub mod passwords;
 pub mod system_catalog;
 pub mod tenancy;

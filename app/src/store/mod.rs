@@ -6,6 +6,7 @@ pub mod admins;
 pub mod audit;
 pub mod catalog;
 mod db;
+pub mod hierarchy;
 pub mod sessions;
 pub mod workspace;
 

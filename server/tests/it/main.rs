@@ -5,6 +5,7 @@ mod support;
 
 mod catalog;
 mod cli;
+mod hierarchy;
 mod isolation;
 mod platform;
 mod sessions;

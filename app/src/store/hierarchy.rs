@@ -1,0 +1,242 @@
+//! Environment settings, nodes and the assignment rows hierarchy changes touch.
+
+use crate::error::AppError;
+use crate::model::{EnvironmentSettings, Node};
+use crate::store::Tx;
+use crate::store::catalog::EnvKey;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+pub async fn settings(
+    pool: &AnyPool,
+    env: EnvKey<'_>,
+) -> Result<(EnvironmentSettings, i64), AppError> {
+    let row =
+        sqlx::query("SELECT settings, version FROM environments WHERE account_id = $1 AND id = $2")
+            .bind(env.account_id)
+            .bind(env.environment_id)
+            .fetch_one(pool)
+            .await?;
+    let text: String = row.try_get("settings")?;
+    let settings =
+        serde_json::from_str(&text).map_err(|e| AppError::internal("environment settings", e))?;
+    Ok((settings, row.try_get("version")?))
+}
+
+/// Writes settings if `version` is current; `Ok(false)` otherwise.
+pub async fn save_settings(
+    tx: &mut Tx,
+    env: EnvKey<'_>,
+    version: i64,
+    settings: &EnvironmentSettings,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let text = serde_json::to_string(settings)
+        .map_err(|e| AppError::internal("environment settings", e))?;
+    let result = sqlx::query(
+        "UPDATE environments SET settings = $1, version = version + 1, updated_at = $2 \
+         WHERE account_id = $3 AND id = $4 AND version = $5",
+    )
+    .bind(text)
+    .bind(now_ms)
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+fn node(row: &AnyRow) -> Result<Node, sqlx::Error> {
+    Ok(Node {
+        id: row.try_get("id")?,
+        environment_id: row.try_get("environment_id")?,
+        parent_node_id: row.try_get("parent_node_id")?,
+        node_type: row.try_get("node_type")?,
+        name: row.try_get("name")?,
+        slug: row.try_get("slug")?,
+        status: row.try_get("status")?,
+        depth: row.try_get("depth")?,
+        version: row.try_get("version")?,
+    })
+}
+
+const NODE_COLUMNS: &str =
+    "id, environment_id, parent_node_id, node_type, name, slug, status, depth, version";
+
+/// Every node of the environment, parents before children.
+pub async fn nodes<'c, E>(executor: E, env: EnvKey<'_>) -> Result<Vec<Node>, AppError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(&format!(
+        "SELECT {NODE_COLUMNS} FROM nodes WHERE account_id = $1 AND environment_id = $2 ORDER BY depth, name, id"
+    ))
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .fetch_all(executor)
+    .await?;
+    Ok(rows.iter().map(node).collect::<Result<_, _>>()?)
+}
+
+pub struct NewNode<'a> {
+    pub id: &'a str,
+    pub parent_id: &'a str,
+    pub node_type: &'a str,
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub depth: i64,
+    pub now_ms: i64,
+}
+
+pub async fn insert_node(tx: &mut Tx, env: EnvKey<'_>, n: NewNode<'_>) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO nodes (account_id, id, environment_id, parent_node_id, node_type, name, slug, depth, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(env.account_id)
+    .bind(n.id)
+    .bind(env.environment_id)
+    .bind(n.parent_id)
+    .bind(n.node_type)
+    .bind(n.name)
+    .bind(n.slug)
+    .bind(n.depth)
+    .bind(n.now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets name, status, type, parent and depth of a node if `version` is current (bumping it).
+#[allow(clippy::too_many_arguments)]
+pub async fn update_node(
+    tx: &mut Tx,
+    env: EnvKey<'_>,
+    node: &Node,
+    version: i64,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE nodes SET name = $1, slug = $2, status = $3, node_type = $4, parent_node_id = $5, depth = $6, \
+         version = version + 1, updated_at = $7 \
+         WHERE account_id = $8 AND environment_id = $9 AND id = $10 AND version = $11",
+    )
+    .bind(&node.name)
+    .bind(&node.slug)
+    .bind(&node.status)
+    .bind(&node.node_type)
+    .bind(node.parent_node_id.as_deref())
+    .bind(node.depth)
+    .bind(now_ms)
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(&node.id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn set_depth(tx: &mut Tx, env: EnvKey<'_>, id: &str, depth: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE nodes SET depth = $1 WHERE account_id = $2 AND environment_id = $3 AND id = $4",
+    )
+    .bind(depth)
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_node(tx: &mut Tx, env: EnvKey<'_>, id: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM nodes WHERE account_id = $1 AND environment_id = $2 AND id = $3")
+        .bind(env.account_id)
+        .bind(env.environment_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn assignments_on_node(
+    tx: &mut Tx,
+    env: EnvKey<'_>,
+    node_id: &str,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM assignments WHERE account_id = $1 AND environment_id = $2 AND node_id = $3",
+    )
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(node_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// An assignment as revert-to-flat sees it.
+pub struct AssignmentRow {
+    pub id: String,
+    pub identity_id: String,
+    pub role_id: String,
+    pub node_id: String,
+    pub effective_to_ms: Option<i64>,
+}
+
+pub async fn assignments(tx: &mut Tx, env: EnvKey<'_>) -> Result<Vec<AssignmentRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, identity_id, role_id, node_id, effective_to FROM assignments \
+         WHERE account_id = $1 AND environment_id = $2 ORDER BY created_at, id",
+    )
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(AssignmentRow {
+                id: r.try_get("id")?,
+                identity_id: r.try_get("identity_id")?,
+                role_id: r.try_get("role_id")?,
+                node_id: r.try_get("node_id")?,
+                effective_to_ms: r.try_get("effective_to")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+pub async fn move_assignment(
+    tx: &mut Tx,
+    env: EnvKey<'_>,
+    id: &str,
+    node_id: &str,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE assignments SET node_id = $1, version = version + 1, updated_at = $2 \
+         WHERE account_id = $3 AND environment_id = $4 AND id = $5",
+    )
+    .bind(node_id)
+    .bind(now_ms)
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_assignment(tx: &mut Tx, env: EnvKey<'_>, id: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "DELETE FROM assignments WHERE account_id = $1 AND environment_id = $2 AND id = $3",
+    )
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
