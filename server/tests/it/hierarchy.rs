@@ -319,10 +319,7 @@ async fn revert_to_flat_reseats_assignments_at_the_root(engine: Engine) {
         json!({ "access_model": "flat", "hierarchy_schema": null })
     );
     assert_eq!(view["nodes"].as_array().map(Vec::len), Some(1));
-    assert_eq!(
-        app.strings("SELECT node_id FROM assignments").await,
-        [root]
-    );
+    assert_eq!(app.strings("SELECT node_id FROM assignments").await, [root]);
     let again = app
         .call(
             &admin,

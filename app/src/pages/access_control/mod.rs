@@ -1,5 +1,6 @@
 //! Environment-scoped pages: they re-scope when the workspace switcher changes.
 
+pub mod hierarchy;
 pub mod overview;
 pub mod permissions;
 pub mod roles;

@@ -1,0 +1,47 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, signUp, unique } from "./helpers";
+
+test("switch to a hierarchy and build a three-level tree", async ({ page }) => {
+  const id = unique();
+  await signUp(page, { email: `tree.${id}@example.com`, password: "organisation chart 2026", company: `Trees ${id}` });
+  await expect(page).toHaveURL(/\/overview$/);
+  await hydrated(page);
+  await page.getByTestId("nav-hierarchy").click();
+  await expect(page.getByTestId("access-model")).toHaveText("Flat");
+
+  await page.getByTestId("switch-to-hierarchy").click();
+  await expect(page.getByTestId("schema-json")).toHaveValue(/"organization"/);
+  await page.getByTestId("schema-submit").click();
+  await expect(page.getByTestId("access-model")).toHaveText("Hierarchy");
+
+  const root = page.getByTestId(`node-Trees ${id}`);
+  await root.getByTestId("add-child").click();
+  const dialog = page.getByTestId("node-dialog");
+  await dialog.getByTestId("node-name").fill("EMEA");
+  await expect(dialog.getByTestId("node-type")).toHaveValue("region");
+  await dialog.getByTestId("node-submit").click();
+  await expect(page.getByTestId("node-EMEA")).toBeVisible();
+
+  await page.getByTestId("node-EMEA").getByTestId("add-child").click();
+  await dialog.getByTestId("node-name").fill("Paris");
+  await dialog.getByTestId("node-submit").click();
+  await page.getByTestId("node-Paris").getByTestId("add-child").click();
+  await dialog.getByTestId("node-name").fill("Night shift");
+  await dialog.getByTestId("node-submit").click();
+  await expect(page.getByTestId("node-Night shift")).toBeVisible();
+  await expect(page.getByTestId("node-Night shift")).toContainText("team");
+
+  // Collapse hides the subtree; search finds a node with its ancestors.
+  await page.getByTestId("node-EMEA").getByRole("button", { name: "Collapse" }).click();
+  await expect(page.getByTestId("node-Paris")).toHaveCount(0);
+  await page.getByTestId("node-search").fill("night");
+  await expect(page.getByTestId("node-Night shift")).toBeVisible();
+  await expect(page.getByTestId("node-EMEA")).toBeVisible();
+  await page.getByTestId("node-search").fill("");
+
+  // Revert to flat shows its consequences before doing anything.
+  await page.getByTestId("revert-to-flat").click();
+  await expect(page.getByTestId("revert-preview")).toContainText("3 node(s) below the root will be deleted.");
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("node-EMEA")).toBeVisible();
+});
