@@ -37,6 +37,8 @@ pub enum Resource {
     Permission,
     Role,
     Node,
+    Identity,
+    Assignment,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -84,6 +86,20 @@ pub enum AppError {
     /// A node with assignments is only deleted with `cascade`.
     #[error("{count} role assignment(s) sit on this node. Delete with cascade to remove them too.")]
     NodeHasAssignments { count: i64 },
+    /// The identity has no active membership in the environment's application.
+    #[error(
+        "This identity is not an active member of this application. Add it to the application first."
+    )]
+    MembershipRequired,
+    /// System roles are for platform administration, not identities.
+    #[error("System roles are reserved for platform administration and cannot be assigned.")]
+    SystemRoleNotAssignable,
+    /// Inactive roles cannot be newly assigned.
+    #[error("This role is inactive. Activate it before assigning it.")]
+    RoleInactive,
+    /// The identity already has this role at this node.
+    #[error("Identity already has this role at this node.")]
+    AssignmentConflict,
     /// The row changed since the caller read it.
     #[error("This item was changed by someone else. Refresh and try again.")]
     VersionConflict,
@@ -103,6 +119,8 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::Permission => "Permission",
         Resource::Role => "Role",
         Resource::Node => "Node",
+        Resource::Identity => "Identity",
+        Resource::Assignment => "Assignment",
     }
 }
 
@@ -124,7 +142,13 @@ impl AppError {
                 Resource::Permission => "permissions.not_found",
                 Resource::Role => "roles.not_found",
                 Resource::Node => "nodes.not_found",
+                Resource::Identity => "identities.not_found",
+                Resource::Assignment => "assignments.not_found",
             },
+            AppError::MembershipRequired => "assignments.membership_required",
+            AppError::SystemRoleNotAssignable => "rbac.system_role_not_assignable",
+            AppError::RoleInactive => "rbac.role_inactive",
+            AppError::AssignmentConflict => "rbac.assignment_conflict",
             AppError::HierarchyRule { .. } => "hierarchy.rule_violation",
             AppError::NodeHasChildren => "nodes.has_children",
             AppError::NodeHasAssignments { .. } => "nodes.has_assignments",
@@ -142,7 +166,9 @@ impl AppError {
         match self {
             AppError::Validation { .. }
             | AppError::BadRequest { .. }
-            | AppError::HierarchyRule { .. } => 400,
+            | AppError::HierarchyRule { .. }
+            | AppError::SystemRoleNotAssignable
+            | AppError::RoleInactive => 400,
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden | AppError::CrossOrigin | AppError::SystemItemReadOnly => 403,
             AppError::NotFound { .. } => 404,
@@ -151,7 +177,9 @@ impl AppError {
             | AppError::PermissionKeyTaken { .. }
             | AppError::RoleNameTaken { .. }
             | AppError::NodeHasChildren
-            | AppError::NodeHasAssignments { .. } => 409,
+            | AppError::NodeHasAssignments { .. }
+            | AppError::MembershipRequired
+            | AppError::AssignmentConflict => 409,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal { .. } => 500,
         }
@@ -201,6 +229,12 @@ impl AppError {
         "hierarchy.rule_violation",
         "nodes.has_children",
         "nodes.has_assignments",
+        "identities.not_found",
+        "assignments.not_found",
+        "assignments.membership_required",
+        "rbac.system_role_not_assignable",
+        "rbac.role_inactive",
+        "rbac.assignment_conflict",
         "permissions.key_taken",
         "roles.name_taken",
         "rbac.system_item_readonly",
@@ -281,6 +315,16 @@ mod tests {
             },
             AppError::NodeHasChildren,
             AppError::NodeHasAssignments { count: 1 },
+            AppError::NotFound {
+                resource: Resource::Identity,
+            },
+            AppError::NotFound {
+                resource: Resource::Assignment,
+            },
+            AppError::MembershipRequired,
+            AppError::SystemRoleNotAssignable,
+            AppError::RoleInactive,
+            AppError::AssignmentConflict,
             AppError::PermissionKeyTaken { key: "a.b".into() },
             AppError::RoleNameTaken {
                 name: "Admin".into(),

@@ -3,8 +3,10 @@
 //! function, REST handler, bulk row — runs exactly these rules and no copy of them.
 
 mod access;
+mod assignments;
 mod catalog;
 mod email;
+mod evaluation;
 mod hierarchy;
 mod names;
 mod password;
@@ -15,8 +17,10 @@ mod workspace;
 pub use access::{
     PermissionForm, PermissionGroupForm, PermissionKey, RoleForm, ValidPermission, ValidRole,
 };
+pub use assignments::{Assignment, AssignmentForm, AssignmentStatus, ValidAssignment};
 pub use catalog::{Permission, PermissionGroupOutcome, Role};
 pub use email::Email;
+pub use evaluation::{Decision, DenialReason, GrantingRole};
 pub use hierarchy::{
     AccessModel, EnvironmentSettings, HierarchySchema, HierarchyView, Node, NodeForm,
     RevertToFlatOutcome,

@@ -5,22 +5,8 @@
 //! at node N?" and explains the answer. Loading and caching the snapshot is the store's job, so
 //! this module is pure and property-tested against a brute-force reference.
 
-use serde::{Deserialize, Serialize};
+pub use crate::model::{Decision, DenialReason, GrantingRole};
 use std::collections::{BTreeSet, HashMap};
-
-/// Why access was denied (decisions.md › Evaluate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DenialReason {
-    IdentityNotFound,
-    IdentityInactive,
-    MembershipInactive,
-    NodeNotFound,
-    NodeInactive,
-    NoActiveAssignment,
-    PermissionNotGranted,
-    ScopeNotGranted,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
@@ -70,26 +56,6 @@ pub struct Snapshot {
     pub nodes: HashMap<String, NodeInfo>,
     pub roles: HashMap<String, RoleInfo>,
     pub identities: HashMap<String, IdentityInfo>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantingRole {
-    pub id: String,
-    pub name: String,
-    /// The node the granting assignment sits on.
-    pub node_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Decision {
-    pub allowed: bool,
-    pub granting_roles: Vec<GrantingRole>,
-    /// The node evaluated (`None` for app-wide).
-    pub effective_node_id: Option<String>,
-    pub denial_reason: Option<DenialReason>,
-    /// For an allowed node-scoped check: the nodes from where the nearest granting assignment
-    /// sits down to the node asked about (one element when it sits on that node).
-    pub path: Vec<String>,
 }
 
 impl Decision {

@@ -3,6 +3,7 @@
 //! audit events in that same transaction.
 
 pub mod admin_auth;
+pub mod assignments;
 pub mod audit;
 pub mod catalog;
 pub mod clock;

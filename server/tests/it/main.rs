@@ -3,6 +3,7 @@
 
 mod support;
 
+mod assignments;
 mod catalog;
 mod cli;
 mod hierarchy;

@@ -1,0 +1,198 @@
+//! Role assignments: identity + role + node, optionally bounded in time.
+
+use crate::error::FieldError;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Where an assignment is in its life, from the clock at read time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentStatus {
+    Scheduled,
+    Active,
+    Expired,
+}
+
+impl AssignmentStatus {
+    /// `from ≤ now < to` is active; the end is exclusive.
+    pub fn at(now: OffsetDateTime, from: OffsetDateTime, to: Option<OffsetDateTime>) -> Self {
+        if now < from {
+            AssignmentStatus::Scheduled
+        } else if to.is_some_and(|to| now >= to) {
+            AssignmentStatus::Expired
+        } else {
+            AssignmentStatus::Active
+        }
+    }
+}
+
+/// Create an assignment (dialog, API, bulk row). Times are RFC 3339; `effective_from` defaults to
+/// now, `effective_to` to never.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentForm {
+    pub identity_id: String,
+    pub role_id: String,
+    pub node_id: String,
+    #[serde(default)]
+    pub effective_from: Option<String>,
+    #[serde(default)]
+    pub effective_to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidAssignment {
+    pub identity_id: String,
+    pub role_id: String,
+    pub node_id: String,
+    pub effective_from: Option<OffsetDateTime>,
+    pub effective_to: Option<OffsetDateTime>,
+}
+
+fn time_field(field: &str, raw: &Option<String>) -> Result<Option<OffsetDateTime>, FieldError> {
+    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => OffsetDateTime::parse(text, &Rfc3339)
+            .map(Some)
+            .map_err(|_| {
+                FieldError::new(
+                    field,
+                    "invalid",
+                    "Use a date and time like 2026-12-01T09:00:00Z.",
+                )
+            }),
+    }
+}
+
+fn required_id(field: &str, raw: &str, what: &str) -> Result<String, FieldError> {
+    let id = raw.trim();
+    if id.is_empty() {
+        return Err(FieldError::new(
+            field,
+            "required",
+            format!("Choose {what}."),
+        ));
+    }
+    if id.len() > 64 {
+        return Err(FieldError::new(field, "invalid", "This is not an id."));
+    }
+    Ok(id.to_owned())
+}
+
+impl AssignmentForm {
+    pub fn validate(&self) -> Result<ValidAssignment, Vec<FieldError>> {
+        let identity = required_id("identity_id", &self.identity_id, "an identity");
+        let role = required_id("role_id", &self.role_id, "a role");
+        let node = required_id("node_id", &self.node_id, "a node");
+        let from = time_field("effective_from", &self.effective_from);
+        let to = time_field("effective_to", &self.effective_to);
+        let mut errors: Vec<FieldError> = [&identity, &role, &node]
+            .iter()
+            .filter_map(|r| r.as_ref().err().cloned())
+            .chain(
+                [&from, &to]
+                    .iter()
+                    .filter_map(|r| r.as_ref().err().cloned()),
+            )
+            .collect();
+        if let (Ok(Some(from)), Ok(Some(to))) = (&from, &to)
+            && from >= to
+        {
+            errors.push(FieldError::new(
+                "effective_to",
+                "before_start",
+                "The end must come after the start.",
+            ));
+        }
+        match (identity, role, node, from, to) {
+            (Ok(identity_id), Ok(role_id), Ok(node_id), Ok(effective_from), Ok(effective_to))
+                if errors.is_empty() =>
+            {
+                Ok(ValidAssignment {
+                    identity_id,
+                    role_id,
+                    node_id,
+                    effective_from,
+                    effective_to,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub id: String,
+    pub application_id: String,
+    pub environment_id: String,
+    pub identity_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub node_id: String,
+    pub node_name: String,
+    pub effective_from: String,
+    pub effective_to: Option<String>,
+    pub status: AssignmentStatus,
+    pub created_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn status_follows_the_window_with_an_exclusive_end() {
+        let from = datetime!(2026-01-01 0:00 UTC);
+        let to = Some(datetime!(2026-02-01 0:00 UTC));
+        assert_eq!(
+            AssignmentStatus::at(datetime!(2025-12-31 23:59 UTC), from, to),
+            AssignmentStatus::Scheduled
+        );
+        assert_eq!(
+            AssignmentStatus::at(from, from, to),
+            AssignmentStatus::Active
+        );
+        assert_eq!(
+            AssignmentStatus::at(datetime!(2026-02-01 0:00 UTC), from, to),
+            AssignmentStatus::Expired
+        );
+        assert_eq!(
+            AssignmentStatus::at(datetime!(2099-01-01 0:00 UTC), from, None),
+            AssignmentStatus::Active
+        );
+    }
+
+    #[test]
+    fn the_window_must_run_forwards_and_parse() {
+        let form = |from: &str, to: &str| AssignmentForm {
+            identity_id: "i".into(),
+            role_id: "r".into(),
+            node_id: "n".into(),
+            effective_from: Some(from.into()),
+            effective_to: Some(to.into()),
+        };
+        assert!(
+            form("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
+                .validate()
+                .is_ok()
+        );
+        assert!(form("", "").validate().is_ok());
+        let backwards = form("2026-02-01T00:00:00Z", "2026-01-01T00:00:00Z").validate();
+        assert_eq!(
+            backwards.err().map(|e| e[0].rule.clone()),
+            Some("before_start".to_owned())
+        );
+        let garbage = form("tomorrow", "").validate();
+        assert_eq!(
+            garbage.err().map(|e| e[0].field.clone()),
+            Some("effective_from".to_owned())
+        );
+        let missing = AssignmentForm::default()
+            .validate()
+            .err()
+            .unwrap_or_default();
+        assert_eq!(missing.len(), 3);
+    }
+}

@@ -1,0 +1,64 @@
+//! Role assignments and the access check.
+
+use crate::error::AppError;
+use crate::model::{Assignment, AssignmentForm, Decision, EnvPath};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server(endpoint = "create_assignment", input = Json)]
+pub async fn create_assignment(env: EnvPath, form: AssignmentForm) -> Result<Assignment, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::create_assignment(&services()?, &admin, &env, &form).await
+}
+
+/// Changes role and window (`identity_id` and `node_id` of the form are ignored).
+#[server(endpoint = "change_assignment", input = Json)]
+pub async fn change_assignment(
+    env: EnvPath,
+    id: String,
+    form: AssignmentForm,
+) -> Result<Assignment, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::change_assignment(&services()?, &admin, &env, &id, &form).await
+}
+
+#[server(endpoint = "remove_assignment", input = Json)]
+pub async fn remove_assignment(env: EnvPath, id: String) -> Result<(), AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::remove_assignment(&services()?, &admin, &env, &id).await
+}
+
+#[server(endpoint = "identity_assignments", input = Json)]
+pub async fn identity_assignments(
+    env: EnvPath,
+    identity_id: String,
+) -> Result<Vec<Assignment>, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::identity_assignments(&services()?, &admin, &env, &identity_id)
+        .await
+}
+
+/// The Access checker: node-scoped when `node_id` is set, app-wide otherwise.
+#[server(endpoint = "check_access", input = Json)]
+pub async fn check_access(
+    env: EnvPath,
+    identity_id: String,
+    permission: String,
+    node_id: Option<String>,
+) -> Result<Decision, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::evaluate(
+        &services()?,
+        &admin,
+        &env,
+        &identity_id,
+        &permission,
+        node_id.as_deref(),
+    )
+    .await
+}

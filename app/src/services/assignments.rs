@@ -1,0 +1,315 @@
+//! Role assignments in an environment, and evaluation over the stored data.
+//!
+//! Rules: the identity exists in the account with an active membership in the environment's
+//! application; the role is a custom, active role of the environment; the node is one of its
+//! nodes; one assignment per (identity, role, node).
+
+use crate::error::{AppError, Resource};
+use crate::model::{Assignment, AssignmentForm, AssignmentStatus, EnvPath, ValidAssignment};
+use crate::services::Services;
+use crate::services::admin_auth::AdminPrincipal;
+use crate::services::audit::{self, Event};
+use crate::services::catalog::{EnvScope, resolve};
+use crate::services::evaluate::{
+    AssignmentInfo, Decision, IdentityInfo, NodeInfo, RoleInfo, Scope, Snapshot,
+};
+use crate::store::assignments::{self as store_a, AssignmentRow};
+use crate::store::{self, Tx, catalog, hierarchy as store_h};
+use time::format_description::well_known::Rfc3339;
+
+fn rfc3339(ms: i64) -> String {
+    store::from_ms(ms).format(&Rfc3339).unwrap_or_default()
+}
+
+fn to_dto(s: &Services, scope: &EnvScope, row: AssignmentRow) -> Assignment {
+    Assignment {
+        status: AssignmentStatus::at(
+            s.now(),
+            store::from_ms(row.from_ms),
+            row.to_ms.map(store::from_ms),
+        ),
+        id: row.id,
+        application_id: scope.application_id.clone(),
+        environment_id: scope.environment_id.clone(),
+        identity_id: row.identity_id,
+        role_id: row.role_id,
+        role_name: row.role_name,
+        node_id: row.node_id,
+        node_name: row.node_name,
+        effective_from: rfc3339(row.from_ms),
+        effective_to: row.to_ms.map(rfc3339),
+        created_at: rfc3339(row.created_ms),
+    }
+}
+
+/// The role must be custom and active to be newly assigned.
+async fn assignable_role(tx: &mut Tx, scope: &EnvScope, role_id: &str) -> Result<String, AppError> {
+    let role = catalog::role_by_id(tx, scope.key(), role_id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Role,
+        })?;
+    if role.is_system_role {
+        return Err(AppError::SystemRoleNotAssignable);
+    }
+    if !role.is_active {
+        return Err(AppError::RoleInactive);
+    }
+    Ok(role.name)
+}
+
+/// Checks every rule and inserts, inside `tx`. Shared by single and bulk create.
+async fn insert_checked(
+    s: &Services,
+    tx: &mut Tx,
+    scope: &EnvScope,
+    valid: &ValidAssignment,
+) -> Result<String, AppError> {
+    match store_a::identity_standing(&mut **tx, scope.key(), &valid.identity_id).await? {
+        None => {
+            return Err(AppError::NotFound {
+                resource: Resource::Identity,
+            });
+        }
+        Some((_, false)) => return Err(AppError::MembershipRequired),
+        Some(_) => {}
+    }
+    assignable_role(tx, scope, &valid.role_id).await?;
+    let nodes = store_h::nodes(&mut **tx, scope.key()).await?;
+    if !nodes.iter().any(|n| n.id == valid.node_id) {
+        return Err(AppError::NotFound {
+            resource: Resource::Node,
+        });
+    }
+    let now = s.now();
+    let id = s.new_id();
+    let inserted = store_a::insert(
+        tx,
+        scope.key(),
+        store_a::NewAssignment {
+            id: &id,
+            identity_id: &valid.identity_id,
+            role_id: &valid.role_id,
+            node_id: &valid.node_id,
+            from_ms: store::ms(valid.effective_from.unwrap_or(now)),
+            to_ms: valid.effective_to.map(store::ms),
+            now_ms: store::ms(now),
+        },
+    )
+    .await?;
+    if !inserted {
+        return Err(AppError::AssignmentConflict);
+    }
+    Ok(id)
+}
+
+fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str, id: &str) -> Event {
+    Event::new(&scope.account_id, &admin.actor(), action, "rbac")
+        .scope(Some(&scope.application_id), Some(&scope.environment_id))
+        .resource("assignment", id, "")
+}
+
+async fn commit(s: &Services, mut tx: Tx, event: Event) -> Result<(), AppError> {
+    audit::record(&mut tx, s.new_id(), s.now(), &s.new_id(), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn create_assignment(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    form: &AssignmentForm,
+) -> Result<Assignment, AppError> {
+    let valid = form.validate().map_err(AppError::validation)?;
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let id = insert_checked(s, &mut tx, &scope, &valid).await?;
+    let row = store_a::by_id(&mut *tx, scope.key(), &id)
+        .await?
+        .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
+    let e = event(&scope, admin, "assignment.created", &id).metadata(serde_json::json!({
+        "identity_id": valid.identity_id, "role_id": valid.role_id, "node_id": valid.node_id,
+    }));
+    commit(s, tx, e).await?;
+    Ok(to_dto(s, &scope, row))
+}
+
+/// One result per row, in order; each row is written in its own transaction.
+pub async fn bulk_create(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    rows: &[AssignmentForm],
+) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut results = Vec::with_capacity(rows.len());
+    for form in rows {
+        let one = async {
+            let valid = form.validate().map_err(AppError::validation)?;
+            let mut tx = s.db.begin().await?;
+            let id = insert_checked(s, &mut tx, &scope, &valid).await?;
+            let row = store_a::by_id(&mut *tx, scope.key(), &id)
+                .await?
+                .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
+            commit(s, tx, event(&scope, admin, "assignment.created", &id)).await?;
+            Ok(to_dto(s, &scope, row))
+        };
+        results.push(one.await);
+    }
+    Ok(results)
+}
+
+/// Changes the role and/or the window of an assignment.
+pub async fn change_assignment(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+    form: &AssignmentForm,
+) -> Result<Assignment, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    let current = store_a::by_id(&mut *tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Assignment,
+        })?;
+    let valid = AssignmentForm {
+        identity_id: current.identity_id.clone(),
+        node_id: current.node_id.clone(),
+        ..form.clone()
+    }
+    .validate()
+    .map_err(AppError::validation)?;
+    if valid.role_id != current.role_id {
+        assignable_role(&mut tx, &scope, &valid.role_id).await?;
+    }
+    let from_ms = valid.effective_from.map_or(current.from_ms, store::ms);
+    let to_ms = valid.effective_to.map(store::ms);
+    if to_ms.is_some_and(|to| to <= from_ms) {
+        return Err(AppError::validation(vec![crate::error::FieldError::new(
+            "effective_to",
+            "before_start",
+            "The end must come after the start.",
+        )]));
+    }
+    if !store_a::update(
+        &mut tx,
+        scope.key(),
+        id,
+        &valid.role_id,
+        from_ms,
+        to_ms,
+        store::ms(s.now()),
+    )
+    .await?
+    {
+        return Err(AppError::AssignmentConflict);
+    }
+    let row = store_a::by_id(&mut *tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Assignment,
+        })?;
+    commit(s, tx, event(&scope, admin, "assignment.updated", id)).await?;
+    Ok(to_dto(s, &scope, row))
+}
+
+pub async fn remove_assignment(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+) -> Result<(), AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut tx = s.db.begin().await?;
+    store_a::by_id(&mut *tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Assignment,
+        })?;
+    store_h::delete_assignment(&mut tx, scope.key(), id).await?;
+    commit(s, tx, event(&scope, admin, "assignment.removed", id)).await
+}
+
+pub async fn identity_assignments(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    identity_id: &str,
+) -> Result<Vec<Assignment>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    let rows = store_a::of_identity(s.db.reader(), scope.key(), identity_id).await?;
+    Ok(rows.into_iter().map(|r| to_dto(s, &scope, r)).collect())
+}
+
+/// Loads what evaluation needs for one identity in the environment.
+async fn snapshot_for(
+    s: &Services,
+    scope: &EnvScope,
+    identity_id: &str,
+) -> Result<Snapshot, AppError> {
+    let mut snapshot = Snapshot::default();
+    for node in store_h::nodes(s.db.reader(), scope.key()).await? {
+        snapshot.nodes.insert(
+            node.id,
+            NodeInfo {
+                parent: node.parent_node_id,
+                active: node.status == "active",
+            },
+        );
+    }
+    for (id, name, active, key) in store_a::role_grants(s.db.reader(), scope.key()).await? {
+        let role = snapshot.roles.entry(id).or_insert_with(|| RoleInfo {
+            name,
+            active,
+            permissions: Default::default(),
+        });
+        if let Some(key) = key {
+            role.permissions.insert(key);
+        }
+    }
+    if let Some((status, member)) =
+        store_a::identity_standing(s.db.reader(), scope.key(), identity_id).await?
+    {
+        let assignments = store_a::of_identity(s.db.reader(), scope.key(), identity_id)
+            .await?
+            .into_iter()
+            .map(|a| AssignmentInfo {
+                role_id: a.role_id,
+                node_id: a.node_id,
+                effective_from_ms: a.from_ms,
+                effective_to_ms: a.to_ms,
+            })
+            .collect();
+        snapshot.identities.insert(
+            identity_id.to_owned(),
+            IdentityInfo {
+                active: status != "inactive",
+                member,
+                assignments,
+            },
+        );
+    }
+    Ok(snapshot)
+}
+
+/// "May `identity_id` do `permission` at `node_id` (or anywhere, when `None`)?" with the reason.
+pub async fn evaluate(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    identity_id: &str,
+    permission: &str,
+    node_id: Option<&str>,
+) -> Result<Decision, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    let snapshot = snapshot_for(s, &scope, identity_id).await?;
+    let eval_scope = node_id.map_or(Scope::AppWide, |n| Scope::Node(n.to_owned()));
+    Ok(snapshot.evaluate(identity_id, permission, &eval_scope, store::ms(s.now())))
+}

@@ -1,0 +1,181 @@
+//! Assignment rows and what evaluation reads of an environment.
+
+use crate::error::AppError;
+use crate::store::Tx;
+use crate::store::catalog::EnvKey;
+use sqlx::{AnyPool, Row};
+
+/// The identity's status and whether it is an active member of the application, if it exists.
+pub async fn identity_standing(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    env: EnvKey<'_>,
+    identity_id: &str,
+) -> Result<Option<(String, bool)>, AppError> {
+    let row = sqlx::query(
+        "SELECT i.status, (SELECT COUNT(*) FROM app_memberships m WHERE m.account_id = i.account_id \
+           AND m.identity_id = i.id AND m.application_id = $3 AND m.status = 'active') AS member \
+         FROM identities i WHERE i.account_id = $1 AND i.id = $2",
+    )
+    .bind(env.account_id)
+    .bind(identity_id)
+    .bind(env.application_id)
+    .fetch_optional(executor)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some((
+        r.try_get("status")?,
+        r.try_get::<i64, _>("member")? > 0,
+    )))
+}
+
+pub struct NewAssignment<'a> {
+    pub id: &'a str,
+    pub identity_id: &'a str,
+    pub role_id: &'a str,
+    pub node_id: &'a str,
+    pub from_ms: i64,
+    pub to_ms: Option<i64>,
+    pub now_ms: i64,
+}
+
+/// `Ok(false)` when the identity already has this role at this node.
+pub async fn insert(tx: &mut Tx, env: EnvKey<'_>, a: NewAssignment<'_>) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, effective_to, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT DO NOTHING",
+    )
+    .bind(env.account_id)
+    .bind(a.id)
+    .bind(env.environment_id)
+    .bind(a.identity_id)
+    .bind(a.role_id)
+    .bind(a.node_id)
+    .bind(a.from_ms)
+    .bind(a.to_ms)
+    .bind(a.now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// One assignment with the names pages show.
+pub struct AssignmentRow {
+    pub id: String,
+    pub identity_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub node_id: String,
+    pub node_name: String,
+    pub from_ms: i64,
+    pub to_ms: Option<i64>,
+    pub created_ms: i64,
+}
+
+const SELECT: &str = "SELECT a.id, a.identity_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name, \
+     a.effective_from, a.effective_to, a.created_at FROM assignments a \
+     JOIN roles r ON r.account_id = a.account_id AND r.id = a.role_id \
+     JOIN nodes n ON n.account_id = a.account_id AND n.id = a.node_id";
+
+fn row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow, sqlx::Error> {
+    Ok(AssignmentRow {
+        id: r.try_get("id")?,
+        identity_id: r.try_get("identity_id")?,
+        role_id: r.try_get("role_id")?,
+        role_name: r.try_get("role_name")?,
+        node_id: r.try_get("node_id")?,
+        node_name: r.try_get("node_name")?,
+        from_ms: r.try_get("effective_from")?,
+        to_ms: r.try_get("effective_to")?,
+        created_ms: r.try_get("created_at")?,
+    })
+}
+
+pub async fn by_id(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    env: EnvKey<'_>,
+    id: &str,
+) -> Result<Option<AssignmentRow>, AppError> {
+    let found = sqlx::query(&format!(
+        "{SELECT} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.id = $3"
+    ))
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(found.as_ref().map(row).transpose()?)
+}
+
+pub async fn of_identity(
+    pool: &AnyPool,
+    env: EnvKey<'_>,
+    identity_id: &str,
+) -> Result<Vec<AssignmentRow>, AppError> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.identity_id = $3 ORDER BY a.created_at, a.id"
+    ))
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(identity_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+}
+
+/// Changes role and window; `Ok(false)` when the new (identity, role, node) already exists.
+pub async fn update(
+    tx: &mut Tx,
+    env: EnvKey<'_>,
+    id: &str,
+    role_id: &str,
+    from_ms: i64,
+    to_ms: Option<i64>,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE assignments SET role_id = $1, effective_from = $2, effective_to = $3, version = version + 1, updated_at = $4 \
+         WHERE account_id = $5 AND environment_id = $6 AND id = $7",
+    )
+    .bind(role_id)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(now_ms)
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The roles of the environment with their status and permission keys, for evaluation.
+pub async fn role_grants(
+    pool: &AnyPool,
+    env: EnvKey<'_>,
+) -> Result<Vec<(String, String, bool, Option<String>)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.name, r.status, p.key FROM roles r \
+         LEFT JOIN role_permissions rp ON rp.account_id = r.account_id AND rp.role_id = r.id \
+         LEFT JOIN permissions p ON p.account_id = rp.account_id AND p.id = rp.permission_id \
+         WHERE r.account_id = $1 AND r.environment_id = $2",
+    )
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("name")?,
+                r.try_get::<String, _>("status")? == "active",
+                r.try_get("key")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
