@@ -115,3 +115,15 @@ test("the dashboard fits a 390px-wide phone", async ({ page }) => {
   await page.getByTestId("nav-applications").click();
   await expect(page).toHaveURL(/\/applications$/);
 });
+
+test("every dashboard page is interactive after a full page load", async ({ page }) => {
+  const id = unique();
+  await signUp(page, { email: `reload.${id}@example.com`, password: "refresh all the things", company: `Reload ${id}` });
+  await expect(page).toHaveURL(/\/overview$/);
+  await hydrated(page);
+  for (const path of ["hierarchy", "roles", "permissions", "applications", "overview", "applications", "hierarchy"]) {
+    await page.goto(page.url().replace(/[^/]+$/, path));
+    await hydrated(page);
+    await expect(page.getByTestId(`nav-${path}`)).toHaveAttribute("aria-current", "page");
+  }
+});

@@ -57,7 +57,7 @@ fn cargo(root: &Path, args: &[&str]) -> Result<()> {
 }
 
 fn build_site(root: &Path, release: bool) -> Result<()> {
-    let profile = if release { "wasm-release" } else { "dev" };
+    let profile = if release { "wasm-release" } else { "wasm-dev" };
     cargo(
         root,
         &[
@@ -71,7 +71,7 @@ fn build_site(root: &Path, release: bool) -> Result<()> {
             profile,
         ],
     )?;
-    let profile_dir = if release { "wasm-release" } else { "debug" };
+    let profile_dir = profile;
     let wasm = target_dir(root)
         .join("wasm32-unknown-unknown")
         .join(profile_dir)

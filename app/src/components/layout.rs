@@ -3,7 +3,7 @@
 
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::workspace_switcher::WorkspaceSwitcher;
-use crate::model::{ApplicationRef, EnvironmentRef, Workspace};
+use crate::model::Workspace;
 use crate::server::auth::sign_out;
 use crate::server::workspace::load_workspace;
 use leptos::prelude::*;
@@ -71,34 +71,21 @@ pub fn DashboardLayout() -> impl IntoView {
         nav_open.set(false);
     });
 
-    view! {
-        <Suspense fallback=|| view! { <div class="page-loading"><Loading label="Loading your workspace…" /></div> }>
-            {move || Suspend::new(async move {
-                match workspace.await {
-                    Ok(ws) => view! { <Frame workspace=ws scope nav_open /> }.into_any(),
-                    Err(error) => view! { <main class="centered"><ErrorPanel error /></main> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn Frame(workspace: Workspace, scope: WorkspaceScope, nav_open: RwSignal<bool>) -> impl IntoView {
-    let ws = StoredValue::new(workspace);
-    let active_app =
-        Memo::new(move |_| ws.with_value(|w| w.application(&scope.application.get()).cloned()));
-    let active_env = Memo::new(move |_| {
-        active_app.get().and_then(|app: ApplicationRef| {
-            app.environments
-                .iter()
-                .find(|e| e.slug == scope.environment.get())
-                .cloned()
-        })
-    });
-    provide_context(active_env);
-    let known = move || active_app.get().is_some() && active_env.get().is_some();
-
+    // The page itself is not nested inside the workspace's suspense: it renders (and creates
+    // its own resources) in the same order on the server and in the hydrating browser.
+    let chrome = move |part: Part| {
+        view! {
+            <Suspense fallback=move || part.placeholder()>
+                {move || Suspend::new(async move {
+                    match workspace.await {
+                        Ok(ws) => part.render(ws, scope),
+                        Err(error) if part == Part::Header => view! { <ErrorPanel error /> }.into_any(),
+                        Err(_) => ().into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+    };
     view! {
         <div class="app-frame" class:nav-open=move || nav_open.get()>
             <aside class="sidebar" aria-label="Main navigation">
@@ -106,7 +93,7 @@ fn Frame(workspace: Workspace, scope: WorkspaceScope, nav_open: RwSignal<bool>) 
                     <span class="brand-mark" aria-hidden="true">"◆"</span>
                     <span class="brand-name">"Arbor"</span>
                 </div>
-                <p class="account-name" title="Account">{ws.with_value(|w| w.account.name.clone())}</p>
+                {chrome(Part::AccountName)}
                 <Navigation scope />
             </aside>
             <div class="main-column">
@@ -119,24 +106,45 @@ fn Frame(workspace: Workspace, scope: WorkspaceScope, nav_open: RwSignal<bool>) 
                     >
                         "☰"
                     </button>
-                    <WorkspaceSwitcher workspace=ws.get_value() scope />
-                    <AdminMenu workspace=ws.get_value() />
+                    {chrome(Part::Header)}
                 </header>
                 <main class="content" id="main">
-                    <Show
-                        when=known
-                        fallback=|| view! {
-                            <div class="alert alert-error" role="alert">
-                                <strong>"Not found"</strong>
-                                <p>"This application or environment does not exist in your account."</p>
-                            </div>
-                        }
-                    >
-                        <Outlet />
-                    </Show>
+                    <Outlet />
                 </main>
             </div>
         </div>
+    }
+}
+
+/// The parts of the frame that show workspace data.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    AccountName,
+    Header,
+}
+
+impl Part {
+    fn placeholder(self) -> AnyView {
+        match self {
+            Part::AccountName => view! { <p class="account-name">" "</p> }.into_any(),
+            Part::Header => {
+                view! { <div class="switcher"><Loading label="Loading your workspace…" /></div> }
+                    .into_any()
+            }
+        }
+    }
+
+    fn render(self, workspace: Workspace, scope: WorkspaceScope) -> AnyView {
+        match self {
+            Part::AccountName => {
+                view! { <p class="account-name" title="Account">{workspace.account.name.clone()}</p> }.into_any()
+            }
+            Part::Header => view! {
+                <WorkspaceSwitcher workspace=workspace.clone() scope />
+                <AdminMenu workspace />
+            }
+            .into_any(),
+        }
     }
 }
 
@@ -192,9 +200,4 @@ fn AdminMenu(workspace: Workspace) -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-/// The active environment, for pages inside the layout.
-pub fn use_active_environment() -> Option<Memo<Option<EnvironmentRef>>> {
-    use_context::<Memo<Option<EnvironmentRef>>>()
 }

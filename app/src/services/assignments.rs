@@ -299,7 +299,8 @@ async fn snapshot_for(
     Ok(snapshot)
 }
 
-/// "May `identity_id` do `permission` at `node_id` (or anywhere, when `None`)?" with the reason.
+/// "May `identity_id` (an id, or an email) do `permission` at `node_id` (or anywhere, when
+/// `None`)?" with the reason.
 pub async fn evaluate(
     s: &Services,
     admin: &AdminPrincipal,
@@ -309,6 +310,16 @@ pub async fn evaluate(
     node_id: Option<&str>,
 ) -> Result<Decision, AppError> {
     let scope = resolve(s, admin, path).await?;
+    // The checker also takes an email; it names the same identity as its id.
+    let identity_id = match crate::model::Email::parse("identity", identity_id) {
+        Ok(email) if identity_id.contains('@') => {
+            store_a::identity_id_by_email(s.db.reader(), &scope.account_id, email.as_str())
+                .await?
+                .unwrap_or_else(|| identity_id.to_owned())
+        }
+        _ => identity_id.to_owned(),
+    };
+    let identity_id = identity_id.as_str();
     let snapshot = snapshot_for(s, &scope, identity_id).await?;
     let eval_scope = node_id.map_or(Scope::AppWide, |n| Scope::Node(n.to_owned()));
     Ok(snapshot.evaluate(identity_id, permission, &eval_scope, store::ms(s.now())))

@@ -179,3 +179,18 @@ pub async fn role_grants(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// The id of the account's identity with this (normalised) email.
+pub async fn identity_id_by_email(
+    pool: &AnyPool,
+    account_id: &str,
+    email: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM identities WHERE account_id = $1 AND email = $2")
+            .bind(account_id)
+            .bind(email)
+            .fetch_optional(pool)
+            .await?,
+    )
+}

@@ -118,31 +118,33 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
     let toasts = use_toasts();
     let env = scope.map(|s| s.env_path());
     let role_id = role.id.clone();
-    let catalog = Resource::new(
-        {
+    // Loaded in the browser only (secondary data inside an already-suspended page), so server
+    // and hydrating client agree on the first render.
+    let catalog = LocalResource::new({
+        let env = env.clone();
+        move || {
             let env = env.clone();
-            move || env.clone()
-        },
-        |env| async move {
-            match env {
-                Some(env) => list_permissions(env).await,
-                None => Ok(Vec::new()),
+            async move {
+                match env {
+                    Some(env) => list_permissions(env).await,
+                    None => Ok(Vec::new()),
+                }
             }
-        },
-    );
-    let granted = Resource::new(
-        {
-            let env = env.clone();
-            let id = role_id.clone();
-            move || (env.clone(), id.clone())
-        },
-        |(env, id)| async move {
-            match env {
-                Some(env) => role_permissions(env, id).await,
-                None => Ok(Vec::new()),
+        }
+    });
+    let granted = LocalResource::new({
+        let env = env.clone();
+        let id = role_id.clone();
+        move || {
+            let (env, id) = (env.clone(), id.clone());
+            async move {
+                match env {
+                    Some(env) => role_permissions(env, id).await,
+                    None => Ok(Vec::new()),
+                }
             }
-        },
-    );
+        }
+    });
     let ticked = RwSignal::new(BTreeSet::<String>::new());
     let saved = RwSignal::new(BTreeSet::<String>::new());
     Effect::new(move |_| {
