@@ -1,7 +1,29 @@
 //! A labelled input with its inline error, wired for accessibility (`aria-invalid`,
 //! `aria-describedby`) so errors are announced next to the field they belong to.
 
+use crate::error::{AppError, FieldError};
 use leptos::prelude::*;
+
+/// What to show under `field`: the server's answer about that field if it gave one, otherwise —
+/// once the form has been touched — the shared validation rule's message.
+pub fn inline_error(
+    field: &'static str,
+    server_error: RwSignal<Option<AppError>>,
+    touched: Signal<bool>,
+    rule: impl Fn(&'static str) -> Option<FieldError> + Send + Sync + 'static,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        server_error
+            .get()
+            .and_then(|e| e.field_message(field))
+            .or_else(|| {
+                touched
+                    .get()
+                    .then(|| rule(field).map(|e| e.message))
+                    .flatten()
+            })
+    })
+}
 
 #[component]
 pub fn TextField(

@@ -2,7 +2,7 @@
 //! Permission dialog, the Create Permission Group wizard, edit and delete.
 
 use crate::components::dialog::Dialog;
-use crate::components::field::TextField;
+use crate::components::field::{TextField, inline_error};
 use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
@@ -180,16 +180,8 @@ fn PermissionDialog(
         category: category.get(),
     };
     let error_for = move |field: &'static str| {
-        Signal::derive(move || {
-            server_error
-                .get()
-                .and_then(|e| e.field_message(field))
-                .or_else(|| {
-                    touched
-                        .get()
-                        .then(|| form().field_error(field).map(|e| e.message))
-                        .flatten()
-                })
+        inline_error(field, server_error, touched.into(), move |f| {
+            form().field_error(f)
         })
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {

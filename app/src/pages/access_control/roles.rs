@@ -2,7 +2,7 @@
 //! right (tick to grant; Save replaces the whole set in one transaction).
 
 use crate::components::dialog::Dialog;
-use crate::components::field::TextField;
+use crate::components::field::{TextField, inline_error};
 use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
@@ -329,16 +329,8 @@ fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoVi
         description: description.get(),
     };
     let error_for = move |field: &'static str| {
-        Signal::derive(move || {
-            server_error
-                .get()
-                .and_then(|e| e.field_message(field))
-                .or_else(|| {
-                    touched
-                        .get()
-                        .then(|| form().field_error(field).map(|e| e.message))
-                        .flatten()
-                })
+        inline_error(field, server_error, touched.into(), move |f| {
+            form().field_error(f)
         })
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -395,11 +387,8 @@ fn RenameRole(open: RwSignal<bool>, role: Role, on_done: Callback<()>) -> impl I
         description: description.get(),
     };
     let error_for = move |field: &'static str| {
-        Signal::derive(move || {
-            server_error
-                .get()
-                .and_then(|e| e.field_message(field))
-                .or_else(|| form().field_error(field).map(|e| e.message))
+        inline_error(field, server_error, Signal::stored(true), move |f| {
+            form().field_error(f)
         })
     };
     let role = StoredValue::new(role);
