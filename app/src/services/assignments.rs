@@ -324,3 +324,79 @@ pub async fn evaluate(
     let eval_scope = node_id.map_or(Scope::AppWide, |n| Scope::Node(n.to_owned()));
     Ok(snapshot.evaluate(identity_id, permission, &eval_scope, store::ms(s.now())))
 }
+
+/// Removes each listed assignment; one result per id, in order (unknown ids are reported, the
+/// rest still go).
+pub async fn bulk_remove(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    ids: &[String],
+) -> Result<Vec<Result<(), AppError>>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        let one = async {
+            let mut tx = s.db.begin().await?;
+            store_a::by_id(&mut *tx, scope.key(), id)
+                .await?
+                .ok_or(AppError::NotFound {
+                    resource: Resource::Assignment,
+                })?;
+            store_h::delete_assignment(&mut tx, scope.key(), id).await?;
+            commit(s, tx, event(&scope, admin, "assignment.removed", id)).await
+        };
+        results.push(one.await);
+    }
+    Ok(results)
+}
+
+/// Gives each listed assignment `role_id` (windows unchanged); one result per id, in order.
+pub async fn bulk_change_role(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    ids: &[String],
+    role_id: &str,
+) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        let one = async {
+            let mut tx = s.db.begin().await?;
+            let current =
+                store_a::by_id(&mut *tx, scope.key(), id)
+                    .await?
+                    .ok_or(AppError::NotFound {
+                        resource: Resource::Assignment,
+                    })?;
+            assignable_role(&mut tx, &scope, role_id).await?;
+            let now_ms = store::ms(s.now());
+            if !store_a::update(
+                &mut tx,
+                scope.key(),
+                id,
+                role_id,
+                current.from_ms,
+                current.to_ms,
+                now_ms,
+            )
+            .await?
+            {
+                return Err(AppError::AssignmentConflict);
+            }
+            let row =
+                store_a::by_id(&mut *tx, scope.key(), id)
+                    .await?
+                    .ok_or(AppError::NotFound {
+                        resource: Resource::Assignment,
+                    })?;
+            commit(s, tx, event(&scope, admin, "assignment.updated", id)).await?;
+            Ok(to_dto(s, &scope, row))
+        };
+        results.push(one.await);
+    }
+    Ok(results)
+}

@@ -7,7 +7,8 @@ use time::Duration;
 
 on_both_engines!(
     assignments_enforce_membership_role_and_uniqueness,
-    evaluation_walks_the_tree_and_explains
+    evaluation_walks_the_tree_and_explains,
+    bulk_change_role_and_remove_report_each_row
 );
 
 fn env() -> Value {
@@ -278,4 +279,92 @@ async fn evaluation_walks_the_tree_and_explains(engine: Engine) {
     let expired = check("pat", "invoice.read", Some(&paris)).await;
     assert_eq!(expired.body["allowed"], false);
     assert_eq!(expired.body["denial_reason"], "no_active_assignment");
+}
+
+async fn bulk_change_role_and_remove_report_each_row(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, role, root, emea, paris) = setup(&app).await;
+    let mut ids = Vec::new();
+    for node in [&root, &emea, &paris] {
+        let created = app
+            .call(
+                &admin,
+                "create_assignment",
+                json!({ "env": env(), "form": {
+                "identity_id": "pat", "role_id": role, "node_id": node } }),
+            )
+            .await;
+        ids.push(created.body["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let viewer = app
+        .call(
+            &admin,
+            "create_role",
+            json!({ "env": env(), "form": { "name": "Viewer" } }),
+        )
+        .await;
+    let viewer = viewer.body["id"].as_str().unwrap_or_default().to_owned();
+    let services = &app.services;
+    let principal = app_admin(&app).await;
+    let path = app::model::EnvPath {
+        account: "engines".into(),
+        application: "billing-portal".into(),
+        environment: "development".into(),
+    };
+    let changed = app::services::assignments::bulk_change_role(
+        services,
+        &principal,
+        &path,
+        &[ids[0].clone(), "missing".into(), ids[1].clone()],
+        &viewer,
+    )
+    .await
+    .unwrap_or_default();
+    let codes: Vec<&str> = changed
+        .iter()
+        .map(|r| r.as_ref().map_or_else(|e| e.code(), |_| "ok"))
+        .collect();
+    assert_eq!(codes, ["ok", "assignments.not_found", "ok"]);
+    assert_eq!(
+        app.count(&format!("assignments WHERE role_id = '{viewer}'"))
+            .await,
+        2
+    );
+
+    let removed = app::services::assignments::bulk_remove(
+        services,
+        &principal,
+        &path,
+        &[ids[2].clone(), ids[2].clone()],
+    )
+    .await
+    .unwrap_or_default();
+    let codes: Vec<&str> = removed
+        .iter()
+        .map(|r| r.as_ref().map_or_else(|e| e.code(), |_| "ok"))
+        .collect();
+    assert_eq!(
+        codes,
+        ["ok", "assignments.not_found"],
+        "the second removal of the same id finds nothing"
+    );
+    assert_eq!(app.count("assignments").await, 2);
+    let _ = admin;
+}
+
+/// The signed-in admin as the services see it (for service calls that have no server function yet).
+async fn app_admin(app: &TestApp) -> app::services::admin_auth::AdminPrincipal {
+    let email =
+        app::model::Email::parse("email", "ada@example.com").unwrap_or_else(|e| panic!("{e:?}"));
+    let (_, grant) = app::services::admin_auth::sign_in(
+        &app.services,
+        &email,
+        crate::support::PASSWORD.into(),
+        &Default::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    app::services::admin_auth::authenticate(&app.services, &grant.token)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
