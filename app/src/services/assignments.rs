@@ -9,17 +9,12 @@ use crate::model::{Assignment, AssignmentForm, AssignmentStatus, EnvPath, ValidA
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
 use crate::services::audit::{self, Event};
-use crate::services::catalog::{EnvScope, resolve};
+use crate::services::catalog::{EnvScope, resolve, resolve_writable};
 use crate::services::evaluate::{
     AssignmentInfo, Decision, IdentityInfo, NodeInfo, RoleInfo, Scope, Snapshot,
 };
 use crate::store::assignments::{self as store_a, AssignmentRow};
 use crate::store::{self, Tx, catalog, hierarchy as store_h};
-use time::format_description::well_known::Rfc3339;
-
-fn rfc3339(ms: i64) -> String {
-    store::from_ms(ms).format(&Rfc3339).unwrap_or_default()
-}
 
 fn to_dto(s: &Services, scope: &EnvScope, row: AssignmentRow) -> Assignment {
     Assignment {
@@ -36,9 +31,9 @@ fn to_dto(s: &Services, scope: &EnvScope, row: AssignmentRow) -> Assignment {
         role_name: row.role_name,
         node_id: row.node_id,
         node_name: row.node_name,
-        effective_from: rfc3339(row.from_ms),
-        effective_to: row.to_ms.map(rfc3339),
-        created_at: rfc3339(row.created_ms),
+        effective_from: store::rfc3339(row.from_ms),
+        effective_to: row.to_ms.map(store::rfc3339),
+        created_at: store::rfc3339(row.created_ms),
     }
 }
 
@@ -104,15 +99,18 @@ async fn insert_checked(
 }
 
 fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str, id: &str) -> Event {
-    Event::new(&scope.account_id, &admin.actor(), action, "rbac")
-        .scope(Some(&scope.application_id), Some(&scope.environment_id))
+    scope
+        .event(admin, action, "rbac")
         .resource("assignment", id, "")
 }
 
-async fn commit(s: &Services, mut tx: Tx, event: Event) -> Result<(), AppError> {
-    audit::record(&mut tx, s.new_id(), s.now(), &s.new_id(), event).await?;
-    tx.commit().await?;
-    Ok(())
+/// The assignment `id` of this environment, or `assignments.not_found`.
+async fn existing(tx: &mut Tx, scope: &EnvScope, id: &str) -> Result<AssignmentRow, AppError> {
+    store_a::by_id(&mut **tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Assignment,
+        })
 }
 
 pub async fn create_assignment(
@@ -122,8 +120,7 @@ pub async fn create_assignment(
     form: &AssignmentForm,
 ) -> Result<Assignment, AppError> {
     let valid = form.validate().map_err(AppError::validation)?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let id = insert_checked(s, &mut tx, &scope, &valid).await?;
     let row = store_a::by_id(&mut *tx, scope.key(), &id)
@@ -132,7 +129,7 @@ pub async fn create_assignment(
     let e = event(&scope, admin, "assignment.created", &id).metadata(serde_json::json!({
         "identity_id": valid.identity_id, "role_id": valid.role_id, "node_id": valid.node_id,
     }));
-    commit(s, tx, e).await?;
+    audit::commit(s, tx, vec![e]).await?;
     Ok(to_dto(s, &scope, row))
 }
 
@@ -143,8 +140,7 @@ pub async fn bulk_create(
     path: &EnvPath,
     rows: &[AssignmentForm],
 ) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut results = Vec::with_capacity(rows.len());
     for form in rows {
         let one = async {
@@ -154,7 +150,7 @@ pub async fn bulk_create(
             let row = store_a::by_id(&mut *tx, scope.key(), &id)
                 .await?
                 .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
-            commit(s, tx, event(&scope, admin, "assignment.created", &id)).await?;
+            audit::commit(s, tx, vec![event(&scope, admin, "assignment.created", &id)]).await?;
             Ok(to_dto(s, &scope, row))
         };
         results.push(one.await);
@@ -170,14 +166,9 @@ pub async fn change_assignment(
     id: &str,
     form: &AssignmentForm,
 ) -> Result<Assignment, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
-    let current = store_a::by_id(&mut *tx, scope.key(), id)
-        .await?
-        .ok_or(AppError::NotFound {
-            resource: Resource::Assignment,
-        })?;
+    let current = existing(&mut tx, &scope, id).await?;
     let valid = AssignmentForm {
         identity_id: current.identity_id.clone(),
         node_id: current.node_id.clone(),
@@ -210,12 +201,8 @@ pub async fn change_assignment(
     {
         return Err(AppError::AssignmentConflict);
     }
-    let row = store_a::by_id(&mut *tx, scope.key(), id)
-        .await?
-        .ok_or(AppError::NotFound {
-            resource: Resource::Assignment,
-        })?;
-    commit(s, tx, event(&scope, admin, "assignment.updated", id)).await?;
+    let row = existing(&mut tx, &scope, id).await?;
+    audit::commit(s, tx, vec![event(&scope, admin, "assignment.updated", id)]).await?;
     Ok(to_dto(s, &scope, row))
 }
 
@@ -225,16 +212,11 @@ pub async fn remove_assignment(
     path: &EnvPath,
     id: &str,
 ) -> Result<(), AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
-    store_a::by_id(&mut *tx, scope.key(), id)
-        .await?
-        .ok_or(AppError::NotFound {
-            resource: Resource::Assignment,
-        })?;
+    existing(&mut tx, &scope, id).await?;
     store_h::delete_assignment(&mut tx, scope.key(), id).await?;
-    commit(s, tx, event(&scope, admin, "assignment.removed", id)).await
+    audit::commit(s, tx, vec![event(&scope, admin, "assignment.removed", id)]).await
 }
 
 pub async fn identity_assignments(
@@ -333,19 +315,14 @@ pub async fn bulk_remove(
     path: &EnvPath,
     ids: &[String],
 ) -> Result<Vec<Result<(), AppError>>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let one = async {
             let mut tx = s.db.begin().await?;
-            store_a::by_id(&mut *tx, scope.key(), id)
-                .await?
-                .ok_or(AppError::NotFound {
-                    resource: Resource::Assignment,
-                })?;
+            existing(&mut tx, &scope, id).await?;
             store_h::delete_assignment(&mut tx, scope.key(), id).await?;
-            commit(s, tx, event(&scope, admin, "assignment.removed", id)).await
+            audit::commit(s, tx, vec![event(&scope, admin, "assignment.removed", id)]).await
         };
         results.push(one.await);
     }
@@ -360,18 +337,12 @@ pub async fn bulk_change_role(
     ids: &[String],
     role_id: &str,
 ) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let one = async {
             let mut tx = s.db.begin().await?;
-            let current =
-                store_a::by_id(&mut *tx, scope.key(), id)
-                    .await?
-                    .ok_or(AppError::NotFound {
-                        resource: Resource::Assignment,
-                    })?;
+            let current = existing(&mut tx, &scope, id).await?;
             assignable_role(&mut tx, &scope, role_id).await?;
             let now_ms = store::ms(s.now());
             if !store_a::update(
@@ -387,13 +358,8 @@ pub async fn bulk_change_role(
             {
                 return Err(AppError::AssignmentConflict);
             }
-            let row =
-                store_a::by_id(&mut *tx, scope.key(), id)
-                    .await?
-                    .ok_or(AppError::NotFound {
-                        resource: Resource::Assignment,
-                    })?;
-            commit(s, tx, event(&scope, admin, "assignment.updated", id)).await?;
+            let row = existing(&mut tx, &scope, id).await?;
+            audit::commit(s, tx, vec![event(&scope, admin, "assignment.updated", id)]).await?;
             Ok(to_dto(s, &scope, row))
         };
         results.push(one.await);

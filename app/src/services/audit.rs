@@ -1,6 +1,7 @@
 //! Audit events, appended inside the transaction of the write they describe.
 
 use crate::error::AppError;
+use crate::services::Services;
 use crate::store::{self, Tx};
 
 /// Who did it.
@@ -81,4 +82,16 @@ pub async fn record(
     event: Event,
 ) -> Result<(), AppError> {
     store::audit::insert(tx, &id, store::ms(now), correlation_id, &event).await
+}
+
+/// Appends `events` (one correlation id for the operation) and commits `tx`: the end of every
+/// service write.
+pub async fn commit(s: &Services, mut tx: Tx, events: Vec<Event>) -> Result<(), AppError> {
+    let now = s.now();
+    let correlation_id = s.new_id();
+    for event in events {
+        record(&mut tx, s.new_id(), now, &correlation_id, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -30,6 +30,17 @@ impl EnvScope {
         }
     }
 
+    /// An audit event of this environment.
+    pub fn event(
+        &self,
+        admin: &AdminPrincipal,
+        action: &'static str,
+        category: &'static str,
+    ) -> Event {
+        Event::new(&self.account_id, &admin.actor(), action, category)
+            .scope(Some(&self.application_id), Some(&self.environment_id))
+    }
+
     /// Viewers read; owners and admins change things.
     pub fn require_write(&self) -> Result<(), AppError> {
         match self.role {
@@ -61,19 +72,19 @@ pub async fn resolve(
     })
 }
 
-fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str) -> Event {
-    Event::new(&scope.account_id, &admin.actor(), action, "rbac")
-        .scope(Some(&scope.application_id), Some(&scope.environment_id))
+/// `resolve`, for a change: the admin must be an owner or admin of the account.
+pub async fn resolve_writable(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+) -> Result<EnvScope, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    scope.require_write()?;
+    Ok(scope)
 }
 
-async fn commit_with_events(s: &Services, mut tx: Tx, events: Vec<Event>) -> Result<(), AppError> {
-    let now = s.now();
-    let correlation_id = s.new_id();
-    for event in events {
-        audit::record(&mut tx, s.new_id(), now, &correlation_id, event).await?;
-    }
-    tx.commit().await?;
-    Ok(())
+fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str) -> Event {
+    scope.event(admin, action, "rbac")
 }
 
 pub async fn list_permissions(
@@ -122,8 +133,7 @@ pub async fn create_permission(
     form: &PermissionForm,
 ) -> Result<Permission, AppError> {
     let valid = form.validate().map_err(AppError::validation)?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     if catalog::existing_keys(&mut tx, scope.key())
         .await?
@@ -147,7 +157,7 @@ pub async fn create_permission(
         &id,
         valid.key.as_str(),
     )];
-    commit_with_events(s, tx, events).await?;
+    audit::commit(s, tx, events).await?;
     Ok(permission)
 }
 
@@ -160,8 +170,7 @@ pub async fn create_permission_group(
     form: &PermissionGroupForm,
 ) -> Result<PermissionGroupOutcome, AppError> {
     let wanted = form.validate().map_err(AppError::validation)?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let existing = catalog::existing_keys(&mut tx, scope.key()).await?;
     let (skipped, fresh): (Vec<ValidPermission>, Vec<ValidPermission>) = wanted
@@ -174,7 +183,7 @@ pub async fn create_permission_group(
             event(&scope, admin, "permission.created").resource("permission", id, p.key.as_str())
         })
         .collect();
-    commit_with_events(s, tx, events).await?;
+    audit::commit(s, tx, events).await?;
     Ok(PermissionGroupOutcome {
         created: created
             .into_iter()
@@ -209,8 +218,7 @@ pub async fn update_permission(
     version: i64,
     form: &PermissionForm,
 ) -> Result<Permission, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let current = custom_permission(&mut tx, &scope, id).await?;
     let valid = PermissionForm {
@@ -239,7 +247,7 @@ pub async fn update_permission(
         })?;
     let events =
         vec![event(&scope, admin, "permission.updated").resource("permission", id, &current.key)];
-    commit_with_events(s, tx, events).await?;
+    audit::commit(s, tx, events).await?;
     Ok(permission)
 }
 
@@ -251,8 +259,7 @@ pub async fn delete_permission(
     id: &str,
     version: i64,
 ) -> Result<(), AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let current = custom_permission(&mut tx, &scope, id).await?;
     if !catalog::delete_permission(&mut tx, scope.key(), id, version).await? {
@@ -260,7 +267,7 @@ pub async fn delete_permission(
     }
     let events =
         vec![event(&scope, admin, "permission.deleted").resource("permission", id, &current.key)];
-    commit_with_events(s, tx, events).await
+    audit::commit(s, tx, events).await
 }
 
 pub async fn list_roles(
@@ -279,8 +286,7 @@ pub async fn create_role(
     form: &RoleForm,
 ) -> Result<Role, AppError> {
     let valid = form.validate().map_err(AppError::validation)?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let id = s.new_id();
     if !catalog::insert_role(
@@ -299,7 +305,7 @@ pub async fn create_role(
         .await?
         .ok_or_else(|| AppError::internal("role", "vanished"))?;
     let events = vec![event(&scope, admin, "role.created").resource("role", &id, &valid.name)];
-    commit_with_events(s, tx, events).await?;
+    audit::commit(s, tx, events).await?;
     Ok(role)
 }
 
@@ -327,8 +333,7 @@ pub async fn update_role(
     active: bool,
 ) -> Result<Role, AppError> {
     let valid = form.validate().map_err(AppError::validation)?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let current = custom_role(&mut tx, &scope, id).await?;
     if catalog::role_name_taken(&mut tx, scope.key(), &valid.name, id).await? {
@@ -358,7 +363,7 @@ pub async fn update_role(
             .resource("role", id, &valid.name)
             .metadata(serde_json::json!({ "previous_name": current.name, "active": active })),
     ];
-    commit_with_events(s, tx, events).await?;
+    audit::commit(s, tx, events).await?;
     Ok(role)
 }
 
@@ -369,15 +374,14 @@ pub async fn delete_role(
     id: &str,
     version: i64,
 ) -> Result<(), AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let current = custom_role(&mut tx, &scope, id).await?;
     if !catalog::delete_role(&mut tx, scope.key(), id, version).await? {
         return Err(AppError::VersionConflict);
     }
     let events = vec![event(&scope, admin, "role.deleted").resource("role", id, &current.name)];
-    commit_with_events(s, tx, events).await
+    audit::commit(s, tx, events).await
 }
 
 pub async fn role_permissions(
@@ -405,8 +409,7 @@ pub async fn set_role_permissions(
     id: &str,
     keys: &[String],
 ) -> Result<Vec<String>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let role = custom_role(&mut tx, &scope, id).await?;
     let catalog_ids = catalog::permission_ids(&mut tx, scope.key()).await?;
@@ -441,6 +444,6 @@ pub async fn set_role_permissions(
             .resource("role", id, &role.name)
             .metadata(serde_json::json!({ "permission_keys": wanted })),
     ];
-    commit_with_events(s, tx, events).await?;
+    audit::commit(s, tx, events).await?;
     Ok(wanted.into_iter().map(str::to_owned).collect())
 }

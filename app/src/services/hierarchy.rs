@@ -10,7 +10,7 @@ use crate::model::{
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
 use crate::services::audit::{self, Event};
-use crate::services::catalog::{EnvScope, resolve};
+use crate::services::catalog::{EnvScope, resolve, resolve_writable};
 use crate::store::hierarchy::{self as store_h, AssignmentRow};
 use crate::store::{self, Tx};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -21,16 +21,8 @@ fn rule(message: impl Into<String>) -> AppError {
     }
 }
 
-/// Appends the change's audit event and commits.
-async fn finish(s: &Services, mut tx: Tx, scope: &EnvScope, event: Event) -> Result<(), AppError> {
-    let event = event.scope(Some(&scope.application_id), Some(&scope.environment_id));
-    audit::record(&mut tx, s.new_id(), s.now(), &s.new_id(), event).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str) -> Event {
-    Event::new(&scope.account_id, &admin.actor(), action, "hierarchy")
+    scope.event(admin, action, "hierarchy")
 }
 
 pub async fn view(
@@ -106,8 +98,7 @@ pub async fn enable_hierarchy(
 ) -> Result<HierarchyView, AppError> {
     let schema = schema.unwrap_or_default();
     schema.validate().map_err(AppError::validation)?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
     if settings.access_model == AccessModel::Hierarchy {
@@ -129,7 +120,7 @@ pub async fn enable_hierarchy(
     let e = event(&scope, admin, "environment.access_model_changed")
         .resource("environment", &scope.environment_id, "")
         .metadata(serde_json::json!({ "access_model": "hierarchy", "hierarchy_schema": schema }));
-    finish(s, tx, &scope, e).await?;
+    audit::commit(s, tx, vec![e]).await?;
     view(s, admin, path).await
 }
 
@@ -142,8 +133,7 @@ pub async fn update_schema(
     schema: HierarchySchema,
 ) -> Result<HierarchyView, AppError> {
     schema.validate().map_err(AppError::validation)?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
     if settings.access_model != AccessModel::Hierarchy {
@@ -165,7 +155,7 @@ pub async fn update_schema(
     let e = event(&scope, admin, "environment.hierarchy_schema_updated")
         .resource("environment", &scope.environment_id, "")
         .metadata(serde_json::json!({ "hierarchy_schema": schema }));
-    finish(s, tx, &scope, e).await?;
+    audit::commit(s, tx, vec![e]).await?;
     view(s, admin, path).await
 }
 
@@ -237,8 +227,7 @@ pub async fn revert_to_flat(
     path: &EnvPath,
     version: i64,
 ) -> Result<RevertToFlatOutcome, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
     if settings.access_model != AccessModel::Hierarchy {
@@ -278,7 +267,7 @@ pub async fn revert_to_flat(
     let e = event(&scope, admin, "environment.reverted_to_flat")
         .resource("environment", &scope.environment_id, "")
         .metadata(serde_json::to_value(counts).unwrap_or_default());
-    finish(s, tx, &scope, e).await?;
+    audit::commit(s, tx, vec![e]).await?;
     Ok(counts)
 }
 
@@ -321,8 +310,7 @@ pub async fn create_node(
     let name = form
         .validate_name()
         .map_err(|e| AppError::validation(vec![e]))?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let schema = schema_for_nodes(s, &scope).await?;
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
@@ -372,7 +360,7 @@ pub async fn create_node(
     let e = event(&scope, admin, "node.created")
         .resource("node", &id, &name)
         .metadata(serde_json::json!({ "parent_node_id": parent_id, "node_type": node_type }));
-    finish(s, tx, &scope, e).await?;
+    audit::commit(s, tx, vec![e]).await?;
     Ok(Node {
         id,
         environment_id: scope.environment_id.clone(),
@@ -402,8 +390,7 @@ pub async fn update_node(
     }
     .validate_name()
     .map_err(|e| AppError::validation(vec![e]))?;
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let mut node = nodes
@@ -425,7 +412,7 @@ pub async fn update_node(
     let e = event(&scope, admin, "node.updated")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "status": node.status }));
-    finish(s, tx, &scope, e).await?;
+    audit::commit(s, tx, vec![e]).await?;
     Ok(node)
 }
 
@@ -439,8 +426,7 @@ pub async fn move_node(
     version: i64,
     new_parent_id: &str,
 ) -> Result<Node, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let schema = schema_for_nodes(s, &scope).await?;
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
@@ -511,7 +497,7 @@ pub async fn move_node(
     let e = event(&scope, admin, "node.moved")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "from": node.parent_node_id, "to": new_parent_id }));
-    finish(s, tx, &scope, e).await?;
+    audit::commit(s, tx, vec![e]).await?;
     Ok(moved)
 }
 
@@ -525,8 +511,7 @@ pub async fn delete_node(
     version: i64,
     cascade: bool,
 ) -> Result<(), AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
+    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let node = nodes
@@ -555,5 +540,5 @@ pub async fn delete_node(
     let e = event(&scope, admin, "node.deleted")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "assignments_removed": count }));
-    finish(s, tx, &scope, e).await
+    audit::commit(s, tx, vec![e]).await
 }

@@ -197,11 +197,7 @@ pub async fn application_cards(
         let created_at = created
             .iter()
             .find(|row| row.id == app.id)
-            .map(|row| store::from_ms(row.created_at_ms))
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
+            .map(|row| store::rfc3339(row.created_at_ms))
             .unwrap_or_default();
         cards.push(ApplicationCard {
             id: app.id,

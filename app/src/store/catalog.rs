@@ -2,15 +2,9 @@
 
 use crate::error::AppError;
 use crate::model::{Permission, Role};
-use crate::store::{Tx, flag, from_ms};
+use crate::store::{Tx, flag, rfc3339};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
-
-fn rfc3339(ms: i64) -> String {
-    from_ms(ms)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 /// Identifies an environment inside its account.
 #[derive(Debug, Clone, Copy)]

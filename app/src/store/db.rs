@@ -153,3 +153,10 @@ pub fn from_ms(stored: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(stored) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
+
+/// A stored timestamp as the wire shows it (RFC 3339, UTC).
+pub fn rfc3339(stored: i64) -> String {
+    from_ms(stored)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

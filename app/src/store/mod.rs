@@ -11,4 +11,4 @@ pub mod hierarchy;
 pub mod sessions;
 pub mod workspace;
 
-pub use db::{Db, Engine, Tx, flag, from_ms, ms};
+pub use db::{Db, Engine, Tx, flag, from_ms, ms, rfc3339};
