@@ -3,7 +3,10 @@
 pub mod badge;
 pub mod dialog;
 pub mod field;
+pub mod identity_assignments;
 pub mod layout;
+pub mod role_node_picker;
+pub mod stat;
 pub mod states;
 pub mod toast;
 pub mod workspace_switcher;

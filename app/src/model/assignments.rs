@@ -27,8 +27,9 @@ impl AssignmentStatus {
     }
 }
 
-/// Create an assignment (dialog, API, bulk row). Times are RFC 3339; `effective_from` defaults to
-/// now, `effective_to` to never.
+/// Create an assignment (dialog, API, bulk row). Times are RFC 3339 (or `YYYY-MM-DDTHH:MM`, read
+/// as UTC, as a browser's date-and-time field gives them); `effective_from` defaults to now,
+/// `effective_to` to never.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentForm {
     pub identity_id: String,
@@ -53,6 +54,14 @@ fn time_field(field: &str, raw: &Option<String>) -> Result<Option<OffsetDateTime
     match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(text) => OffsetDateTime::parse(text, &Rfc3339)
+            .or_else(|_| {
+                // What a browser's date-and-time field gives: no zone, read as UTC.
+                time::PrimitiveDateTime::parse(
+                    text,
+                    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+                )
+                .map(time::PrimitiveDateTime::assume_utc)
+            })
             .map(Some)
             .map_err(|_| {
                 FieldError::new(
@@ -137,6 +146,46 @@ pub struct Assignment {
     pub created_at: String,
 }
 
+/// An active assignment ending within this many days is "expiring soon".
+pub const EXPIRING_SOON_DAYS: i64 = 7;
+
+/// One assignment that gives access at a node: sitting on it (direct) or above it (inherited).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeAccessEntry {
+    pub assignment: Assignment,
+    pub identity_email: String,
+    pub identity_name: String,
+    pub inherited: bool,
+    pub expiring_soon: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeAccessSummary {
+    /// Distinct identities with at least one assignment in force here.
+    pub identities_with_access: usize,
+    pub active: usize,
+    pub scheduled: usize,
+    pub expired: usize,
+    pub expiring_soon: usize,
+}
+
+/// Node detail: who has access at a node, and through which assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeAccess {
+    pub node_id: String,
+    /// Names from the root down to the node.
+    pub path: Vec<String>,
+    pub summary: NodeAccessSummary,
+    /// Direct first, then inherited from the nearest ancestor up; at most `NodeAccess::LIMIT`.
+    pub entries: Vec<NodeAccessEntry>,
+    /// More assignments apply than `entries` lists (the counts cover them all).
+    pub truncated: bool,
+}
+
+impl NodeAccess {
+    pub const LIMIT: usize = 500;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +228,11 @@ mod tests {
                 .is_ok()
         );
         assert!(form("", "").validate().is_ok());
+        let local = form("2026-01-01T09:30", "2026-01-01T10:00").validate();
+        assert_eq!(
+            local.ok().and_then(|v| v.effective_from),
+            Some(datetime!(2026-01-01 9:30 UTC))
+        );
         let backwards = form("2026-02-01T00:00:00Z", "2026-01-01T00:00:00Z").validate();
         assert_eq!(
             backwards.err().map(|e| e[0].rule.clone()),

@@ -4,6 +4,7 @@
 
 mod access;
 mod assignments;
+mod bulk;
 mod catalog;
 mod email;
 mod evaluation;
@@ -17,7 +18,11 @@ mod workspace;
 pub use access::{
     PermissionForm, PermissionGroupForm, PermissionKey, RoleForm, ValidPermission, ValidRole,
 };
-pub use assignments::{Assignment, AssignmentForm, AssignmentStatus, ValidAssignment};
+pub use assignments::{
+    Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccess, NodeAccessEntry,
+    NodeAccessSummary, ValidAssignment,
+};
+pub use bulk::RowResult;
 pub use catalog::{Permission, PermissionGroupOutcome, Role};
 pub use email::Email;
 pub use evaluation::{Decision, DenialReason, GrantingRole};

@@ -1,7 +1,7 @@
 //! Role assignments and the access check.
 
 use crate::error::AppError;
-use crate::model::{Assignment, AssignmentForm, Decision, EnvPath};
+use crate::model::{Assignment, AssignmentForm, Decision, EnvPath, NodeAccess, RowResult};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -52,7 +52,7 @@ pub async fn check_access(
 ) -> Result<Decision, AppError> {
     use super::context::*;
     let admin = require_admin().await?;
-    crate::services::assignments::evaluate(
+    crate::services::access_checks::evaluate(
         &services()?,
         &admin,
         &env,
@@ -61,4 +61,50 @@ pub async fn check_access(
         node_id.as_deref(),
     )
     .await
+}
+
+/// Node detail: who has access at the node, direct or inherited.
+#[server(endpoint = "node_access", input = Json)]
+pub async fn load_node_access(env: EnvPath, node_id: String) -> Result<NodeAccess, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::node_access(&services()?, &admin, &env, &node_id).await
+}
+
+/// One assignment per form, each in its own transaction; one result per row, in order.
+#[server(endpoint = "bulk_create_assignments", input = Json)]
+pub async fn bulk_create_assignments(
+    env: EnvPath,
+    forms: Vec<AssignmentForm>,
+) -> Result<Vec<RowResult<Assignment>>, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::bulk_create(&services()?, &admin, &env, &forms)
+        .await
+        .map(RowResult::from_results)
+}
+
+#[server(endpoint = "bulk_remove_assignments", input = Json)]
+pub async fn bulk_remove_assignments(
+    env: EnvPath,
+    ids: Vec<String>,
+) -> Result<Vec<RowResult<()>>, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::bulk_remove(&services()?, &admin, &env, &ids)
+        .await
+        .map(RowResult::from_results)
+}
+
+#[server(endpoint = "bulk_change_assignment_role", input = Json)]
+pub async fn bulk_change_assignment_role(
+    env: EnvPath,
+    ids: Vec<String>,
+    role_id: String,
+) -> Result<Vec<RowResult<Assignment>>, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::assignments::bulk_change_role(&services()?, &admin, &env, &ids, &role_id)
+        .await
+        .map(RowResult::from_results)
 }

@@ -1,20 +1,21 @@
-//! Role assignments in an environment, and evaluation over the stored data.
+//! Role assignments in an environment.
 //!
 //! Rules: the identity exists in the account with an active membership in the environment's
 //! application; the role is a custom, active role of the environment; the node is one of its
 //! nodes; one assignment per (identity, role, node).
 
 use crate::error::{AppError, Resource};
-use crate::model::{Assignment, AssignmentForm, AssignmentStatus, EnvPath, ValidAssignment};
+use crate::model::{
+    Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, EnvPath, NodeAccess,
+    NodeAccessEntry, NodeAccessSummary, ValidAssignment,
+};
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
 use crate::services::audit::{self, Event};
 use crate::services::catalog::{EnvScope, resolve, resolve_writable};
-use crate::services::evaluate::{
-    AssignmentInfo, Decision, IdentityInfo, NodeInfo, RoleInfo, Scope, Snapshot,
-};
 use crate::store::assignments::{self as store_a, AssignmentRow};
 use crate::store::{self, Tx, catalog, hierarchy as store_h};
+use std::collections::{HashMap, HashSet};
 
 fn to_dto(s: &Services, scope: &EnvScope, row: AssignmentRow) -> Assignment {
     Assignment {
@@ -230,81 +231,81 @@ pub async fn identity_assignments(
     Ok(rows.into_iter().map(|r| to_dto(s, &scope, r)).collect())
 }
 
-/// Loads what evaluation needs for one identity in the environment.
-async fn snapshot_for(
-    s: &Services,
-    scope: &EnvScope,
-    identity_id: &str,
-) -> Result<Snapshot, AppError> {
-    let mut snapshot = Snapshot::default();
-    for node in store_h::nodes(s.db.reader(), scope.key()).await? {
-        snapshot.nodes.insert(
-            node.id,
-            NodeInfo {
-                parent: node.parent_node_id,
-                active: node.status == "active",
-            },
-        );
-    }
-    for (id, name, active, key) in store_a::role_grants(s.db.reader(), scope.key()).await? {
-        let role = snapshot.roles.entry(id).or_insert_with(|| RoleInfo {
-            name,
-            active,
-            permissions: Default::default(),
-        });
-        if let Some(key) = key {
-            role.permissions.insert(key);
-        }
-    }
-    if let Some((status, member)) =
-        store_a::identity_standing(s.db.reader(), scope.key(), identity_id).await?
-    {
-        let assignments = store_a::of_identity(s.db.reader(), scope.key(), identity_id)
-            .await?
-            .into_iter()
-            .map(|a| AssignmentInfo {
-                role_id: a.role_id,
-                node_id: a.node_id,
-                effective_from_ms: a.from_ms,
-                effective_to_ms: a.to_ms,
-            })
-            .collect();
-        snapshot.identities.insert(
-            identity_id.to_owned(),
-            IdentityInfo {
-                active: status != "inactive",
-                member,
-                assignments,
-            },
-        );
-    }
-    Ok(snapshot)
-}
-
-/// "May `identity_id` (an id, or an email) do `permission` at `node_id` (or anywhere, when
-/// `None`)?" with the reason.
-pub async fn evaluate(
+/// Node detail: the assignments that give access at `node_id` — on it (direct) or on an
+/// ancestor (inherited) — nearest first, with counts by lifecycle state.
+pub async fn node_access(
     s: &Services,
     admin: &AdminPrincipal,
     path: &EnvPath,
-    identity_id: &str,
-    permission: &str,
-    node_id: Option<&str>,
-) -> Result<Decision, AppError> {
+    node_id: &str,
+) -> Result<NodeAccess, AppError> {
     let scope = resolve(s, admin, path).await?;
-    // The checker also takes an email; it names the same identity as its id.
-    let identity_id = match crate::model::Email::parse("identity", identity_id) {
-        Ok(email) if identity_id.contains('@') => {
-            store_a::identity_id_by_email(s.db.reader(), &scope.account_id, email.as_str())
-                .await?
-                .unwrap_or_else(|| identity_id.to_owned())
+    let nodes = store_h::nodes(s.db.reader(), scope.key()).await?;
+    let by_id: HashMap<&str, &crate::model::Node> =
+        nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let mut lineage: Vec<&crate::model::Node> = Vec::new();
+    let mut current = by_id.get(node_id).copied();
+    while let Some(node) = current {
+        if lineage.len() > nodes.len() {
+            break;
         }
-        _ => identity_id.to_owned(),
-    };
-    let identity_id = identity_id.as_str();
-    let snapshot = snapshot_for(s, &scope, identity_id).await?;
-    let eval_scope = node_id.map_or(Scope::AppWide, |n| Scope::Node(n.to_owned()));
-    Ok(snapshot.evaluate(identity_id, permission, &eval_scope, store::ms(s.now())))
+        lineage.push(node);
+        current = node
+            .parent_node_id
+            .as_deref()
+            .and_then(|p| by_id.get(p).copied());
+    }
+    if lineage.is_empty() {
+        return Err(AppError::NotFound {
+            resource: Resource::Node,
+        });
+    }
+    let ids: Vec<&str> = lineage.iter().map(|n| n.id.as_str()).collect();
+    let now = s.now();
+    let soon = now + time::Duration::days(EXPIRING_SOON_DAYS);
+    let mut summary = NodeAccessSummary::default();
+    let mut with_access = HashSet::new();
+    let mut entries: Vec<(usize, NodeAccessEntry)> = Vec::new();
+    for (row, email, name) in store_a::at_nodes(s.db.reader(), scope.key(), &ids).await? {
+        let distance = ids.iter().position(|id| *id == row.node_id).unwrap_or(0);
+        let ends_soon = row.to_ms.is_some_and(|to| to <= store::ms(soon));
+        let assignment = to_dto(s, &scope, row);
+        let expiring_soon = assignment.status == AssignmentStatus::Active && ends_soon;
+        match assignment.status {
+            AssignmentStatus::Active => {
+                summary.active += 1;
+                with_access.insert(assignment.identity_id.clone());
+            }
+            AssignmentStatus::Scheduled => summary.scheduled += 1,
+            AssignmentStatus::Expired => summary.expired += 1,
+        }
+        summary.expiring_soon += usize::from(expiring_soon);
+        entries.push((
+            distance,
+            NodeAccessEntry {
+                assignment,
+                identity_email: email,
+                identity_name: name,
+                inherited: distance > 0,
+                expiring_soon,
+            },
+        ));
+    }
+    summary.identities_with_access = with_access.len();
+    // Stable: within one distance the store's order (email, role) stays.
+    entries.sort_by_key(|(distance, _)| *distance);
+    let truncated = entries.len() > NodeAccess::LIMIT;
+    Ok(NodeAccess {
+        node_id: node_id.to_owned(),
+        path: lineage.iter().rev().map(|n| n.name.clone()).collect(),
+        summary,
+        entries: entries
+            .into_iter()
+            .take(NodeAccess::LIMIT)
+            .map(|(_, e)| e)
+            .collect(),
+        truncated,
+    })
 }
 
 /// Removes each listed assignment; one result per id, in order (unknown ids are reported, the

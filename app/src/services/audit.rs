@@ -84,14 +84,20 @@ pub async fn record(
     store::audit::insert(tx, &id, store::ms(now), correlation_id, &event).await
 }
 
-/// Appends `events` (one correlation id for the operation) and commits `tx`: the end of every
-/// service write.
+/// Appends `events` (one correlation id for the operation), commits `tx` and invalidates the
+/// evaluation snapshots of the accounts written to: the end of every service write.
 pub async fn commit(s: &Services, mut tx: Tx, events: Vec<Event>) -> Result<(), AppError> {
     let now = s.now();
     let correlation_id = s.new_id();
+    let mut accounts: Vec<String> = events.iter().map(|e| e.account_id.clone()).collect();
+    accounts.dedup();
     for event in events {
         record(&mut tx, s.new_id(), now, &correlation_id, event).await?;
     }
     tx.commit().await?;
+    // After the commit, never before: a snapshot loaded in between must not outlive the write.
+    for account_id in &accounts {
+        s.access_cache.invalidate(account_id);
+    }
     Ok(())
 }

@@ -94,11 +94,23 @@ impl Snapshot {
         scope: &Scope,
         now_ms: i64,
     ) -> Decision {
+        self.evaluate_for(self.identities.get(identity_id), permission, scope, now_ms)
+    }
+
+    /// `evaluate` for an identity described by the caller (the cached snapshot only holds
+    /// identities with assignments in the environment; the others are looked up one by one).
+    pub fn evaluate_for(
+        &self,
+        identity: Option<&IdentityInfo>,
+        permission: &str,
+        scope: &Scope,
+        now_ms: i64,
+    ) -> Decision {
         let asked_node = match scope {
             Scope::Node(id) => Some(id.as_str()),
             Scope::AppWide => None,
         };
-        let Some(identity) = self.identities.get(identity_id) else {
+        let Some(identity) = identity else {
             return Decision::deny(DenialReason::IdentityNotFound, asked_node);
         };
         if !identity.active {

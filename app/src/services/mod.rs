@@ -2,6 +2,8 @@
 //! and nothing else writes: each write runs in one transaction from `Db::begin` and appends its
 //! audit events in that same transaction.
 
+pub mod access_cache;
+pub mod access_checks;
 pub mod admin_auth;
 pub mod assignments;
 pub mod audit;
@@ -50,6 +52,8 @@ pub struct Services {
     pub throttle: Arc<throttle::LoginThrottle>,
     pub sessions: SessionPolicy,
     pub failpoints: failpoints::FailPoints,
+    /// Evaluation snapshots per environment, invalidated by every write (`audit::commit`).
+    pub access_cache: Arc<access_cache::AccessCache>,
 }
 
 impl Services {
@@ -61,6 +65,7 @@ impl Services {
             throttle: Arc::new(throttle::LoginThrottle::default()),
             sessions,
             failpoints: failpoints::FailPoints::default(),
+            access_cache: Arc::default(),
         }
     }
 

@@ -71,8 +71,9 @@ pub struct AssignmentRow {
     pub created_ms: i64,
 }
 
-const SELECT: &str = "SELECT a.id, a.identity_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name, \
-     a.effective_from, a.effective_to, a.created_at FROM assignments a \
+const COLUMNS: &str = "a.id, a.identity_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name, \
+     a.effective_from, a.effective_to, a.created_at";
+const FROM: &str = "FROM assignments a \
      JOIN roles r ON r.account_id = a.account_id AND r.id = a.role_id \
      JOIN nodes n ON n.account_id = a.account_id AND n.id = a.node_id";
 
@@ -96,7 +97,7 @@ pub async fn by_id(
     id: &str,
 ) -> Result<Option<AssignmentRow>, AppError> {
     let found = sqlx::query(&format!(
-        "{SELECT} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.id = $3"
+        "SELECT {COLUMNS} {FROM} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.id = $3"
     ))
     .bind(env.account_id)
     .bind(env.environment_id)
@@ -112,7 +113,7 @@ pub async fn of_identity(
     identity_id: &str,
 ) -> Result<Vec<AssignmentRow>, AppError> {
     let rows = sqlx::query(&format!(
-        "{SELECT} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.identity_id = $3 ORDER BY a.created_at, a.id"
+        "SELECT {COLUMNS} {FROM} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.identity_id = $3 ORDER BY a.created_at, a.id"
     ))
     .bind(env.account_id)
     .bind(env.environment_id)
@@ -120,6 +121,40 @@ pub async fn of_identity(
     .fetch_all(pool)
     .await?;
     Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+}
+
+/// Every assignment sitting on one of `node_ids`, with its identity's email and name.
+pub async fn at_nodes(
+    pool: &AnyPool,
+    env: EnvKey<'_>,
+    node_ids: &[&str],
+) -> Result<Vec<(AssignmentRow, String, String)>, AppError> {
+    let placeholders: Vec<String> = (0..node_ids.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT {COLUMNS}, i.email, i.first_name, i.last_name {FROM} \
+         JOIN identities i ON i.account_id = a.account_id AND i.id = a.identity_id \
+         WHERE a.account_id = $1 AND a.environment_id = $2 AND a.node_id IN ({}) \
+         ORDER BY i.email, r.name, a.id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(env.account_id)
+        .bind(env.environment_id);
+    for id in node_ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| {
+            let name = format!(
+                "{} {}",
+                r.try_get::<String, _>("first_name")?,
+                r.try_get::<String, _>("last_name")?
+            );
+            Ok((row(r)?, r.try_get("email")?, name))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
 }
 
 /// Changes role and window; `Ok(false)` when the new (identity, role, node) already exists.
@@ -193,4 +228,49 @@ pub async fn identity_id_by_email(
             .fetch_optional(pool)
             .await?,
     )
+}
+
+/// One assignment of the environment with its identity's standing, for the evaluation snapshot.
+pub struct GrantRow {
+    pub identity_id: String,
+    pub identity_status: String,
+    pub membership_active: bool,
+    pub role_id: String,
+    pub node_id: String,
+    pub from_ms: i64,
+    pub to_ms: Option<i64>,
+}
+
+pub async fn environment_grants(
+    pool: &AnyPool,
+    env: EnvKey<'_>,
+) -> Result<Vec<GrantRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT a.identity_id, i.status, m.status AS membership, a.role_id, a.node_id, a.effective_from, a.effective_to \
+         FROM assignments a \
+         JOIN identities i ON i.account_id = a.account_id AND i.id = a.identity_id \
+         LEFT JOIN app_memberships m ON m.account_id = a.account_id AND m.identity_id = a.identity_id \
+           AND m.application_id = $3 \
+         WHERE a.account_id = $1 AND a.environment_id = $2",
+    )
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(env.application_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(GrantRow {
+                identity_id: r.try_get("identity_id")?,
+                identity_status: r.try_get("status")?,
+                membership_active: r.try_get::<Option<String>, _>("membership")?.as_deref()
+                    == Some("active"),
+                role_id: r.try_get("role_id")?,
+                node_id: r.try_get("node_id")?,
+                from_ms: r.try_get("effective_from")?,
+                to_ms: r.try_get("effective_to")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
 }

@@ -8,7 +8,8 @@ use time::Duration;
 on_both_engines!(
     assignments_enforce_membership_role_and_uniqueness,
     evaluation_walks_the_tree_and_explains,
-    bulk_change_role_and_remove_report_each_row
+    bulk_change_role_and_remove_report_each_row,
+    node_detail_separates_direct_inherited_and_lifecycle
 );
 
 fn env() -> Value {
@@ -304,67 +305,188 @@ async fn bulk_change_role_and_remove_report_each_row(engine: Engine) {
         )
         .await;
     let viewer = viewer.body["id"].as_str().unwrap_or_default().to_owned();
-    let services = &app.services;
-    let principal = app_admin(&app).await;
-    let path = app::model::EnvPath {
-        account: "engines".into(),
-        application: "billing-portal".into(),
-        environment: "development".into(),
+    let outcome_codes = |reply: &crate::support::Reply| -> Vec<String> {
+        reply
+            .body
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|row| match row["outcome"].get("Err") {
+                        Some(error) => {
+                            serde_json::from_value::<app::error::AppError>(error.clone())
+                                .map_or_else(
+                                    |e| format!("undecodable: {e}"),
+                                    |e| e.code().to_owned(),
+                                )
+                        }
+                        None => "ok".to_owned(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     };
-    let changed = app::services::assignments::bulk_change_role(
-        services,
-        &principal,
-        &path,
-        &[ids[0].clone(), "missing".into(), ids[1].clone()],
-        &viewer,
-    )
-    .await
-    .unwrap_or_default();
-    let codes: Vec<&str> = changed
-        .iter()
-        .map(|r| r.as_ref().map_or_else(|e| e.code(), |_| "ok"))
-        .collect();
-    assert_eq!(codes, ["ok", "assignments.not_found", "ok"]);
+    let changed = app
+        .call(
+            &admin,
+            "bulk_change_assignment_role",
+            json!({ "env": env(), "ids": [ids[0], "missing", ids[1]], "role_id": viewer }),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(
+        outcome_codes(&changed),
+        ["ok", "assignments.not_found", "ok"]
+    );
+    assert_eq!(changed.body[0]["outcome"]["Ok"]["role_name"], "Viewer");
     assert_eq!(
         app.count(&format!("assignments WHERE role_id = '{viewer}'"))
             .await,
         2
     );
 
-    let removed = app::services::assignments::bulk_remove(
-        services,
-        &principal,
-        &path,
-        &[ids[2].clone(), ids[2].clone()],
-    )
-    .await
-    .unwrap_or_default();
-    let codes: Vec<&str> = removed
-        .iter()
-        .map(|r| r.as_ref().map_or_else(|e| e.code(), |_| "ok"))
-        .collect();
+    let removed = app
+        .call(
+            &admin,
+            "bulk_remove_assignments",
+            json!({ "env": env(), "ids": [ids[2], ids[2]] }),
+        )
+        .await;
     assert_eq!(
-        codes,
+        outcome_codes(&removed),
         ["ok", "assignments.not_found"],
         "the second removal of the same id finds nothing"
     );
     assert_eq!(app.count("assignments").await, 2);
-    let _ = admin;
+
+    // Bulk create: each row stands alone; a conflict and a non-member are reported, the rest land.
+    let created = app
+        .call(
+            &admin,
+            "bulk_create_assignments",
+            json!({ "env": env(), "forms": [
+                { "identity_id": "pat", "role_id": role, "node_id": paris },
+                { "identity_id": "pat", "role_id": role, "node_id": paris },
+                { "identity_id": "sam", "role_id": role, "node_id": paris },
+                { "identity_id": "pat", "role_id": "", "node_id": paris },
+            ] }),
+        )
+        .await;
+    assert_eq!(
+        outcome_codes(&created),
+        [
+            "ok",
+            "rbac.assignment_conflict",
+            "assignments.membership_required",
+            "validation.invalid_input"
+        ]
+    );
+    assert_eq!(app.count("assignments").await, 3);
 }
 
-/// The signed-in admin as the services see it (for service calls that have no server function yet).
-async fn app_admin(app: &TestApp) -> app::services::admin_auth::AdminPrincipal {
-    let email =
-        app::model::Email::parse("email", "ada@example.com").unwrap_or_else(|e| panic!("{e:?}"));
-    let (_, grant) = app::services::admin_auth::sign_in(
-        &app.services,
-        &email,
-        crate::support::PASSWORD.into(),
-        &Default::default(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    app::services::admin_auth::authenticate(&app.services, &grant.token)
+async fn node_detail_separates_direct_inherited_and_lifecycle(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, role, root, emea, paris) = setup(&app).await;
+    let assign = |node: &str, from: Option<&str>, to: Option<&str>, role: &str| {
+        app.call(&admin, "create_assignment", json!({ "env": env(), "form": {
+            "identity_id": "pat", "role_id": role, "node_id": node, "effective_from": from, "effective_to": to } }))
+    };
+    let viewer = app
+        .call(
+            &admin,
+            "create_role",
+            json!({ "env": env(), "form": { "name": "Viewer" } }),
+        )
+        .await;
+    let viewer = viewer.body["id"].as_str().unwrap_or_default().to_owned();
+    let auditor = app
+        .call(
+            &admin,
+            "create_role",
+            json!({ "env": env(), "form": { "name": "Auditor" } }),
+        )
+        .await;
+    let auditor = auditor.body["id"].as_str().unwrap_or_default().to_owned();
+    // Clock: 2026-11-27 09:00. Direct on Paris, ending in 3 days (expiring soon); inherited from
+    // EMEA, open-ended; from the root, scheduled; and an expired one on Paris.
+    for reply in [
+        assign(&paris, None, Some("2026-11-30T09:00:00Z"), &role).await,
+        assign(&emea, None, None, &viewer).await,
+        assign(&root, Some("2027-01-01T00:00:00Z"), None, &role).await,
+        assign(
+            &paris,
+            Some("2026-01-01T00:00:00Z"),
+            Some("2026-02-01T00:00:00Z"),
+            &auditor,
+        )
+        .await,
+    ] {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let detail = app
+        .call(
+            &admin,
+            "node_access",
+            json!({ "env": env(), "node_id": paris }),
+        )
+        .await;
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert_eq!(detail.body["path"], json!(["Engines", "EMEA", "Paris"]));
+    assert_eq!(
+        detail.body["summary"],
+        json!({ "identities_with_access": 1, "active": 2, "scheduled": 1, "expired": 1, "expiring_soon": 1 })
+    );
+    let entries = detail.body["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let described: Vec<(String, bool, bool, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["assignment"]["role_name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                e["inherited"].as_bool().unwrap_or_default(),
+                e["expiring_soon"].as_bool().unwrap_or_default(),
+                e["assignment"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let row = |role: &str, inherited: bool, soon: bool, status: &str| {
+        (role.to_owned(), inherited, soon, status.to_owned())
+    };
+    assert_eq!(
+        described,
+        [
+            row("Auditor", false, false, "expired"),
+            row("Editor", false, true, "active"),
+            row("Viewer", true, false, "active"),
+            row("Editor", true, false, "scheduled"),
+        ],
+        "direct first, then the nearest ancestor's"
+    );
+    assert_eq!(entries[0]["identity_email"], "pat@example.com");
+    // At EMEA the Paris assignments do not count: access flows down, not up.
+    let at_emea = app
+        .call(
+            &admin,
+            "node_access",
+            json!({ "env": env(), "node_id": emea }),
+        )
+        .await;
+    assert_eq!(at_emea.body["summary"]["active"], 1);
+    assert_eq!(
+        app.call(
+            &admin,
+            "node_access",
+            json!({ "env": env(), "node_id": "nowhere" })
+        )
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .code(),
+        "nodes.not_found"
+    );
 }

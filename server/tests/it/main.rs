@@ -6,6 +6,7 @@ mod support;
 mod assignments;
 mod catalog;
 mod cli;
+mod evaluation_property;
 mod hierarchy;
 mod isolation;
 mod platform;

@@ -1,6 +1,8 @@
 //! `TestApp::spawn(engine)`: a running Arbor with its own database and a manual clock.
 
 use app::error::AppError;
+use app::model::AdminProfile;
+use app::services::admin_auth::AdminPrincipal;
 use app::services::{ManualClock, Services};
 use server::config::{Config, Settings};
 use sqlx::Row;
@@ -200,6 +202,29 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, 200, "sign-up failed: {}", reply.body);
         (client, reply.body)
+    }
+
+    /// The admin with this email as the services see a signed-in admin, for tests that call the
+    /// service layer in-process (many writes, no HTTP round trip).
+    pub async fn admin_principal(&self, email: &str) -> AdminPrincipal {
+        let row = sqlx::query("SELECT id, first_name, last_name FROM admin_users WHERE email = $1")
+            .bind(email)
+            .fetch_one(self.services.db.reader())
+            .await
+            .unwrap_or_else(|e| panic!("admin {email}: {e}"));
+        let field = |name: &str| {
+            row.try_get::<String, _>(name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+        };
+        AdminPrincipal {
+            session_id: String::new(),
+            profile: AdminProfile {
+                id: field("id"),
+                email: email.to_owned(),
+                first_name: field("first_name"),
+                last_name: field("last_name"),
+            },
+        }
     }
 
     /// `SELECT COUNT(*) FROM <table> [WHERE …]` on the test database.

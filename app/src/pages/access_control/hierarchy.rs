@@ -9,6 +9,7 @@ use crate::components::toast::use_toasts;
 use crate::model::{
     AccessModel, Decision, DenialReason, HierarchySchema, HierarchyView, Node, NodeForm,
 };
+use crate::pages::access_control::node_detail::NodeDetail;
 use crate::server::assignments::check_access;
 use crate::server::catalog::list_permissions;
 use crate::server::hierarchy::{
@@ -68,6 +69,8 @@ fn HierarchyBody(view: HierarchyView, on_changed: Callback<()>) -> impl IntoView
         action_open.set(true);
     });
     let schema = StoredValue::new(schema);
+    let selected = RwSignal::new(None::<String>);
+    let detail_refresh = RwSignal::new(0u32);
     view! {
         <div class="page-header">
             <div>
@@ -90,7 +93,10 @@ fn HierarchyBody(view: HierarchyView, on_changed: Callback<()>) -> impl IntoView
                 }}
             </div>
         </div>
-        <Tree nodes=nodes.get_value() schema=schema.get_value() flat open_action />
+        <div class="hierarchy-layout">
+            <Tree nodes=nodes.get_value() schema=schema.get_value() flat open_action selected />
+            <NodeDetail node_id=selected refresh=detail_refresh />
+        </div>
         <AccessChecker nodes=nodes.get_value() />
         <Dialog open=schema_open title=if flat { "Switch to a hierarchy" } else { "Edit the hierarchy schema" } testid="schema-dialog">
             <SchemaEditor open=schema_open flat version schema=schema.get_value() on_done=on_changed />
@@ -116,6 +122,8 @@ fn Tree(
     schema: HierarchySchema,
     flat: bool,
     open_action: Callback<NodeAction>,
+    /// The node whose detail is open.
+    selected: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let collapsed = RwSignal::new(BTreeSet::<String>::new());
@@ -196,7 +204,11 @@ fn Tree(
                             on:click=move |_| collapsed.update(|c| { if !c.remove(&id) { c.insert(id.clone()); } })>
                             {if !has_children { "·" } else if expanded { "▾" } else { "▸" }}
                         </button>
-                        <span class="node-name">{node.name.clone()}</span>
+                        <button type="button" class="node-name link-button"
+                            class:node-selected={let id = node.id.clone(); move || selected.get().as_deref() == Some(id.as_str())}
+                            aria-label=format!("Who has access at {}", node.name)
+                            on:click={let id = node.id.clone(); move |_| selected.set(Some(id.clone()))}
+                            data-testid="node-open">{node.name.clone()}</button>
                         <span class="pill pill-muted">{node.node_type.clone()}</span>
                         {(node.status == "inactive").then(|| view! { <span class="pill pill-muted">"inactive"</span> })}
                         <span class="tree-actions">

@@ -2,6 +2,7 @@
 
 use crate::components::badge::EnvironmentBadge;
 use crate::components::layout::use_scope;
+use crate::components::stat::Stat;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::model::{EnvironmentCounts, Overview};
 use crate::server::workspace::load_overview;
@@ -84,20 +85,4 @@ fn Banners(counts: EnvironmentCounts) -> impl IntoView {
         </div>
     });
     view! { <div class="banners">{roles}{invite}</div> }
-}
-
-#[component]
-fn Stat(
-    #[prop(into)] label: String,
-    value: i64,
-    #[prop(into)] hint: String,
-    #[prop(into)] testid: String,
-) -> impl IntoView {
-    view! {
-        <div class="stat" data-testid=testid>
-            <p class="stat-label">{label}</p>
-            <p class="stat-value">{value}</p>
-            <p class="stat-hint">{hint}</p>
-        </div>
-    }
 }

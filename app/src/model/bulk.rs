@@ -1,0 +1,21 @@
+//! Bulk operations answer row by row.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// What happened to one row of a bulk request (`index` is its place in the request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowResult<T> {
+    pub index: usize,
+    pub outcome: Result<T, AppError>,
+}
+
+impl<T> RowResult<T> {
+    pub fn from_results(results: Vec<Result<T, AppError>>) -> Vec<RowResult<T>> {
+        results
+            .into_iter()
+            .enumerate()
+            .map(|(index, outcome)| RowResult { index, outcome })
+            .collect()
+    }
+}

@@ -1,0 +1,138 @@
+//! "May identity X do P at node N?" over the stored environment, through the evaluation cache.
+
+use crate::error::AppError;
+use crate::model::EnvPath;
+use crate::services::Services;
+use crate::services::admin_auth::AdminPrincipal;
+use crate::services::catalog::{EnvScope, resolve};
+use crate::services::evaluate::{
+    AssignmentInfo, Decision, IdentityInfo, NodeInfo, RoleInfo, Scope, Snapshot,
+};
+use crate::store::{self, assignments as store_a, hierarchy as store_h};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Reads the whole environment as evaluation sees it.
+async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
+    let reader = s.db.reader();
+    let mut snapshot = Snapshot::default();
+    for node in store_h::nodes(reader, scope.key()).await? {
+        snapshot.nodes.insert(
+            node.id,
+            NodeInfo {
+                parent: node.parent_node_id,
+                active: node.status == "active",
+            },
+        );
+    }
+    for (id, name, active, key) in store_a::role_grants(reader, scope.key()).await? {
+        let role = snapshot.roles.entry(id).or_insert_with(|| RoleInfo {
+            name,
+            active,
+            permissions: BTreeSet::new(),
+        });
+        if let Some(key) = key {
+            role.permissions.insert(key);
+        }
+    }
+    for grant in store_a::environment_grants(reader, scope.key()).await? {
+        let identity = snapshot
+            .identities
+            .entry(grant.identity_id)
+            .or_insert_with(|| IdentityInfo {
+                active: grant.identity_status != "inactive",
+                member: grant.membership_active,
+                assignments: Vec::new(),
+            });
+        identity.assignments.push(AssignmentInfo {
+            role_id: grant.role_id,
+            node_id: grant.node_id,
+            effective_from_ms: grant.from_ms,
+            effective_to_ms: grant.to_ms,
+        });
+    }
+    Ok(snapshot)
+}
+
+/// The environment's snapshot: cached while no write has touched the account since it was read.
+pub async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snapshot>, AppError> {
+    let generation = s.access_cache.generation(&scope.account_id);
+    if let Some(snapshot) = s.access_cache.get(&scope.environment_id, generation) {
+        return Ok(snapshot);
+    }
+    let snapshot = Arc::new(load(s, scope).await?);
+    s.access_cache
+        .put(&scope.environment_id, generation, snapshot.clone());
+    Ok(snapshot)
+}
+
+/// The identity as evaluation sees it: from the snapshot when it holds assignments here, else
+/// its standing from the directory (no assignments), else `None` (unknown identity).
+async fn with_identity<T>(
+    s: &Services,
+    scope: &EnvScope,
+    snapshot: &Snapshot,
+    identity_id: &str,
+    answer: impl FnOnce(Option<&IdentityInfo>) -> T,
+) -> Result<T, AppError> {
+    if let Some(identity) = snapshot.identities.get(identity_id) {
+        return Ok(answer(Some(identity)));
+    }
+    let standing = store_a::identity_standing(s.db.reader(), scope.key(), identity_id).await?;
+    let identity = standing.map(|(status, member)| IdentityInfo {
+        active: status != "inactive",
+        member,
+        assignments: Vec::new(),
+    });
+    Ok(answer(identity.as_ref()))
+}
+
+/// Evaluates within an already resolved environment (the API and benchmarks call this).
+pub async fn evaluate_in(
+    s: &Services,
+    scope: &EnvScope,
+    identity_id: &str,
+    permission: &str,
+    node_id: Option<&str>,
+) -> Result<Decision, AppError> {
+    let snapshot = snapshot(s, scope).await?;
+    let eval_scope = node_id.map_or(Scope::AppWide, |n| Scope::Node(n.to_owned()));
+    let now_ms = store::ms(s.now());
+    with_identity(s, scope, &snapshot, identity_id, |identity| {
+        snapshot.evaluate_for(identity, permission, &eval_scope, now_ms)
+    })
+    .await
+}
+
+/// "May `identity` (an id, or an email) do `permission` at `node_id` (or anywhere, when
+/// `None`)?" with the reason — the dashboard's Access checker.
+pub async fn evaluate(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    identity: &str,
+    permission: &str,
+    node_id: Option<&str>,
+) -> Result<Decision, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    // The checker also takes an email; it names the same identity as its id.
+    let identity_id = match crate::model::Email::parse("identity", identity) {
+        Ok(email) if identity.contains('@') => {
+            store_a::identity_id_by_email(s.db.reader(), &scope.account_id, email.as_str())
+                .await?
+                .unwrap_or_else(|| identity.to_owned())
+        }
+        _ => identity.to_owned(),
+    };
+    evaluate_in(s, &scope, &identity_id, permission, node_id).await
+}
+
+/// Every permission the identity holds anywhere in the environment right now.
+pub async fn effective_permissions(
+    s: &Services,
+    scope: &EnvScope,
+    identity_id: &str,
+) -> Result<BTreeSet<String>, AppError> {
+    let snapshot = snapshot(s, scope).await?;
+    Ok(snapshot.effective_permissions(identity_id, store::ms(s.now())))
+}

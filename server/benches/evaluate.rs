@@ -1,0 +1,334 @@
+//! Evaluation throughput and latency: `cargo bench -p server --bench evaluate`.
+//!
+//! Seeds one environment with a depth-6 tree (1 + 4 + 16 + 64 + 256 + 1,024 nodes), 8 roles over
+//! 40 permissions and 10,000 assignments held by 2,000 identities (a tenth expired, a tenth
+//! scheduled), then asks node-scoped questions at random deepest nodes from concurrent tasks
+//! through `access_checks::evaluate_in` — the path the dashboard's checker and the API take.
+//! Runs on SQLite (a temporary file) and, when `ARBOR_BENCH_POSTGRES_URL` or
+//! `ARBOR_TEST_POSTGRES_URL` names a server where it may create a database, on PostgreSQL.
+//! Results are written up in docs/performance.md.
+
+use app::model::AccountRole;
+use app::model::SignupForm;
+use app::services::catalog::EnvScope;
+use app::services::{Services, SessionPolicy, SystemClock, access_checks, tenancy};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const IDENTITIES: usize = 2_000;
+const ASSIGNMENTS_PER_IDENTITY: usize = 5;
+const ROLES: usize = 8;
+const PERMISSIONS: usize = 40;
+const BRANCHING: usize = 4;
+const DEPTH: usize = 6;
+const CHECKS: usize = 200_000;
+
+/// A small deterministic generator (SplitMix64): the same data on every run and engine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+struct Seeded {
+    scope: EnvScope,
+    identities: Vec<String>,
+    leaves: Vec<String>,
+    permissions: Vec<String>,
+}
+
+async fn seed(s: &Services) -> anyhow::Result<Seeded> {
+    let form = SignupForm {
+        email: "bench@example.com".into(),
+        password: "correct horse battery staple".into(),
+        first_name: "Bench".into(),
+        last_name: "Mark".into(),
+        account_name: "Bench".into(),
+        application_name: "Portal".into(),
+    };
+    let valid = form
+        .validate()
+        .map_err(|e| anyhow::anyhow!("signup form: {e:?}"))?;
+    let created = tenancy::create_account(s, &valid).await?;
+    let (application_id, environment_id): (String, String) = sqlx::query_as(
+        "SELECT e.application_id, e.id FROM environments e WHERE e.account_id = $1 AND e.slug = 'development'",
+    )
+    .bind(&created.account_id)
+    .fetch_one(s.db.reader())
+    .await?;
+    let account = created.account_id.clone();
+    let root: String = sqlx::query_scalar(
+        "SELECT id FROM nodes WHERE account_id = $1 AND environment_id = $2 AND parent_node_id IS NULL",
+    )
+    .bind(&account)
+    .bind(&environment_id)
+    .fetch_one(s.db.reader())
+    .await?;
+
+    let mut rng = Rng(0x00A5_B0C0_FFEE);
+    let mut tx = s.db.begin().await?;
+    let mut level = vec![root];
+    let mut serial = 0usize;
+    for depth in 2..=DEPTH {
+        let mut next = Vec::new();
+        for parent in &level {
+            for b in 0..BRANCHING {
+                serial += 1;
+                let id = format!("node-{serial:05}");
+                sqlx::query(
+                    "INSERT INTO nodes (account_id, id, environment_id, parent_node_id, node_type, name, slug, depth, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, 'unit', $5, $6, $7, 0, 0)",
+                )
+                .bind(&account)
+                .bind(&id)
+                .bind(&environment_id)
+                .bind(parent)
+                .bind(format!("Unit {serial}"))
+                .bind(format!("unit-{b}"))
+                .bind(depth as i64)
+                .execute(&mut *tx)
+                .await?;
+                next.push(id);
+            }
+        }
+        level = next;
+    }
+    let leaves = level;
+    let mut all_nodes: Vec<String> = (1..=serial).map(|n| format!("node-{n:05}")).collect();
+    all_nodes.push(
+        sqlx::query_scalar(
+            "SELECT id FROM nodes WHERE account_id = $1 AND environment_id = $2 AND parent_node_id IS NULL",
+        )
+        .bind(&account)
+        .bind(&environment_id)
+        .fetch_one(&mut *tx)
+        .await?,
+    );
+
+    let permissions: Vec<String> = (0..PERMISSIONS)
+        .map(|p| format!("resource{}.action{}", p / 4, p % 4))
+        .collect();
+    for (p, key) in permissions.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO permissions (account_id, id, environment_id, key, source, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'custom', 0, 0)",
+        )
+        .bind(&account)
+        .bind(format!("perm-{p}"))
+        .bind(&environment_id)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for r in 0..ROLES {
+        sqlx::query(
+            "INSERT INTO roles (account_id, id, environment_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, 0)",
+        )
+        .bind(&account)
+        .bind(format!("role-{r}"))
+        .bind(&environment_id)
+        .bind(format!("Role {r}"))
+        .execute(&mut *tx)
+        .await?;
+        for p in 0..PERMISSIONS {
+            if rng.below(4) == 0 {
+                sqlx::query(
+                    "INSERT INTO role_permissions (account_id, role_id, permission_id, created_at) VALUES ($1, $2, $3, 0)",
+                )
+                .bind(&account)
+                .bind(format!("role-{r}"))
+                .bind(format!("perm-{p}"))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let day = 86_400_000i64;
+    let mut identities = Vec::with_capacity(IDENTITIES);
+    for i in 0..IDENTITIES {
+        let id = format!("identity-{i:05}");
+        sqlx::query(
+            "INSERT INTO identities (account_id, id, email, first_name, last_name, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'Bench', 'User', 'active', 0, 0)",
+        )
+        .bind(&account)
+        .bind(&id)
+        .bind(format!("user{i}@example.com"))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'active', 0, 0)",
+        )
+        .bind(&account)
+        .bind(format!("membership-{i:05}"))
+        .bind(&id)
+        .bind(&application_id)
+        .execute(&mut *tx)
+        .await?;
+        for a in 0..ASSIGNMENTS_PER_IDENTITY {
+            let (from, to) = match rng.below(10) {
+                0 => (now_ms - 30 * day, Some(now_ms - day)),
+                1 => (now_ms + day, None),
+                _ => (now_ms - day, None),
+            };
+            // Distinct roles per identity keep (identity, role, node) unique.
+            sqlx::query(
+                "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, effective_to, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0)",
+            )
+            .bind(&account)
+            .bind(format!("assignment-{i:05}-{a}"))
+            .bind(&environment_id)
+            .bind(&id)
+            .bind(format!("role-{}", (i + a) % ROLES))
+            .bind(&all_nodes[rng.below(all_nodes.len())])
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+        }
+        identities.push(id);
+    }
+    tx.commit().await?;
+    Ok(Seeded {
+        scope: EnvScope {
+            account_id: account,
+            application_id,
+            environment_id,
+            role: AccountRole::Owner,
+        },
+        identities,
+        leaves,
+        permissions,
+    })
+}
+
+struct Report {
+    cold_load: Duration,
+    checks_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+    allowed: usize,
+}
+
+async fn run(url: &str) -> anyhow::Result<Report> {
+    let db = server::open_database(url).await?;
+    let s = Services::new(db, Arc::new(SystemClock), SessionPolicy::default());
+    let seeded = Arc::new(seed(&s).await?);
+
+    // The first check loads the snapshot: what a check costs right after a grant changes.
+    let started = Instant::now();
+    access_checks::evaluate_in(
+        &s,
+        &seeded.scope,
+        &seeded.identities[0],
+        &seeded.permissions[0],
+        Some(&seeded.leaves[0]),
+    )
+    .await?;
+    let cold_load = started.elapsed();
+
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+    let per_worker = CHECKS / workers;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (s, seeded) = (s.clone(), seeded.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng(w as u64 + 1);
+            let mut latencies = Vec::with_capacity(per_worker);
+            let mut allowed = 0usize;
+            for _ in 0..per_worker {
+                let identity = &seeded.identities[rng.below(seeded.identities.len())];
+                let permission = &seeded.permissions[rng.below(seeded.permissions.len())];
+                let node = &seeded.leaves[rng.below(seeded.leaves.len())];
+                let one = Instant::now();
+                let decision =
+                    access_checks::evaluate_in(&s, &seeded.scope, identity, permission, Some(node))
+                        .await?;
+                latencies.push(one.elapsed());
+                allowed += usize::from(decision.allowed);
+            }
+            anyhow::Ok((latencies, allowed))
+        }));
+    }
+    let mut latencies = Vec::with_capacity(CHECKS);
+    let mut allowed = 0;
+    for task in tasks {
+        let (mine, yes) = task.await??;
+        latencies.extend(mine);
+        allowed += yes;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Ok(Report {
+        cold_load,
+        checks_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+        max: at(1.0),
+        allowed,
+    })
+}
+
+fn print(engine: &str, r: &Report) {
+    println!(
+        "{engine:<10} {:>10.0} checks/s   p50 {:>7.1} µs   p99 {:>7.1} µs   max {:>8.1} µs   cold snapshot load {:>6.1} ms   ({} of {CHECKS} allowed)",
+        r.checks_per_second,
+        r.p50.as_secs_f64() * 1e6,
+        r.p99.as_secs_f64() * 1e6,
+        r.max.as_secs_f64() * 1e6,
+        r.cold_load.as_secs_f64() * 1e3,
+        r.allowed,
+    );
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // `cargo bench` passes `--bench`; `cargo test --benches` would too — nothing else to parse.
+    println!(
+        "evaluate: depth-{DEPTH} tree, {} assignments, {CHECKS} node-scoped checks on {} cores",
+        IDENTITIES * ASSIGNMENTS_PER_IDENTITY,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let dir = tempfile::tempdir()?;
+    let sqlite = format!("sqlite:{}/bench.db", dir.path().display());
+    print("SQLite", &run(&sqlite).await?);
+
+    let admin = std::env::var("ARBOR_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("ARBOR_TEST_POSTGRES_URL"));
+    match admin {
+        Ok(admin) => {
+            let name = format!("arbor_bench_{}", uuid::Uuid::now_v7().simple());
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await?;
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            let outcome = run(&format!("{base}/{name}")).await;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await?;
+            print("PostgreSQL", &outcome?);
+        }
+        Err(_) => println!(
+            "PostgreSQL skipped: set ARBOR_BENCH_POSTGRES_URL (or run scripts/ensure-postgres.sh)"
+        ),
+    }
+    Ok(())
+}
