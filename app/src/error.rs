@@ -100,6 +100,20 @@ pub enum AppError {
     /// The identity already has this role at this node.
     #[error("Identity already has this role at this node.")]
     AssignmentConflict,
+    /// The email already belongs to a member of this application.
+    #[error("Email already exists in this Application.")]
+    IdentityEmailTaken,
+    /// The email belongs to an identity of the account that is not in this application (yet).
+    #[error(
+        "This email belongs to an identity in your account that is not in this application. Add it to this application instead."
+    )]
+    IdentityExistsInAccount { identity_id: String },
+    /// Another identity of the account has this external id.
+    #[error("Another identity in this account already has this external id.")]
+    ExternalIdTaken,
+    /// The identity is already an active member of the application.
+    #[error("This identity is already a member of this application.")]
+    AlreadyMember,
     /// The row changed since the caller read it.
     #[error("This item was changed by someone else. Refresh and try again.")]
     VersionConflict,
@@ -146,6 +160,10 @@ impl AppError {
                 Resource::Assignment => "assignments.not_found",
             },
             AppError::MembershipRequired => "assignments.membership_required",
+            AppError::IdentityEmailTaken => "identities.email_taken",
+            AppError::IdentityExistsInAccount { .. } => "identities.exists_in_account",
+            AppError::ExternalIdTaken => "identities.external_id_taken",
+            AppError::AlreadyMember => "memberships.already_active",
             AppError::SystemRoleNotAssignable => "rbac.system_role_not_assignable",
             AppError::RoleInactive => "rbac.role_inactive",
             AppError::AssignmentConflict => "rbac.assignment_conflict",
@@ -179,7 +197,11 @@ impl AppError {
             | AppError::NodeHasChildren
             | AppError::NodeHasAssignments { .. }
             | AppError::MembershipRequired
-            | AppError::AssignmentConflict => 409,
+            | AppError::AssignmentConflict
+            | AppError::IdentityEmailTaken
+            | AppError::IdentityExistsInAccount { .. }
+            | AppError::ExternalIdTaken
+            | AppError::AlreadyMember => 409,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal { .. } => 500,
         }
@@ -195,6 +217,12 @@ impl AppError {
             AppError::AdminEmailTaken if field == "email" => Some(self.to_string()),
             AppError::PermissionKeyTaken { .. } if field == "key" => Some(self.to_string()),
             AppError::RoleNameTaken { .. } if field == "name" => Some(self.to_string()),
+            AppError::IdentityEmailTaken | AppError::IdentityExistsInAccount { .. }
+                if field == "email" =>
+            {
+                Some(self.to_string())
+            }
+            AppError::ExternalIdTaken if field == "external_id" => Some(self.to_string()),
             _ => None,
         }
     }
@@ -238,6 +266,10 @@ impl AppError {
         "permissions.key_taken",
         "roles.name_taken",
         "rbac.system_item_readonly",
+        "identities.email_taken",
+        "identities.exists_in_account",
+        "identities.external_id_taken",
+        "memberships.already_active",
         "common.version_conflict",
         "request.malformed",
         "internal.unexpected",
@@ -330,6 +362,12 @@ mod tests {
                 name: "Admin".into(),
             },
             AppError::SystemItemReadOnly,
+            AppError::IdentityEmailTaken,
+            AppError::IdentityExistsInAccount {
+                identity_id: "i".into(),
+            },
+            AppError::ExternalIdTaken,
+            AppError::AlreadyMember,
             AppError::VersionConflict,
             AppError::BadRequest { detail: "x".into() },
             AppError::Internal {

@@ -321,9 +321,13 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
             let outcome = run(&format!("{base}/{name}")).await;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await?;
+            if std::env::var_os("ARBOR_BENCH_KEEP").is_some() {
+                println!("kept the database {base}/{name}");
+            } else {
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+            }
             print("PostgreSQL", &outcome?);
         }
         Err(_) => println!(

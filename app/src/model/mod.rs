@@ -9,6 +9,7 @@ mod catalog;
 mod email;
 mod evaluation;
 mod hierarchy;
+mod identity;
 mod names;
 mod password;
 mod signup;
@@ -30,8 +31,12 @@ pub use hierarchy::{
     AccessModel, EnvironmentSettings, HierarchySchema, HierarchyView, Node, NodeForm,
     RevertToFlatOutcome,
 };
+pub use identity::{
+    CreatedIdentity, EXTERNAL_ID_MAX, Identity, IdentityForm, IdentityStatus, METADATA_MAX_BYTES,
+    MemberRow, Page, ValidIdentity, check_metadata, parse_metadata_text,
+};
 pub use names::{DisplayName, PersonName};
-pub use password::AdminPassword;
+pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
 pub use slug::Slug;
 pub use workspace::*;

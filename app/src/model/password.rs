@@ -64,6 +64,53 @@ impl std::fmt::Debug for AdminPassword {
     }
 }
 
+/// An identity's password: 8–64 characters, not on the common list, no composition rules
+/// (decisions.md › Identities). Never trimmed or truncated. Debug output never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdentityPassword(String);
+
+impl IdentityPassword {
+    pub const MIN_LEN: usize = 8;
+    pub const MAX_LEN: usize = 64;
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        check(field, raw, Self::MIN_LEN, Self::MAX_LEN)?;
+        Ok(IdentityPassword(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for IdentityPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdentityPassword(***)")
+    }
+}
+
+/// The characters a generated password draws from: no look-alikes (0/O, 1/l/I).
+const GENERATED_ALPHABET: &[u8] =
+    b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_!@#%+=";
+
+/// The length of a generated password: ~120 bits from the 65-symbol alphabet.
+pub const GENERATED_PASSWORD_LEN: usize = 20;
+
+/// A password from uniformly random bytes (the browser's `crypto.getRandomValues`). Bytes that
+/// would bias the choice are skipped, so pass a few more than `GENERATED_PASSWORD_LEN`; returns
+/// `None` if they ran out.
+pub fn generate_password(random: &[u8]) -> Option<String> {
+    let n = GENERATED_ALPHABET.len();
+    let limit = 256 - 256 % n;
+    let password: String = random
+        .iter()
+        .filter(|b| usize::from(**b) < limit)
+        .take(GENERATED_PASSWORD_LEN)
+        .map(|b| char::from(GENERATED_ALPHABET[usize::from(*b) % n]))
+        .collect();
+    (password.len() == GENERATED_PASSWORD_LEN).then_some(password)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +149,39 @@ mod tests {
     fn debug_never_prints_the_secret() {
         let pw = AdminPassword::parse("p", "a-secret-value");
         assert!(!format!("{pw:?}").contains("secret-value"));
+    }
+
+    fn identity_rule(raw: &str) -> String {
+        IdentityPassword::parse("password", raw)
+            .map(|_| "ok".to_owned())
+            .unwrap_or_else(|e| e.rule)
+    }
+
+    #[test]
+    fn identity_passwords_are_8_to_64_characters() {
+        assert_eq!(identity_rule(""), "required");
+        assert_eq!(identity_rule("kq7#vbn"), "too_short");
+        assert_eq!(identity_rule("kq7#vbnx"), "ok");
+        assert_eq!(identity_rule(&"kq7#vbnx".repeat(8)), "ok");
+        assert_eq!(
+            identity_rule(&format!("{}z", "kq7#vbnx".repeat(8))),
+            "too_long"
+        );
+        // Characters, not bytes: 64 two-byte letters are fine.
+        assert_eq!(identity_rule(&"ж".repeat(64)), "ok");
+        assert_eq!(identity_rule("iloveyou1"), "too_common");
+        assert!(
+            !format!("{:?}", IdentityPassword::parse("p", "a-secret-value")).contains("secret")
+        );
+    }
+
+    #[test]
+    fn generated_passwords_pass_the_rule_and_skip_biased_bytes() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(64).collect();
+        let generated = generate_password(&bytes).unwrap_or_default();
+        assert_eq!(generated.chars().count(), GENERATED_PASSWORD_LEN);
+        assert_eq!(identity_rule(&generated), "ok");
+        // 255 is above the unbiased limit (195 for 65 symbols) and is skipped.
+        assert_eq!(generate_password(&[255; 40]), None);
     }
 }

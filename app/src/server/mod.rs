@@ -5,6 +5,7 @@ pub mod assignments;
 pub mod auth;
 pub mod catalog;
 pub mod hierarchy;
+pub mod identities;
 pub mod workspace;
 
 #[cfg(feature = "ssr")]

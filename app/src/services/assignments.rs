@@ -17,7 +17,7 @@ use crate::store::assignments::{self as store_a, AssignmentRow};
 use crate::store::{self, Tx, catalog, hierarchy as store_h};
 use std::collections::{HashMap, HashSet};
 
-fn to_dto(s: &Services, scope: &EnvScope, row: AssignmentRow) -> Assignment {
+pub(crate) fn to_dto(s: &Services, scope: &EnvScope, row: AssignmentRow) -> Assignment {
     Assignment {
         status: AssignmentStatus::at(
             s.now(),
@@ -55,7 +55,7 @@ async fn assignable_role(tx: &mut Tx, scope: &EnvScope, role_id: &str) -> Result
 }
 
 /// Checks every rule and inserts, inside `tx`. Shared by single and bulk create.
-async fn insert_checked(
+pub(crate) async fn insert_checked(
     s: &Services,
     tx: &mut Tx,
     scope: &EnvScope,

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod evaluate;
 pub mod failpoints;
 pub mod hierarchy;
+pub mod identities;
 pub mod passwords;
 pub mod system_catalog;
 pub mod tenancy;

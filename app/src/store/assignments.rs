@@ -157,6 +157,33 @@ pub async fn at_nodes(
         .map_err(Into::into)
 }
 
+/// The assignments of several identities in the environment (one query for a page of members).
+pub async fn of_identities(
+    pool: &AnyPool,
+    env: EnvKey<'_>,
+    identity_ids: &[&str],
+) -> Result<Vec<AssignmentRow>, AppError> {
+    if identity_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..identity_ids.len())
+        .map(|i| format!("${}", i + 3))
+        .collect();
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM} WHERE a.account_id = $1 AND a.environment_id = $2 \
+         AND a.identity_id IN ({}) ORDER BY a.created_at, a.id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(env.account_id)
+        .bind(env.environment_id);
+    for id in identity_ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(pool).await?;
+    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+}
+
 /// Changes role and window; `Ok(false)` when the new (identity, role, node) already exists.
 pub async fn update(
     tx: &mut Tx,

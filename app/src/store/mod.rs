@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 mod db;
 pub mod hierarchy;
+pub mod identities;
 pub mod sessions;
 pub mod workspace;
 

@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod evaluation_property;
 mod hierarchy;
+mod identities;
 mod isolation;
 mod platform;
 mod sessions;

@@ -1,0 +1,448 @@
+//! Identities (end users): the input every create surface shares — both Create Identity dialogs,
+//! the server functions, the REST API, bulk create and CSV rows — and what pages show.
+
+use crate::error::FieldError;
+use crate::model::{Assignment, Email, IdentityPassword, PersonName};
+use serde::{Deserialize, Serialize};
+
+/// `pending` (no password yet), `active`, `inactive` (the Account-wide kill switch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityStatus {
+    Pending,
+    Active,
+    Inactive,
+}
+
+impl IdentityStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityStatus::Pending => "pending",
+            IdentityStatus::Active => "active",
+            IdentityStatus::Inactive => "inactive",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "active" => IdentityStatus::Active,
+            "inactive" => IdentityStatus::Inactive,
+            _ => IdentityStatus::Pending,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            IdentityStatus::Pending => "Pending",
+            IdentityStatus::Active => "Active",
+            IdentityStatus::Inactive => "Inactive",
+        }
+    }
+}
+
+/// Create an identity. Only email and names are required; `role_id` + `node_id` come as a pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityForm {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// An initial password; empty or absent = none (the identity stays `pending`).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// "Require a new password at first sign-in" (only meaningful with a password).
+    #[serde(default = "default_true")]
+    pub require_password_change: bool,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// A JSON object, at most 16 KiB.
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    pub role_id: Option<String>,
+    #[serde(default)]
+    pub node_id: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for IdentityForm {
+    fn default() -> Self {
+        IdentityForm {
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            password: None,
+            require_password_change: true,
+            external_id: None,
+            metadata: None,
+            role_id: None,
+            node_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidIdentity {
+    pub email: Email,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub password: Option<IdentityPassword>,
+    pub require_password_change: bool,
+    pub external_id: Option<String>,
+    /// Serialized JSON object.
+    pub metadata: Option<String>,
+    /// `(role_id, node_id)` when both are set.
+    pub assignment: Option<(String, String)>,
+}
+
+pub const EXTERNAL_ID_MAX: usize = 255;
+pub const METADATA_MAX_BYTES: usize = 16 * 1024;
+
+fn filled(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The metadata rule: a JSON object of at most 16 KiB once serialized.
+pub fn check_metadata(value: &serde_json::Value) -> Result<String, FieldError> {
+    if !value.is_object() {
+        return Err(FieldError::new(
+            "metadata",
+            "not_object",
+            "Metadata must be a JSON object, like {\"department\": \"Sales\"}.",
+        ));
+    }
+    let text = value.to_string();
+    if text.len() > METADATA_MAX_BYTES {
+        return Err(FieldError::new(
+            "metadata",
+            "too_large",
+            format!("Metadata can be at most {} KiB.", METADATA_MAX_BYTES / 1024),
+        ));
+    }
+    Ok(text)
+}
+
+/// The metadata editor's text → the form's value (`None` for blank), with the same rule.
+pub fn parse_metadata_text(text: &str) -> Result<Option<serde_json::Value>, FieldError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        FieldError::new(
+            "metadata",
+            "invalid_json",
+            format!("This is not valid JSON ({e})."),
+        )
+    })?;
+    check_metadata(&value)?;
+    Ok(Some(value))
+}
+
+impl IdentityForm {
+    /// The message shown (and the error returned) when only one of role and node is set.
+    pub const HALF_PAIR: &'static str =
+        "Choose both a role and a node, or neither: no assignment is created until both are set.";
+
+    pub fn validate(&self) -> Result<ValidIdentity, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let email = Email::parse("email", &self.email).map_err(|e| errors.push(e));
+        let first = PersonName::parse("first_name", &self.first_name, "a first name")
+            .map_err(|e| errors.push(e));
+        let last = PersonName::parse("last_name", &self.last_name, "a last name")
+            .map_err(|e| errors.push(e));
+        let password = match self.password.as_deref().filter(|p| !p.is_empty()) {
+            None => Ok(None),
+            Some(raw) => IdentityPassword::parse("password", raw).map(Some),
+        }
+        .map_err(|e| errors.push(e));
+        let external_id = filled(&self.external_id).map(str::to_owned);
+        if let Some(id) = &external_id {
+            if id.chars().count() > EXTERNAL_ID_MAX {
+                errors.push(FieldError::new(
+                    "external_id",
+                    "too_long",
+                    format!("The external id can be at most {EXTERNAL_ID_MAX} characters."),
+                ));
+            } else if id.chars().any(char::is_control) {
+                errors.push(FieldError::new(
+                    "external_id",
+                    "invalid",
+                    "Remove the invisible control characters.",
+                ));
+            }
+        }
+        let metadata = match &self.metadata {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => check_metadata(value).map(Some),
+        }
+        .map_err(|e| errors.push(e));
+        let assignment = match (filled(&self.role_id), filled(&self.node_id)) {
+            (Some(role), Some(node)) => Some((role.to_owned(), node.to_owned())),
+            (None, None) => None,
+            (Some(_), None) => {
+                errors.push(FieldError::new(
+                    "node_id",
+                    "pair_incomplete",
+                    Self::HALF_PAIR,
+                ));
+                None
+            }
+            (None, Some(_)) => {
+                errors.push(FieldError::new(
+                    "role_id",
+                    "pair_incomplete",
+                    Self::HALF_PAIR,
+                ));
+                None
+            }
+        };
+        match (email, first, last, password, metadata) {
+            (Ok(email), Ok(first_name), Ok(last_name), Ok(password), Ok(metadata))
+                if errors.is_empty() =>
+            {
+                Ok(ValidIdentity {
+                    email,
+                    first_name,
+                    last_name,
+                    password,
+                    require_password_change: self.require_password_change,
+                    external_id,
+                    metadata,
+                    assignment,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub status: IdentityStatus,
+    pub external_id: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub has_password: bool,
+    pub password_change_required: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Identity {
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// What the environment-scoped create did (the assignment when role and node were set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedIdentity {
+    pub identity: Identity,
+    pub membership_id: String,
+    pub assignment: Option<Assignment>,
+}
+
+/// A member of the application with their assignments in the active environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub identity: Identity,
+    /// `active`, `deactivated`, …
+    pub membership_status: String,
+    pub assignments: Vec<Assignment>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page.max(1)).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> IdentityForm {
+        IdentityForm {
+            email: "  Pat.Lee@Example.COM ".into(),
+            first_name: " Pat ".into(),
+            last_name: "Lee".into(),
+            ..IdentityForm::default()
+        }
+    }
+
+    fn rules(f: &IdentityForm) -> Vec<(String, String)> {
+        f.validate()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field, e.rule))
+            .collect()
+    }
+
+    fn pair(field: &str, rule: &str) -> (String, String) {
+        (field.to_owned(), rule.to_owned())
+    }
+
+    #[test]
+    fn only_email_and_names_are_required_and_they_are_normalised() {
+        let valid = form().validate().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(valid.email.as_str(), "pat.lee@example.com");
+        assert_eq!(valid.first_name.as_str(), "Pat");
+        assert!(valid.password.is_none() && valid.assignment.is_none());
+        assert_eq!(
+            rules(&IdentityForm::default()),
+            [
+                pair("email", "required"),
+                pair("first_name", "required"),
+                pair("last_name", "required")
+            ]
+        );
+        let blank = IdentityForm {
+            first_name: "   ".into(),
+            ..form()
+        };
+        assert_eq!(rules(&blank), [pair("first_name", "required")]);
+    }
+
+    #[test]
+    fn emails_and_names_at_their_limits() {
+        let bad_email = |email: &str| {
+            rules(&IdentityForm {
+                email: email.into(),
+                ..form()
+            })
+        };
+        assert_eq!(bad_email("a@b"), [pair("email", "invalid")]);
+        assert_eq!(bad_email("a b@example.com"), [pair("email", "invalid")]);
+        let long = format!("{}@example.com", "a".repeat(243));
+        assert_eq!(long.len(), 255);
+        assert_eq!(bad_email(&long), [pair("email", "too_long")]);
+        assert!(bad_email(&format!("{}@example.com", "a".repeat(242))).is_empty());
+        let unicode = IdentityForm {
+            first_name: "Zoë".into(),
+            last_name: "Ñúñez-張".into(),
+            ..form()
+        };
+        assert!(unicode.validate().is_ok());
+        let too_long = IdentityForm {
+            last_name: "é".repeat(101),
+            ..form()
+        };
+        assert_eq!(rules(&too_long), [pair("last_name", "too_long")]);
+    }
+
+    #[test]
+    fn the_initial_password_is_optional_but_follows_the_rule() {
+        let with = |pw: &str| IdentityForm {
+            password: Some(pw.into()),
+            ..form()
+        };
+        assert!(with("").validate().is_ok_and(|v| v.password.is_none()));
+        assert_eq!(rules(&with("kq7#vbn")), [pair("password", "too_short")]);
+        assert!(with("kq7#vbnx").validate().is_ok());
+        assert!(with(&"x7#".repeat(21)).validate().is_ok());
+        assert_eq!(rules(&with(&"kq7#vbnx".repeat(8))), []);
+        assert_eq!(
+            rules(&with(&format!("{}!", "kq7#vbnx".repeat(8)))),
+            [pair("password", "too_long")]
+        );
+        assert_eq!(
+            rules(&with("password123")),
+            [pair("password", "too_common")]
+        );
+    }
+
+    #[test]
+    fn role_and_node_come_as_a_pair() {
+        let with = |role: Option<&str>, node: Option<&str>| IdentityForm {
+            role_id: role.map(str::to_owned),
+            node_id: node.map(str::to_owned),
+            ..form()
+        };
+        assert_eq!(
+            with(Some("r"), Some("n"))
+                .validate()
+                .ok()
+                .and_then(|v| v.assignment),
+            Some(("r".to_owned(), "n".to_owned()))
+        );
+        assert!(
+            with(Some(""), Some(" "))
+                .validate()
+                .is_ok_and(|v| v.assignment.is_none())
+        );
+        assert_eq!(
+            rules(&with(Some("r"), None)),
+            [pair("node_id", "pair_incomplete")]
+        );
+        assert_eq!(
+            rules(&with(None, Some("n"))),
+            [pair("role_id", "pair_incomplete")]
+        );
+    }
+
+    #[test]
+    fn external_id_and_metadata() {
+        let ext = |id: String| IdentityForm {
+            external_id: Some(id),
+            ..form()
+        };
+        assert!(ext("x".repeat(255)).validate().is_ok());
+        assert_eq!(
+            rules(&ext("x".repeat(256))),
+            [pair("external_id", "too_long")]
+        );
+        let meta = |m: serde_json::Value| IdentityForm {
+            metadata: Some(m),
+            ..form()
+        };
+        assert!(
+            meta(serde_json::json!({ "dept": "Sales" }))
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            meta(serde_json::Value::Null)
+                .validate()
+                .is_ok_and(|v| v.metadata.is_none())
+        );
+        assert_eq!(
+            rules(&meta(serde_json::json!([1, 2]))),
+            [pair("metadata", "not_object")]
+        );
+        let big = serde_json::json!({ "blob": "x".repeat(METADATA_MAX_BYTES) });
+        assert_eq!(rules(&meta(big)), [pair("metadata", "too_large")]);
+        assert_eq!(parse_metadata_text("  ").ok(), Some(None));
+        assert_eq!(
+            parse_metadata_text("{oops").err().map(|e| e.rule),
+            Some("invalid_json".to_owned())
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_on_the_wire() {
+        let parsed: Result<IdentityForm, _> = serde_json::from_str(
+            r#"{"email":"a@example.com","first_name":"A","last_name":"B","pasword":"typo"}"#,
+        );
+        assert!(parsed.is_err());
+        let defaults: IdentityForm =
+            serde_json::from_str(r#"{"email":"a@example.com","first_name":"A","last_name":"B"}"#)
+                .unwrap_or_default();
+        assert!(defaults.require_password_change);
+    }
+}

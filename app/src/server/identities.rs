@@ -1,0 +1,45 @@
+//! Identities of the active application, as the environment-scoped pages use them.
+
+use crate::error::AppError;
+use crate::model::{CreatedIdentity, EnvPath, IdentityForm, MemberRow, Page};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// Create Identity: Identity + membership + optional assignment, in one transaction.
+#[server(endpoint = "create_identity", input = Json)]
+pub async fn create_identity(
+    env: EnvPath,
+    form: IdentityForm,
+) -> Result<CreatedIdentity, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::identities::create_in_environment(&services()?, &admin, &env, &form).await
+}
+
+/// "Add to this application instead" for an identity already in the account.
+#[server(endpoint = "add_identity_to_application", input = Json)]
+pub async fn add_identity_to_application(
+    env: EnvPath,
+    identity_id: String,
+    role_id: Option<String>,
+    node_id: Option<String>,
+) -> Result<CreatedIdentity, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::identities::add_to_application(
+        &services()?,
+        &admin,
+        &env,
+        &identity_id,
+        role_id,
+        node_id,
+    )
+    .await
+}
+
+#[server(endpoint = "list_members", input = Json)]
+pub async fn list_members(env: EnvPath, q: String, page: i64) -> Result<Page<MemberRow>, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::identities::members(&services()?, &admin, &env, &q, page).await
+}

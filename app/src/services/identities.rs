@@ -1,0 +1,303 @@
+//! Identities: the environment-scoped Create Identity (Identity + AppMembership + optional
+//! assignment, one transaction), "Add to this application instead", and the application's member
+//! list with their assignments in the environment.
+
+use crate::error::{AppError, Resource};
+use crate::model::{
+    AssignmentForm, CreatedIdentity, EnvPath, IdentityForm, MemberRow, Page, ValidAssignment,
+    ValidIdentity,
+};
+use crate::services::Services;
+use crate::services::admin_auth::AdminPrincipal;
+use crate::services::assignments::{insert_checked, to_dto};
+use crate::services::audit::{self, Event};
+use crate::services::catalog::{EnvScope, resolve, resolve_writable};
+use crate::store::{self, Tx, assignments as store_a, identities as store_i};
+use std::collections::HashMap;
+
+/// The failpoint between writing the membership and writing the assignment.
+pub const FAIL_BEFORE_ASSIGNMENT: &str = "identities.before_assignment";
+
+pub const MEMBERS_PER_PAGE: i64 = 25;
+
+fn identity_event(
+    scope: &EnvScope,
+    admin: &AdminPrincipal,
+    action: &'static str,
+    id: &str,
+    email: &str,
+) -> Event {
+    scope
+        .event(admin, action, "identity")
+        .resource("identity", id, email)
+}
+
+/// Writes the membership and, when set, the assignment for `identity_id`, inside `tx`.
+async fn admit(
+    s: &Services,
+    tx: &mut Tx,
+    scope: &EnvScope,
+    admin: &AdminPrincipal,
+    identity_id: &str,
+    email: &str,
+    pair: Option<&(String, String)>,
+) -> Result<(String, Option<String>, Vec<Event>), AppError> {
+    let now_ms = store::ms(s.now());
+    let membership_id = store_i::activate_membership(
+        tx,
+        &scope.account_id,
+        &scope.application_id,
+        identity_id,
+        &s.new_id(),
+        now_ms,
+    )
+    .await?
+    .ok_or(AppError::AlreadyMember)?;
+    let mut events = vec![
+        scope
+            .event(admin, "membership.activated", "identity")
+            .resource("app_membership", &membership_id, email)
+            .metadata(serde_json::json!({ "identity_id": identity_id })),
+    ];
+    s.failpoints.check(FAIL_BEFORE_ASSIGNMENT)?;
+    let assignment_id = match pair {
+        None => None,
+        Some((role_id, node_id)) => {
+            let valid = ValidAssignment {
+                identity_id: identity_id.to_owned(),
+                role_id: role_id.clone(),
+                node_id: node_id.clone(),
+                effective_from: None,
+                effective_to: None,
+            };
+            let id = insert_checked(s, tx, scope, &valid).await?;
+            events.push(
+                scope
+                    .event(admin, "assignment.created", "rbac")
+                    .resource("assignment", &id, "")
+                    .metadata(serde_json::json!({
+                        "identity_id": identity_id, "role_id": role_id, "node_id": node_id,
+                    })),
+            );
+            Some(id)
+        }
+    };
+    Ok((membership_id, assignment_id, events))
+}
+
+async fn created(
+    s: &Services,
+    scope: &EnvScope,
+    identity_id: &str,
+    membership_id: String,
+    assignment_id: Option<String>,
+) -> Result<CreatedIdentity, AppError> {
+    let reader = s.db.reader();
+    let identity = store_i::by_id(reader, &scope.account_id, identity_id)
+        .await?
+        .ok_or_else(|| AppError::internal("identity", "vanished after commit"))?;
+    let assignment = match assignment_id {
+        Some(id) => store_a::by_id(reader, scope.key(), &id)
+            .await?
+            .map(|row| to_dto(s, scope, row)),
+        None => None,
+    };
+    Ok(CreatedIdentity {
+        identity,
+        membership_id,
+        assignment,
+    })
+}
+
+/// Create Identity (Access Control › Identities, `POST /api/v1/identities`): the Identity in the
+/// account directory, an active membership in the environment's application and — with role and
+/// node — the assignment in the environment, all in one transaction. No email is sent.
+pub async fn create_in_environment(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    form: &IdentityForm,
+) -> Result<CreatedIdentity, AppError> {
+    let valid = form.validate().map_err(AppError::validation)?;
+    let scope = resolve_writable(s, admin, path).await?;
+    create_in_scope(s, admin, &scope, &valid).await
+}
+
+/// `create_in_environment` for an already resolved environment (bulk create and the API).
+pub async fn create_in_scope(
+    s: &Services,
+    admin: &AdminPrincipal,
+    scope: &EnvScope,
+    valid: &ValidIdentity,
+) -> Result<CreatedIdentity, AppError> {
+    // Hash before the transaction: argon2 takes tens of milliseconds and must not hold the writer.
+    let password_hash = match &valid.password {
+        Some(password) => Some(s.passwords.hash(password.expose().to_owned()).await?),
+        None => None,
+    };
+    let mut tx = s.db.begin().await?;
+    let email = valid.email.as_str();
+    if let Some((identity_id, membership)) =
+        store_i::by_email_with_membership(&mut tx, &scope.account_id, &scope.application_id, email)
+            .await?
+    {
+        return Err(if membership.as_deref() == Some("active") {
+            AppError::IdentityEmailTaken
+        } else {
+            AppError::IdentityExistsInAccount { identity_id }
+        });
+    }
+    let id = s.new_id();
+    let inserted = store_i::insert(
+        &mut tx,
+        &scope.account_id,
+        store_i::NewIdentity {
+            id: &id,
+            email,
+            first_name: valid.first_name.as_str(),
+            last_name: valid.last_name.as_str(),
+            external_id: valid.external_id.as_deref(),
+            metadata: valid.metadata.as_deref(),
+            password_hash: password_hash.as_deref(),
+            password_change_required: valid.require_password_change,
+            now_ms: store::ms(s.now()),
+        },
+    )
+    .await?;
+    if !inserted {
+        // Not the email (checked above, and this transaction holds the writer on SQLite; on
+        // PostgreSQL a concurrent create of the same email lands here too): say which.
+        return Err(
+            match store_i::by_email_with_membership(
+                &mut tx,
+                &scope.account_id,
+                &scope.application_id,
+                email,
+            )
+            .await?
+            {
+                Some(_) => AppError::IdentityEmailTaken,
+                None => AppError::ExternalIdTaken,
+            },
+        );
+    }
+    let mut events = vec![
+        identity_event(scope, admin, "identity.created", &id, email).metadata(serde_json::json!({
+            "with_password": password_hash.is_some(),
+            "surface": "environment",
+        })),
+    ];
+    let (membership_id, assignment_id, more) = admit(
+        s,
+        &mut tx,
+        scope,
+        admin,
+        &id,
+        email,
+        valid.assignment.as_ref(),
+    )
+    .await?;
+    events.extend(more);
+    audit::commit(s, tx, events).await?;
+    created(s, scope, &id, membership_id, assignment_id).await
+}
+
+/// "Add to this application instead": an existing identity of the account becomes an active
+/// member of the environment's application, with the assignment when role and node are set.
+pub async fn add_to_application(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    identity_id: &str,
+    role_id: Option<String>,
+    node_id: Option<String>,
+) -> Result<CreatedIdentity, AppError> {
+    let scope = resolve_writable(s, admin, path).await?;
+    // The pair follows the same rule as the create form.
+    let pair = match (
+        role_id.filter(|r| !r.trim().is_empty()),
+        node_id.filter(|n| !n.trim().is_empty()),
+    ) {
+        (Some(role_id), Some(node_id)) => {
+            AssignmentForm {
+                identity_id: identity_id.to_owned(),
+                role_id: role_id.clone(),
+                node_id: node_id.clone(),
+                ..AssignmentForm::default()
+            }
+            .validate()
+            .map_err(AppError::validation)?;
+            Some((role_id, node_id))
+        }
+        (None, None) => None,
+        (role, _) => {
+            let field = if role.is_some() { "node_id" } else { "role_id" };
+            return Err(AppError::validation(vec![crate::error::FieldError::new(
+                field,
+                "pair_incomplete",
+                IdentityForm::HALF_PAIR,
+            )]));
+        }
+    };
+    let mut tx = s.db.begin().await?;
+    let identity = store_i::by_id(&mut *tx, &scope.account_id, identity_id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::Identity,
+        })?;
+    let (membership_id, assignment_id, events) = admit(
+        s,
+        &mut tx,
+        &scope,
+        admin,
+        identity_id,
+        &identity.email,
+        pair.as_ref(),
+    )
+    .await?;
+    audit::commit(s, tx, events).await?;
+    created(s, &scope, identity_id, membership_id, assignment_id).await
+}
+
+/// The application's members (newest first, optionally searched) with their assignments in the
+/// environment.
+pub async fn members(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    q: &str,
+    page: i64,
+) -> Result<Page<MemberRow>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    let page = page.max(1);
+    let (rows, total) = store_i::members_page(
+        s.db.reader(),
+        scope.key(),
+        q,
+        MEMBERS_PER_PAGE,
+        (page - 1) * MEMBERS_PER_PAGE,
+    )
+    .await?;
+    let ids: Vec<&str> = rows.iter().map(|(i, _)| i.id.as_str()).collect();
+    let mut by_identity: HashMap<String, Vec<crate::model::Assignment>> = HashMap::new();
+    for row in store_a::of_identities(s.db.reader(), scope.key(), &ids).await? {
+        by_identity
+            .entry(row.identity_id.clone())
+            .or_default()
+            .push(to_dto(s, &scope, row));
+    }
+    let items = rows
+        .into_iter()
+        .map(|(identity, membership_status)| MemberRow {
+            assignments: by_identity.remove(&identity.id).unwrap_or_default(),
+            identity,
+            membership_status,
+        })
+        .collect();
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page: MEMBERS_PER_PAGE,
+    })
+}

@@ -1,0 +1,174 @@
+//! Identity rows (Account directory) and their application memberships.
+
+use crate::error::AppError;
+use crate::model::{Identity, IdentityStatus};
+use crate::store::catalog::EnvKey;
+use crate::store::{Tx, flag, rfc3339};
+use sqlx::{AnyPool, Row};
+
+const COLUMNS: &str = "i.id, i.email, i.first_name, i.last_name, i.status, i.external_id, i.metadata, \
+     CAST(CASE WHEN i.password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_password, i.password_change_required, i.created_at, i.updated_at";
+
+fn identity(r: &sqlx::any::AnyRow) -> Result<Identity, sqlx::Error> {
+    let metadata: Option<String> = r.try_get("metadata")?;
+    Ok(Identity {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        first_name: r.try_get("first_name")?,
+        last_name: r.try_get("last_name")?,
+        status: IdentityStatus::parse(&r.try_get::<String, _>("status")?),
+        external_id: r.try_get("external_id")?,
+        metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
+        has_password: flag(r, "has_password")?,
+        password_change_required: flag(r, "password_change_required")?,
+        created_at: rfc3339(r.try_get("created_at")?),
+        updated_at: rfc3339(r.try_get("updated_at")?),
+    })
+}
+
+/// The account's identity with this (normalised) email and its membership status in
+/// `application_id`, if any.
+pub async fn by_email_with_membership(
+    tx: &mut Tx,
+    account_id: &str,
+    application_id: &str,
+    email: &str,
+) -> Result<Option<(String, Option<String>)>, AppError> {
+    let row = sqlx::query(
+        "SELECT i.id, m.status FROM identities i \
+         LEFT JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
+           AND m.application_id = $2 \
+         WHERE i.account_id = $1 AND i.email = $3",
+    )
+    .bind(account_id)
+    .bind(application_id)
+    .bind(email)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("status")?)))
+        .transpose()?)
+}
+
+pub async fn by_id(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<Identity>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM identities i WHERE i.account_id = $1 AND i.id = $2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.as_ref().map(identity).transpose()?)
+}
+
+pub struct NewIdentity<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub external_id: Option<&'a str>,
+    pub metadata: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub password_change_required: bool,
+    pub now_ms: i64,
+}
+
+/// `Ok(false)` when the email or the external id is already taken in the account.
+pub async fn insert(tx: &mut Tx, account_id: &str, n: NewIdentity<'_>) -> Result<bool, AppError> {
+    let status = if n.password_hash.is_some() {
+        IdentityStatus::Active
+    } else {
+        IdentityStatus::Pending
+    };
+    let result = sqlx::query(
+        "INSERT INTO identities (account_id, id, email, first_name, last_name, external_id, metadata, status, \
+           password_hash, password_change_required, password_changed_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) ON CONFLICT DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(n.id)
+    .bind(n.email)
+    .bind(n.first_name)
+    .bind(n.last_name)
+    .bind(n.external_id)
+    .bind(n.metadata)
+    .bind(status.as_str())
+    .bind(n.password_hash)
+    .bind(i64::from(
+        n.password_hash.is_some() && n.password_change_required,
+    ))
+    .bind(n.password_hash.map(|_| n.now_ms))
+    .bind(n.now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Makes the identity an active member of the application: a new membership, or a deactivated
+/// one re-activated. `Ok(None)` when it already is an active member.
+pub async fn activate_membership(
+    tx: &mut Tx,
+    account_id: &str,
+    application_id: &str,
+    identity_id: &str,
+    new_id: &str,
+    now_ms: i64,
+) -> Result<Option<String>, AppError> {
+    let id: Option<String> = sqlx::query_scalar(
+        "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $5, $5) \
+         ON CONFLICT (account_id, application_id, identity_id) DO UPDATE \
+           SET status = 'active', activated_at = $5, deactivated_at = NULL, updated_at = $5 \
+           WHERE app_memberships.status <> 'active' \
+         RETURNING id",
+    )
+    .bind(account_id)
+    .bind(new_id)
+    .bind(identity_id)
+    .bind(application_id)
+    .bind(now_ms)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// One page of the application's members (optionally matching `q` in email or names), newest
+/// first, with the total.
+pub async fn members_page(
+    pool: &AnyPool,
+    env: EnvKey<'_>,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<(Identity, String)>, i64), AppError> {
+    let pattern = format!("%{}%", q.trim().to_lowercase());
+    let filter = "FROM identities i JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
+         WHERE i.account_id = $1 AND m.application_id = $2 \
+           AND (LOWER(i.email) LIKE $3 OR LOWER(i.first_name || ' ' || i.last_name) LIKE $3)";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+        .bind(env.account_id)
+        .bind(env.application_id)
+        .bind(&pattern)
+        .fetch_one(pool)
+        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS}, m.status AS membership_status {filter} \
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(env.account_id)
+    .bind(env.application_id)
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| Ok((identity(r)?, r.try_get("membership_status")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok((items, total))
+}

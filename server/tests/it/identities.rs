@@ -1,0 +1,370 @@
+//! Create Identity (environment-scoped): one transaction, duplicates, rules, the member list.
+
+use crate::on_both_engines;
+use crate::support::Engine;
+use crate::support::TestApp;
+use app::services::identities::FAIL_BEFORE_ASSIGNMENT;
+use serde_json::{Value, json};
+
+on_both_engines!(
+    create_writes_identity_membership_and_assignment_together,
+    a_failure_at_the_assignment_step_writes_nothing,
+    duplicates_are_refused_or_offered_as_add_to_application,
+    concurrent_creates_of_one_email_make_one_identity,
+    members_list_searches_and_pages
+);
+
+fn env() -> Value {
+    json!({ "account": "engines", "application": "billing-portal", "environment": "development" })
+}
+
+/// Signs up, makes an `invoice.read` permission and an Editor role with it; returns the client,
+/// the role id and the root node id (flat model).
+async fn setup(app: &TestApp) -> (reqwest::Client, String, String) {
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    app.call(
+        &admin,
+        "create_permission_group",
+        json!({ "env": env(), "form": { "resource": "invoice", "actions": ["read"] } }),
+    )
+    .await;
+    let role = app
+        .call(
+            &admin,
+            "create_role",
+            json!({ "env": env(), "form": { "name": "Editor" } }),
+        )
+        .await;
+    let role = role.body["id"].as_str().unwrap_or_default().to_owned();
+    app.call(
+        &admin,
+        "set_role_permissions",
+        json!({ "env": env(), "id": role, "permission_keys": ["invoice.read"] }),
+    )
+    .await;
+    let view = app.call(&admin, "hierarchy", json!({ "env": env() })).await;
+    let root = view.body["nodes"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (admin, role, root)
+}
+
+fn person(email: &str) -> Value {
+    json!({ "email": email, "first_name": "Pat", "last_name": "Lee" })
+}
+
+async fn create_writes_identity_membership_and_assignment_together(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, role, root) = setup(&app).await;
+    let mut form = person("  Pat.Lee@Example.com ");
+    form["password"] = json!("a fine long passphrase");
+    form["role_id"] = json!(role);
+    form["node_id"] = json!(root);
+    let created = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form }),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let identity = &created.body["identity"];
+    assert_eq!(identity["email"], "pat.lee@example.com");
+    assert_eq!(identity["status"], "active", "a password makes it active");
+    assert_eq!(identity["has_password"], true);
+    assert_eq!(
+        identity["password_change_required"], true,
+        "checked by default"
+    );
+    assert_eq!(created.body["assignment"]["role_name"], "Editor");
+    assert_eq!(created.body["assignment"]["status"], "active");
+    let id = identity["id"].as_str().unwrap_or_default().to_owned();
+    let hash = app
+        .strings(&format!(
+            "SELECT password_hash FROM identities WHERE id = '{id}'"
+        ))
+        .await;
+    assert!(hash[0].starts_with("$argon2id$"), "stored as argon2id");
+    assert_eq!(
+        app.count("app_memberships WHERE status = 'active'").await,
+        1
+    );
+    assert_eq!(app.count("assignments").await, 1);
+    assert_eq!(
+        app.count("audit_events WHERE action IN ('identity.created', 'membership.activated', 'assignment.created')")
+            .await,
+        3
+    );
+    // The new grant is visible to evaluation at once (the write invalidated the cache).
+    let check = app
+        .call(&admin, "check_access", json!({ "env": env(), "identity_id": "pat.lee@example.com", "permission": "invoice.read", "node_id": root }))
+        .await;
+    assert_eq!(check.body["allowed"], true, "{}", check.body);
+
+    // No password: pending, and no "change at first sign-in" flag without one.
+    let pending = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": person("sam@example.com") }),
+        )
+        .await;
+    assert_eq!(pending.body["identity"]["status"], "pending");
+    assert_eq!(pending.body["identity"]["password_change_required"], false);
+    assert!(pending.body["assignment"].is_null());
+
+    // The role/node pair is both or none.
+    let mut half = person("half@example.com");
+    half["role_id"] = json!(role);
+    let refused = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": half }),
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.body["errors"][0]["field"], "node_id");
+    // Unknown fields are a client bug worth saying out loud.
+    let mut typo = person("typo@example.com");
+    typo["pasword"] = json!("x");
+    let malformed = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": typo }),
+        )
+        .await;
+    assert_eq!(malformed.status, 400);
+    assert_eq!(app.count("identities").await, 2);
+}
+
+async fn a_failure_at_the_assignment_step_writes_nothing(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, role, root) = setup(&app).await;
+    let mut form = person("pat@example.com");
+    form["role_id"] = json!(role);
+    form["node_id"] = json!(root);
+    app.services.failpoints.arm(FAIL_BEFORE_ASSIGNMENT);
+    let failed = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form.clone() }),
+        )
+        .await;
+    app.services.failpoints.disarm(FAIL_BEFORE_ASSIGNMENT);
+    assert_eq!(failed.status, 500);
+    for table in ["identities", "app_memberships", "assignments"] {
+        assert_eq!(app.count(table).await, 0, "{table} must be empty");
+    }
+    // A rule broken at the assignment step (an inactive role) also leaves nothing.
+    app.call(&admin, "update_role", json!({ "env": env(), "id": role, "version": 1, "form": { "name": "Editor" }, "active": false }))
+        .await;
+    let inactive = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form.clone() }),
+        )
+        .await;
+    assert_eq!(inactive.code(), "rbac.role_inactive");
+    assert_eq!(app.count("identities").await, 0);
+    form["node_id"] = json!("no-such-node");
+    app.call(&admin, "update_role", json!({ "env": env(), "id": role, "version": 2, "form": { "name": "Editor" }, "active": true }))
+        .await;
+    let nowhere = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form }),
+        )
+        .await;
+    assert_eq!(nowhere.code(), "nodes.not_found");
+    assert_eq!(app.count("identities").await, 0);
+    assert_eq!(
+        app.count("audit_events WHERE action = 'identity.created'")
+            .await,
+        0
+    );
+}
+
+async fn duplicates_are_refused_or_offered_as_add_to_application(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, role, root) = setup(&app).await;
+    let first = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": person("pat@example.com") }),
+        )
+        .await;
+    assert_eq!(first.status, 200);
+    let again = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": person("PAT@example.com ") }),
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    assert_eq!(again.code(), "identities.email_taken");
+    assert_eq!(
+        again.error().to_string(),
+        "Email already exists in this Application."
+    );
+
+    // In the directory but not in this application (e.g. its membership was removed).
+    sqlx::query("UPDATE app_memberships SET status = 'deactivated'")
+        .execute(app.services.db.reader())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let elsewhere = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": person("pat@example.com") }),
+        )
+        .await;
+    assert_eq!(elsewhere.code(), "identities.exists_in_account");
+    let existing_id = first.body["identity"]["id"].clone();
+    let app::error::AppError::IdentityExistsInAccount { identity_id } = elsewhere.error() else {
+        panic!("{}", elsewhere.body)
+    };
+    assert_eq!(json!(identity_id), existing_id);
+    assert_eq!(
+        app.count("identities").await,
+        1,
+        "never merged or duplicated"
+    );
+
+    let added = app
+        .call(
+            &admin,
+            "add_identity_to_application",
+            json!({ "env": env(), "identity_id": existing_id, "role_id": role, "node_id": root }),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(added.body["assignment"]["role_name"], "Editor");
+    assert_eq!(
+        app.count("app_memberships WHERE status = 'active'").await,
+        1
+    );
+    let twice = app
+        .call(
+            &admin,
+            "add_identity_to_application",
+            json!({ "env": env(), "identity_id": existing_id }),
+        )
+        .await;
+    assert_eq!(twice.code(), "memberships.already_active");
+    let ghost = app
+        .call(
+            &admin,
+            "add_identity_to_application",
+            json!({ "env": env(), "identity_id": "ghost" }),
+        )
+        .await;
+    assert_eq!(ghost.code(), "identities.not_found");
+
+    // Production is another environment of the same application: membership is shared, so the
+    // identity is "already in this Application" there too — and nothing of Development's
+    // assignments shows in Production.
+    let prod = json!({ "account": "engines", "application": "billing-portal", "environment": "production" });
+    let in_prod = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": prod, "form": person("pat@example.com") }),
+        )
+        .await;
+    assert_eq!(in_prod.code(), "identities.email_taken");
+    let members = app
+        .call(
+            &admin,
+            "list_members",
+            json!({ "env": prod, "q": "", "page": 1 }),
+        )
+        .await;
+    assert_eq!(members.body["items"][0]["assignments"], json!([]));
+}
+
+async fn concurrent_creates_of_one_email_make_one_identity(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _, _) = setup(&app).await;
+    let attempts = (0..6).map(|i| {
+        let mut form = person("race@example.com");
+        form["password"] = json!(format!("passphrase number {i}"));
+        app.call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form }),
+        )
+    });
+    let replies = futures::future::join_all(attempts).await;
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    assert_eq!(ok, 1, "exactly one create wins");
+    for reply in replies.iter().filter(|r| r.status != 200) {
+        assert_eq!(reply.code(), "identities.email_taken", "{}", reply.body);
+    }
+    assert_eq!(app.count("identities").await, 1);
+    assert_eq!(app.count("app_memberships").await, 1);
+}
+
+async fn members_list_searches_and_pages(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, role, root) = setup(&app).await;
+    for i in 0..27 {
+        let mut form = person(&format!("user{i:02}@example.com"));
+        form["first_name"] = json!(format!("User{i:02}"));
+        if i == 0 {
+            form["role_id"] = json!(role);
+            form["node_id"] = json!(root);
+        }
+        let reply = app
+            .call(
+                &admin,
+                "create_identity",
+                json!({ "env": env(), "form": form }),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        app.clock.advance(time::Duration::seconds(1));
+    }
+    let first = app
+        .call(
+            &admin,
+            "list_members",
+            json!({ "env": env(), "q": "", "page": 1 }),
+        )
+        .await;
+    assert_eq!(first.body["total"], 27);
+    assert_eq!(first.body["items"].as_array().map(Vec::len), Some(25));
+    assert_eq!(
+        first.body["items"][0]["identity"]["email"], "user26@example.com",
+        "newest first"
+    );
+    let second = app
+        .call(
+            &admin,
+            "list_members",
+            json!({ "env": env(), "q": "", "page": 2 }),
+        )
+        .await;
+    assert_eq!(second.body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        second.body["items"][1]["assignments"][0]["role_name"],
+        "Editor"
+    );
+    let found = app
+        .call(
+            &admin,
+            "list_members",
+            json!({ "env": env(), "q": "USER07", "page": 1 }),
+        )
+        .await;
+    assert_eq!(found.body["total"], 1);
+    assert_eq!(found.body["items"][0]["identity"]["first_name"], "User07");
+}
