@@ -231,7 +231,13 @@ impl AppError {
     pub fn is_field_error(&self) -> bool {
         matches!(
             self,
-            AppError::Validation { .. } | AppError::AdminEmailTaken
+            AppError::Validation { .. }
+                | AppError::AdminEmailTaken
+                | AppError::PermissionKeyTaken { .. }
+                | AppError::RoleNameTaken { .. }
+                | AppError::IdentityEmailTaken
+                | AppError::IdentityExistsInAccount { .. }
+                | AppError::ExternalIdTaken
         )
     }
 

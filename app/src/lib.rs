@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("permissions") view=pages::access_control::permissions::PermissionsPage />
                     <Route path=path!("roles") view=pages::access_control::roles::RolesPage />
                     <Route path=path!("hierarchy") view=pages::access_control::hierarchy::HierarchyPage />
+                    <Route path=path!("identities") view=pages::access_control::identities::IdentitiesPage />
                     <Route path=path!("applications") view=pages::tenant::applications::ApplicationsPage />
                 </ParentRoute>
             </Routes>

@@ -202,6 +202,11 @@ async fn seed(s: &Services) -> anyhow::Result<Seeded> {
         identities.push(id);
     }
     tx.commit().await?;
+    if s.db.engine() == app::store::Engine::Postgres {
+        // A live database has planner statistics (autovacuum); a freshly bulk-loaded one has none
+        // for a minute, and the snapshot queries would be timed with the wrong plans.
+        sqlx::query("ANALYZE").execute(s.db.reader()).await?;
+    }
     Ok(Seeded {
         scope: EnvScope {
             account_id: account,

@@ -10,6 +10,9 @@ pub fn Dialog(
     open: RwSignal<bool>,
     #[prop(into)] title: Signal<String>,
     #[prop(into, optional)] testid: String,
+    /// Room for tables and side-by-side fields.
+    #[prop(optional)]
+    wide: bool,
     children: ChildrenFn,
 ) -> impl IntoView {
     let node = NodeRef::<html::Dialog>::new();
@@ -27,6 +30,7 @@ pub fn Dialog(
     view! {
         <dialog
             node_ref=node
+            class:dialog-wide=wide
             aria-labelledby=title_id.clone()
             data-testid=testid
             on:cancel=move |ev: leptos::ev::Event| {

@@ -155,6 +155,7 @@ fn Navigation(scope: WorkspaceScope) -> impl IntoView {
         <nav class="nav">
             <p class="nav-group">"Access Control"</p>
             <A href=move || scope.href("overview") attr:class="nav-link" attr:data-testid="nav-overview">"Overview"</A>
+            <A href=move || scope.href("identities") attr:class="nav-link" attr:data-testid="nav-identities">"Identities"</A>
             <A href=move || scope.href("hierarchy") attr:class="nav-link" attr:data-testid="nav-hierarchy">"Hierarchy"</A>
             <A href=move || scope.href("roles") attr:class="nav-link" attr:data-testid="nav-roles">"Roles"</A>
             <A href=move || scope.href("permissions") attr:class="nav-link" attr:data-testid="nav-permissions">"Permissions"</A>

@@ -1,6 +1,7 @@
 //! Reusable UI pieces.
 
 pub mod badge;
+pub mod browser;
 pub mod dialog;
 pub mod field;
 pub mod identity_assignments;

@@ -14,6 +14,8 @@ struct Toast {
     id: u64,
     kind: ToastKind,
     message: String,
+    /// `(label, href)` of a link to what the toast is about.
+    link: Option<(String, String)>,
 }
 
 #[derive(Clone, Copy)]
@@ -24,19 +26,42 @@ pub struct ToastQueue {
 
 impl ToastQueue {
     pub fn push(&self, kind: ToastKind, message: impl Into<String>) {
+        self.push_with_link(kind, message.into(), None);
+    }
+
+    /// A success toast with a link, e.g. to the identity just created.
+    pub fn success_with_link(
+        &self,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        href: impl Into<String>,
+    ) {
+        self.push_with_link(
+            ToastKind::Success,
+            message.into(),
+            Some((label.into(), href.into())),
+        );
+    }
+
+    fn push_with_link(&self, kind: ToastKind, message: String, link: Option<(String, String)>) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.toasts.update(|t| {
             t.push(Toast {
                 id,
                 kind,
-                message: message.into(),
+                message,
+                link,
             })
         });
         let toasts = self.toasts;
+        let has_link = self
+            .toasts
+            .with_untracked(|t| t.iter().any(|x| x.id == id && x.link.is_some()));
         set_timeout(
             move || toasts.update(|t| t.retain(|toast| toast.id != id)),
-            std::time::Duration::from_secs(4),
+            // Long enough to reach a link in the toast.
+            std::time::Duration::from_secs(if has_link { 8 } else { 4 }),
         );
     }
 
@@ -73,6 +98,7 @@ pub fn Toasts() -> impl IntoView {
             <For each=move || queue.toasts.get() key=|t| t.id let:toast>
                 <div class="toast" class:toast-error=toast.kind == ToastKind::Error data-testid="toast">
                     {toast.message}
+                    {toast.link.map(|(label, href)| view! { " " <a class="toast-link" href=href data-testid="toast-link">{label}</a> })}
                 </div>
             </For>
         </div>

@@ -146,6 +146,13 @@ impl IdentityForm {
     pub const HALF_PAIR: &'static str =
         "Choose both a role and a node, or neither: no assignment is created until both are set.";
 
+    /// The rule's message for one field (for inline errors as the admin types).
+    pub fn field_error(&self, field: &str) -> Option<FieldError> {
+        self.validate()
+            .err()
+            .and_then(|errors| errors.into_iter().find(|e| e.field == field))
+    }
+
     pub fn validate(&self) -> Result<ValidIdentity, Vec<FieldError>> {
         let mut errors = Vec::new();
         let email = Email::parse("email", &self.email).map_err(|e| errors.push(e));

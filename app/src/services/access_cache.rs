@@ -20,6 +20,9 @@ use std::sync::{Arc, Mutex, RwLock};
 pub struct AccessCache {
     generations: Mutex<HashMap<String, u64>>,
     snapshots: RwLock<HashMap<String, Cached>>,
+    /// One loader per environment at a time: checks that miss together wait for one load
+    /// instead of each reading the whole environment.
+    loaders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 struct Cached {
@@ -56,6 +59,18 @@ impl AccessCache {
             .get(environment_id)
             .filter(|cached| cached.generation == generation)
             .map(|cached| cached.snapshot.clone())
+    }
+
+    /// The lock a loader of `environment_id` holds while it reads the environment.
+    pub fn loader(&self, environment_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut loaders = self
+            .loaders
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        loaders
+            .entry(environment_id.to_owned())
+            .or_default()
+            .clone()
     }
 
     /// Keeps `snapshot`, loaded under `generation`, unless a newer one is already kept.

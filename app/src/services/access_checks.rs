@@ -60,6 +60,13 @@ pub async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snapshot>, A
     if let Some(snapshot) = s.access_cache.get(&scope.environment_id, generation) {
         return Ok(snapshot);
     }
+    let loader = s.access_cache.loader(&scope.environment_id);
+    let _loading = loader.lock().await;
+    // Whoever held the lock before may have just loaded what this check needs.
+    let generation = s.access_cache.generation(&scope.account_id);
+    if let Some(snapshot) = s.access_cache.get(&scope.environment_id, generation) {
+        return Ok(snapshot);
+    }
     let snapshot = Arc::new(load(s, scope).await?);
     s.access_cache
         .put(&scope.environment_id, generation, snapshot.clone());

@@ -16,6 +16,7 @@ use crate::server::hierarchy::{
     create_node, delete_node, enable_hierarchy, load_hierarchy, move_node, preview_revert_to_flat,
     revert_to_flat, update_hierarchy_schema, update_node,
 };
+use crate::server::identities::list_members;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::{BTreeSet, HashMap};
@@ -554,6 +555,19 @@ fn AccessChecker(nodes: Vec<Node>) -> impl IntoView {
             }
         }
     });
+    // Suggestions for the identity field: the application's newest members.
+    let members = LocalResource::new({
+        let env = env.clone();
+        move || {
+            let env = env.clone();
+            async move {
+                match env {
+                    Some(env) => list_members(env, String::new(), 1).await,
+                    None => Err(crate::error::AppError::Unauthenticated),
+                }
+            }
+        }
+    });
     let permission_keys = move || -> Vec<String> {
         permissions
             .get()
@@ -615,7 +629,13 @@ fn AccessChecker(nodes: Vec<Node>) -> impl IntoView {
             <form class="checker-form" on:submit=check novalidate>
                 <div class="field">
                     <label for="check-identity">"Identity (id or email)"</label>
-                    <input id="check-identity" prop:value=move || identity.get() on:input=move |ev| identity.set(event_target_value(&ev)) data-testid="check-identity" />
+                    <input id="check-identity" list="check-identity-options" autocomplete="off" placeholder="pat@example.com"
+                        prop:value=move || identity.get() on:input=move |ev| identity.set(event_target_value(&ev)) data-testid="check-identity" />
+                    <datalist id="check-identity-options">
+                        {move || members.get().and_then(Result::ok).map(|page| page.items.into_iter().map(|m| view! {
+                            <option value=m.identity.email.clone()>{m.identity.name()}</option>
+                        }).collect_view())}
+                    </datalist>
                 </div>
                 <div class="field">
                     <label for="check-permission">"Permission"</label>

@@ -1,6 +1,7 @@
 //! Environment-scoped pages: they re-scope when the workspace switcher changes.
 
 pub mod hierarchy;
+pub mod identities;
 pub mod node_detail;
 pub mod overview;
 pub mod permissions;

@@ -167,7 +167,7 @@ pub fn NodeDetail(
                 }}
             </section>
         </Show>
-        <Dialog open=chosen_open title=Signal::derive(move || chosen.get().map(|(_, name)| format!("{name}: role assignments")).unwrap_or_default()) testid="identity-assignments-dialog">
+        <Dialog open=chosen_open title=Signal::derive(move || chosen.get().map(|(_, name)| format!("{name}: role assignments")).unwrap_or_default()) testid="identity-assignments-dialog" wide=true>
             {move || chosen.get().map(|(id, _)| view! { <IdentityAssignments identity_id=id /> })}
         </Dialog>
     }

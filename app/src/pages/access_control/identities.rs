@@ -1,0 +1,300 @@
+//! Access Control › Identities: the active application's members with their roles in the active
+//! environment, search and pages, the identity drawer (`?identity=<id>` opens it, so a toast can
+//! link to it) and the **Create Identity** dialog.
+
+use crate::components::browser::{copy_to_clipboard, generated_password};
+use crate::components::dialog::Dialog;
+use crate::components::field::{TextField, inline_error};
+use crate::components::identity_assignments::{IdentityAssignments, status_label};
+use crate::components::layout::use_scope;
+use crate::components::role_node_picker::RoleNodePicker;
+use crate::components::states::{ErrorPanel, Loading};
+use crate::components::toast::use_toasts;
+use crate::error::AppError;
+use crate::model::{CreatedIdentity, IdentityForm, IdentityStatus, MemberRow};
+use crate::server::identities::{add_identity_to_application, create_identity, list_members};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+fn status_class(status: IdentityStatus) -> &'static str {
+    match status {
+        IdentityStatus::Active => "pill status-active",
+        IdentityStatus::Pending => "pill status-scheduled",
+        IdentityStatus::Inactive => "pill status-expired",
+    }
+}
+
+#[component]
+pub fn IdentitiesPage() -> impl IntoView {
+    let Some(scope) = use_scope() else {
+        return view! { <Loading /> }.into_any();
+    };
+    let refresh = RwSignal::new(0u32);
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(1i64);
+    let members = Resource::new(
+        move || (scope.env_path(), search.get(), page.get(), refresh.get()),
+        |(env, q, page, _)| list_members(env, q, page),
+    );
+    let create_open = RwSignal::new(false);
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let drawer_id = Memo::new(move |_| query.with(|q| q.get("identity")));
+    let drawer_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        let wanted = drawer_id.get().is_some();
+        if drawer_open.get_untracked() != wanted {
+            drawer_open.set(wanted);
+        }
+    });
+    // Closing the drawer drops `?identity=` so Back and reload agree with the screen.
+    Effect::new(move |_| {
+        if !drawer_open.get() && drawer_id.get_untracked().is_some() {
+            navigate(&scope.href("identities"), Default::default());
+            refresh.update(|n| *n += 1);
+        }
+    });
+    let on_created = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
+    view! {
+        <Title text="Identities" />
+        <div class="page-header">
+            <div>
+                <p class="eyebrow">"Access Control"</p>
+                <h1>"Identities"</h1>
+                <p class="muted">"The members of this application and their roles in this environment. Identities live in your account's directory; membership admits them here."</p>
+            </div>
+            <div class="page-actions">
+                // Invite and Invite & Assign arrive with invitations (they need email delivery).
+                <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-identity">"Create Identity"</button>
+            </div>
+        </div>
+        <div class="toolbar">
+            <input class="search" type="search" placeholder="Search by name or email" aria-label="Search identities"
+                prop:value=move || search.get()
+                on:input=move |ev| { search.set(event_target_value(&ev)); page.set(1); }
+                data-testid="identity-search" />
+        </div>
+        <Transition fallback=|| view! { <Loading label="Loading identities…" /> }>
+            {move || Suspend::new(async move {
+                match members.await {
+                    Ok(list) if list.total == 0 && search.get_untracked().trim().is_empty() => view! {
+                        <div class="empty-state" data-testid="identities-empty">
+                            <p><strong>"No identities in this application yet."</strong></p>
+                            <p class="muted">"Create one now — with or without a starting password — and give it a role in the same step."</p>
+                            <button class="btn btn-primary" on:click=move |_| create_open.set(true)>"Create Identity"</button>
+                        </div>
+                    }.into_any(),
+                    Ok(list) if list.total == 0 => view! {
+                        <div class="empty-inline" data-testid="identities-no-match">"No identity matches this search."</div>
+                    }.into_any(),
+                    Ok(list) => {
+                        let pages = list.pages();
+                        let current = list.page;
+                        let total = list.total;
+                        view! {
+                            <div class="table-wrap">
+                                <table data-testid="identities-table">
+                                    <thead><tr><th>"Identity"</th><th>"Status"</th><th>"Roles in this environment"</th><th>"Created"</th></tr></thead>
+                                    <tbody>
+                                        {list.items.into_iter().map(|row| view! { <MemberLine row /> }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label="Pages">
+                                <span class="muted">{format!("{total} identit{} · page {current} of {pages}", if total == 1 { "y" } else { "ies" })}</span>
+                                {(pages > 1).then(|| view! {
+                                    <button class="btn btn-secondary btn-small" disabled={current <= 1} on:click=move |_| page.update(|p| *p -= 1)>"Previous"</button>
+                                    <button class="btn btn-secondary btn-small" disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1) data-testid="next-page">"Next"</button>
+                                })}
+                            </nav>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Dialog open=create_open title="Create Identity" testid="create-identity" wide=true>
+            <CreateIdentity open=create_open on_created />
+        </Dialog>
+        <Dialog open=drawer_open title="Identity" testid="identity-drawer" wide=true>
+            {move || drawer_id.get().map(|id| view! {
+                <p class="muted small">"Role assignments in this environment. Assignments cascade down the hierarchy from the node they sit on."</p>
+                <IdentityAssignments identity_id=id />
+            })}
+        </Dialog>
+    }
+    .into_any()
+}
+
+#[component]
+fn MemberLine(row: MemberRow) -> impl IntoView {
+    let scope = use_scope();
+    let href = scope
+        .map(|s| format!("{}?identity={}", s.href("identities"), row.identity.id))
+        .unwrap_or_default();
+    let identity = row.identity;
+    let created = identity.created_at.get(..10).unwrap_or_default().to_owned();
+    view! {
+        <tr data-testid="identity-row">
+            <td>
+                <a href=href class="identity-link">{identity.name()}</a>
+                <div class="muted small">{identity.email.clone()}</div>
+            </td>
+            <td>
+                <span class=status_class(identity.status)>{identity.status.label()}</span>
+                {(row.membership_status != "active").then(|| view! { <span class="pill pill-muted">"not a member"</span> })}
+            </td>
+            <td>
+                {if row.assignments.is_empty() {
+                    view! { <span class="muted">"No roles"</span> }.into_any()
+                } else {
+                    row.assignments.into_iter().map(|a| view! {
+                        <span class=format!("pill role-chip status-{}", status_label(a.status).to_lowercase()) title=status_label(a.status)>
+                            {format!("{} @ {}", a.role_name, a.node_name)}
+                        </span>
+                    }).collect_view().into_any()
+                }}
+            </td>
+            <td>{created}</td>
+        </tr>
+    }
+}
+
+/// The environment-scoped Create Identity dialog: person, optional initial password, optional
+/// Role + Node. Every rule shows inline before any request; the server answers with the same ones.
+#[component]
+fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoView {
+    let scope = use_scope();
+    let env = scope.map(|s| s.env_path());
+    let toasts = use_toasts();
+    let email = RwSignal::new(String::new());
+    let first_name = RwSignal::new(String::new());
+    let last_name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let require_change = RwSignal::new(true);
+    let role = RwSignal::new(String::new());
+    let node = RwSignal::new(String::new());
+    let touched = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<AppError>);
+    let form = move || IdentityForm {
+        email: email.get(),
+        first_name: first_name.get(),
+        last_name: last_name.get(),
+        password: Some(password.get()),
+        require_password_change: require_change.get(),
+        role_id: Some(role.get()),
+        node_id: Some(node.get()),
+        ..IdentityForm::default()
+    };
+    let error_for = move |field: &'static str| {
+        inline_error(field, server_error, touched.into(), move |f| {
+            form().field_error(f)
+        })
+    };
+    // The half-pair notice shows as soon as it applies, not only after a submit.
+    let half_pair = move || role.get().trim().is_empty() != node.get().trim().is_empty();
+    let existing = move || match server_error.get() {
+        Some(AppError::IdentityExistsInAccount { identity_id }) => Some(identity_id),
+        _ => None,
+    };
+    let done = move |created: CreatedIdentity, verb: &str| {
+        let who = created.identity.name();
+        let link = scope
+            .map(|s| format!("{}?identity={}", s.href("identities"), created.identity.id))
+            .unwrap_or_default();
+        let message = match &created.assignment {
+            Some(a) => format!("{verb} {who} with {} at {}.", a.role_name, a.node_name),
+            None => format!("{verb} {who}."),
+        };
+        toasts.success_with_link(message, "View", link);
+        open.set(false);
+        on_created.run(());
+    };
+    let submit = {
+        let env = env.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            touched.set(true);
+            if form().validate().is_err() || busy.get_untracked() {
+                return;
+            }
+            let Some(env) = env.clone() else { return };
+            busy.set(true);
+            server_error.set(None);
+            let form = form();
+            leptos::task::spawn_local(async move {
+                match create_identity(env, form).await {
+                    Ok(created) => done(created, "Created"),
+                    Err(error) => server_error.set(Some(error)),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let add_instead = move |_| {
+        let (Some(env), Some(identity_id)) = (env.clone(), existing()) else {
+            return;
+        };
+        busy.set(true);
+        let (role_id, node_id) = (role.get(), node.get());
+        leptos::task::spawn_local(async move {
+            match add_identity_to_application(env, identity_id, Some(role_id), Some(node_id)).await
+            {
+                Ok(created) => done(created, "Added"),
+                Err(error) => server_error.set(Some(error)),
+            }
+            busy.set(false);
+        });
+    };
+    let generate = move |_| {
+        if let Some(generated) = generated_password() {
+            password.set(generated);
+        }
+    };
+    let copy = move |_| {
+        copy_to_clipboard(&password.get_untracked());
+        toasts.success("Password copied. Share it over a secure channel.");
+    };
+    let no_password = move || password.get().is_empty();
+    view! {
+        <form on:submit=submit novalidate class="create-identity" data-testid="create-identity-form">
+            {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+            <TextField name="email" label="Email" input_type="email" autocomplete="off" value=email error=error_for("email") on_blur=Callback::new(move |_| touched.set(true)) autofocus=true />
+            {move || existing().map(|_| view! {
+                <div class="alert alert-info" data-testid="exists-in-account">
+                    <p>"This person is already in your account's directory, just not in this application."</p>
+                    <button type="button" class="btn btn-secondary btn-small" on:click=add_instead.clone() data-testid="add-instead">"Add to this application instead"</button>
+                </div>
+            })}
+            <div class="field-pair">
+                <TextField name="first_name" label="First name" autocomplete="off" value=first_name error=error_for("first_name") on_blur=Callback::new(move |_| touched.set(true)) />
+                <TextField name="last_name" label="Last name" autocomplete="off" value=last_name error=error_for("last_name") on_blur=Callback::new(move |_| touched.set(true)) />
+            </div>
+            <TextField name="password" label="Initial password (optional)" input_type="password" autocomplete="new-password" value=password error=error_for("password")
+                on_blur=Callback::new(move |_| touched.set(true)) revealable=true
+                hint="8–64 characters. Without one the identity stays Pending until it sets a password." />
+            <div class="inline-actions">
+                <button type="button" class="btn btn-secondary btn-small" on:click=generate data-testid="generate-password">"Generate"</button>
+                <button type="button" class="btn btn-secondary btn-small" disabled=no_password on:click=copy data-testid="copy-password">"Copy"</button>
+            </div>
+            <label class="checkbox" class:disabled=no_password>
+                <input type="checkbox" prop:checked=move || require_change.get() disabled=no_password
+                    on:change=move |ev| require_change.set(event_target_checked(&ev)) data-testid="require-change" />
+                " Require a new password at first sign-in"
+            </label>
+            <RoleNodePicker role node id_prefix="create" optional=true role_error=error_for("role_id") node_error=error_for("node_id") />
+            {move || half_pair().then(|| view! {
+                <p class="notice" role="status" data-testid="half-pair">{IdentityForm::HALF_PAIR}</p>
+            })}
+            <p class="muted small">"No email is sent. The identity exists as soon as you create it."</p>
+            <div class="dialog-actions">
+                <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button type="submit" class="btn btn-primary" disabled=move || busy.get() data-testid="submit-identity">
+                    {move || if busy.get() { "Creating…" } else { "Create Identity" }}
+                </button>
+            </div>
+        </form>
+    }
+}
