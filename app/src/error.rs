@@ -39,6 +39,7 @@ pub enum Resource {
     Node,
     Identity,
     Assignment,
+    Membership,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -135,6 +136,7 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::Node => "Node",
         Resource::Identity => "Identity",
         Resource::Assignment => "Assignment",
+        Resource::Membership => "Membership",
     }
 }
 
@@ -158,6 +160,7 @@ impl AppError {
                 Resource::Node => "nodes.not_found",
                 Resource::Identity => "identities.not_found",
                 Resource::Assignment => "assignments.not_found",
+                Resource::Membership => "memberships.not_found",
             },
             AppError::MembershipRequired => "assignments.membership_required",
             AppError::IdentityEmailTaken => "identities.email_taken",
@@ -265,6 +268,7 @@ impl AppError {
         "nodes.has_assignments",
         "identities.not_found",
         "assignments.not_found",
+        "memberships.not_found",
         "assignments.membership_required",
         "rbac.system_role_not_assignable",
         "rbac.role_inactive",
@@ -358,6 +362,9 @@ mod tests {
             },
             AppError::NotFound {
                 resource: Resource::Assignment,
+            },
+            AppError::NotFound {
+                resource: Resource::Membership,
             },
             AppError::MembershipRequired,
             AppError::SystemRoleNotAssignable,

@@ -1,6 +1,7 @@
 //! The dashboard frame: left navigation, header with the workspace switcher and the admin menu,
 //! and the page. It loads the workspace once per account and shares it with every page.
 
+use crate::components::setup_guide::{SetupGuidePanel, provide_setup_guide};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::workspace_switcher::WorkspaceSwitcher;
 use crate::model::Workspace;
@@ -62,6 +63,7 @@ pub fn DashboardLayout() -> impl IntoView {
         environment: param("environment"),
     };
     provide_context(scope);
+    let guide = provide_setup_guide();
     let workspace = Resource::new(move || scope.account.get(), load_workspace);
     let nav_open = RwSignal::new(false);
     let location = use_location();
@@ -107,11 +109,16 @@ pub fn DashboardLayout() -> impl IntoView {
                         "☰"
                     </button>
                     {chrome(Part::Header)}
+                    <button type="button" class="btn btn-ghost btn-small guide-toggle"
+                        aria-expanded=move || guide.open.get().to_string()
+                        on:click=move |_| guide.open.update(|o| *o = !*o)
+                        data-testid="open-setup-guide">"Setup Guide"</button>
                 </header>
                 <main class="content" id="main">
                     <Outlet />
                 </main>
             </div>
+            <SetupGuidePanel />
         </div>
     }
 }

@@ -2,11 +2,13 @@
 
 pub mod badge;
 pub mod browser;
+pub mod deep_link;
 pub mod dialog;
 pub mod field;
 pub mod identity_assignments;
 pub mod layout;
 pub mod role_node_picker;
+pub mod setup_guide;
 pub mod stat;
 pub mod states;
 pub mod toast;

@@ -22,6 +22,9 @@ struct Toast {
 pub struct ToastQueue {
     toasts: RwSignal<Vec<Toast>>,
     next_id: StoredValue<u64>,
+    /// Bumped by every success toast: every successful change says so with one, so panels that
+    /// summarise live data (the Setup Guide) refresh on it.
+    changes: RwSignal<u64>,
 }
 
 impl ToastQueue {
@@ -43,7 +46,15 @@ impl ToastQueue {
         );
     }
 
+    /// Counts successful changes (see `changes`).
+    pub fn changes(&self) -> u64 {
+        self.changes.get()
+    }
+
     fn push_with_link(&self, kind: ToastKind, message: String, link: Option<(String, String)>) {
+        if kind == ToastKind::Success {
+            self.changes.update(|n| *n += 1);
+        }
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.toasts.update(|t| {
@@ -78,6 +89,7 @@ fn new_queue() -> ToastQueue {
     ToastQueue {
         toasts: RwSignal::new(Vec::new()),
         next_id: StoredValue::new(0),
+        changes: RwSignal::new(0),
     }
 }
 

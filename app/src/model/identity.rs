@@ -155,37 +155,16 @@ impl IdentityForm {
 
     pub fn validate(&self) -> Result<ValidIdentity, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let email = Email::parse("email", &self.email).map_err(|e| errors.push(e));
-        let first = PersonName::parse("first_name", &self.first_name, "a first name")
-            .map_err(|e| errors.push(e));
-        let last = PersonName::parse("last_name", &self.last_name, "a last name")
-            .map_err(|e| errors.push(e));
-        let password = match self.password.as_deref().filter(|p| !p.is_empty()) {
-            None => Ok(None),
-            Some(raw) => IdentityPassword::parse("password", raw).map(Some),
+        let person = PersonFields {
+            email: &self.email,
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+            password: &self.password,
+            require_password_change: self.require_password_change,
+            external_id: &self.external_id,
+            metadata: &self.metadata,
         }
-        .map_err(|e| errors.push(e));
-        let external_id = filled(&self.external_id).map(str::to_owned);
-        if let Some(id) = &external_id {
-            if id.chars().count() > EXTERNAL_ID_MAX {
-                errors.push(FieldError::new(
-                    "external_id",
-                    "too_long",
-                    format!("The external id can be at most {EXTERNAL_ID_MAX} characters."),
-                ));
-            } else if id.chars().any(char::is_control) {
-                errors.push(FieldError::new(
-                    "external_id",
-                    "invalid",
-                    "Remove the invisible control characters.",
-                ));
-            }
-        }
-        let metadata = match &self.metadata {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(value) => check_metadata(value).map(Some),
-        }
-        .map_err(|e| errors.push(e));
+        .validate(&mut errors);
         let assignment = match (filled(&self.role_id), filled(&self.node_id)) {
             (Some(role), Some(node)) => Some((role.to_owned(), node.to_owned())),
             (None, None) => None,
@@ -206,11 +185,64 @@ impl IdentityForm {
                 None
             }
         };
+        match person {
+            Some(mut valid) if errors.is_empty() => {
+                valid.assignment = assignment;
+                Ok(valid)
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The person part every identity input shares (both create surfaces, bulk rows, CSV rows).
+struct PersonFields<'a> {
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    password: &'a Option<String>,
+    require_password_change: bool,
+    external_id: &'a Option<String>,
+    metadata: &'a Option<serde_json::Value>,
+}
+
+impl PersonFields<'_> {
+    /// The valid person (no assignment), or `None` with the problems pushed onto `errors`.
+    fn validate(&self, errors: &mut Vec<FieldError>) -> Option<ValidIdentity> {
+        let email = Email::parse("email", self.email).map_err(|e| errors.push(e));
+        let first = PersonName::parse("first_name", self.first_name, "a first name")
+            .map_err(|e| errors.push(e));
+        let last = PersonName::parse("last_name", self.last_name, "a last name")
+            .map_err(|e| errors.push(e));
+        let password = match self.password.as_deref().filter(|p| !p.is_empty()) {
+            None => Ok(None),
+            Some(raw) => IdentityPassword::parse("password", raw).map(Some),
+        }
+        .map_err(|e| errors.push(e));
+        let external_id = filled(self.external_id).map(str::to_owned);
+        if let Some(id) = &external_id {
+            if id.chars().count() > EXTERNAL_ID_MAX {
+                errors.push(FieldError::new(
+                    "external_id",
+                    "too_long",
+                    format!("The external id can be at most {EXTERNAL_ID_MAX} characters."),
+                ));
+            } else if id.chars().any(char::is_control) {
+                errors.push(FieldError::new(
+                    "external_id",
+                    "invalid",
+                    "Remove the invisible control characters.",
+                ));
+            }
+        }
+        let metadata = match self.metadata {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => check_metadata(value).map(Some),
+        }
+        .map_err(|e| errors.push(e));
         match (email, first, last, password, metadata) {
-            (Ok(email), Ok(first_name), Ok(last_name), Ok(password), Ok(metadata))
-                if errors.is_empty() =>
-            {
-                Ok(ValidIdentity {
+            (Ok(email), Ok(first_name), Ok(last_name), Ok(password), Ok(metadata)) => {
+                Some(ValidIdentity {
                     email,
                     first_name,
                     last_name,
@@ -218,11 +250,116 @@ impl IdentityForm {
                     require_password_change: self.require_password_change,
                     external_id,
                     metadata,
-                    assignment,
+                    assignment: None,
                 })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Create Identity on Tenant › Identities (the Account directory): the person, and optionally an
+/// application to admit it to. Never a role or an environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryIdentityForm {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default = "default_true")]
+    pub require_password_change: bool,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+    /// An application of the account; its membership is written in the same transaction.
+    #[serde(default)]
+    pub application_id: Option<String>,
+}
+
+impl Default for DirectoryIdentityForm {
+    fn default() -> Self {
+        DirectoryIdentityForm {
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            password: None,
+            require_password_change: true,
+            external_id: None,
+            metadata: None,
+            application_id: None,
+        }
+    }
+}
+
+impl DirectoryIdentityForm {
+    pub fn validate(&self) -> Result<(ValidIdentity, Option<String>), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let person = PersonFields {
+            email: &self.email,
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+            password: &self.password,
+            require_password_change: self.require_password_change,
+            external_id: &self.external_id,
+            metadata: &self.metadata,
+        }
+        .validate(&mut errors);
+        match person {
+            Some(valid) if errors.is_empty() => {
+                Ok((valid, filled(&self.application_id).map(str::to_owned)))
             }
             _ => Err(errors),
         }
+    }
+
+    pub fn field_error(&self, field: &str) -> Option<FieldError> {
+        self.validate()
+            .err()
+            .and_then(|errors| errors.into_iter().find(|e| e.field == field))
+    }
+}
+
+/// Edit an identity's profile (Tenant › Identities drawer): names and metadata, with the
+/// `version` that was read. Email and external_id are not editable here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileForm {
+    pub version: i64,
+    pub first_name: String,
+    pub last_name: String,
+    /// `None` (or JSON null) clears it.
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// A valid profile edit: names, and the serialized metadata object (if any).
+pub type ValidProfile = (PersonName, PersonName, Option<String>);
+
+impl ProfileForm {
+    pub fn validate(&self) -> Result<ValidProfile, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let first = PersonName::parse("first_name", &self.first_name, "a first name")
+            .map_err(|e| errors.push(e));
+        let last = PersonName::parse("last_name", &self.last_name, "a last name")
+            .map_err(|e| errors.push(e));
+        let metadata = match &self.metadata {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => check_metadata(value).map(Some),
+        }
+        .map_err(|e| errors.push(e));
+        match (first, last, metadata) {
+            (Ok(first), Ok(last), Ok(metadata)) => Ok((first, last, metadata)),
+            _ => Err(errors),
+        }
+    }
+
+    pub fn field_error(&self, field: &str) -> Option<FieldError> {
+        self.validate()
+            .err()
+            .and_then(|errors| errors.into_iter().find(|e| e.field == field))
     }
 }
 
@@ -237,6 +374,7 @@ pub struct Identity {
     pub metadata: Option<serde_json::Value>,
     pub has_password: bool,
     pub password_change_required: bool,
+    pub version: i64,
     pub created_at: String,
     pub updated_at: String,
 }

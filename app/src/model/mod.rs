@@ -6,6 +6,7 @@ mod access;
 mod assignments;
 mod bulk;
 mod catalog;
+mod directory;
 mod email;
 mod evaluation;
 mod hierarchy;
@@ -25,6 +26,10 @@ pub use assignments::{
 };
 pub use bulk::RowResult;
 pub use catalog::{Permission, PermissionGroupOutcome, Role};
+pub use directory::{
+    AuditEntry, DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, IdentityDetail,
+    MembershipInfo,
+};
 pub use email::Email;
 pub use evaluation::{Decision, DenialReason, GrantingRole};
 pub use hierarchy::{
@@ -32,8 +37,9 @@ pub use hierarchy::{
     RevertToFlatOutcome,
 };
 pub use identity::{
-    CreatedIdentity, EXTERNAL_ID_MAX, Identity, IdentityForm, IdentityStatus, METADATA_MAX_BYTES,
-    MemberRow, Page, ValidIdentity, check_metadata, parse_metadata_text,
+    CreatedIdentity, DirectoryIdentityForm, EXTERNAL_ID_MAX, Identity, IdentityForm,
+    IdentityStatus, METADATA_MAX_BYTES, MemberRow, Page, ProfileForm, ValidIdentity, ValidProfile,
+    check_metadata, parse_metadata_text,
 };
 pub use names::{DisplayName, PersonName};
 pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};

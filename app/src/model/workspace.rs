@@ -159,9 +159,11 @@ impl EnvironmentCounts {
         self.custom_permissions > 0 && self.custom_roles > 0 && self.roles_with_permissions > 0
     }
 
-    /// `You haven't invited any users or assigned them roles yet.` shows until this holds.
-    pub fn has_identities_or_assignments(&self) -> bool {
-        self.identities > 0 || self.assignments > 0
+    /// `You haven't invited any users or assigned them roles yet.` shows until this holds: the
+    /// environment has an assignment (which needs a member of the application). Per environment,
+    /// since memberships are shared by the application's environments but assignments are not.
+    pub fn users_invited_and_assigned(&self) -> bool {
+        self.identities > 0 && self.assignments > 0
     }
 }
 

@@ -1,7 +1,7 @@
 //! Identities of the active application, as the environment-scoped pages use them.
 
 use crate::error::AppError;
-use crate::model::{CreatedIdentity, EnvPath, IdentityForm, MemberRow, Page};
+use crate::model::{CreatedIdentity, EnvPath, IdentityForm, MemberRow, Page, RowResult};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -42,4 +42,17 @@ pub async fn list_members(env: EnvPath, q: String, page: i64) -> Result<Page<Mem
     use super::context::*;
     let admin = require_admin().await?;
     crate::services::identities::members(&services()?, &admin, &env, &q, page).await
+}
+
+/// "Add from directory": memberships for up to 200 identities, one result per row.
+#[server(endpoint = "add_from_directory", input = Json)]
+pub async fn add_from_directory(
+    env: EnvPath,
+    identity_ids: Vec<String>,
+) -> Result<Vec<RowResult<CreatedIdentity>>, AppError> {
+    use super::context::*;
+    let admin = require_admin().await?;
+    crate::services::identities::bulk_add_to_application(&services()?, &admin, &env, &identity_ids)
+        .await
+        .map(RowResult::from_results)
 }

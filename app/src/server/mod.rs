@@ -4,6 +4,7 @@
 pub mod assignments;
 pub mod auth;
 pub mod catalog;
+pub mod directory;
 pub mod hierarchy;
 pub mod identities;
 pub mod workspace;

@@ -99,10 +99,18 @@ pub(crate) async fn insert_checked(
     Ok(id)
 }
 
-fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str, id: &str) -> Event {
+/// An assignment's audit event; it names the identity so the identity's history finds it.
+fn event(
+    scope: &EnvScope,
+    admin: &AdminPrincipal,
+    action: &'static str,
+    id: &str,
+    identity_id: &str,
+) -> Event {
     scope
         .event(admin, action, "rbac")
         .resource("assignment", id, "")
+        .metadata(serde_json::json!({ "identity_id": identity_id }))
 }
 
 /// The assignment `id` of this environment, or `assignments.not_found`.
@@ -127,9 +135,11 @@ pub async fn create_assignment(
     let row = store_a::by_id(&mut *tx, scope.key(), &id)
         .await?
         .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
-    let e = event(&scope, admin, "assignment.created", &id).metadata(serde_json::json!({
-        "identity_id": valid.identity_id, "role_id": valid.role_id, "node_id": valid.node_id,
-    }));
+    let e = event(&scope, admin, "assignment.created", &id, &valid.identity_id).metadata(
+        serde_json::json!({
+            "identity_id": valid.identity_id, "role_id": valid.role_id, "node_id": valid.node_id,
+        }),
+    );
     audit::commit(s, tx, vec![e]).await?;
     Ok(to_dto(s, &scope, row))
 }
@@ -151,7 +161,8 @@ pub async fn bulk_create(
             let row = store_a::by_id(&mut *tx, scope.key(), &id)
                 .await?
                 .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
-            audit::commit(s, tx, vec![event(&scope, admin, "assignment.created", &id)]).await?;
+            let e = event(&scope, admin, "assignment.created", &id, &valid.identity_id);
+            audit::commit(s, tx, vec![e]).await?;
             Ok(to_dto(s, &scope, row))
         };
         results.push(one.await);
@@ -203,7 +214,8 @@ pub async fn change_assignment(
         return Err(AppError::AssignmentConflict);
     }
     let row = existing(&mut tx, &scope, id).await?;
-    audit::commit(s, tx, vec![event(&scope, admin, "assignment.updated", id)]).await?;
+    let e = event(&scope, admin, "assignment.updated", id, &row.identity_id);
+    audit::commit(s, tx, vec![e]).await?;
     Ok(to_dto(s, &scope, row))
 }
 
@@ -215,9 +227,10 @@ pub async fn remove_assignment(
 ) -> Result<(), AppError> {
     let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
-    existing(&mut tx, &scope, id).await?;
+    let row = existing(&mut tx, &scope, id).await?;
     store_h::delete_assignment(&mut tx, scope.key(), id).await?;
-    audit::commit(s, tx, vec![event(&scope, admin, "assignment.removed", id)]).await
+    let e = event(&scope, admin, "assignment.removed", id, &row.identity_id);
+    audit::commit(s, tx, vec![e]).await
 }
 
 pub async fn identity_assignments(
@@ -321,9 +334,10 @@ pub async fn bulk_remove(
     for id in ids {
         let one = async {
             let mut tx = s.db.begin().await?;
-            existing(&mut tx, &scope, id).await?;
+            let row = existing(&mut tx, &scope, id).await?;
             store_h::delete_assignment(&mut tx, scope.key(), id).await?;
-            audit::commit(s, tx, vec![event(&scope, admin, "assignment.removed", id)]).await
+            let e = event(&scope, admin, "assignment.removed", id, &row.identity_id);
+            audit::commit(s, tx, vec![e]).await
         };
         results.push(one.await);
     }
@@ -360,7 +374,8 @@ pub async fn bulk_change_role(
                 return Err(AppError::AssignmentConflict);
             }
             let row = existing(&mut tx, &scope, id).await?;
-            audit::commit(s, tx, vec![event(&scope, admin, "assignment.updated", id)]).await?;
+            let e = event(&scope, admin, "assignment.updated", id, &row.identity_id);
+            audit::commit(s, tx, vec![e]).await?;
             Ok(to_dto(s, &scope, row))
         };
         results.push(one.await);

@@ -301,3 +301,28 @@ pub async fn members(
         per_page: MEMBERS_PER_PAGE,
     })
 }
+
+/// The most identities "Add from directory" takes at once.
+pub const BULK_MAX: usize = 200;
+
+/// "Add from directory": each identity becomes an active member of the environment's
+/// application; one result per row, each in its own transaction.
+pub async fn bulk_add_to_application(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    identity_ids: &[String],
+) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
+    if identity_ids.is_empty() || identity_ids.len() > BULK_MAX {
+        return Err(AppError::validation(vec![crate::error::FieldError::new(
+            "identity_ids",
+            "count",
+            format!("Choose between 1 and {BULK_MAX} identities."),
+        )]));
+    }
+    let mut results = Vec::with_capacity(identity_ids.len());
+    for id in identity_ids {
+        results.push(add_to_application(s, admin, path, id, None, None).await);
+    }
+    Ok(results)
+}

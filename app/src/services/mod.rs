@@ -9,6 +9,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalog;
 pub mod clock;
+pub mod directory;
 pub mod evaluate;
 pub mod failpoints;
 pub mod hierarchy;

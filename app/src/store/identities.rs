@@ -6,10 +6,10 @@ use crate::store::catalog::EnvKey;
 use crate::store::{Tx, flag, rfc3339};
 use sqlx::{AnyPool, Row};
 
-const COLUMNS: &str = "i.id, i.email, i.first_name, i.last_name, i.status, i.external_id, i.metadata, \
-     CAST(CASE WHEN i.password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_password, i.password_change_required, i.created_at, i.updated_at";
+pub(crate) const COLUMNS: &str = "i.id, i.email, i.first_name, i.last_name, i.status, i.external_id, i.metadata, \
+     CAST(CASE WHEN i.password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_password, i.password_change_required, i.version, i.created_at, i.updated_at";
 
-fn identity(r: &sqlx::any::AnyRow) -> Result<Identity, sqlx::Error> {
+pub(crate) fn identity(r: &sqlx::any::AnyRow) -> Result<Identity, sqlx::Error> {
     let metadata: Option<String> = r.try_get("metadata")?;
     Ok(Identity {
         id: r.try_get("id")?,
@@ -21,6 +21,7 @@ fn identity(r: &sqlx::any::AnyRow) -> Result<Identity, sqlx::Error> {
         metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
         has_password: flag(r, "has_password")?,
         password_change_required: flag(r, "password_change_required")?,
+        version: r.try_get("version")?,
         created_at: rfc3339(r.try_get("created_at")?),
         updated_at: rfc3339(r.try_get("updated_at")?),
     })
@@ -171,4 +172,107 @@ pub async fn members_page(
         .map(|r| Ok((identity(r)?, r.try_get("membership_status")?)))
         .collect::<Result<_, sqlx::Error>>()?;
     Ok((items, total))
+}
+
+pub struct ProfileUpdate<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub metadata: Option<&'a str>,
+    pub version: i64,
+    pub now_ms: i64,
+}
+
+/// Names and metadata; `Ok(false)` when `version` is stale (or the identity is gone).
+pub async fn update_profile(
+    tx: &mut Tx,
+    account_id: &str,
+    id: &str,
+    u: ProfileUpdate<'_>,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE identities SET first_name = $1, last_name = $2, metadata = $3, version = version + 1, updated_at = $4 \
+         WHERE account_id = $5 AND id = $6 AND version = $7",
+    )
+    .bind(u.first_name)
+    .bind(u.last_name)
+    .bind(u.metadata)
+    .bind(u.now_ms)
+    .bind(account_id)
+    .bind(id)
+    .bind(u.version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The Account-wide kill switch: `inactive`, or back to `active` (`pending` without a password).
+pub async fn set_active(
+    tx: &mut Tx,
+    account_id: &str,
+    id: &str,
+    active: bool,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE identities SET status = CASE WHEN $1 = 'inactive' THEN 'inactive' \
+           WHEN password_hash IS NULL THEN 'pending' ELSE 'active' END, \
+           version = version + 1, updated_at = $2 WHERE account_id = $3 AND id = $4",
+    )
+    .bind(if active { "reactivate" } else { "inactive" })
+    .bind(now_ms)
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Deactivates the identity's membership in the application and revokes every assignment it
+/// holds in that application's environments. `None` when it was not an active member; else the
+/// number of assignments revoked.
+pub async fn deactivate_membership(
+    tx: &mut Tx,
+    account_id: &str,
+    application_id: &str,
+    identity_id: &str,
+    now_ms: i64,
+) -> Result<Option<u64>, AppError> {
+    let changed = sqlx::query(
+        "UPDATE app_memberships SET status = 'deactivated', deactivated_at = $1, updated_at = $1 \
+         WHERE account_id = $2 AND application_id = $3 AND identity_id = $4 AND status = 'active'",
+    )
+    .bind(now_ms)
+    .bind(account_id)
+    .bind(application_id)
+    .bind(identity_id)
+    .execute(&mut **tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let revoked = sqlx::query(
+        "DELETE FROM assignments WHERE account_id = $1 AND identity_id = $2 AND environment_id IN \
+           (SELECT id FROM environments WHERE account_id = $1 AND application_id = $3)",
+    )
+    .bind(account_id)
+    .bind(identity_id)
+    .bind(application_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some(revoked.rows_affected()))
+}
+
+/// Whether the application belongs to the account.
+pub async fn application_exists(
+    tx: &mut Tx,
+    account_id: &str,
+    application_id: &str,
+) -> Result<bool, AppError> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(application_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(n > 0)
 }

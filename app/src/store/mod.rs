@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalog;
 mod db;
+pub mod directory;
 pub mod hierarchy;
 pub mod identities;
 pub mod sessions;

@@ -6,6 +6,7 @@ mod support;
 mod assignments;
 mod catalog;
 mod cli;
+mod directory;
 mod evaluation_property;
 mod hierarchy;
 mod identities;

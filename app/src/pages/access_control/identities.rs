@@ -38,6 +38,7 @@ pub fn IdentitiesPage() -> impl IntoView {
         |(env, q, page, _)| list_members(env, q, page),
     );
     let create_open = RwSignal::new(false);
+    crate::components::deep_link::open_on_create_param("1", create_open);
     let query = use_query_map();
     let navigate = use_navigate();
     let drawer_id = Memo::new(move |_| query.with(|q| q.get("identity")));

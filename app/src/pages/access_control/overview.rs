@@ -2,6 +2,7 @@
 
 use crate::components::badge::EnvironmentBadge;
 use crate::components::layout::use_scope;
+use crate::components::setup_guide::{GuideTab, use_setup_guide};
 use crate::components::stat::Stat;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::model::{EnvironmentCounts, Overview};
@@ -66,6 +67,7 @@ fn OverviewBody(data: Overview) -> impl IntoView {
 
 #[component]
 fn Banners(counts: EnvironmentCounts) -> impl IntoView {
+    let guide = use_setup_guide();
     let roles = (!counts.roles_and_permissions_complete()).then(|| view! {
         <div class="banner" data-testid="banner-roles">
             <span class="banner-icon" aria-hidden="true">"!"</span>
@@ -73,15 +75,19 @@ fn Banners(counts: EnvironmentCounts) -> impl IntoView {
                 <p class="banner-title">{ROLES_BANNER}</p>
                 <p class="muted">"Create permissions, bundle them into roles, then grant the roles their permissions."</p>
             </div>
+            <button type="button" class="btn btn-primary btn-small" on:click=move |_| if let Some(g) = guide { g.show(GuideTab::RolesAndPermissions) }
+                data-testid="complete-roles-setup">"Complete Roles & Permissions Setup"</button>
         </div>
     });
-    let invite = (!counts.has_identities_or_assignments()).then(|| view! {
+    let invite = (!counts.users_invited_and_assigned()).then(|| view! {
         <div class="banner" data-testid="banner-invite">
             <span class="banner-icon" aria-hidden="true">"!"</span>
             <div>
                 <p class="banner-title">{INVITE_BANNER}</p>
                 <p class="muted">"Add identities to this application and assign them roles at a node."</p>
             </div>
+            <button type="button" class="btn btn-primary btn-small" on:click=move |_| if let Some(g) = guide { g.show(GuideTab::InviteAndAssign) }
+                data-testid="complete-invite-setup">"Complete Invite & Assign Users Setup"</button>
         </div>
     });
     view! { <div class="banners">{roles}{invite}</div> }

@@ -30,6 +30,8 @@ pub fn PermissionsPage() -> impl IntoView {
     let show_system = RwSignal::new(false);
     let create_open = RwSignal::new(false);
     let group_open = RwSignal::new(false);
+    crate::components::deep_link::open_on_create_param("group", group_open);
+    crate::components::deep_link::open_on_create_param("1", create_open);
     let editing = RwSignal::new(None::<Permission>);
     let deleting = RwSignal::new(None::<Permission>);
     let edit_open = RwSignal::new(false);

@@ -28,6 +28,7 @@ pub fn RolesPage() -> impl IntoView {
     );
     let selected = RwSignal::new(None::<String>);
     let create_open = RwSignal::new(false);
+    crate::components::deep_link::open_on_create_param("1", create_open);
     let reload = Callback::new(move |_| refresh.update(|n| *n += 1));
     // A new role is selected as soon as it exists.
     let on_created = Callback::new(move |id: String| {

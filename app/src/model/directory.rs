@@ -1,0 +1,82 @@
+//! Tenant › Identities: the Account directory's list, counts and identity detail.
+
+use crate::model::{Assignment, Identity};
+use serde::{Deserialize, Serialize};
+
+/// The stat cards.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectorySummary {
+    pub total: i64,
+    pub active: i64,
+    pub pending: i64,
+    pub inactive: i64,
+    pub email_unverified: i64,
+    /// Directory-only identities: no active membership in any application.
+    pub no_memberships: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectorySort {
+    #[default]
+    Created,
+    Name,
+    Email,
+    Status,
+}
+
+/// Search, filters, sort and page of the directory list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryQuery {
+    #[serde(default)]
+    pub q: String,
+    /// `pending`, `active` or `inactive`; `None` = all.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `Some(true)`: with at least one assignment; `Some(false)`: orphans (none).
+    #[serde(default)]
+    pub has_any_assignment: Option<bool>,
+    /// Only identities that are not active members of this application (Add from directory).
+    #[serde(default)]
+    pub not_in_application: Option<String>,
+    #[serde(default)]
+    pub sort: DirectorySort,
+    #[serde(default)]
+    pub descending: bool,
+    #[serde(default)]
+    pub page: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryRow {
+    pub identity: Identity,
+    pub membership_count: i64,
+    pub assignment_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipInfo {
+    pub id: String,
+    pub application_id: String,
+    pub application_name: String,
+    pub status: String,
+    /// Assignments the identity holds in this application's environments.
+    pub assignment_count: i64,
+}
+
+/// One line of an identity's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub action: String,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityDetail {
+    pub identity: Identity,
+    pub memberships: Vec<MembershipInfo>,
+    /// Across every environment, with the environment's name.
+    pub assignments: Vec<(String, Assignment)>,
+    pub history: Vec<AuditEntry>,
+}
