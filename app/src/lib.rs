@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("hierarchy") view=pages::access_control::hierarchy::HierarchyPage />
                     <Route path=path!("identities") view=pages::access_control::identities::IdentitiesPage />
                     <Route path=path!("applications") view=pages::tenant::applications::ApplicationsPage />
+                    <Route path=path!("directory") view=pages::tenant::directory::DirectoryPage />
                 </ParentRoute>
             </Routes>
         </Router>

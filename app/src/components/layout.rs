@@ -167,6 +167,7 @@ fn Navigation(scope: WorkspaceScope) -> impl IntoView {
             <A href=move || scope.href("roles") attr:class="nav-link" attr:data-testid="nav-roles">"Roles"</A>
             <A href=move || scope.href("permissions") attr:class="nav-link" attr:data-testid="nav-permissions">"Permissions"</A>
             <p class="nav-group">"Tenant"</p>
+            <A href=move || scope.href("directory") attr:class="nav-link" attr:data-testid="nav-directory">"Identities"</A>
             <A href=move || scope.href("applications") attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>
         </nav>
     }

@@ -6,6 +6,7 @@ pub mod deep_link;
 pub mod dialog;
 pub mod field;
 pub mod identity_assignments;
+pub mod initial_password;
 pub mod layout;
 pub mod role_node_picker;
 pub mod setup_guide;

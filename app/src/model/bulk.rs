@@ -3,6 +3,9 @@
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
+/// The most rows one bulk request takes (more → 400 before anything is written).
+pub const BULK_MAX: usize = 200;
+
 /// What happened to one row of a bulk request (`index` is its place in the request).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowResult<T> {

@@ -36,7 +36,11 @@ pub struct DirectoryQuery {
     /// `Some(true)`: with at least one assignment; `Some(false)`: orphans (none).
     #[serde(default)]
     pub has_any_assignment: Option<bool>,
-    /// Only identities that are not active members of this application (Add from directory).
+    /// Only directory-only identities (no active membership in any application).
+    #[serde(default)]
+    pub without_membership: bool,
+    /// Only identities that are not active members of the application with this slug (Add from
+    /// directory).
     #[serde(default)]
     pub not_in_application: Option<String>,
     #[serde(default)]

@@ -24,7 +24,7 @@ pub use assignments::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccess, NodeAccessEntry,
     NodeAccessSummary, ValidAssignment,
 };
-pub use bulk::RowResult;
+pub use bulk::{BULK_MAX, RowResult};
 pub use catalog::{Permission, PermissionGroupOutcome, Role};
 pub use directory::{
     AuditEntry, DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, IdentityDetail,

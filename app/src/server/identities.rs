@@ -38,10 +38,15 @@ pub async fn add_identity_to_application(
 }
 
 #[server(endpoint = "list_members", input = Json)]
-pub async fn list_members(env: EnvPath, q: String, page: i64) -> Result<Page<MemberRow>, AppError> {
+pub async fn list_members(
+    env: EnvPath,
+    q: String,
+    #[server(default)] has_role: Option<bool>,
+    page: i64,
+) -> Result<Page<MemberRow>, AppError> {
     use super::context::*;
     let admin = require_admin().await?;
-    crate::services::identities::members(&services()?, &admin, &env, &q, page).await
+    crate::services::identities::members(&services()?, &admin, &env, &q, has_role, page).await
 }
 
 /// "Add from directory": memberships for up to 200 identities, one result per row.

@@ -4,8 +4,8 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{
-    AssignmentForm, CreatedIdentity, EnvPath, IdentityForm, MemberRow, Page, ValidAssignment,
-    ValidIdentity,
+    AssignmentForm, BULK_MAX, CreatedIdentity, EnvPath, IdentityForm, MemberRow, Page,
+    ValidAssignment, ValidIdentity,
 };
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
@@ -259,13 +259,14 @@ pub async fn add_to_application(
     created(s, &scope, identity_id, membership_id, assignment_id).await
 }
 
-/// The application's members (newest first, optionally searched) with their assignments in the
-/// environment.
+/// The application's members (newest first, optionally searched, optionally only those with —
+/// or without — a role here) with their assignments in the environment.
 pub async fn members(
     s: &Services,
     admin: &AdminPrincipal,
     path: &EnvPath,
     q: &str,
+    has_role: Option<bool>,
     page: i64,
 ) -> Result<Page<MemberRow>, AppError> {
     let scope = resolve(s, admin, path).await?;
@@ -274,6 +275,7 @@ pub async fn members(
         s.db.reader(),
         scope.key(),
         q,
+        has_role,
         MEMBERS_PER_PAGE,
         (page - 1) * MEMBERS_PER_PAGE,
     )
@@ -301,9 +303,6 @@ pub async fn members(
         per_page: MEMBERS_PER_PAGE,
     })
 }
-
-/// The most identities "Add from directory" takes at once.
-pub const BULK_MAX: usize = 200;
 
 /// "Add from directory": each identity becomes an active member of the environment's
 /// application; one result per row, each in its own transaction.

@@ -69,6 +69,9 @@ pub async fn page(
         Some(false) => conditions.push(format!("{ASSIGNMENTS} = 0")),
         None => {}
     }
+    if query.without_membership {
+        conditions.push(format!("{MEMBERSHIPS} = 0"));
+    }
     if let Some(app) = query
         .not_in_application
         .as_deref()
@@ -76,8 +79,10 @@ pub async fn page(
     {
         let p = next(app.to_owned(), &mut binds);
         conditions.push(format!(
-            "NOT EXISTS (SELECT 1 FROM app_memberships m WHERE m.account_id = i.account_id \
-             AND m.identity_id = i.id AND m.application_id = {p} AND m.status = 'active')"
+            "NOT EXISTS (SELECT 1 FROM app_memberships m JOIN applications ap \
+               ON ap.account_id = m.account_id AND ap.id = m.application_id \
+             WHERE m.account_id = i.account_id AND m.identity_id = i.id AND ap.slug = {p} \
+               AND m.status = 'active')"
         ));
     }
     let filter = conditions.join(" AND ");

@@ -143,30 +143,44 @@ pub async fn members_page(
     pool: &AnyPool,
     env: EnvKey<'_>,
     q: &str,
+    has_role: Option<bool>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<(Identity, String)>, i64), AppError> {
     let pattern = format!("%{}%", q.trim().to_lowercase());
-    let filter = "FROM identities i JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
+    let roles_here = "EXISTS (SELECT 1 FROM assignments a WHERE a.account_id = i.account_id \
+         AND a.identity_id = i.id AND a.environment_id = $4)";
+    let role_filter = match has_role {
+        Some(true) => format!("AND {roles_here}"),
+        Some(false) => format!("AND NOT {roles_here}"),
+        None => String::new(),
+    };
+    let filter = format!(
+        "FROM identities i JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
          WHERE i.account_id = $1 AND m.application_id = $2 \
-           AND (LOWER(i.email) LIKE $3 OR LOWER(i.first_name || ' ' || i.last_name) LIKE $3)";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+           AND (LOWER(i.email) LIKE $3 OR LOWER(i.first_name || ' ' || i.last_name) LIKE $3) {role_filter}"
+    );
+    let count_sql = format!("SELECT COUNT(*) {filter}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql)
         .bind(env.account_id)
         .bind(env.application_id)
-        .bind(&pattern)
-        .fetch_one(pool)
-        .await?;
-    let rows = sqlx::query(&format!(
+        .bind(&pattern);
+    // Limit and offset are numbers we computed, so they are written into the text; `$4` (the
+    // environment) is only bound when the role filter uses it.
+    let list_sql = format!(
         "SELECT {COLUMNS}, m.status AS membership_status {filter} \
-         ORDER BY i.created_at DESC, i.id DESC LIMIT $4 OFFSET $5"
-    ))
-    .bind(env.account_id)
-    .bind(env.application_id)
-    .bind(&pattern)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
+         ORDER BY i.created_at DESC, i.id DESC LIMIT {limit} OFFSET {offset}"
+    );
+    let mut list = sqlx::query(&list_sql)
+        .bind(env.account_id)
+        .bind(env.application_id)
+        .bind(&pattern);
+    if has_role.is_some() {
+        count = count.bind(env.environment_id);
+        list = list.bind(env.environment_id);
+    }
+    let total = count.fetch_one(pool).await?;
+    let rows = list.fetch_all(pool).await?;
     let items = rows
         .iter()
         .map(|r| Ok((identity(r)?, r.try_get("membership_status")?)))

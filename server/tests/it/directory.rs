@@ -126,6 +126,12 @@ async fn directory_create_counts_filters_and_sorts(engine: Engine) {
         by_name_desc.body["items"][0]["identity"]["first_name"],
         "Zoë"
     );
+    let directory_only = list(json!({ "without_membership": true })).await;
+    assert_eq!(directory_only.body["total"], 1);
+    assert_eq!(
+        directory_only.body["items"][0]["identity"]["email"],
+        "adam@example.com"
+    );
     let orphans = list(json!({ "has_any_assignment": false })).await;
     assert_eq!(orphans.body["total"], 2, "no one has an assignment yet");
     let pending = list(json!({ "status": "pending" })).await;
@@ -135,7 +141,7 @@ async fn directory_create_counts_filters_and_sorts(engine: Engine) {
     );
     let by_external = list(json!({ "q": "HR-00" })).await;
     assert_eq!(by_external.body["total"], 1);
-    let not_in_app = list(json!({ "not_in_application": application })).await;
+    let not_in_app = list(json!({ "not_in_application": "billing-portal" })).await;
     assert_eq!(
         not_in_app.body["items"][0]["identity"]["email"],
         "adam@example.com"

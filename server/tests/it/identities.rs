@@ -367,4 +367,24 @@ async fn members_list_searches_and_pages(engine: Engine) {
         .await;
     assert_eq!(found.body["total"], 1);
     assert_eq!(found.body["items"][0]["identity"]["first_name"], "User07");
+    let with_role = app
+        .call(
+            &admin,
+            "list_members",
+            json!({ "env": env(), "q": "", "has_role": true, "page": 1 }),
+        )
+        .await;
+    assert_eq!(with_role.body["total"], 1);
+    assert_eq!(
+        with_role.body["items"][0]["identity"]["email"],
+        "user00@example.com"
+    );
+    let without = app
+        .call(
+            &admin,
+            "list_members",
+            json!({ "env": env(), "q": "", "has_role": false, "page": 1 }),
+        )
+        .await;
+    assert_eq!(without.body["total"], 26);
 }

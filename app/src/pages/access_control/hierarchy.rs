@@ -562,7 +562,7 @@ fn AccessChecker(nodes: Vec<Node>) -> impl IntoView {
             let env = env.clone();
             async move {
                 match env {
-                    Some(env) => list_members(env, String::new(), 1).await,
+                    Some(env) => list_members(env, String::new(), None, 1).await,
                     None => Err(crate::error::AppError::Unauthenticated),
                 }
             }

@@ -2,20 +2,23 @@
 //! environment, search and pages, the identity drawer (`?identity=<id>` opens it, so a toast can
 //! link to it) and the **Create Identity** dialog.
 
-use crate::components::browser::{copy_to_clipboard, generated_password};
 use crate::components::dialog::Dialog;
 use crate::components::field::{TextField, inline_error};
 use crate::components::identity_assignments::{IdentityAssignments, status_label};
+use crate::components::initial_password::InitialPassword;
 use crate::components::layout::use_scope;
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
+use crate::model::BULK_MAX;
 use crate::model::{CreatedIdentity, IdentityForm, IdentityStatus, MemberRow};
+use crate::pages::access_control::identities_bulk::{AddFromDirectory, BulkAssign};
 use crate::server::identities::{add_identity_to_application, create_identity, list_members};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use std::collections::BTreeMap;
 
 fn status_class(status: IdentityStatus) -> &'static str {
     match status {
@@ -33,10 +36,22 @@ pub fn IdentitiesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1i64);
+    let has_role = RwSignal::new(None::<bool>);
     let members = Resource::new(
-        move || (scope.env_path(), search.get(), page.get(), refresh.get()),
-        |(env, q, page, _)| list_members(env, q, page),
+        move || {
+            (
+                scope.env_path(),
+                search.get(),
+                has_role.get(),
+                page.get(),
+                refresh.get(),
+            )
+        },
+        |(env, q, has_role, page, _)| list_members(env, q, has_role, page),
     );
+    let selected = RwSignal::new(BTreeMap::<String, String>::new());
+    let assign_open = RwSignal::new(false);
+    let directory_open = RwSignal::new(false);
     let create_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", create_open);
     let query = use_query_map();
@@ -67,6 +82,7 @@ pub fn IdentitiesPage() -> impl IntoView {
             </div>
             <div class="page-actions">
                 // Invite and Invite & Assign arrive with invitations (they need email delivery).
+                <button class="btn btn-secondary" on:click=move |_| directory_open.set(true) data-testid="open-add-from-directory">"Add from directory"</button>
                 <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-identity">"Create Identity"</button>
             </div>
         </div>
@@ -75,11 +91,26 @@ pub fn IdentitiesPage() -> impl IntoView {
                 prop:value=move || search.get()
                 on:input=move |ev| { search.set(event_target_value(&ev)); page.set(1); }
                 data-testid="identity-search" />
+            <label class="inline-select">"Roles here "
+                <select on:change=move |ev| { has_role.set(match event_target_value(&ev).as_str() { "yes" => Some(true), "no" => Some(false), _ => None }); page.set(1); }
+                    data-testid="filter-roles">
+                    <option value="">"Any"</option>
+                    <option value="yes">"With a role"</option>
+                    <option value="no">"Without a role"</option>
+                </select>
+            </label>
+            {move || (!selected.with(|s| s.is_empty())).then(|| view! {
+                <div class="selection-bar" role="region" aria-label="Selection" data-testid="selection-bar">
+                    <span>{move || format!("{} selected", selected.with(|s| s.len()))}</span>
+                    <button class="btn btn-primary btn-small" on:click=move |_| assign_open.set(true) data-testid="open-bulk-assign">"Assign role…"</button>
+                    <button class="btn btn-ghost btn-small" on:click=move |_| selected.set(BTreeMap::new())>"Clear"</button>
+                </div>
+            })}
         </div>
         <Transition fallback=|| view! { <Loading label="Loading identities…" /> }>
             {move || Suspend::new(async move {
                 match members.await {
-                    Ok(list) if list.total == 0 && search.get_untracked().trim().is_empty() => view! {
+                    Ok(list) if list.total == 0 && search.get_untracked().trim().is_empty() && has_role.get_untracked().is_none() => view! {
                         <div class="empty-state" data-testid="identities-empty">
                             <p><strong>"No identities in this application yet."</strong></p>
                             <p class="muted">"Create one now — with or without a starting password — and give it a role in the same step."</p>
@@ -87,18 +118,32 @@ pub fn IdentitiesPage() -> impl IntoView {
                         </div>
                     }.into_any(),
                     Ok(list) if list.total == 0 => view! {
-                        <div class="empty-inline" data-testid="identities-no-match">"No identity matches this search."</div>
+                        <div class="empty-inline" data-testid="identities-no-match">"No identity matches this search and filter."</div>
                     }.into_any(),
                     Ok(list) => {
                         let pages = list.pages();
                         let current = list.page;
                         let total = list.total;
+                        let on_page: Vec<(String, String)> = list.items.iter().map(|r| (r.identity.id.clone(), r.identity.name())).collect();
+                        let all_ticked = {
+                            let on_page = on_page.clone();
+                            move || !on_page.is_empty() && selected.with(|s| on_page.iter().all(|(id, _)| s.contains_key(id)))
+                        };
+                        let tick_all = move |ev: leptos::ev::Event| {
+                            let on = event_target_checked(&ev);
+                            selected.update(|s| for (id, name) in &on_page {
+                                if on && s.len() < BULK_MAX { s.insert(id.clone(), name.clone()); } else if !on { s.remove(id); }
+                            });
+                        };
                         view! {
                             <div class="table-wrap">
                                 <table data-testid="identities-table">
-                                    <thead><tr><th>"Identity"</th><th>"Status"</th><th>"Roles in this environment"</th><th>"Created"</th></tr></thead>
+                                    <thead><tr>
+                                        <th class="tick"><input type="checkbox" aria-label="Select every identity on this page" prop:checked=all_ticked on:change=tick_all data-testid="tick-all" /></th>
+                                        <th>"Identity"</th><th>"Status"</th><th>"Roles in this environment"</th><th>"Created"</th>
+                                    </tr></thead>
                                     <tbody>
-                                        {list.items.into_iter().map(|row| view! { <MemberLine row /> }).collect_view()}
+                                        {list.items.into_iter().map(|row| view! { <MemberLine row selected /> }).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -118,6 +163,12 @@ pub fn IdentitiesPage() -> impl IntoView {
         <Dialog open=create_open title="Create Identity" testid="create-identity" wide=true>
             <CreateIdentity open=create_open on_created />
         </Dialog>
+        <Dialog open=assign_open title="Assign role" testid="bulk-assign" wide=true>
+            <BulkAssign selected open=assign_open on_done=on_created />
+        </Dialog>
+        <Dialog open=directory_open title="Add from directory" testid="add-from-directory-dialog" wide=true>
+            <AddFromDirectory open=directory_open on_done=on_created />
+        </Dialog>
         <Dialog open=drawer_open title="Identity" testid="identity-drawer" wide=true>
             {move || drawer_id.get().map(|id| view! {
                 <p class="muted small">"Role assignments in this environment. Assignments cascade down the hierarchy from the node they sit on."</p>
@@ -129,15 +180,29 @@ pub fn IdentitiesPage() -> impl IntoView {
 }
 
 #[component]
-fn MemberLine(row: MemberRow) -> impl IntoView {
+fn MemberLine(row: MemberRow, selected: RwSignal<BTreeMap<String, String>>) -> impl IntoView {
     let scope = use_scope();
     let href = scope
         .map(|s| format!("{}?identity={}", s.href("identities"), row.identity.id))
         .unwrap_or_default();
     let identity = row.identity;
     let created = identity.created_at.get(..10).unwrap_or_default().to_owned();
+    let (id, name) = (identity.id.clone(), identity.name());
+    let id_for_check = id.clone();
+    let ticked = move || selected.with(|s| s.contains_key(&id_for_check));
+    let tick = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        selected.update(|s| {
+            if on && s.len() < BULK_MAX {
+                s.insert(id.clone(), name.clone());
+            } else if !on {
+                s.remove(&id);
+            }
+        });
+    };
     view! {
         <tr data-testid="identity-row">
+            <td class="tick"><input type="checkbox" aria-label=format!("Select {}", identity.name()) prop:checked=ticked on:change=tick data-testid="tick-identity" /></td>
             <td>
                 <a href=href class="identity-link">{identity.name()}</a>
                 <div class="muted small">{identity.email.clone()}</div>
@@ -249,16 +314,6 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
             busy.set(false);
         });
     };
-    let generate = move |_| {
-        if let Some(generated) = generated_password() {
-            password.set(generated);
-        }
-    };
-    let copy = move |_| {
-        copy_to_clipboard(&password.get_untracked());
-        toasts.success("Password copied. Share it over a secure channel.");
-    };
-    let no_password = move || password.get().is_empty();
     view! {
         <form on:submit=submit novalidate class="create-identity" data-testid="create-identity-form">
             {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
@@ -273,18 +328,7 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
                 <TextField name="first_name" label="First name" autocomplete="off" value=first_name error=error_for("first_name") on_blur=Callback::new(move |_| touched.set(true)) />
                 <TextField name="last_name" label="Last name" autocomplete="off" value=last_name error=error_for("last_name") on_blur=Callback::new(move |_| touched.set(true)) />
             </div>
-            <TextField name="password" label="Initial password (optional)" input_type="password" autocomplete="new-password" value=password error=error_for("password")
-                on_blur=Callback::new(move |_| touched.set(true)) revealable=true
-                hint="8–64 characters. Without one the identity stays Pending until it sets a password." />
-            <div class="inline-actions">
-                <button type="button" class="btn btn-secondary btn-small" on:click=generate data-testid="generate-password">"Generate"</button>
-                <button type="button" class="btn btn-secondary btn-small" disabled=no_password on:click=copy data-testid="copy-password">"Copy"</button>
-            </div>
-            <label class="checkbox" class:disabled=no_password>
-                <input type="checkbox" prop:checked=move || require_change.get() disabled=no_password
-                    on:change=move |ev| require_change.set(event_target_checked(&ev)) data-testid="require-change" />
-                " Require a new password at first sign-in"
-            </label>
+            <InitialPassword password require_change error=error_for("password") on_blur=Callback::new(move |_| touched.set(true)) />
             <RoleNodePicker role node id_prefix="create" optional=true role_error=error_for("role_id") node_error=error_for("node_id") />
             {move || half_pair().then(|| view! {
                 <p class="notice" role="status" data-testid="half-pair">{IdentityForm::HALF_PAIR}</p>

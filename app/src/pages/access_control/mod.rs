@@ -2,6 +2,7 @@
 
 pub mod hierarchy;
 pub mod identities;
+pub mod identities_bulk;
 pub mod node_detail;
 pub mod overview;
 pub mod permissions;

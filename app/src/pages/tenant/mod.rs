@@ -1,3 +1,4 @@
 //! Account-tier pages.
 
 pub mod applications;
+pub mod directory;
