@@ -1,5 +1,6 @@
-//! `?create=…` opens a page's create dialog (the Setup Guide links with it); the parameter is
-//! then dropped from the URL so a reload or Back does not open it again.
+//! Dialogs addressed by the URL. `?create=…` opens a page's create dialog (the Setup Guide links
+//! with it) and is then dropped, so a reload or Back does not open it again. `?identity=<id>`
+//! opens an identity drawer and stays while it is open, so it can be linked to (a toast does).
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -21,4 +22,30 @@ pub fn open_on_create_param(value: &'static str, open: RwSignal<bool>) {
             );
         }
     });
+}
+
+/// The drawer of `?identity=<id>` on `page_href`: the id, and the open flag for its `Dialog`.
+/// Closing the drawer returns to `page_href` and calls `on_close` (the drawer may have changed
+/// what the page lists).
+pub fn identity_drawer(
+    page_href: impl Fn() -> String + 'static,
+    on_close: Callback<()>,
+) -> (Memo<Option<String>>, RwSignal<bool>) {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let id = Memo::new(move |_| query.with(|q| q.get("identity")));
+    let open = RwSignal::new(false);
+    Effect::new(move |_| {
+        let wanted = id.get().is_some();
+        if open.get_untracked() != wanted {
+            open.set(wanted);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && id.get_untracked().is_some() {
+            navigate(&page_href(), Default::default());
+            on_close.run(());
+        }
+    });
+    (id, open)
 }

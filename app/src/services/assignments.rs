@@ -18,15 +18,30 @@ use crate::store::{self, Tx, catalog, hierarchy as store_h};
 use std::collections::{HashMap, HashSet};
 
 pub(crate) fn to_dto(s: &Services, scope: &EnvScope, row: AssignmentRow) -> Assignment {
+    assignment_at(
+        s.now(),
+        scope.application_id.clone(),
+        scope.environment_id.clone(),
+        row,
+    )
+}
+
+/// The wire form of a stored assignment, its lifecycle state read from `now`.
+pub(crate) fn assignment_at(
+    now: time::OffsetDateTime,
+    application_id: String,
+    environment_id: String,
+    row: AssignmentRow,
+) -> Assignment {
     Assignment {
         status: AssignmentStatus::at(
-            s.now(),
+            now,
             store::from_ms(row.from_ms),
             row.to_ms.map(store::from_ms),
         ),
         id: row.id,
-        application_id: scope.application_id.clone(),
-        environment_id: scope.environment_id.clone(),
+        application_id,
+        environment_id,
         identity_id: row.identity_id,
         role_id: row.role_id,
         role_name: row.role_name,

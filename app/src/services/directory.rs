@@ -4,11 +4,12 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{
-    AccountRole, AssignmentStatus, DirectoryIdentityForm, DirectoryQuery, DirectoryRow,
-    DirectorySummary, Identity, IdentityDetail, Page, ProfileForm,
+    AccountRole, DirectoryIdentityForm, DirectoryQuery, DirectoryRow, DirectorySummary, Identity,
+    IdentityDetail, Page, ProfileForm,
 };
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
+use crate::services::assignments::assignment_at;
 use crate::services::audit::{self, Event};
 use crate::services::workspace::{AccountScope, account_scope};
 use crate::store::{self, Tx, directory as store_d, identities as store_i};
@@ -107,10 +108,7 @@ pub async fn create(
     let (valid, application_id) = form.validate().map_err(AppError::validation)?;
     let scope = writable(s, admin, account).await?;
     let account_id = scope.account.id.clone();
-    let password_hash = match &valid.password {
-        Some(password) => Some(s.passwords.hash(password.expose().to_owned()).await?),
-        None => None,
-    };
+    let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
     let mut tx = s.db.begin().await?;
     if let Some(app) = &application_id {
         application_of_account(&mut tx, &account_id, app).await?;
@@ -120,17 +118,7 @@ pub async fn create(
     let inserted = store_i::insert(
         &mut tx,
         &account_id,
-        store_i::NewIdentity {
-            id: &id,
-            email: valid.email.as_str(),
-            first_name: valid.first_name.as_str(),
-            last_name: valid.last_name.as_str(),
-            external_id: valid.external_id.as_deref(),
-            metadata: valid.metadata.as_deref(),
-            password_hash: password_hash.as_deref(),
-            password_change_required: valid.require_password_change,
-            now_ms,
-        },
+        store_i::NewIdentity::from_valid(&id, &valid, password_hash.as_deref(), now_ms),
     )
     .await?;
     if !inserted {
@@ -191,24 +179,7 @@ pub async fn detail(
         .map(|(application_id, environment_id, environment_name, row)| {
             (
                 environment_name,
-                crate::model::Assignment {
-                    status: AssignmentStatus::at(
-                        now,
-                        store::from_ms(row.from_ms),
-                        row.to_ms.map(store::from_ms),
-                    ),
-                    id: row.id,
-                    application_id,
-                    environment_id,
-                    identity_id: row.identity_id,
-                    role_id: row.role_id,
-                    role_name: row.role_name,
-                    node_id: row.node_id,
-                    node_name: row.node_name,
-                    effective_from: store::rfc3339(row.from_ms),
-                    effective_to: row.to_ms.map(store::rfc3339),
-                    created_at: store::rfc3339(row.created_ms),
-                },
+                assignment_at(now, application_id, environment_id, row),
             )
         })
         .collect();

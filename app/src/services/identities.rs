@@ -130,11 +130,7 @@ pub async fn create_in_scope(
     scope: &EnvScope,
     valid: &ValidIdentity,
 ) -> Result<CreatedIdentity, AppError> {
-    // Hash before the transaction: argon2 takes tens of milliseconds and must not hold the writer.
-    let password_hash = match &valid.password {
-        Some(password) => Some(s.passwords.hash(password.expose().to_owned()).await?),
-        None => None,
-    };
+    let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
     let mut tx = s.db.begin().await?;
     let email = valid.email.as_str();
     if let Some((identity_id, membership)) =
@@ -151,17 +147,7 @@ pub async fn create_in_scope(
     let inserted = store_i::insert(
         &mut tx,
         &scope.account_id,
-        store_i::NewIdentity {
-            id: &id,
-            email,
-            first_name: valid.first_name.as_str(),
-            last_name: valid.last_name.as_str(),
-            external_id: valid.external_id.as_deref(),
-            metadata: valid.metadata.as_deref(),
-            password_hash: password_hash.as_deref(),
-            password_change_required: valid.require_password_change,
-            now_ms: store::ms(s.now()),
-        },
+        store_i::NewIdentity::from_valid(&id, valid, password_hash.as_deref(), store::ms(s.now())),
     )
     .await?;
     if !inserted {

@@ -59,6 +59,18 @@ impl PasswordHasher {
 
     /// Checks a password against a stored PHC string. With no stored hash (unknown account) it
     /// still spends the same work on a dummy hash, so timing does not reveal which emails exist.
+    /// The argon2id hash of an identity's optional initial password (hashed before any
+    /// transaction opens, so the writer is never held for it).
+    pub async fn hash_initial(
+        &self,
+        password: Option<&crate::model::IdentityPassword>,
+    ) -> Result<Option<String>, AppError> {
+        match password {
+            Some(password) => self.hash(password.expose().to_owned()).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
         self.run(move || {
             let known = stored.is_some();

@@ -71,13 +71,13 @@ pub struct AssignmentRow {
     pub created_ms: i64,
 }
 
-const COLUMNS: &str = "a.id, a.identity_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name, \
+pub(crate) const COLUMNS: &str = "a.id, a.identity_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name, \
      a.effective_from, a.effective_to, a.created_at";
-const FROM: &str = "FROM assignments a \
+pub(crate) const FROM: &str = "FROM assignments a \
      JOIN roles r ON r.account_id = a.account_id AND r.id = a.role_id \
      JOIN nodes n ON n.account_id = a.account_id AND n.id = a.node_id";
 
-fn row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow, sqlx::Error> {
+pub(crate) fn row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow, sqlx::Error> {
     Ok(AssignmentRow {
         id: r.try_get("id")?,
         identity_id: r.try_get("identity_id")?,

@@ -5,7 +5,9 @@ use crate::error::AppError;
 use crate::model::{
     AuditEntry, DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, MembershipInfo,
 };
-use crate::store::assignments::AssignmentRow;
+use crate::store::assignments::{
+    AssignmentRow, COLUMNS as ASSIGNMENT_COLUMNS, FROM, row as assignment_row,
+};
 use crate::store::identities::{COLUMNS, identity};
 use crate::store::rfc3339;
 use sqlx::{AnyPool, Row};
@@ -158,17 +160,13 @@ pub async fn assignments_everywhere(
     account_id: &str,
     identity_id: &str,
 ) -> Result<Vec<(String, String, String, AssignmentRow)>, AppError> {
-    let rows = sqlx::query(
-        "SELECT a.id, a.identity_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name, \
-           a.effective_from, a.effective_to, a.created_at, e.application_id, e.id AS environment_id, \
-           ap.name || ' · ' || e.name AS environment_name \
-         FROM assignments a \
-         JOIN roles r ON r.account_id = a.account_id AND r.id = a.role_id \
-         JOIN nodes n ON n.account_id = a.account_id AND n.id = a.node_id \
+    let rows = sqlx::query(&format!(
+        "SELECT {ASSIGNMENT_COLUMNS}, e.application_id, e.id AS environment_id, \
+           ap.name || ' · ' || e.name AS environment_name {FROM} \
          JOIN environments e ON e.account_id = a.account_id AND e.id = a.environment_id \
          JOIN applications ap ON ap.account_id = e.account_id AND ap.id = e.application_id \
-         WHERE a.account_id = $1 AND a.identity_id = $2 ORDER BY ap.name, e.name, r.name",
-    )
+         WHERE a.account_id = $1 AND a.identity_id = $2 ORDER BY ap.name, e.name, r.name"
+    ))
     .bind(account_id)
     .bind(identity_id)
     .fetch_all(pool)
@@ -179,17 +177,7 @@ pub async fn assignments_everywhere(
                 r.try_get("application_id")?,
                 r.try_get("environment_id")?,
                 r.try_get("environment_name")?,
-                AssignmentRow {
-                    id: r.try_get("id")?,
-                    identity_id: r.try_get("identity_id")?,
-                    role_id: r.try_get("role_id")?,
-                    role_name: r.try_get("role_name")?,
-                    node_id: r.try_get("node_id")?,
-                    node_name: r.try_get("node_name")?,
-                    from_ms: r.try_get("effective_from")?,
-                    to_ms: r.try_get("effective_to")?,
-                    created_ms: r.try_get("created_at")?,
-                },
+                assignment_row(r)?,
             ))
         })
         .collect::<Result<_, sqlx::Error>>()

@@ -78,6 +78,27 @@ pub struct NewIdentity<'a> {
     pub now_ms: i64,
 }
 
+impl<'a> NewIdentity<'a> {
+    pub fn from_valid(
+        id: &'a str,
+        valid: &'a crate::model::ValidIdentity,
+        password_hash: Option<&'a str>,
+        now_ms: i64,
+    ) -> Self {
+        NewIdentity {
+            id,
+            email: valid.email.as_str(),
+            first_name: valid.first_name.as_str(),
+            last_name: valid.last_name.as_str(),
+            external_id: valid.external_id.as_deref(),
+            metadata: valid.metadata.as_deref(),
+            password_hash,
+            password_change_required: valid.require_password_change,
+            now_ms,
+        }
+    }
+}
+
 /// `Ok(false)` when the email or the external id is already taken in the account.
 pub async fn insert(tx: &mut Tx, account_id: &str, n: NewIdentity<'_>) -> Result<bool, AppError> {
     let status = if n.password_hash.is_some() {

@@ -2,6 +2,7 @@
 //! environment, search and pages, the identity drawer (`?identity=<id>` opens it, so a toast can
 //! link to it) and the **Create Identity** dialog.
 
+use crate::components::badge::IdentityStatusBadge;
 use crate::components::dialog::Dialog;
 use crate::components::field::{TextField, inline_error};
 use crate::components::identity_assignments::{IdentityAssignments, status_label};
@@ -12,21 +13,12 @@ use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::BULK_MAX;
-use crate::model::{CreatedIdentity, IdentityForm, IdentityStatus, MemberRow};
+use crate::model::{CreatedIdentity, IdentityForm, MemberRow};
 use crate::pages::access_control::identities_bulk::{AddFromDirectory, BulkAssign};
 use crate::server::identities::{add_identity_to_application, create_identity, list_members};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use std::collections::BTreeMap;
-
-fn status_class(status: IdentityStatus) -> &'static str {
-    match status {
-        IdentityStatus::Active => "pill status-active",
-        IdentityStatus::Pending => "pill status-scheduled",
-        IdentityStatus::Inactive => "pill status-expired",
-    }
-}
 
 #[component]
 pub fn IdentitiesPage() -> impl IntoView {
@@ -54,23 +46,10 @@ pub fn IdentitiesPage() -> impl IntoView {
     let directory_open = RwSignal::new(false);
     let create_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", create_open);
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let drawer_id = Memo::new(move |_| query.with(|q| q.get("identity")));
-    let drawer_open = RwSignal::new(false);
-    Effect::new(move |_| {
-        let wanted = drawer_id.get().is_some();
-        if drawer_open.get_untracked() != wanted {
-            drawer_open.set(wanted);
-        }
-    });
-    // Closing the drawer drops `?identity=` so Back and reload agree with the screen.
-    Effect::new(move |_| {
-        if !drawer_open.get() && drawer_id.get_untracked().is_some() {
-            navigate(&scope.href("identities"), Default::default());
-            refresh.update(|n| *n += 1);
-        }
-    });
+    let (drawer_id, drawer_open) = crate::components::deep_link::identity_drawer(
+        move || scope.href("identities"),
+        Callback::new(move |_: ()| refresh.update(|n| *n += 1)),
+    );
     let on_created = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
     view! {
         <Title text="Identities" />
@@ -208,7 +187,7 @@ fn MemberLine(row: MemberRow, selected: RwSignal<BTreeMap<String, String>>) -> i
                 <div class="muted small">{identity.email.clone()}</div>
             </td>
             <td>
-                <span class=status_class(identity.status)>{identity.status.label()}</span>
+                <IdentityStatusBadge status=identity.status />
                 {(row.membership_status != "active").then(|| view! { <span class="pill pill-muted">"not a member"</span> })}
             </td>
             <td>

@@ -3,6 +3,7 @@
 //! identity drawer (`?identity=<id>`): profile, Account-wide status, memberships, assignments in
 //! every environment, history.
 
+use crate::components::badge::IdentityStatusBadge;
 use crate::components::dialog::Dialog;
 use crate::components::field::{TextField, inline_error};
 use crate::components::identity_assignments::{short_time, status_label};
@@ -22,15 +23,6 @@ use crate::server::directory::{
 use crate::server::workspace::load_workspace;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
-
-fn status_class(status: IdentityStatus) -> &'static str {
-    match status {
-        IdentityStatus::Active => "pill status-active",
-        IdentityStatus::Pending => "pill status-scheduled",
-        IdentityStatus::Inactive => "pill status-expired",
-    }
-}
 
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
@@ -54,22 +46,10 @@ pub fn DirectoryPage() -> impl IntoView {
     });
     let create_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", create_open);
-    let url = use_query_map();
-    let navigate = use_navigate();
-    let drawer_id = Memo::new(move |_| url.with(|q| q.get("identity")));
-    let drawer_open = RwSignal::new(false);
-    Effect::new(move |_| {
-        let wanted = drawer_id.get().is_some();
-        if drawer_open.get_untracked() != wanted {
-            drawer_open.set(wanted);
-        }
-    });
-    Effect::new(move |_| {
-        if !drawer_open.get() && drawer_id.get_untracked().is_some() {
-            navigate(&scope.href("directory"), Default::default());
-            refresh.update(|n| *n += 1);
-        }
-    });
+    let (drawer_id, drawer_open) = crate::components::deep_link::identity_drawer(
+        move || scope.href("directory"),
+        Callback::new(move |_: ()| refresh.update(|n| *n += 1)),
+    );
     let on_created = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
     let set = move |change: fn(&mut DirectoryQuery)| {
         query.update(|q| {
@@ -236,7 +216,7 @@ fn DirectoryLine(row: DirectoryRow) -> impl IntoView {
         <tr data-testid="directory-row">
             <td><a href=href class="identity-link">{i.name()}</a></td>
             <td>{i.email.clone()}</td>
-            <td><span class=status_class(i.status)>{i.status.label()}</span></td>
+            <td><IdentityStatusBadge status=i.status /></td>
             <td>{if row.membership_count == 0 { "None".to_owned() } else { row.membership_count.to_string() }}</td>
             <td>{row.assignment_count}</td>
             <td>{i.created_at.get(..10).unwrap_or_default().to_owned()}</td>
@@ -391,7 +371,7 @@ fn IdentityDrawer(id: String) -> impl IntoView {
                 Some(Ok(d)) => view! {
                     <div class="drawer-title">
                         <h3>{d.identity.name()}</h3>
-                        <span class=status_class(d.identity.status) data-testid="drawer-status">{d.identity.status.label()}</span>
+                        <IdentityStatusBadge status=d.identity.status />
                         <p class="muted small">{d.identity.email.clone()}</p>
                     </div>
                 }.into_any(),
