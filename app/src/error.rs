@@ -40,6 +40,8 @@ pub enum Resource {
     Identity,
     Assignment,
     Membership,
+    ApiKey,
+    Endpoint,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -115,9 +117,27 @@ pub enum AppError {
     /// The identity is already an active member of the application.
     #[error("This identity is already a member of this application.")]
     AlreadyMember,
+    /// An API request without `X-API-Key`.
+    #[error("Send your API key in the X-API-Key header.")]
+    ApiKeyMissing,
+    /// No key like this exists (or it was malformed).
+    #[error("This API key is not valid.")]
+    ApiKeyInvalid,
+    /// The key was valid until its expiration date.
+    #[error("This API key has expired. Create a new one.")]
+    ApiKeyExpired,
+    /// The key was revoked.
+    #[error("This API key was revoked.")]
+    ApiKeyRevoked,
+    /// A scoped key without the management permission the request needs.
+    #[error("This API key lacks the {scope} permission.")]
+    ScopeMissing { scope: String },
     /// The row changed since the caller read it.
     #[error("This item was changed by someone else. Refresh and try again.")]
     VersionConflict,
+    /// The request body is larger than the API accepts.
+    #[error("The request body is too large (at most {limit_bytes} bytes).")]
+    PayloadTooLarge { limit_bytes: u64 },
     /// The request could not be decoded (bad encoding, missing arguments).
     #[error("The request was malformed: {detail}")]
     BadRequest { detail: String },
@@ -137,6 +157,8 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::Identity => "Identity",
         Resource::Assignment => "Assignment",
         Resource::Membership => "Membership",
+        Resource::ApiKey => "API key",
+        Resource::Endpoint => "Endpoint",
     }
 }
 
@@ -161,12 +183,19 @@ impl AppError {
                 Resource::Identity => "identities.not_found",
                 Resource::Assignment => "assignments.not_found",
                 Resource::Membership => "memberships.not_found",
+                Resource::ApiKey => "api_keys.not_found",
+                Resource::Endpoint => "request.unknown_endpoint",
             },
             AppError::MembershipRequired => "assignments.membership_required",
             AppError::IdentityEmailTaken => "identities.email_taken",
             AppError::IdentityExistsInAccount { .. } => "identities.exists_in_account",
             AppError::ExternalIdTaken => "identities.external_id_taken",
             AppError::AlreadyMember => "memberships.already_active",
+            AppError::ApiKeyMissing => "api_keys.missing",
+            AppError::ApiKeyInvalid => "api_keys.invalid",
+            AppError::ApiKeyExpired => "api_keys.expired",
+            AppError::ApiKeyRevoked => "api_keys.revoked",
+            AppError::ScopeMissing { .. } => "api_keys.scope_missing",
             AppError::SystemRoleNotAssignable => "rbac.system_role_not_assignable",
             AppError::RoleInactive => "rbac.role_inactive",
             AppError::AssignmentConflict => "rbac.assignment_conflict",
@@ -178,6 +207,7 @@ impl AppError {
             AppError::SystemItemReadOnly => "rbac.system_item_readonly",
             AppError::VersionConflict => "common.version_conflict",
             AppError::BadRequest { .. } => "request.malformed",
+            AppError::PayloadTooLarge { .. } => "request.too_large",
             AppError::Internal { .. } => "internal.unexpected",
         }
     }
@@ -190,8 +220,16 @@ impl AppError {
             | AppError::HierarchyRule { .. }
             | AppError::SystemRoleNotAssignable
             | AppError::RoleInactive => 400,
-            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
-            AppError::Forbidden | AppError::CrossOrigin | AppError::SystemItemReadOnly => 403,
+            AppError::Unauthenticated
+            | AppError::InvalidCredentials
+            | AppError::ApiKeyMissing
+            | AppError::ApiKeyInvalid
+            | AppError::ApiKeyExpired
+            | AppError::ApiKeyRevoked => 401,
+            AppError::Forbidden
+            | AppError::CrossOrigin
+            | AppError::SystemItemReadOnly
+            | AppError::ScopeMissing { .. } => 403,
             AppError::NotFound { .. } => 404,
             AppError::AdminEmailTaken
             | AppError::VersionConflict
@@ -205,6 +243,7 @@ impl AppError {
             | AppError::IdentityExistsInAccount { .. }
             | AppError::ExternalIdTaken
             | AppError::AlreadyMember => 409,
+            AppError::PayloadTooLarge { .. } => 413,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal { .. } => 500,
         }
@@ -269,6 +308,8 @@ impl AppError {
         "identities.not_found",
         "assignments.not_found",
         "memberships.not_found",
+        "api_keys.not_found",
+        "request.unknown_endpoint",
         "assignments.membership_required",
         "rbac.system_role_not_assignable",
         "rbac.role_inactive",
@@ -280,8 +321,14 @@ impl AppError {
         "identities.exists_in_account",
         "identities.external_id_taken",
         "memberships.already_active",
+        "api_keys.missing",
+        "api_keys.invalid",
+        "api_keys.expired",
+        "api_keys.revoked",
+        "api_keys.scope_missing",
         "common.version_conflict",
         "request.malformed",
+        "request.too_large",
         "internal.unexpected",
     ];
 }
@@ -366,6 +413,12 @@ mod tests {
             AppError::NotFound {
                 resource: Resource::Membership,
             },
+            AppError::NotFound {
+                resource: Resource::ApiKey,
+            },
+            AppError::NotFound {
+                resource: Resource::Endpoint,
+            },
             AppError::MembershipRequired,
             AppError::SystemRoleNotAssignable,
             AppError::RoleInactive,
@@ -381,8 +434,16 @@ mod tests {
             },
             AppError::ExternalIdTaken,
             AppError::AlreadyMember,
+            AppError::ApiKeyMissing,
+            AppError::ApiKeyInvalid,
+            AppError::ApiKeyExpired,
+            AppError::ApiKeyRevoked,
+            AppError::ScopeMissing {
+                scope: "identity.manage".into(),
+            },
             AppError::VersionConflict,
             AppError::BadRequest { detail: "x".into() },
+            AppError::PayloadTooLarge { limit_bytes: 1 },
             AppError::Internal {
                 reference: "r".into(),
             },

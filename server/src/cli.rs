@@ -1,8 +1,10 @@
-//! `arbor serve | migrate | bootstrap`.
+//! `arbor serve | migrate | bootstrap | api-key`.
 
 use crate::config::{Config, Settings};
-use app::model::SignupForm;
-use app::services::{SystemClock, tenancy};
+use app::error::AppError;
+use app::model::{ApiKeyForm, SignupForm};
+use app::services::audit::Actor;
+use app::services::{SystemClock, api_keys, tenancy};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -55,6 +57,54 @@ pub enum Command {
         #[arg(long)]
         application: String,
     },
+    /// Create, list or revoke the API keys of an environment (for automation; the dashboard's
+    /// API Keys page does the same).
+    #[command(name = "api-key", subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+/// The environment an `arbor api-key` command acts on, by slugs.
+#[derive(clap::Args, Debug)]
+pub struct EnvironmentSlugs {
+    #[arg(long)]
+    account: String,
+    #[arg(long)]
+    application: String,
+    #[arg(long)]
+    environment: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key and print it once. Without --scope it has full access to its environment.
+    Create {
+        #[command(flatten)]
+        env: EnvironmentSlugs,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// A management permission the key may use (repeatable), e.g. identity.manage.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// When the key stops working: 30d, 90d, 1y, never, a date (2027-06-30) or an RFC 3339
+        /// instant.
+        #[arg(long, default_value = "never")]
+        expires: String,
+    },
+    /// List the keys of an environment (never the keys themselves).
+    List {
+        #[command(flatten)]
+        env: EnvironmentSlugs,
+    },
+    /// Revoke a key for good.
+    Revoke {
+        #[command(flatten)]
+        env: EnvironmentSlugs,
+        /// The key's id (from `arbor api-key list`).
+        #[arg(long)]
+        id: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -92,7 +142,85 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             bootstrap(config, form).await
         }
+        Command::ApiKey(command) => api_key(config, command).await,
     }
+}
+
+async fn scope_of(
+    s: &app::services::Services,
+    env: &EnvironmentSlugs,
+) -> Result<app::services::catalog::EnvScope, AppError> {
+    api_keys::scope_by_slugs(s, &env.account, &env.application, &env.environment).await
+}
+
+async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
+    let db = crate::open_database(&config.database_url).await?;
+    let s = crate::services(db.clone(), Arc::new(SystemClock), &config);
+    let fail = |e: AppError| anyhow::anyhow!("{e} ({})", e.code());
+    let outcome = match command {
+        ApiKeyCommand::Create {
+            env,
+            name,
+            description,
+            scopes,
+            expires,
+        } => {
+            let form = ApiKeyForm {
+                name,
+                description,
+                expires,
+                scopes,
+            };
+            let valid = form.validate(Some(s.now())).map_err(|errors| {
+                let lines: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("  --{}: {}", e.field, e.message))
+                    .collect();
+                anyhow::anyhow!("cannot create the key:\n{}", lines.join("\n"))
+            })?;
+            let scope = scope_of(&s, &env).await.map_err(fail)?;
+            let created = api_keys::create_in_scope(&s, &Actor::System, &scope, &valid)
+                .await
+                .map_err(fail)?;
+            println!("{}", created.key);
+            eprintln!(
+                "id {} · store this key now: it is shown only once and cannot be recovered.",
+                created.api_key.id
+            );
+            Ok(())
+        }
+        ApiKeyCommand::List { env } => {
+            let scope = scope_of(&s, &env).await.map_err(fail)?;
+            for key in api_keys::list_in_scope(&s, &scope).await.map_err(fail)? {
+                let access = if key.scopes.is_empty() {
+                    "full access".to_owned()
+                } else {
+                    key.scopes.join(",")
+                };
+                println!(
+                    "{}\t{}\t{}\t{:?}\t{}\texpires {}\tlast used {}",
+                    key.id,
+                    key.name,
+                    key.key_preview,
+                    key.status,
+                    access,
+                    key.expires_at.as_deref().unwrap_or("never"),
+                    key.last_used_at.as_deref().unwrap_or("never"),
+                );
+            }
+            Ok(())
+        }
+        ApiKeyCommand::Revoke { env, id } => {
+            let scope = scope_of(&s, &env).await.map_err(fail)?;
+            api_keys::revoke_in_scope(&s, &Actor::System, &scope, &id)
+                .await
+                .map_err(fail)?;
+            println!("revoked {id}");
+            Ok(())
+        }
+    };
+    db.close().await;
+    outcome
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -35,6 +35,7 @@ fn details(error: &AppError) -> Option<serde_json::Value> {
             Some(serde_json::json!({ "retry_after_secs": retry_after_secs }))
         }
         AppError::Internal { reference } => Some(serde_json::json!({ "reference": reference })),
+        AppError::ScopeMissing { scope } => Some(serde_json::json!({ "scope": scope })),
         AppError::IdentityExistsInAccount { identity_id } => {
             Some(serde_json::json!({ "identity_id": identity_id }))
         }

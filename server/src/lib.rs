@@ -1,7 +1,8 @@
 #![recursion_limit = "256"]
-//! The `arbor` server: configuration, the HTTP router (dashboard, server functions, health),
-//! and the command line. The domain lives in `app::services`.
+//! The `arbor` server: configuration, the HTTP router (dashboard, server functions, the REST API,
+//! health), and the command line. The domain lives in `app::services`.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod envelope;
@@ -69,6 +70,7 @@ pub fn router(services: Services, config: &Config) -> Router {
         .layer(axum::middleware::from_fn(
             server_fn_status::apply_error_status,
         ));
+    let api = api::router(services.clone());
     let health = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -76,6 +78,7 @@ pub fn router(services: Services, config: &Config) -> Router {
     let allowed = origin::AllowedOrigin(Arc::from(config.public_url.as_str()));
     Router::new()
         .merge(health)
+        .nest("/api/v1", api)
         .merge(dashboard)
         .layer(axum::middleware::from_fn_with_state(
             allowed,

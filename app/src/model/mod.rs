@@ -3,6 +3,7 @@
 //! function, REST handler, bulk row — runs exactly these rules and no copy of them.
 
 mod access;
+mod api_keys;
 mod assignments;
 mod bulk;
 mod catalog;
@@ -15,10 +16,15 @@ mod names;
 mod password;
 mod signup;
 mod slug;
+mod system_catalog;
 mod workspace;
 
 pub use access::{
     PermissionForm, PermissionGroupForm, PermissionKey, RoleForm, ValidPermission, ValidRole,
+};
+pub use api_keys::{
+    API_KEY_DESCRIPTION_MAX, ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS,
+    ValidApiKey,
 };
 pub use assignments::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccess, NodeAccessEntry,
@@ -45,4 +51,5 @@ pub use names::{DisplayName, PersonName};
 pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
 pub use slug::Slug;
+pub use system_catalog::{SYSTEM_PERMISSIONS, SystemPermission, is_management_scope};
 pub use workspace::*;

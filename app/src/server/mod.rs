@@ -1,6 +1,7 @@
 //! Server functions: thin adapters that authenticate the caller, call one service, and map the
 //! result. They are the dashboard's only way to the server (POST, JSON, typed `AppError`).
 
+pub mod api_keys;
 pub mod assignments;
 pub mod auth;
 pub mod catalog;

@@ -7,7 +7,15 @@ use crate::store::{self, Tx};
 /// Who did it.
 #[derive(Debug, Clone)]
 pub enum Actor {
-    Admin { id: String, label: String },
+    Admin {
+        id: String,
+        label: String,
+    },
+    /// A request authenticated by an API key (label: the key's name and preview).
+    ApiKey {
+        id: String,
+        label: String,
+    },
     System,
 }
 

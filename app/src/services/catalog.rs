@@ -8,12 +8,14 @@ use crate::model::{
 };
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
+use crate::services::audit::Actor;
 use crate::services::audit::{self, Event};
 use crate::services::workspace::environment_scope;
 use crate::store::catalog::{self, EnvKey};
 use crate::store::{self, Tx, accounts};
 
 /// The environment a catalog request is about, resolved for this admin.
+#[derive(Debug, Clone)]
 pub struct EnvScope {
     pub account_id: String,
     pub application_id: String,
@@ -37,7 +39,12 @@ impl EnvScope {
         action: &'static str,
         category: &'static str,
     ) -> Event {
-        Event::new(&self.account_id, &admin.actor(), action, category)
+        self.event_by(&admin.actor(), action, category)
+    }
+
+    /// An audit event of this environment by any actor (an admin, an API key).
+    pub fn event_by(&self, actor: &Actor, action: &'static str, category: &'static str) -> Event {
+        Event::new(&self.account_id, actor, action, category)
             .scope(Some(&self.application_id), Some(&self.environment_id))
     }
 

@@ -10,7 +10,7 @@ use crate::model::{
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
 use crate::services::assignments::{insert_checked, to_dto};
-use crate::services::audit::{self, Event};
+use crate::services::audit::{self, Actor, Event};
 use crate::services::catalog::{EnvScope, resolve, resolve_writable};
 use crate::store::{self, Tx, assignments as store_a, identities as store_i};
 use std::collections::HashMap;
@@ -22,13 +22,13 @@ pub const MEMBERS_PER_PAGE: i64 = 25;
 
 fn identity_event(
     scope: &EnvScope,
-    admin: &AdminPrincipal,
+    actor: &Actor,
     action: &'static str,
     id: &str,
     email: &str,
 ) -> Event {
     scope
-        .event(admin, action, "identity")
+        .event_by(actor, action, "identity")
         .resource("identity", id, email)
 }
 
@@ -37,7 +37,7 @@ async fn admit(
     s: &Services,
     tx: &mut Tx,
     scope: &EnvScope,
-    admin: &AdminPrincipal,
+    actor: &Actor,
     identity_id: &str,
     email: &str,
     pair: Option<&(String, String)>,
@@ -55,7 +55,7 @@ async fn admit(
     .ok_or(AppError::AlreadyMember)?;
     let mut events = vec![
         scope
-            .event(admin, "membership.activated", "identity")
+            .event_by(actor, "membership.activated", "identity")
             .resource("app_membership", &membership_id, email)
             .metadata(serde_json::json!({ "identity_id": identity_id })),
     ];
@@ -73,7 +73,7 @@ async fn admit(
             let id = insert_checked(s, tx, scope, &valid).await?;
             events.push(
                 scope
-                    .event(admin, "assignment.created", "rbac")
+                    .event_by(actor, "assignment.created", "rbac")
                     .resource("assignment", &id, "")
                     .metadata(serde_json::json!({
                         "identity_id": identity_id, "role_id": role_id, "node_id": node_id,
@@ -120,13 +120,13 @@ pub async fn create_in_environment(
 ) -> Result<CreatedIdentity, AppError> {
     let valid = form.validate().map_err(AppError::validation)?;
     let scope = resolve_writable(s, admin, path).await?;
-    create_in_scope(s, admin, &scope, &valid).await
+    create_in_scope(s, &admin.actor(), &scope, &valid).await
 }
 
 /// `create_in_environment` for an already resolved environment (bulk create and the API).
 pub async fn create_in_scope(
     s: &Services,
-    admin: &AdminPrincipal,
+    actor: &Actor,
     scope: &EnvScope,
     valid: &ValidIdentity,
 ) -> Result<CreatedIdentity, AppError> {
@@ -168,7 +168,7 @@ pub async fn create_in_scope(
         );
     }
     let mut events = vec![
-        identity_event(scope, admin, "identity.created", &id, email).metadata(serde_json::json!({
+        identity_event(scope, actor, "identity.created", &id, email).metadata(serde_json::json!({
             "with_password": password_hash.is_some(),
             "surface": "environment",
         })),
@@ -177,7 +177,7 @@ pub async fn create_in_scope(
         s,
         &mut tx,
         scope,
-        admin,
+        actor,
         &id,
         email,
         valid.assignment.as_ref(),
@@ -235,7 +235,7 @@ pub async fn add_to_application(
         s,
         &mut tx,
         &scope,
-        admin,
+        &admin.actor(),
         identity_id,
         &identity.email,
         pair.as_ref(),
@@ -256,14 +256,26 @@ pub async fn members(
     page: i64,
 ) -> Result<Page<MemberRow>, AppError> {
     let scope = resolve(s, admin, path).await?;
+    members_in_scope(s, &scope, q, has_role, page, MEMBERS_PER_PAGE).await
+}
+
+/// `members` within a resolved environment, `per_page` at a time (the API's `take`).
+pub async fn members_in_scope(
+    s: &Services,
+    scope: &EnvScope,
+    q: &str,
+    has_role: Option<bool>,
+    page: i64,
+    per_page: i64,
+) -> Result<Page<MemberRow>, AppError> {
     let page = page.max(1);
     let (rows, total) = store_i::members_page(
         s.db.reader(),
         scope.key(),
         q,
         has_role,
-        MEMBERS_PER_PAGE,
-        (page - 1) * MEMBERS_PER_PAGE,
+        per_page,
+        (page - 1) * per_page,
     )
     .await?;
     let ids: Vec<&str> = rows.iter().map(|(i, _)| i.id.as_str()).collect();
@@ -272,7 +284,7 @@ pub async fn members(
         by_identity
             .entry(row.identity_id.clone())
             .or_default()
-            .push(to_dto(s, &scope, row));
+            .push(to_dto(s, scope, row));
     }
     let items = rows
         .into_iter()
@@ -286,8 +298,25 @@ pub async fn members(
         items,
         total,
         page,
-        per_page: MEMBERS_PER_PAGE,
+        per_page,
     })
+}
+
+/// One identity that is an active member of the environment's application, else not found.
+pub async fn member_in_scope(
+    s: &Services,
+    scope: &EnvScope,
+    id: &str,
+) -> Result<crate::model::Identity, AppError> {
+    let not_found = AppError::NotFound {
+        resource: Resource::Identity,
+    };
+    match store_a::identity_standing(s.db.reader(), scope.key(), id).await? {
+        Some((_, true)) => store_i::by_id(s.db.reader(), &scope.account_id, id)
+            .await?
+            .ok_or(not_found),
+        _ => Err(not_found),
+    }
 }
 
 /// "Add from directory": each identity becomes an active member of the environment's

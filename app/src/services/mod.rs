@@ -5,6 +5,7 @@
 pub mod access_cache;
 pub mod access_checks;
 pub mod admin_auth;
+pub mod api_keys;
 pub mod assignments;
 pub mod audit;
 pub mod catalog;
@@ -15,7 +16,6 @@ pub mod failpoints;
 pub mod hierarchy;
 pub mod identities;
 pub mod passwords;
-pub mod system_catalog;
 pub mod tenancy;
 pub mod throttle;
 pub mod tokens;
@@ -56,6 +56,8 @@ pub struct Services {
     pub failpoints: failpoints::FailPoints,
     /// Evaluation snapshots per environment, invalidated by every write (`audit::commit`).
     pub access_cache: Arc<access_cache::AccessCache>,
+    /// When each API key's use was last written (`last_used_at` is coalesced).
+    pub api_key_usage: Arc<api_keys::UsageLedger>,
 }
 
 impl Services {
@@ -68,6 +70,7 @@ impl Services {
             sessions,
             failpoints: failpoints::FailPoints::default(),
             access_cache: Arc::default(),
+            api_key_usage: Arc::default(),
         }
     }
 

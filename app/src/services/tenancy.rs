@@ -3,10 +3,10 @@
 //! system permission catalog — all in one transaction.
 
 use crate::error::AppError;
+use crate::model::SYSTEM_PERMISSIONS;
 use crate::model::{Landing, Slug, ValidSignup};
 use crate::services::Services;
 use crate::services::audit::{self, Actor, Event};
-use crate::services::system_catalog::SYSTEM_PERMISSIONS;
 use crate::store::{self, Tx, accounts, admins};
 
 /// The failpoint between seeding the environments and committing.

@@ -11,6 +11,7 @@ pub async fn insert(
 ) -> Result<(), AppError> {
     let (actor_type, actor_id, actor_label) = match &event.actor {
         Actor::Admin { id, label } => ("admin", Some(id.as_str()), label.as_str()),
+        Actor::ApiKey { id, label } => ("api_key", Some(id.as_str()), label.as_str()),
         Actor::System => ("system", None, "Arbor"),
     };
     sqlx::query(

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod api_keys;
 pub mod assignments;
 pub mod audit;
 pub mod catalog;

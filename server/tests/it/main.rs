@@ -3,6 +3,7 @@
 
 mod support;
 
+mod api;
 mod assignments;
 mod catalog;
 mod cli;

@@ -165,6 +165,11 @@ impl TestApp {
         }
     }
 
+    /// The URL of this app's database (for running the `arbor` binary against it).
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// A browser-like client: keeps cookies, sends no Origin unless told to.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()

@@ -1,5 +1,6 @@
 //! The management permissions every environment is seeded with (`source = system`). They are the
-//! scopes API keys can hold and are hidden from the custom catalog unless asked for.
+//! scopes API keys can hold (the API Keys wizard lists them) and are hidden from the custom
+//! catalog unless asked for.
 
 pub struct SystemPermission {
     pub key: &'static str,
@@ -72,3 +73,8 @@ pub const SYSTEM_PERMISSIONS: &[SystemPermission] = &[
         "Change environment settings",
     ),
 ];
+
+/// Whether `key` is one of the management permissions (a valid API-key scope).
+pub fn is_management_scope(key: &str) -> bool {
+    SYSTEM_PERMISSIONS.iter().any(|p| p.key == key)
+}

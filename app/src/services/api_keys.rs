@@ -1,0 +1,270 @@
+//! API keys: create (the key is shown once), list, revoke, and authenticate a request.
+//!
+//! Format (decisions.md › Tenancy): `arb_` + an environment marker (`dev_`, `prd_`, `env_`) + 32
+//! random bytes base64url. Only the SHA-256 of the whole key is stored; lookups go by that digest.
+
+use crate::error::{AppError, Resource};
+use crate::model::{
+    AccountRole, ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EnvPath, ValidApiKey,
+};
+use crate::services::Services;
+use crate::services::admin_auth::AdminPrincipal;
+use crate::services::audit::{self, Actor, Event};
+use crate::services::catalog::{EnvScope, resolve, resolve_writable};
+use crate::services::tokens;
+use crate::store::{self, api_keys as store_k};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// `last_used_at` is written at most this often per key, not on every request.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// When each key's use was last written, to coalesce those writes.
+#[derive(Default)]
+pub struct UsageLedger(Mutex<HashMap<String, i64>>);
+
+impl UsageLedger {
+    /// Whether a use at `now_ms` should be written (and, if so, records that it will be).
+    fn due(&self, key_id: &str, now_ms: i64) -> bool {
+        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match seen.get(key_id) {
+            Some(last) if now_ms - last < LAST_USED_RESOLUTION_MS => false,
+            _ => {
+                seen.insert(key_id.to_owned(), now_ms);
+                true
+            }
+        }
+    }
+}
+
+/// Who is calling the API: a key, fixed to one environment, with its scopes.
+#[derive(Debug, Clone)]
+pub struct ApiPrincipal {
+    pub key_id: String,
+    pub label: String,
+    pub scope: EnvScope,
+    /// Empty = full access in the environment.
+    pub scopes: Vec<String>,
+}
+
+impl ApiPrincipal {
+    /// A scoped key must hold `permission`; a full-access key holds every one.
+    pub fn require(&self, permission: &str) -> Result<(), AppError> {
+        if self.scopes.is_empty() || self.scopes.iter().any(|s| s == permission) {
+            Ok(())
+        } else {
+            Err(AppError::ScopeMissing {
+                scope: permission.to_owned(),
+            })
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::ApiKey {
+            id: self.key_id.clone(),
+            label: self.label.clone(),
+        }
+    }
+}
+
+fn marker(kind: &str) -> &'static str {
+    match kind {
+        "development" => "dev_",
+        "production" => "prd_",
+        _ => "env_",
+    }
+}
+
+fn status(row: &store_k::ApiKeyRow, now_ms: i64) -> ApiKeyStatus {
+    if row.revoked_ms.is_some() {
+        ApiKeyStatus::Revoked
+    } else if row.expires_ms.is_some_and(|at| at <= now_ms) {
+        ApiKeyStatus::Expired
+    } else {
+        ApiKeyStatus::Active
+    }
+}
+
+fn to_dto(row: store_k::ApiKeyRow, now_ms: i64) -> ApiKey {
+    ApiKey {
+        status: status(&row, now_ms),
+        id: row.id,
+        application_id: row.application_id,
+        environment_id: row.environment_id,
+        name: row.name,
+        description: row.description,
+        key_preview: row.key_preview,
+        scopes: row.scopes,
+        expires_at: row.expires_ms.map(store::rfc3339),
+        last_used_at: row.last_used_ms.map(store::rfc3339),
+        created_at: store::rfc3339(row.created_ms),
+    }
+}
+
+/// Creates a key in `scope` on behalf of `actor` (the wizard and `arbor api-key create`).
+pub async fn create_in_scope(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    valid: &ValidApiKey,
+) -> Result<CreatedApiKey, AppError> {
+    let kind = store_k::environment_kind(s.db.reader(), scope.key()).await?;
+    let key = format!("arb_{}{}", marker(&kind), tokens::new_token());
+    let preview = format!("{}****", key.chars().take(12).collect::<String>());
+    let id = s.new_id();
+    let now_ms = store::ms(s.now());
+    let created_by = match actor {
+        Actor::Admin { label, .. } | Actor::ApiKey { label, .. } => label.clone(),
+        Actor::System => "arbor api-key".to_owned(),
+    };
+    let mut tx = s.db.begin().await?;
+    store_k::insert(
+        &mut tx,
+        scope.key(),
+        store_k::NewApiKey {
+            id: &id,
+            name: &valid.name,
+            description: &valid.description,
+            key_hash: &tokens::digest(&key),
+            key_preview: &preview,
+            scopes: &valid.scopes,
+            expires_ms: valid.expires_at.map(store::ms),
+            created_by: &created_by,
+            now_ms,
+        },
+    )
+    .await?;
+    let event = Event::new(&scope.account_id, actor, "api_key.created", "api_key")
+        .scope(Some(&scope.application_id), Some(&scope.environment_id))
+        .resource("api_key", &id, &valid.name)
+        .metadata(serde_json::json!({ "scopes": valid.scopes, "preview": preview }));
+    let row = store_k::by_id(&mut *tx, scope.key(), &id)
+        .await?
+        .ok_or_else(|| AppError::internal("api_key", "vanished"))?;
+    audit::commit(s, tx, vec![event]).await?;
+    Ok(CreatedApiKey {
+        api_key: to_dto(row, now_ms),
+        key,
+    })
+}
+
+pub async fn create(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    form: &ApiKeyForm,
+) -> Result<CreatedApiKey, AppError> {
+    let valid = form.validate(Some(s.now())).map_err(AppError::validation)?;
+    let scope = resolve_writable(s, admin, path).await?;
+    create_in_scope(s, &admin.actor(), &scope, &valid).await
+}
+
+/// The environment of `arbor api-key`, by slugs (the CLI acts as the operator, not an admin).
+pub async fn scope_by_slugs(
+    s: &Services,
+    account: &str,
+    application: &str,
+    environment: &str,
+) -> Result<EnvScope, AppError> {
+    let (account_id, application_id, environment_id, _) =
+        store_k::environment_by_slugs(s.db.reader(), account, application, environment)
+            .await?
+            .ok_or(AppError::NotFound {
+                resource: Resource::Environment,
+            })?;
+    Ok(EnvScope {
+        account_id,
+        application_id,
+        environment_id,
+        role: AccountRole::Owner,
+    })
+}
+
+pub async fn list_in_scope(s: &Services, scope: &EnvScope) -> Result<Vec<ApiKey>, AppError> {
+    let now_ms = store::ms(s.now());
+    Ok(store_k::of_environment(s.db.reader(), scope.key())
+        .await?
+        .into_iter()
+        .map(|row| to_dto(row, now_ms))
+        .collect())
+}
+
+pub async fn list(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+) -> Result<Vec<ApiKey>, AppError> {
+    let scope = resolve(s, admin, path).await?;
+    list_in_scope(s, &scope).await
+}
+
+/// Revokes a key for good; revoking it again is `api_keys.not_found`.
+pub async fn revoke_in_scope(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+) -> Result<(), AppError> {
+    let mut tx = s.db.begin().await?;
+    let row = store_k::by_id(&mut *tx, scope.key(), id)
+        .await?
+        .ok_or(AppError::NotFound {
+            resource: Resource::ApiKey,
+        })?;
+    if !store_k::revoke(&mut tx, scope.key(), id, store::ms(s.now())).await? {
+        return Err(AppError::NotFound {
+            resource: Resource::ApiKey,
+        });
+    }
+    let event = Event::new(&scope.account_id, actor, "api_key.revoked", "api_key")
+        .scope(Some(&scope.application_id), Some(&scope.environment_id))
+        .resource("api_key", id, &row.name);
+    audit::commit(s, tx, vec![event]).await
+}
+
+pub async fn revoke(
+    s: &Services,
+    admin: &AdminPrincipal,
+    path: &EnvPath,
+    id: &str,
+) -> Result<(), AppError> {
+    let scope = resolve_writable(s, admin, path).await?;
+    revoke_in_scope(s, &admin.actor(), &scope, id).await
+}
+
+/// The principal behind an `X-API-Key` value, or why there is none.
+pub async fn authenticate(s: &Services, key: Option<&str>) -> Result<ApiPrincipal, AppError> {
+    let key = key
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or(AppError::ApiKeyMissing)?;
+    if !key.starts_with("arb_") || key.len() > 200 {
+        return Err(AppError::ApiKeyInvalid);
+    }
+    let row = store_k::by_hash(s.db.reader(), &tokens::digest(key))
+        .await?
+        .ok_or(AppError::ApiKeyInvalid)?;
+    let now_ms = store::ms(s.now());
+    match status(&row, now_ms) {
+        ApiKeyStatus::Revoked => return Err(AppError::ApiKeyRevoked),
+        ApiKeyStatus::Expired => return Err(AppError::ApiKeyExpired),
+        ApiKeyStatus::Active => {}
+    }
+    if s.api_key_usage.due(&row.id, now_ms) {
+        let mut tx = s.db.begin().await?;
+        store_k::touch(&mut tx, &row.account_id, &row.id, now_ms).await?;
+        tx.commit().await?;
+    }
+    Ok(ApiPrincipal {
+        key_id: row.id,
+        label: format!("{} ({})", row.name, row.key_preview),
+        scope: EnvScope {
+            account_id: row.account_id,
+            application_id: row.application_id,
+            environment_id: row.environment_id,
+            // Keys configure their environment like an admin would; scopes narrow them.
+            role: AccountRole::Admin,
+        },
+        scopes: row.scopes,
+    })
+}

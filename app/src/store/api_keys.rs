@@ -1,0 +1,182 @@
+//! API key rows. Keys are found by the SHA-256 of the whole key (an index probe on a digest),
+//! never by comparing secrets in memory.
+
+use crate::error::AppError;
+use crate::store::Tx;
+use crate::store::catalog::EnvKey;
+use sqlx::{AnyPool, Row};
+
+pub struct ApiKeyRow {
+    pub account_id: String,
+    pub id: String,
+    pub application_id: String,
+    pub environment_id: String,
+    pub name: String,
+    pub description: String,
+    pub key_preview: String,
+    pub scopes: Vec<String>,
+    pub expires_ms: Option<i64>,
+    pub revoked_ms: Option<i64>,
+    pub last_used_ms: Option<i64>,
+    pub created_ms: i64,
+}
+
+const COLUMNS: &str = "account_id, id, application_id, environment_id, name, description, key_preview, \
+     scopes, expires_at, revoked_at, last_used_at, created_at";
+
+fn row(r: &sqlx::any::AnyRow) -> Result<ApiKeyRow, sqlx::Error> {
+    let scopes: String = r.try_get("scopes")?;
+    Ok(ApiKeyRow {
+        account_id: r.try_get("account_id")?,
+        id: r.try_get("id")?,
+        application_id: r.try_get("application_id")?,
+        environment_id: r.try_get("environment_id")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        key_preview: r.try_get("key_preview")?,
+        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
+        expires_ms: r.try_get("expires_at")?,
+        revoked_ms: r.try_get("revoked_at")?,
+        last_used_ms: r.try_get("last_used_at")?,
+        created_ms: r.try_get("created_at")?,
+    })
+}
+
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub key_hash: &'a str,
+    pub key_preview: &'a str,
+    pub scopes: &'a [String],
+    pub expires_ms: Option<i64>,
+    pub created_by: &'a str,
+    pub now_ms: i64,
+}
+
+pub async fn insert(tx: &mut Tx, env: EnvKey<'_>, k: NewApiKey<'_>) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO api_keys (account_id, id, application_id, environment_id, name, description, key_hash, \
+           key_preview, scopes, expires_at, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(env.account_id)
+    .bind(k.id)
+    .bind(env.application_id)
+    .bind(env.environment_id)
+    .bind(k.name)
+    .bind(k.description)
+    .bind(k.key_hash)
+    .bind(k.key_preview)
+    .bind(serde_json::to_string(k.scopes).unwrap_or_else(|_| "[]".to_owned()))
+    .bind(k.expires_ms)
+    .bind(k.created_by)
+    .bind(k.now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_hash(pool: &AnyPool, key_hash: &str) -> Result<Option<ApiKeyRow>, AppError> {
+    let found = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE key_hash = $1"
+    ))
+    .bind(key_hash)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.as_ref().map(row).transpose()?)
+}
+
+pub async fn by_id(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    env: EnvKey<'_>,
+    id: &str,
+) -> Result<Option<ApiKeyRow>, AppError> {
+    let found = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE account_id = $1 AND environment_id = $2 AND id = $3"
+    ))
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(found.as_ref().map(row).transpose()?)
+}
+
+pub async fn of_environment(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<ApiKeyRow>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE account_id = $1 AND environment_id = $2 \
+         ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+}
+
+/// `Ok(false)` when it was already revoked.
+pub async fn revoke(tx: &mut Tx, env: EnvKey<'_>, id: &str, now_ms: i64) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND environment_id = $3 AND id = $4 \
+         AND revoked_at IS NULL",
+    )
+    .bind(now_ms)
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records use; callers coalesce so this runs at most once a minute per key.
+pub async fn touch(tx: &mut Tx, account_id: &str, id: &str, now_ms: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE account_id = $2 AND id = $3")
+        .bind(now_ms)
+        .bind(account_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// `(account_id, application_id, environment_id, kind)` of the environment with these slugs.
+pub async fn environment_by_slugs(
+    pool: &AnyPool,
+    account: &str,
+    application: &str,
+    environment: &str,
+) -> Result<Option<(String, String, String, String)>, AppError> {
+    let found = sqlx::query(
+        "SELECT e.account_id, e.application_id, e.id, e.kind FROM environments e \
+         JOIN applications ap ON ap.account_id = e.account_id AND ap.id = e.application_id \
+         JOIN accounts ac ON ac.id = e.account_id \
+         WHERE ac.slug = $1 AND ap.slug = $2 AND e.slug = $3",
+    )
+    .bind(account)
+    .bind(application)
+    .bind(environment)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found
+        .map(|r| {
+            Ok::<_, sqlx::Error>((
+                r.try_get("account_id")?,
+                r.try_get("application_id")?,
+                r.try_get("id")?,
+                r.try_get("kind")?,
+            ))
+        })
+        .transpose()?)
+}
+
+pub async fn environment_kind(pool: &AnyPool, env: EnvKey<'_>) -> Result<String, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT kind FROM environments WHERE account_id = $1 AND id = $2")
+            .bind(env.account_id)
+            .bind(env.environment_id)
+            .fetch_one(pool)
+            .await?,
+    )
+}

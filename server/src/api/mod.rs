@@ -1,0 +1,64 @@
+//! The public REST API, `/api/v1`: authenticated by `X-API-Key`, the key fixing account,
+//! application and environment (decisions.md › Surfaces). Handlers are thin: extract, check the
+//! key's scope, call one service, shape the answer. Every failure is an `AppError`, rendered as the
+//! JSON envelope by `render_errors` (one place), with the request's method and path.
+
+mod evaluate;
+mod extract;
+mod identities;
+
+use app::error::AppError;
+use app::services::Services;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+pub use extract::{ApiError, Key};
+
+/// Request bodies above this are refused with 413 before they are parsed.
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+pub fn router(services: Services) -> Router {
+    Router::new()
+        .route(
+            "/identities",
+            post(identities::create).get(identities::list),
+        )
+        .route("/identities/{id}", get(identities::show))
+        .route("/permissions/evaluate", post(evaluate::one))
+        .route("/permissions/evaluate/bulk", post(evaluate::bulk))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(render_errors))
+        .with_state(services)
+}
+
+async fn not_found() -> ApiError {
+    ApiError(AppError::NotFound {
+        resource: app::error::Resource::Endpoint,
+    })
+}
+
+/// Turns an `ApiError` left in a response into the envelope, with this request's method and path.
+async fn render_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    match response.extensions().get::<AppError>() {
+        Some(error) => crate::envelope::error_response(error, &method, &path),
+        None => response,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        // The body is written by `render_errors`, which knows the request.
+        let mut response = http::StatusCode::from_u16(self.0.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response();
+        response.extensions_mut().insert(self.0);
+        response
+    }
+}

@@ -1,0 +1,669 @@
+//! The public REST API over real HTTP: API keys (distinct 401s, scopes, revocation, expiry,
+//! last use), `POST/GET /api/v1/identities`, evaluate, the error envelope, and isolation between
+//! environments and accounts. Plus `arbor api-key` as the real binary.
+
+use crate::on_both_engines;
+use crate::support::{Engine, PASSWORD, TestApp, sign_in_form};
+use serde_json::{Value, json};
+use time::Duration;
+
+on_both_engines!(
+    keys_authenticate_with_distinct_answers,
+    create_identity_over_rest_commits_before_201,
+    errors_are_envelopes_never_500s,
+    a_key_reaches_its_environment_only,
+    evaluate_answers_with_the_path,
+    the_cli_creates_lists_and_revokes_keys
+);
+
+fn env(environment: &str) -> Value {
+    json!({ "account": "engines", "application": "billing-portal", "environment": environment })
+}
+
+/// A key for `environment` created through the dashboard's server function.
+async fn key(app: &TestApp, admin: &reqwest::Client, environment: &str, form: Value) -> String {
+    let created = app
+        .call(
+            admin,
+            "create_api_key",
+            json!({ "env": env(environment), "form": form }),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    created.body["key"].as_str().unwrap_or_default().to_owned()
+}
+
+struct Api<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+}
+
+impl Api<'_> {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<String>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut request = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.app.base));
+        if let Some(key) = key {
+            request = request.header("X-API-Key", key);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = response.status().as_u16();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    async fn post(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
+        self.send("POST", path, Some(key), Some(body.to_string()))
+            .await
+    }
+
+    async fn get(&self, path: &str, key: &str) -> (u16, Value) {
+        self.send("GET", path, Some(key), None).await
+    }
+}
+
+fn api(app: &TestApp) -> Api<'_> {
+    Api {
+        app,
+        http: reqwest::Client::new(),
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
+}
+
+async fn keys_authenticate_with_distinct_answers(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let full = key(
+        &app,
+        &admin,
+        "development",
+        json!({ "name": "Backend", "expires": "never" }),
+    )
+    .await;
+    assert!(full.starts_with("arb_dev_"), "{full}");
+    let prod = key(&app, &admin, "production", json!({ "name": "Prod" })).await;
+    assert!(prod.starts_with("arb_prd_"), "{prod}");
+    assert_eq!(
+        app.count(&format!(
+            "api_keys WHERE key_hash = '{full}' OR key_preview = '{full}'"
+        ))
+        .await,
+        0,
+        "the key itself is never stored"
+    );
+    let api = api(&app);
+
+    let (status, body) = api.send("GET", "/identities", None, None).await;
+    assert_eq!((status, code(&body)), (401, "api_keys.missing"));
+    let (status, body) = api.get("/identities", "arb_dev_not-a-real-key").await;
+    assert_eq!((status, code(&body)), (401, "api_keys.invalid"));
+    let (status, _) = api.get("/identities", &full).await;
+    assert_eq!(status, 200);
+
+    // A scoped key: read yes, create no — and the answer names the missing permission.
+    let reader = key(
+        &app,
+        &admin,
+        "development",
+        json!({ "name": "Reader", "scopes": ["identity.read"] }),
+    )
+    .await;
+    assert_eq!(api.get("/identities", &reader).await.0, 200);
+    let (status, body) = api
+        .post(
+            "/identities",
+            &reader,
+            json!({ "email": "a@example.com", "first_name": "A", "last_name": "B" }),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (403, "api_keys.scope_missing"));
+    assert_eq!(body["error"]["details"]["scope"], "identity.manage");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("identity.manage")
+    );
+
+    // The list shows previews and last use, never keys.
+    let listed = app
+        .call(
+            &admin,
+            "list_api_keys",
+            json!({ "env": env("development") }),
+        )
+        .await;
+    let backend = listed
+        .body
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["name"] == "Backend").cloned())
+        .unwrap_or_default();
+    assert_eq!(backend["key_preview"], format!("{}****", &full[..12]));
+    assert!(backend["last_used_at"].is_string(), "{backend}");
+    assert!(!listed.body.to_string().contains(&full));
+
+    // Revoked: refused with its own code.
+    let id = backend["id"].clone();
+    let revoked = app
+        .call(
+            &admin,
+            "revoke_api_key",
+            json!({ "env": env("development"), "id": id }),
+        )
+        .await;
+    assert_eq!(revoked.status, 200);
+    let (status, body) = api.get("/identities", &full).await;
+    assert_eq!((status, code(&body)), (401, "api_keys.revoked"));
+
+    // Expired: a key for 30 days stops on day 30.
+    let short = key(
+        &app,
+        &admin,
+        "development",
+        json!({ "name": "Short", "expires": "30d" }),
+    )
+    .await;
+    assert_eq!(api.get("/identities", &short).await.0, 200);
+    app.clock.advance(Duration::days(30));
+    let (status, body) = api.get("/identities", &short).await;
+    assert_eq!((status, code(&body)), (401, "api_keys.expired"));
+    app.call(&admin, "sign_in", sign_in_form("ada@example.com", PASSWORD))
+        .await;
+    let past = app
+        .call(&admin, "create_api_key", json!({ "env": env("development"), "form": { "name": "Past", "expires": "2026-01-01" } }))
+        .await;
+    assert_eq!(past.body["errors"][0]["rule"], "in_the_past");
+}
+
+async fn create_identity_over_rest_commits_before_201(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let full = key(&app, &admin, "development", json!({ "name": "Backend" })).await;
+    app.call(&admin, "create_permission_group", json!({ "env": env("development"), "form": { "resource": "invoice", "actions": ["read"] } })).await;
+    let role = app
+        .call(
+            &admin,
+            "create_role",
+            json!({ "env": env("development"), "form": { "name": "Editor" } }),
+        )
+        .await;
+    let role = role.body["id"].clone();
+    let view = app
+        .call(&admin, "hierarchy", json!({ "env": env("development") }))
+        .await;
+    let root = view.body["nodes"][0]["id"].clone();
+    let api = api(&app);
+
+    // The seed's example body, with a real role and node.
+    let (status, body) = api
+        .post(
+            "/identities",
+            &full,
+            json!({
+                "email": "regional.manager@example.com",
+                "first_name": "Pat",
+                "last_name": "Lee",
+                "password": "temp-password-rotated-on-first-login",
+                "role_id": role,
+                "node_id": root,
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(body["email"], "regional.manager@example.com");
+    assert_eq!(body["status"], "active");
+    assert_eq!(body["assignment"]["role_name"], "Editor");
+    assert_eq!(
+        app.count(&format!("identities WHERE id = '{id}'")).await,
+        1,
+        "committed when the 201 arrives"
+    );
+    assert_eq!(
+        app.count("audit_events WHERE actor_type = 'api_key' AND action = 'identity.created'")
+            .await,
+        1,
+        "the audit says a key did it"
+    );
+
+    let (status, body) = api.get(&format!("/identities/{id}"), &full).await;
+    assert_eq!((status, body["first_name"].as_str()), (200, Some("Pat")));
+    let (status, body) = api.get("/identities?take=1&q=regional", &full).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["pagination"]["item_count"], 1);
+    assert_eq!(body["items"][0]["assignments"][0]["role_name"], "Editor");
+
+    // Same rules as the dialog.
+    let (status, body) = api
+        .post(
+            "/identities",
+            &full,
+            json!({ "email": "REGIONAL.manager@example.com", "first_name": "P", "last_name": "L" }),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (409, "identities.email_taken"));
+    let (status, body) = api
+        .post("/identities", &full, json!({ "email": "x@example.com", "first_name": "", "last_name": "L", "password": "short" }))
+        .await;
+    assert_eq!((status, code(&body)), (400, "validation.invalid_input"));
+    let fields: Vec<&str> = body["error"]["details"]["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|f| f["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(fields, ["first_name", "password"]);
+    let (status, body) = api
+        .post("/identities", &full, json!({ "email": "y@example.com", "first_name": "Y", "last_name": "L", "role_id": role }))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, "validation.invalid_input"),
+        "role without node"
+    );
+    assert_eq!(
+        app.count("identities").await,
+        1,
+        "nothing written by the refusals"
+    );
+}
+
+async fn errors_are_envelopes_never_500s(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let full = key(&app, &admin, "development", json!({ "name": "Backend" })).await;
+    let api = api(&app);
+    let cases = [
+        (
+            "POST",
+            "/identities",
+            Some("{not json".to_owned()),
+            400,
+            "request.malformed",
+        ),
+        (
+            "POST",
+            "/identities",
+            Some(r#"{"email": 42}"#.to_owned()),
+            400,
+            "request.malformed",
+        ),
+        (
+            "POST",
+            "/identities",
+            Some(
+                r#"{"email":"a@example.com","first_name":"A","last_name":"B","nickname":"x"}"#
+                    .to_owned(),
+            ),
+            400,
+            "request.malformed",
+        ),
+        (
+            "POST",
+            "/identities",
+            Some(format!(r#"{{"email":"{}"}}"#, "a".repeat(1_100_000))),
+            413,
+            "request.too_large",
+        ),
+        (
+            "GET",
+            "/identities?take=500",
+            None,
+            400,
+            "validation.invalid_input",
+        ),
+        (
+            "GET",
+            "/identities?take=abc",
+            None,
+            400,
+            "request.malformed",
+        ),
+        (
+            "GET",
+            "/identities/no-such-id",
+            None,
+            404,
+            "identities.not_found",
+        ),
+        (
+            "GET",
+            "/no/such/thing",
+            None,
+            404,
+            "request.unknown_endpoint",
+        ),
+    ];
+    for (method, path, body, status, expected) in cases {
+        let (got, answer) = api.send(method, path, Some(&full), body).await;
+        assert_eq!(
+            (got, code(&answer)),
+            (status, expected),
+            "{method} {path}: {answer}"
+        );
+        assert_eq!(
+            answer["error"]["path"],
+            path.split('?').next().unwrap_or_default()
+        );
+        assert_eq!(answer["error"]["method"], method);
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    // The unknown field is named, so the caller can fix the typo.
+    let (_, answer) = api
+        .send(
+            "POST",
+            "/identities",
+            Some(&full),
+            Some(
+                r#"{"email":"a@example.com","first_name":"A","last_name":"B","nickname":"x"}"#
+                    .to_owned(),
+            ),
+        )
+        .await;
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nickname"),
+        "{answer}"
+    );
+}
+
+async fn a_key_reaches_its_environment_only(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let dev = key(&app, &admin, "development", json!({ "name": "Dev" })).await;
+    // Production: a permission, a role holding it, and Pat assigned there.
+    let prod_env = env("production");
+    app.call(
+        &admin,
+        "create_permission_group",
+        json!({ "env": prod_env, "form": { "resource": "invoice", "actions": ["read"] } }),
+    )
+    .await;
+    let role = app
+        .call(
+            &admin,
+            "create_role",
+            json!({ "env": prod_env, "form": { "name": "Prod role" } }),
+        )
+        .await;
+    let role = role.body["id"].clone();
+    app.call(
+        &admin,
+        "set_role_permissions",
+        json!({ "env": prod_env, "id": role, "permission_keys": ["invoice.read"] }),
+    )
+    .await;
+    let view = app
+        .call(&admin, "hierarchy", json!({ "env": prod_env }))
+        .await;
+    let prod_root = view.body["nodes"][0]["id"].clone();
+    let pat = app
+        .call(&admin, "create_identity", json!({ "env": prod_env, "form": {
+            "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee", "role_id": role, "node_id": prod_root } }))
+        .await;
+    let pat = pat.body["identity"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let api = api(&app);
+
+    // Development's key sees the application's member, but none of Production's grants…
+    let (_, decision) = api
+        .post(
+            "/permissions/evaluate",
+            &dev,
+            json!({ "identity_id": pat, "permission": "invoice.read" }),
+        )
+        .await;
+    assert_eq!(decision["allowed"], false);
+    assert_eq!(decision["denial_reason"], "no_active_assignment");
+    // …and cannot use Production's role or node.
+    let (status, body) = api
+        .post("/identities", &dev, json!({ "email": "dev@example.com", "first_name": "D", "last_name": "V", "role_id": role, "node_id": prod_root }))
+        .await;
+    assert_eq!((status, code(&body)), (404, "roles.not_found"));
+    assert_eq!(
+        app.count("identities WHERE email = 'dev@example.com'")
+            .await,
+        0
+    );
+
+    // Another account's key never sees this account's identities.
+    let (rival, landing) = app.sign_up("eve@example.com", "Rivals").await;
+    let theirs = json!({ "account": landing["account"], "application": landing["application"], "environment": landing["environment"] });
+    let created = app
+        .call(
+            &rival,
+            "create_api_key",
+            json!({ "env": theirs, "form": { "name": "Rival" } }),
+        )
+        .await;
+    let rival_key = created.body["key"].as_str().unwrap_or_default().to_owned();
+    let (status, body) = api.get(&format!("/identities/{pat}"), &rival_key).await;
+    assert_eq!((status, code(&body)), (404, "identities.not_found"));
+    let (_, list) = api.get("/identities", &rival_key).await;
+    assert_eq!(list["pagination"]["item_count"], 0);
+    let (_, decision) = api
+        .post(
+            "/permissions/evaluate",
+            &rival_key,
+            json!({ "identity_id": pat, "permission": "invoice.read" }),
+        )
+        .await;
+    assert_eq!(decision["denial_reason"], "identity_not_found");
+}
+
+async fn evaluate_answers_with_the_path(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let dev = env("development");
+    app.call(
+        &admin,
+        "create_permission_group",
+        json!({ "env": dev, "form": { "resource": "invoice", "actions": ["read"] } }),
+    )
+    .await;
+    let role = app
+        .call(
+            &admin,
+            "create_role",
+            json!({ "env": dev, "form": { "name": "Editor" } }),
+        )
+        .await;
+    let role = role.body["id"].clone();
+    app.call(
+        &admin,
+        "set_role_permissions",
+        json!({ "env": dev, "id": role, "permission_keys": ["invoice.read"] }),
+    )
+    .await;
+    let view = app.call(&admin, "hierarchy", json!({ "env": dev })).await;
+    let on = app
+        .call(
+            &admin,
+            "enable_hierarchy",
+            json!({ "env": dev, "version": view.body["environment_version"], "schema": null }),
+        )
+        .await;
+    let root = on.body["nodes"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let emea = app.call(&admin, "create_node", json!({ "env": dev, "parent_node_id": root, "form": { "name": "EMEA", "node_type": "region" } })).await;
+    let emea = emea.body["id"].as_str().unwrap_or_default().to_owned();
+    let paris = app.call(&admin, "create_node", json!({ "env": dev, "parent_node_id": emea, "form": { "name": "Paris", "node_type": "team" } })).await;
+    let paris = paris.body["id"].as_str().unwrap_or_default().to_owned();
+    let pat = app
+        .call(&admin, "create_identity", json!({ "env": dev, "form": {
+            "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee", "role_id": role, "node_id": emea } }))
+        .await;
+    let pat = pat.body["identity"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let evaluator = key(
+        &app,
+        &admin,
+        "development",
+        json!({ "name": "Evaluator", "scopes": ["permission.evaluate"] }),
+    )
+    .await;
+    let api = api(&app);
+
+    let (status, decision) = api
+        .post(
+            "/permissions/evaluate",
+            &evaluator,
+            json!({ "identity_id": pat, "permission": "invoice.read", "node_id": paris }),
+        )
+        .await;
+    assert_eq!(status, 200, "{decision}");
+    assert_eq!(decision["allowed"], true);
+    assert_eq!(decision["path"], json!([emea, paris]));
+    assert_eq!(decision["granting_roles"][0]["name"], "Editor");
+
+    let checks: Vec<Value> = [&root, &emea, &paris]
+        .iter()
+        .map(|node| json!({ "identity_id": pat, "permission": "invoice.read", "node_id": node }))
+        .collect();
+    let (status, bulk) = api
+        .post(
+            "/permissions/evaluate/bulk",
+            &evaluator,
+            json!({ "checks": checks }),
+        )
+        .await;
+    assert_eq!(status, 200, "{bulk}");
+    let allowed: Vec<bool> = bulk["results"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .map(|d| d["allowed"].as_bool().unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        allowed,
+        [false, true, true],
+        "access flows down from EMEA, not up"
+    );
+    let too_many: Vec<Value> = (0..101).map(|_| checks[0].clone()).collect();
+    let (status, body) = api
+        .post(
+            "/permissions/evaluate/bulk",
+            &evaluator,
+            json!({ "checks": too_many }),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (400, "validation.invalid_input"));
+    // An evaluate-only key reads nothing else.
+    let (status, body) = api.get("/identities", &evaluator).await;
+    assert_eq!((status, code(&body)), (403, "api_keys.scope_missing"));
+}
+
+async fn the_cli_creates_lists_and_revokes_keys(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.sign_up("ada@example.com", "Engines").await;
+    let url = app.database_url().to_owned();
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_arbor"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("ARBOR_LOG", "warn")
+            .env("ARBOR_CONFIG", "/nonexistent/arbor.toml")
+            .output()
+            .unwrap_or_else(|e| panic!("arbor: {e}"));
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let slugs = [
+        "--account",
+        "engines",
+        "--application",
+        "billing-portal",
+        "--environment",
+        "development",
+    ];
+    let mut create = vec![
+        "api-key",
+        "create",
+        "--name",
+        "Sync job",
+        "--scope",
+        "identity.read",
+    ];
+    create.extend(slugs);
+    let (ok, key, err) = run(&create);
+    assert!(ok, "{err}");
+    assert!(
+        key.starts_with("arb_dev_") && !key.contains('\n'),
+        "only the key on stdout: {key}"
+    );
+    assert!(err.contains("shown only once"));
+    let (status, _) = api(&app).get("/identities", &key).await;
+    assert_eq!(status, 200, "the printed key works");
+
+    let mut list = vec!["api-key", "list"];
+    list.extend(slugs);
+    let (ok, listing, _) = run(&list);
+    assert!(ok);
+    assert!(listing.contains("Sync job") && listing.contains("identity.read"));
+    assert!(!listing.contains(&key), "never the key itself");
+    let id = listing.split('\t').next().unwrap_or_default().to_owned();
+    let mut revoke = vec!["api-key", "revoke", "--id", &id];
+    revoke.extend(slugs);
+    assert!(run(&revoke).0);
+    let (status, body) = api(&app).get("/identities", &key).await;
+    assert_eq!((status, code(&body)), (401, "api_keys.revoked"));
+
+    let mut bad = vec![
+        "api-key",
+        "create",
+        "--name",
+        "X",
+        "--scope",
+        "invoice.read",
+    ];
+    bad.extend(slugs);
+    let (ok, _, err) = run(&bad);
+    assert!(!ok && err.contains("not a management permission"), "{err}");
+    let nowhere = [
+        "api-key",
+        "create",
+        "--name",
+        "X",
+        "--account",
+        "nope",
+        "--application",
+        "x",
+        "--environment",
+        "y",
+    ];
+    let (ok, _, err) = run(&nowhere);
+    assert!(!ok && err.contains("environments.not_found"), "{err}");
+}
