@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("identities") view=pages::access_control::identities::IdentitiesPage />
                     <Route path=path!("applications") view=pages::tenant::applications::ApplicationsPage />
                     <Route path=path!("directory") view=pages::tenant::directory::DirectoryPage />
+                    <Route path=path!("api-keys") view=pages::integrations::api_keys::ApiKeysPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -166,6 +166,8 @@ fn Navigation(scope: WorkspaceScope) -> impl IntoView {
             <A href=move || scope.href("hierarchy") attr:class="nav-link" attr:data-testid="nav-hierarchy">"Hierarchy"</A>
             <A href=move || scope.href("roles") attr:class="nav-link" attr:data-testid="nav-roles">"Roles"</A>
             <A href=move || scope.href("permissions") attr:class="nav-link" attr:data-testid="nav-permissions">"Permissions"</A>
+            <p class="nav-group">"Integrations"</p>
+            <A href=move || scope.href("api-keys") attr:class="nav-link" attr:data-testid="nav-api-keys">"API Keys"</A>
             <p class="nav-group">"Tenant"</p>
             <A href=move || scope.href("directory") attr:class="nav-link" attr:data-testid="nav-directory">"Identities"</A>
             <A href=move || scope.href("applications") attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>

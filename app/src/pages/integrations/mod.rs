@@ -1,0 +1,3 @@
+//! Integrations: how other systems reach an environment.
+
+pub mod api_keys;
