@@ -3,7 +3,8 @@
 //! Seeds one environment with a depth-6 tree (1 + 4 + 16 + 64 + 256 + 1,024 nodes), 8 roles over
 //! 40 permissions and 10,000 assignments held by 2,000 identities (a tenth expired, a tenth
 //! scheduled), then asks node-scoped questions at random deepest nodes from concurrent tasks
-//! through `access_checks::evaluate_in` — the path the dashboard's checker and the API take.
+//! through `access_checks::evaluate_in` — the path the dashboard's checker and the API take —
+//! then the same kind of questions through `POST /api/v1/permissions/evaluate` over real HTTP.
 //! Runs on SQLite (a temporary file) and, when `ARBOR_BENCH_POSTGRES_URL` or
 //! `ARBOR_TEST_POSTGRES_URL` names a server where it may create a database, on PostgreSQL.
 //! Results are written up in docs/performance.md.
@@ -227,6 +228,95 @@ struct Report {
     p99: Duration,
     max: Duration,
     allowed: usize,
+    http: Latencies,
+}
+
+/// Throughput and latency of one phase.
+struct Latencies {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn latencies(mut samples: Vec<Duration>, elapsed: Duration) -> Latencies {
+    samples.sort_unstable();
+    let at = |q: f64| {
+        samples
+            .get(((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Latencies {
+        per_second: samples.len() as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+const HTTP_CHECKS: usize = 20_000;
+const HTTP_CONNECTIONS: usize = 16;
+
+/// The same questions through `POST /api/v1/permissions/evaluate` over real HTTP (loopback,
+/// keep-alive connections, JSON both ways, key authentication included).
+async fn http_phase(s: &Services, seeded: &Arc<Seeded>) -> anyhow::Result<Latencies> {
+    let form = app::model::ApiKeyForm {
+        name: "Bench".into(),
+        expires: "never".into(),
+        ..app::model::ApiKeyForm::default()
+    };
+    let valid = form
+        .validate(Some(s.now()))
+        .map_err(|e| anyhow::anyhow!("key form: {e:?}"))?;
+    let key = app::services::api_keys::create_in_scope(
+        s,
+        &app::services::audit::Actor::System,
+        &seeded.scope,
+        &valid,
+    )
+    .await?
+    .key;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!(
+        "http://{}/api/v1/permissions/evaluate",
+        listener.local_addr()?
+    );
+    let router = axum::Router::new().nest("/api/v1", server::api::router(s.clone()));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(HTTP_CONNECTIONS)
+        .build()?;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..HTTP_CONNECTIONS {
+        let (client, url, key, seeded) = (client.clone(), url.clone(), key.clone(), seeded.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng(1_000 + w as u64);
+            let mut samples = Vec::with_capacity(HTTP_CHECKS / HTTP_CONNECTIONS);
+            for _ in 0..HTTP_CHECKS / HTTP_CONNECTIONS {
+                let body = serde_json::json!({
+                    "identity_id": seeded.identities[rng.below(seeded.identities.len())],
+                    "permission": seeded.permissions[rng.below(seeded.permissions.len())],
+                    "node_id": seeded.leaves[rng.below(seeded.leaves.len())],
+                });
+                let one = Instant::now();
+                let response = client
+                    .post(&url)
+                    .header("X-API-Key", &key)
+                    .json(&body)
+                    .send()
+                    .await?;
+                anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
+                response.bytes().await?;
+                samples.push(one.elapsed());
+            }
+            anyhow::Ok(samples)
+        }));
+    }
+    let mut samples = Vec::with_capacity(HTTP_CHECKS);
+    for task in tasks {
+        samples.extend(task.await??);
+    }
+    Ok(latencies(samples, started.elapsed()))
 }
 
 async fn run(url: &str) -> anyhow::Result<Report> {
@@ -278,6 +368,7 @@ async fn run(url: &str) -> anyhow::Result<Report> {
         allowed += yes;
     }
     let elapsed = started.elapsed();
+    let http = http_phase(&s, &seeded).await?;
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     Ok(Report {
@@ -287,6 +378,7 @@ async fn run(url: &str) -> anyhow::Result<Report> {
         p99: at(0.99),
         max: at(1.0),
         allowed,
+        http,
     })
 }
 
@@ -299,6 +391,13 @@ fn print(engine: &str, r: &Report) {
         r.max.as_secs_f64() * 1e6,
         r.cold_load.as_secs_f64() * 1e3,
         r.allowed,
+    );
+    println!(
+        "{:<10} {:>10.0} checks/s   p50 {:>7.1} µs   p99 {:>7.1} µs   over HTTP ({HTTP_CONNECTIONS} connections, POST /api/v1/permissions/evaluate)",
+        "",
+        r.http.per_second,
+        r.http.p50.as_secs_f64() * 1e6,
+        r.http.p99.as_secs_f64() * 1e6,
     );
 }
 

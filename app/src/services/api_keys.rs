@@ -14,19 +14,37 @@ use crate::services::catalog::{EnvScope, resolve, resolve_writable};
 use crate::services::tokens;
 use crate::store::{self, api_keys as store_k};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// `last_used_at` is written at most this often per key, not on every request.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
-/// When each key's use was last written, to coalesce those writes.
+/// A looked-up key is trusted this long without reading it again. Changes made through this
+/// process invalidate it at once; this bounds how long a revocation made by another process
+/// (`arbor api-key revoke`, another replica) takes to reach this one.
+pub const KEY_RECHECK_MS: i64 = 2_000;
+
+/// When each key's use was last written, to coalesce those writes; and the keys already looked
+/// up, so most requests cost no database read. A cached key is used only while its account's
+/// generation (bumped after every write of this process, revocations included — see
+/// `access_cache`) is the one it was read under, and for at most `KEY_RECHECK_MS`; expiry is
+/// checked against the clock on every request.
 #[derive(Default)]
-pub struct UsageLedger(Mutex<HashMap<String, i64>>);
+pub struct UsageLedger {
+    last_written: Mutex<HashMap<String, i64>>,
+    known: Mutex<HashMap<String, KnownKey>>,
+}
+
+struct KnownKey {
+    generation: u64,
+    read_at_ms: i64,
+    row: Arc<store_k::ApiKeyRow>,
+}
 
 impl UsageLedger {
     /// Whether a use at `now_ms` should be written (and, if so, records that it will be).
     fn due(&self, key_id: &str, now_ms: i64) -> bool {
-        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = self.last_written.lock().unwrap_or_else(|p| p.into_inner());
         match seen.get(key_id) {
             Some(last) if now_ms - last < LAST_USED_RESOLUTION_MS => false,
             _ => {
@@ -232,6 +250,47 @@ pub async fn revoke(
     revoke_in_scope(s, &admin.actor(), &scope, id).await
 }
 
+/// The stored key with this digest, from the ledger while its account has not changed since.
+async fn find(s: &Services, key_hash: &str) -> Result<Option<Arc<store_k::ApiKeyRow>>, AppError> {
+    let now_ms = store::ms(s.now());
+    let cached = s
+        .api_key_usage
+        .known
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(key_hash)
+        .map(|k| (k.generation, k.read_at_ms, k.row.clone()));
+    if let Some((generation, read_at_ms, row)) = cached
+        && s.access_cache.generation(&row.account_id) == generation
+        && (0..KEY_RECHECK_MS).contains(&(now_ms - read_at_ms))
+    {
+        return Ok(Some(row));
+    }
+    let Some(row) = store_k::by_hash(s.db.reader(), key_hash).await? else {
+        return Ok(None);
+    };
+    // The account is known now; read its generation, then the row again: a write after the
+    // generation was read (a revocation) bumps it, so this copy is never served after that write.
+    let generation = s.access_cache.generation(&row.account_id);
+    let row = match store_k::by_hash(s.db.reader(), key_hash).await? {
+        Some(fresh) => Arc::new(fresh),
+        None => return Ok(None),
+    };
+    s.api_key_usage
+        .known
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(
+            key_hash.to_owned(),
+            KnownKey {
+                generation,
+                read_at_ms: now_ms,
+                row: row.clone(),
+            },
+        );
+    Ok(Some(row))
+}
+
 /// The principal behind an `X-API-Key` value, or why there is none.
 pub async fn authenticate(s: &Services, key: Option<&str>) -> Result<ApiPrincipal, AppError> {
     let key = key
@@ -241,7 +300,7 @@ pub async fn authenticate(s: &Services, key: Option<&str>) -> Result<ApiPrincipa
     if !key.starts_with("arb_") || key.len() > 200 {
         return Err(AppError::ApiKeyInvalid);
     }
-    let row = store_k::by_hash(s.db.reader(), &tokens::digest(key))
+    let row = find(s, &tokens::digest(key))
         .await?
         .ok_or(AppError::ApiKeyInvalid)?;
     let now_ms = store::ms(s.now());
@@ -256,15 +315,15 @@ pub async fn authenticate(s: &Services, key: Option<&str>) -> Result<ApiPrincipa
         tx.commit().await?;
     }
     Ok(ApiPrincipal {
-        key_id: row.id,
+        key_id: row.id.clone(),
         label: format!("{} ({})", row.name, row.key_preview),
         scope: EnvScope {
-            account_id: row.account_id,
-            application_id: row.application_id,
-            environment_id: row.environment_id,
+            account_id: row.account_id.clone(),
+            application_id: row.application_id.clone(),
+            environment_id: row.environment_id.clone(),
             // Keys configure their environment like an admin would; scopes narrow them.
             role: AccountRole::Admin,
         },
-        scopes: row.scopes,
+        scopes: row.scopes.clone(),
     })
 }

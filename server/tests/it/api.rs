@@ -638,6 +638,10 @@ async fn the_cli_creates_lists_and_revokes_keys(engine: Engine) {
     let mut revoke = vec!["api-key", "revoke", "--id", &id];
     revoke.extend(slugs);
     assert!(run(&revoke).0);
+    // Revoked by another process: this server notices within KEY_RECHECK_MS.
+    app.clock.advance(Duration::milliseconds(
+        app::services::api_keys::KEY_RECHECK_MS,
+    ));
     let (status, body) = api(&app).get("/identities", &key).await;
     assert_eq!((status, code(&body)), (401, "api_keys.revoked"));
 
