@@ -44,7 +44,12 @@ async fn not_found() -> ApiError {
 /// Turns an `ApiError` left in a response into the envelope, with this request's method and path.
 async fn render_errors(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // Inside `nest("/api/v1")` the URI is stripped of the prefix; the caller sent the original.
+    let path = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| request.uri().path(), |original| original.path())
+        .to_owned();
     let response = next.run(request).await;
     match response.extensions().get::<AppError>() {
         Some(error) => crate::envelope::error_response(error, &method, &path),

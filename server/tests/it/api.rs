@@ -359,7 +359,8 @@ async fn errors_are_envelopes_never_500s(engine: Engine) {
         );
         assert_eq!(
             answer["error"]["path"],
-            path.split('?').next().unwrap_or_default()
+            format!("/api/v1{}", path.split('?').next().unwrap_or_default()),
+            "the path the caller sent"
         );
         assert_eq!(answer["error"]["method"], method);
         assert!(
