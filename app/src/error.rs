@@ -132,6 +132,12 @@ pub enum AppError {
     /// A scoped key without the management permission the request needs.
     #[error("This API key lacks the {scope} permission.")]
     ScopeMissing { scope: String },
+    /// An `Idempotency-Key` reused within 24 hours for a different request body.
+    #[error("This Idempotency-Key was already used with a different request. Use a new key.")]
+    IdempotencyKeyReused,
+    /// The first request with this `Idempotency-Key` is still being processed.
+    #[error("A request with this Idempotency-Key is still being processed. Retry in a moment.")]
+    IdempotencyInProgress,
     /// The row changed since the caller read it.
     #[error("This item was changed by someone else. Refresh and try again.")]
     VersionConflict,
@@ -196,6 +202,8 @@ impl AppError {
             AppError::ApiKeyExpired => "api_keys.expired",
             AppError::ApiKeyRevoked => "api_keys.revoked",
             AppError::ScopeMissing { .. } => "api_keys.scope_missing",
+            AppError::IdempotencyKeyReused => "idempotency.key_reused",
+            AppError::IdempotencyInProgress => "idempotency.in_progress",
             AppError::SystemRoleNotAssignable => "rbac.system_role_not_assignable",
             AppError::RoleInactive => "rbac.role_inactive",
             AppError::AssignmentConflict => "rbac.assignment_conflict",
@@ -242,7 +250,9 @@ impl AppError {
             | AppError::IdentityEmailTaken
             | AppError::IdentityExistsInAccount { .. }
             | AppError::ExternalIdTaken
-            | AppError::AlreadyMember => 409,
+            | AppError::AlreadyMember
+            | AppError::IdempotencyInProgress => 409,
+            AppError::IdempotencyKeyReused => 422,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal { .. } => 500,
@@ -326,6 +336,8 @@ impl AppError {
         "api_keys.expired",
         "api_keys.revoked",
         "api_keys.scope_missing",
+        "idempotency.key_reused",
+        "idempotency.in_progress",
         "common.version_conflict",
         "request.malformed",
         "request.too_large",
@@ -441,6 +453,8 @@ mod tests {
             AppError::ScopeMissing {
                 scope: "identity.manage".into(),
             },
+            AppError::IdempotencyKeyReused,
+            AppError::IdempotencyInProgress,
             AppError::VersionConflict,
             AppError::BadRequest { detail: "x".into() },
             AppError::PayloadTooLarge { limit_bytes: 1 },

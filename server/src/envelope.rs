@@ -7,18 +7,24 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{Method, StatusCode, header};
 
-pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response {
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+/// The inner object of the envelope — also what a failed bulk row carries as its `error`.
+pub fn error_body(error: &AppError) -> serde_json::Value {
     let mut body = serde_json::json!({
-        "status": status.as_u16(),
+        "status": error.status(),
         "code": error.code(),
         "message": error.to_string(),
-        "path": path,
-        "method": method.as_str(),
     });
     if let Some(details) = details(error) {
         body["details"] = details;
     }
+    body
+}
+
+pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut body = error_body(error);
+    body["path"] = serde_json::json!(path);
+    body["method"] = serde_json::json!(method.as_str());
     let mut response = (status, Json(serde_json::json!({ "error": body }))).into_response();
     if let AppError::TooManyAttempts { retry_after_secs } = error
         && let Ok(value) = retry_after_secs.to_string().parse()

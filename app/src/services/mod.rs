@@ -14,6 +14,7 @@ pub mod directory;
 pub mod evaluate;
 pub mod failpoints;
 pub mod hierarchy;
+pub mod idempotency;
 pub mod identities;
 pub mod passwords;
 pub mod tenancy;

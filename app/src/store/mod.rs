@@ -10,6 +10,7 @@ pub mod catalog;
 mod db;
 pub mod directory;
 pub mod hierarchy;
+pub mod idempotency;
 pub mod identities;
 pub mod sessions;
 pub mod workspace;

@@ -5,7 +5,7 @@ use super::extract::{ApiError, Body, Key};
 use app::error::{AppError, FieldError};
 use app::model::{Assignment, Identity, IdentityForm, MemberRow};
 use app::services::Services;
-use app::services::identities;
+use app::services::{idempotency, identities};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use http::StatusCode;
@@ -123,4 +123,153 @@ pub async fn show(
     Ok(Json(
         identities::member_in_scope(&s, &key.scope, &id).await?,
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkCreate {
+    identities: Vec<IdentityForm>,
+}
+
+#[derive(Serialize)]
+pub struct BulkSummary {
+    total: usize,
+    succeeded: usize,
+    failed: usize,
+}
+
+/// One row's outcome: `data` on success, `error` (the envelope's inner object) on failure.
+#[derive(Serialize)]
+pub struct BulkRow {
+    index: usize,
+    status: &'static str,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<CreatedResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+pub struct BulkResponse {
+    summary: BulkSummary,
+    results: Vec<BulkRow>,
+}
+
+/// `POST /identities/bulk-create`: 1–200 rows, each validated and written in its own
+/// transaction (duplicates inside the batch are reported per row, never merged); 200 when every
+/// row succeeded, 207 otherwise. With `Idempotency-Key` a replay within 24 h returns the stored
+/// answer without running again.
+pub async fn bulk_create(
+    State(s): State<Services>,
+    Key(key): Key,
+    headers: http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    key.require("identity.manage")?;
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge {
+                limit_bytes: super::BODY_LIMIT_BYTES as u64,
+            }
+        } else {
+            AppError::BadRequest {
+                detail: rejection.body_text(),
+            }
+        }
+    })?;
+    let request: BulkCreate = serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest {
+        detail: e.to_string(),
+    })?;
+    let rows = request.identities.len();
+    if rows == 0 || rows > app::model::BULK_MAX {
+        return Err(AppError::validation(vec![FieldError::new(
+            "identities",
+            "count",
+            format!(
+                "Send 1 to {} identities; this request has {rows}.",
+                app::model::BULK_MAX
+            ),
+        )])
+        .into());
+    }
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| AppError::BadRequest {
+            detail: "Idempotency-Key must be visible ASCII".to_owned(),
+        })?;
+    if let Some(idem) = &idempotency_key {
+        let hash = app::services::tokens::digest(&String::from_utf8_lossy(&bytes));
+        if let idempotency::Begin::Replay { status, body } =
+            idempotency::begin(&s, &key, idem, &hash).await?
+        {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (
+                status,
+                [(http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response();
+            response.headers_mut().insert(
+                "idempotent-replayed",
+                http::HeaderValue::from_static("true"),
+            );
+            return Ok(response);
+        }
+    }
+    let actor = key.actor();
+    let mut results = Vec::with_capacity(rows);
+    for (index, form) in request.identities.iter().enumerate() {
+        let outcome = match form.validate() {
+            Ok(valid) => identities::create_in_scope(&s, &actor, &key.scope, &valid).await,
+            Err(errors) => Err(AppError::validation(errors)),
+        };
+        results.push(match outcome {
+            Ok(created) => BulkRow {
+                index,
+                status: "success",
+                code: "identities.created",
+                data: Some(CreatedResponse {
+                    identity: created.identity,
+                    membership_id: created.membership_id,
+                    assignment: created.assignment,
+                }),
+                error: None,
+            },
+            Err(error) => BulkRow {
+                index,
+                status: "error",
+                code: error.code(),
+                data: None,
+                error: Some(crate::envelope::error_body(&error)),
+            },
+        });
+    }
+    let failed = results.iter().filter(|r| r.status == "error").count();
+    let status = if failed == 0 {
+        StatusCode::OK
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    let body = serde_json::to_string(&BulkResponse {
+        summary: BulkSummary {
+            total: rows,
+            succeeded: rows - failed,
+            failed,
+        },
+        results,
+    })
+    .map_err(|e| AppError::internal("bulk-create", e))?;
+    if let Some(idem) = &idempotency_key {
+        idempotency::finish(&s, &key, idem, status.as_u16(), &body).await?;
+    }
+    Ok((
+        status,
+        [(http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }

@@ -26,6 +26,7 @@ pub fn router(services: Services) -> Router {
             "/identities",
             post(identities::create).get(identities::list),
         )
+        .route("/identities/bulk-create", post(identities::bulk_create))
         .route("/identities/{id}", get(identities::show))
         .route("/permissions/evaluate", post(evaluate::one))
         .route("/permissions/evaluate/bulk", post(evaluate::bulk))

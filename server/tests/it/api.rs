@@ -13,7 +13,9 @@ on_both_engines!(
     errors_are_envelopes_never_500s,
     a_key_reaches_its_environment_only,
     evaluate_answers_with_the_path,
-    the_cli_creates_lists_and_revokes_keys
+    the_cli_creates_lists_and_revokes_keys,
+    bulk_create_reports_each_row_and_replays_by_idempotency_key,
+    concurrent_bulk_creates_never_duplicate_an_email
 );
 
 fn env(environment: &str) -> Value {
@@ -671,4 +673,159 @@ async fn the_cli_creates_lists_and_revokes_keys(engine: Engine) {
     ];
     let (ok, _, err) = run(&nowhere);
     assert!(!ok && err.contains("environments.not_found"), "{err}");
+}
+
+fn rows(count: usize, prefix: &str) -> Vec<Value> {
+    (0..count)
+        .map(|i| json!({ "email": format!("{prefix}{i:03}@example.com"), "first_name": "Bulk", "last_name": format!("Row {i}") }))
+        .collect()
+}
+
+async fn bulk(
+    api: &Api<'_>,
+    key: &str,
+    idempotency_key: Option<&str>,
+    body: &Value,
+) -> (u16, Value, bool) {
+    let mut request = api
+        .http
+        .post(format!("{}/api/v1/identities/bulk-create", api.app.base))
+        .header("X-API-Key", key)
+        .json(body);
+    if let Some(idem) = idempotency_key {
+        request = request.header("Idempotency-Key", idem);
+    }
+    let response = request.send().await.unwrap_or_else(|e| panic!("bulk: {e}"));
+    let status = response.status().as_u16();
+    let replayed = response.headers().contains_key("idempotent-replayed");
+    (
+        status,
+        response.json().await.unwrap_or(Value::Null),
+        replayed,
+    )
+}
+
+async fn bulk_create_reports_each_row_and_replays_by_idempotency_key(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let full = key(&app, &admin, "development", json!({ "name": "Importer" })).await;
+    let api = api(&app);
+
+    // 200 valid rows: 200.
+    let (status, body, _) =
+        bulk(&api, &full, None, &json!({ "identities": rows(200, "ok") })).await;
+    assert_eq!(status, 200, "{}", body["summary"]);
+    assert_eq!(
+        body["summary"],
+        json!({ "total": 200, "succeeded": 200, "failed": 0 })
+    );
+    assert_eq!(app.count("identities").await, 200);
+
+    // Three bad rows among good ones: 207 with exactly those three failed, the rest written.
+    let mut mixed = rows(10, "mixed");
+    mixed[2]["email"] = json!("not-an-email");
+    mixed[5]["email"] = json!("ok000@example.com"); // already exists
+    mixed[8] = mixed[7].clone(); // a duplicate inside the batch
+    let (status, body, _) = bulk(&api, &full, None, &json!({ "identities": mixed })).await;
+    assert_eq!(status, 207);
+    assert_eq!(
+        body["summary"],
+        json!({ "total": 10, "succeeded": 7, "failed": 3 })
+    );
+    let failed: Vec<(u64, String)> = body["results"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter(|row| row["status"] == "error")
+                .map(|row| {
+                    (
+                        row["index"].as_u64().unwrap_or(99),
+                        row["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        failed,
+        [
+            (2, "validation.invalid_input".to_owned()),
+            (5, "identities.email_taken".to_owned()),
+            (8, "identities.email_taken".to_owned())
+        ]
+    );
+    assert_eq!(body["results"][0]["data"]["email"], "mixed000@example.com");
+    assert_eq!(
+        body["results"][2]["error"]["details"]["errors"][0]["field"],
+        "email"
+    );
+    assert_eq!(app.count("identities").await, 207);
+
+    // 201 rows: 400 and nothing written.
+    let (status, body, _) = bulk(
+        &api,
+        &full,
+        None,
+        &json!({ "identities": rows(201, "many") }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (400, "validation.invalid_input"));
+    assert_eq!(app.count("identities WHERE email LIKE 'many%'").await, 0);
+
+    // Idempotency: the replay answers the same without running again.
+    let batch = json!({ "identities": rows(3, "idem") });
+    let (first_status, first, replayed) =
+        bulk(&api, &full, Some("import-2026-11-27"), &batch).await;
+    assert_eq!((first_status, replayed), (200, false));
+    let (again_status, again, replayed) =
+        bulk(&api, &full, Some("import-2026-11-27"), &batch).await;
+    assert_eq!((again_status, replayed), (200, true));
+    assert_eq!(again, first, "the stored answer, ids included");
+    assert_eq!(app.count("identities WHERE email LIKE 'idem%'").await, 3);
+    let other = json!({ "identities": rows(1, "other") });
+    let (status, body, _) = bulk(&api, &full, Some("import-2026-11-27"), &other).await;
+    assert_eq!((status, code(&body)), (422, "idempotency.key_reused"));
+    let (status, body, _) = bulk(&api, &full, Some(&"k".repeat(256)), &other).await;
+    assert_eq!((status, code(&body)), (400, "validation.invalid_input"));
+    // After 24 hours the key is free again (and runs again: those emails now exist).
+    app.clock.advance(Duration::hours(24));
+    let (status, body, replayed) = bulk(&api, &full, Some("import-2026-11-27"), &batch).await;
+    assert_eq!((status, replayed), (207, false));
+    assert_eq!(body["summary"]["failed"], 3);
+}
+
+async fn concurrent_bulk_creates_never_duplicate_an_email(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let full = key(&app, &admin, "development", json!({ "name": "Importer" })).await;
+    let api = api(&app);
+    // Four requests of 30 rows, each overlapping the next by half.
+    let batches: Vec<Value> = (0..4)
+        .map(|b| {
+            let rows: Vec<Value> = (b * 15..b * 15 + 30)
+                .map(|i| json!({ "email": format!("shared{i:03}@example.com"), "first_name": "C", "last_name": "R" }))
+                .collect();
+            json!({ "identities": rows })
+        })
+        .collect();
+    let replies =
+        futures::future::join_all(batches.iter().map(|b| bulk(&api, &full, None, b))).await;
+    let succeeded: u64 = replies
+        .iter()
+        .map(|(_, body, _)| body["summary"]["succeeded"].as_u64().unwrap_or(0))
+        .sum();
+    let distinct = 3 * 15 + 30;
+    assert_eq!(
+        succeeded, distinct as u64,
+        "each email created exactly once"
+    );
+    assert_eq!(app.count("identities").await, distinct as i64);
+    for (_, body, _) in &replies {
+        for row in body["results"].as_array().cloned().unwrap_or_default() {
+            assert!(
+                row["status"] == "success" || row["code"] == "identities.email_taken",
+                "{row}"
+            );
+        }
+    }
 }
