@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
-use crate::services::audit::{self, Event};
+use crate::services::audit::{self, Actor, Event};
 use crate::services::catalog::{EnvScope, resolve, resolve_writable};
 use crate::store::assignments::{self as store_a, AssignmentRow};
 use crate::store::{self, Tx, catalog, hierarchy as store_h};
@@ -117,13 +117,13 @@ pub(crate) async fn insert_checked(
 /// An assignment's audit event; it names the identity so the identity's history finds it.
 fn event(
     scope: &EnvScope,
-    admin: &AdminPrincipal,
+    actor: &Actor,
     action: &'static str,
     id: &str,
     identity_id: &str,
 ) -> Event {
     scope
-        .event(admin, action, "rbac")
+        .event_by(actor, action, "rbac")
         .resource("assignment", id, "")
         .metadata(serde_json::json!({ "identity_id": identity_id }))
 }
@@ -143,20 +143,30 @@ pub async fn create_assignment(
     path: &EnvPath,
     form: &AssignmentForm,
 ) -> Result<Assignment, AppError> {
-    let valid = form.validate().map_err(AppError::validation)?;
     let scope = resolve_writable(s, admin, path).await?;
+    create_assignment_in(s, &admin.actor(), &scope, form).await
+}
+
+/// `create_assignment` by any actor in a resolved environment (the REST API calls this).
+pub async fn create_assignment_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    form: &AssignmentForm,
+) -> Result<Assignment, AppError> {
+    let valid = form.validate().map_err(AppError::validation)?;
     let mut tx = s.db.begin().await?;
-    let id = insert_checked(s, &mut tx, &scope, &valid).await?;
+    let id = insert_checked(s, &mut tx, scope, &valid).await?;
     let row = store_a::by_id(&mut *tx, scope.key(), &id)
         .await?
         .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
-    let e = event(&scope, admin, "assignment.created", &id, &valid.identity_id).metadata(
+    let e = event(scope, actor, "assignment.created", &id, &valid.identity_id).metadata(
         serde_json::json!({
             "identity_id": valid.identity_id, "role_id": valid.role_id, "node_id": valid.node_id,
         }),
     );
     audit::commit(s, tx, vec![e]).await?;
-    Ok(to_dto(s, &scope, row))
+    Ok(to_dto(s, scope, row))
 }
 
 /// One result per row, in order; each row is written in its own transaction.
@@ -167,18 +177,28 @@ pub async fn bulk_create(
     rows: &[AssignmentForm],
 ) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    bulk_create_in(s, &admin.actor(), &scope, rows).await
+}
+
+/// `bulk_create` by any actor in a resolved environment (the REST API calls this).
+pub async fn bulk_create_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    rows: &[AssignmentForm],
+) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
     let mut results = Vec::with_capacity(rows.len());
     for form in rows {
         let one = async {
             let valid = form.validate().map_err(AppError::validation)?;
             let mut tx = s.db.begin().await?;
-            let id = insert_checked(s, &mut tx, &scope, &valid).await?;
+            let id = insert_checked(s, &mut tx, scope, &valid).await?;
             let row = store_a::by_id(&mut *tx, scope.key(), &id)
                 .await?
                 .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
-            let e = event(&scope, admin, "assignment.created", &id, &valid.identity_id);
+            let e = event(scope, actor, "assignment.created", &id, &valid.identity_id);
             audit::commit(s, tx, vec![e]).await?;
-            Ok(to_dto(s, &scope, row))
+            Ok(to_dto(s, scope, row))
         };
         results.push(one.await);
     }
@@ -194,8 +214,19 @@ pub async fn change_assignment(
     form: &AssignmentForm,
 ) -> Result<Assignment, AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    change_assignment_in(s, &admin.actor(), &scope, id, form).await
+}
+
+/// `change_assignment` by any actor in a resolved environment (the REST API calls this).
+pub async fn change_assignment_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    form: &AssignmentForm,
+) -> Result<Assignment, AppError> {
     let mut tx = s.db.begin().await?;
-    let current = existing(&mut tx, &scope, id).await?;
+    let current = existing(&mut tx, scope, id).await?;
     let valid = AssignmentForm {
         identity_id: current.identity_id.clone(),
         node_id: current.node_id.clone(),
@@ -204,7 +235,7 @@ pub async fn change_assignment(
     .validate()
     .map_err(AppError::validation)?;
     if valid.role_id != current.role_id {
-        assignable_role(&mut tx, &scope, &valid.role_id).await?;
+        assignable_role(&mut tx, scope, &valid.role_id).await?;
     }
     let from_ms = valid.effective_from.map_or(current.from_ms, store::ms);
     let to_ms = valid.effective_to.map(store::ms);
@@ -228,10 +259,10 @@ pub async fn change_assignment(
     {
         return Err(AppError::AssignmentConflict);
     }
-    let row = existing(&mut tx, &scope, id).await?;
-    let e = event(&scope, admin, "assignment.updated", id, &row.identity_id);
+    let row = existing(&mut tx, scope, id).await?;
+    let e = event(scope, actor, "assignment.updated", id, &row.identity_id);
     audit::commit(s, tx, vec![e]).await?;
-    Ok(to_dto(s, &scope, row))
+    Ok(to_dto(s, scope, row))
 }
 
 pub async fn remove_assignment(
@@ -241,10 +272,20 @@ pub async fn remove_assignment(
     id: &str,
 ) -> Result<(), AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    remove_assignment_in(s, &admin.actor(), &scope, id).await
+}
+
+/// `remove_assignment` by any actor in a resolved environment (the REST API calls this).
+pub async fn remove_assignment_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+) -> Result<(), AppError> {
     let mut tx = s.db.begin().await?;
-    let row = existing(&mut tx, &scope, id).await?;
+    let row = existing(&mut tx, scope, id).await?;
     store_h::delete_assignment(&mut tx, scope.key(), id).await?;
-    let e = event(&scope, admin, "assignment.removed", id, &row.identity_id);
+    let e = event(scope, actor, "assignment.removed", id, &row.identity_id);
     audit::commit(s, tx, vec![e]).await
 }
 
@@ -255,8 +296,17 @@ pub async fn identity_assignments(
     identity_id: &str,
 ) -> Result<Vec<Assignment>, AppError> {
     let scope = resolve(s, admin, path).await?;
+    assignments_of(s, &scope, identity_id).await
+}
+
+/// An identity's assignments in a resolved environment.
+pub async fn assignments_of(
+    s: &Services,
+    scope: &EnvScope,
+    identity_id: &str,
+) -> Result<Vec<Assignment>, AppError> {
     let rows = store_a::of_identity(s.db.reader(), scope.key(), identity_id).await?;
-    Ok(rows.into_iter().map(|r| to_dto(s, &scope, r)).collect())
+    Ok(rows.into_iter().map(|r| to_dto(s, scope, r)).collect())
 }
 
 /// Node detail: the assignments that give access at `node_id` — on it (direct) or on an
@@ -345,13 +395,23 @@ pub async fn bulk_remove(
     ids: &[String],
 ) -> Result<Vec<Result<(), AppError>>, AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    bulk_remove_in(s, &admin.actor(), &scope, ids).await
+}
+
+/// `bulk_remove` by any actor in a resolved environment (the REST API calls this).
+pub async fn bulk_remove_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    ids: &[String],
+) -> Result<Vec<Result<(), AppError>>, AppError> {
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let one = async {
             let mut tx = s.db.begin().await?;
-            let row = existing(&mut tx, &scope, id).await?;
+            let row = existing(&mut tx, scope, id).await?;
             store_h::delete_assignment(&mut tx, scope.key(), id).await?;
-            let e = event(&scope, admin, "assignment.removed", id, &row.identity_id);
+            let e = event(scope, actor, "assignment.removed", id, &row.identity_id);
             audit::commit(s, tx, vec![e]).await
         };
         results.push(one.await);
@@ -368,12 +428,23 @@ pub async fn bulk_change_role(
     role_id: &str,
 ) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    bulk_change_role_in(s, &admin.actor(), &scope, ids, role_id).await
+}
+
+/// `bulk_change_role` by any actor in a resolved environment (the REST API calls this).
+pub async fn bulk_change_role_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    ids: &[String],
+    role_id: &str,
+) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let one = async {
             let mut tx = s.db.begin().await?;
-            let current = existing(&mut tx, &scope, id).await?;
-            assignable_role(&mut tx, &scope, role_id).await?;
+            let current = existing(&mut tx, scope, id).await?;
+            assignable_role(&mut tx, scope, role_id).await?;
             let now_ms = store::ms(s.now());
             if !store_a::update(
                 &mut tx,
@@ -388,10 +459,10 @@ pub async fn bulk_change_role(
             {
                 return Err(AppError::AssignmentConflict);
             }
-            let row = existing(&mut tx, &scope, id).await?;
-            let e = event(&scope, admin, "assignment.updated", id, &row.identity_id);
+            let row = existing(&mut tx, scope, id).await?;
+            let e = event(scope, actor, "assignment.updated", id, &row.identity_id);
             audit::commit(s, tx, vec![e]).await?;
-            Ok(to_dto(s, &scope, row))
+            Ok(to_dto(s, scope, row))
         };
         results.push(one.await);
     }

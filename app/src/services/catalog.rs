@@ -283,6 +283,11 @@ pub async fn list_roles(
     path: &EnvPath,
 ) -> Result<Vec<Role>, AppError> {
     let scope = resolve(s, admin, path).await?;
+    roles_in(s, &scope).await
+}
+
+/// The roles of a resolved environment (the REST API calls this).
+pub async fn roles_in(s: &Services, scope: &EnvScope) -> Result<Vec<Role>, AppError> {
     catalog::roles(s.db.reader(), scope.key()).await
 }
 

@@ -31,6 +31,11 @@ pub async fn view(
     path: &EnvPath,
 ) -> Result<HierarchyView, AppError> {
     let scope = resolve(s, admin, path).await?;
+    view_in(s, &scope).await
+}
+
+/// The hierarchy of a resolved environment (the REST API calls this).
+pub async fn view_in(s: &Services, scope: &EnvScope) -> Result<HierarchyView, AppError> {
     let (settings, environment_version) = store_h::settings(s.db.reader(), scope.key()).await?;
     let nodes = store_h::nodes(s.db.reader(), scope.key()).await?;
     Ok(HierarchyView {

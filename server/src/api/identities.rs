@@ -1,6 +1,7 @@
 //! `/api/v1/identities`: create (Identity + membership + optional assignment, one transaction),
 //! list, show. The same `IdentityForm` rules and the same service as the dashboard's dialog.
 
+use super::bulk::bulk;
 use super::extract::{ApiError, Body, Key};
 use app::error::{AppError, FieldError};
 use app::model::{Assignment, Identity, IdentityForm, MemberRow};
@@ -131,31 +132,6 @@ pub struct BulkCreate {
     identities: Vec<IdentityForm>,
 }
 
-#[derive(Serialize)]
-pub struct BulkSummary {
-    total: usize,
-    succeeded: usize,
-    failed: usize,
-}
-
-/// One row's outcome: `data` on success, `error` (the envelope's inner object) on failure.
-#[derive(Serialize)]
-pub struct BulkRow {
-    index: usize,
-    status: &'static str,
-    code: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<CreatedResponse>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<serde_json::Value>,
-}
-
-#[derive(Serialize)]
-pub struct BulkResponse {
-    summary: BulkSummary,
-    results: Vec<BulkRow>,
-}
-
 /// `POST /identities/bulk-create`: 1–200 rows, each validated and written in its own
 /// transaction (duplicates inside the batch are reported per row, never merged); 200 when every
 /// row succeeded, 207 otherwise. With `Idempotency-Key` a replay within 24 h returns the stored
@@ -222,47 +198,21 @@ pub async fn bulk_create(
     }
     let actor = key.actor();
     let mut results = Vec::with_capacity(rows);
-    for (index, form) in request.identities.iter().enumerate() {
+    for form in &request.identities {
         let outcome = match form.validate() {
-            Ok(valid) => identities::create_in_scope(&s, &actor, &key.scope, &valid).await,
-            Err(errors) => Err(AppError::validation(errors)),
-        };
-        results.push(match outcome {
-            Ok(created) => BulkRow {
-                index,
-                status: "success",
-                code: "identities.created",
-                data: Some(CreatedResponse {
+            Ok(valid) => identities::create_in_scope(&s, &actor, &key.scope, &valid)
+                .await
+                .map(|created| CreatedResponse {
                     identity: created.identity,
                     membership_id: created.membership_id,
                     assignment: created.assignment,
                 }),
-                error: None,
-            },
-            Err(error) => BulkRow {
-                index,
-                status: "error",
-                code: error.code(),
-                data: None,
-                error: Some(crate::envelope::error_body(&error)),
-            },
-        });
+            Err(errors) => Err(AppError::validation(errors)),
+        };
+        results.push(outcome);
     }
-    let failed = results.iter().filter(|r| r.status == "error").count();
-    let status = if failed == 0 {
-        StatusCode::OK
-    } else {
-        StatusCode::MULTI_STATUS
-    };
-    let body = serde_json::to_string(&BulkResponse {
-        summary: BulkSummary {
-            total: rows,
-            succeeded: rows - failed,
-            failed,
-        },
-        results,
-    })
-    .map_err(|e| AppError::internal("bulk-create", e))?;
+    let (status, Json(answer)) = bulk(results, "identities.created");
+    let body = serde_json::to_string(&answer).map_err(|e| AppError::internal("bulk-create", e))?;
     if let Some(idem) = &idempotency_key {
         idempotency::finish(&s, &key, idem, status.as_u16(), &body).await?;
     }

@@ -3,6 +3,8 @@
 //! key's scope, call one service, shape the answer. Every failure is an `AppError`, rendered as the
 //! JSON envelope by `render_errors` (one place), with the request's method and path.
 
+mod assignments;
+mod bulk;
 mod evaluate;
 mod extract;
 mod identities;
@@ -28,6 +30,27 @@ pub fn router(services: Services) -> Router {
         )
         .route("/identities/bulk-create", post(identities::bulk_create))
         .route("/identities/{id}", get(identities::show))
+        .route(
+            "/identities/{id}/assignments",
+            get(assignments::identity_assignments),
+        )
+        .route(
+            "/identities/{id}/permissions",
+            get(assignments::identity_permissions),
+        )
+        .route("/roles", get(assignments::roles))
+        .route("/nodes", get(assignments::nodes))
+        .route("/assignments", post(assignments::create))
+        .route(
+            "/assignments/{id}",
+            axum::routing::patch(assignments::change).delete(assignments::remove),
+        )
+        .route("/assignments/bulk-create", post(assignments::bulk_create))
+        .route("/assignments/bulk-remove", post(assignments::bulk_remove))
+        .route(
+            "/assignments/bulk-change-role",
+            post(assignments::bulk_change_role),
+        )
         .route("/permissions/evaluate", post(evaluate::one))
         .route("/permissions/evaluate/bulk", post(evaluate::bulk))
         .fallback(not_found)

@@ -15,7 +15,8 @@ on_both_engines!(
     evaluate_answers_with_the_path,
     the_cli_creates_lists_and_revokes_keys,
     bulk_create_reports_each_row_and_replays_by_idempotency_key,
-    concurrent_bulk_creates_never_duplicate_an_email
+    concurrent_bulk_creates_never_duplicate_an_email,
+    assignments_roles_and_nodes_over_rest
 );
 
 fn env(environment: &str) -> Value {
@@ -828,4 +829,185 @@ async fn concurrent_bulk_creates_never_duplicate_an_email(engine: Engine) {
             );
         }
     }
+}
+
+async fn assignments_roles_and_nodes_over_rest(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let dev = env("development");
+    app.call(
+        &admin,
+        "create_permission_group",
+        json!({ "env": dev, "form": { "resource": "invoice", "actions": ["read", "approve"] } }),
+    )
+    .await;
+    let mut roles = Vec::new();
+    for (name, keys) in [
+        ("Editor", json!(["invoice.read"])),
+        ("Approver", json!(["invoice.read", "invoice.approve"])),
+    ] {
+        let role = app
+            .call(
+                &admin,
+                "create_role",
+                json!({ "env": dev, "form": { "name": name } }),
+            )
+            .await;
+        let id = role.body["id"].as_str().unwrap_or_default().to_owned();
+        app.call(
+            &admin,
+            "set_role_permissions",
+            json!({ "env": dev, "id": id, "permission_keys": keys }),
+        )
+        .await;
+        roles.push(id);
+    }
+    let full = key(&app, &admin, "development", json!({ "name": "Backend" })).await;
+    let api = api(&app);
+    let (_, listed) = api.get("/roles", &full).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
+    let (_, tree) = api.get("/nodes", &full).await;
+    let root = tree["nodes"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut people = Vec::new();
+    for who in ["pat", "sam"] {
+        let (_, created) = api
+            .post("/identities", &full, json!({ "email": format!("{who}@example.com"), "first_name": who, "last_name": "Lee" }))
+            .await;
+        people.push(created["id"].as_str().unwrap_or_default().to_owned());
+    }
+
+    let (status, assignment) = api
+        .post(
+            "/assignments",
+            &full,
+            json!({ "identity_id": people[0], "role_id": roles[0], "node_id": root }),
+        )
+        .await;
+    assert_eq!(status, 201, "{assignment}");
+    let assignment_id = assignment["id"].as_str().unwrap_or_default().to_owned();
+    let (status, body) = api
+        .post(
+            "/assignments",
+            &full,
+            json!({ "identity_id": people[0], "role_id": roles[0], "node_id": root }),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (409, "rbac.assignment_conflict"));
+    let (_, permissions) = api
+        .get(&format!("/identities/{}/permissions", people[0]), &full)
+        .await;
+    assert_eq!(permissions["items"], json!(["invoice.read"]));
+
+    let (status, changed) = api
+        .send(
+            "PATCH",
+            &format!("/assignments/{assignment_id}"),
+            Some(&full),
+            Some(json!({ "role_id": roles[1] }).to_string()),
+        )
+        .await;
+    assert_eq!(
+        (status, changed["role_name"].as_str()),
+        (200, Some("Approver"))
+    );
+    let (_, permissions) = api
+        .get(&format!("/identities/{}/permissions", people[0]), &full)
+        .await;
+    assert_eq!(
+        permissions["items"],
+        json!(["invoice.approve", "invoice.read"]),
+        "the change is visible at once"
+    );
+
+    // Bulk: one new, one conflicting → 207 with the conflict on its row.
+    let (status, bulk) = api
+        .post(
+            "/assignments/bulk-create",
+            &full,
+            json!({ "assignments": [
+            { "identity_id": people[1], "role_id": roles[0], "node_id": root },
+            { "identity_id": people[0], "role_id": roles[1], "node_id": root },
+        ] }),
+        )
+        .await;
+    assert_eq!(status, 207, "{bulk}");
+    assert_eq!(bulk["results"][1]["code"], "rbac.assignment_conflict");
+    let sams = bulk["results"][0]["data"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, _) = api
+        .post(
+            "/assignments/bulk-change-role",
+            &full,
+            json!({ "assignment_ids": [sams], "role_id": roles[1] }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, sam) = api
+        .get(&format!("/identities/{}/assignments", people[1]), &full)
+        .await;
+    assert_eq!(sam[0]["role_name"], "Approver");
+    let (status, removed) = api
+        .post(
+            "/assignments/bulk-remove",
+            &full,
+            json!({ "assignment_ids": [sams, "missing"] }),
+        )
+        .await;
+    assert_eq!(
+        (status, removed["summary"]["failed"].as_u64()),
+        (207, Some(1))
+    );
+    let (status, _) = api
+        .send(
+            "DELETE",
+            &format!("/assignments/{assignment_id}"),
+            Some(&full),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, body) = api
+        .send(
+            "DELETE",
+            &format!("/assignments/{assignment_id}"),
+            Some(&full),
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&body)), (404, "assignments.not_found"));
+    assert_eq!(app.count("assignments").await, 0);
+    let (status, body) = api
+        .post(
+            "/assignments/bulk-remove",
+            &full,
+            json!({ "assignment_ids": [] }),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (400, "validation.invalid_input"));
+
+    let reader = key(
+        &app,
+        &admin,
+        "development",
+        json!({ "name": "Reader", "scopes": ["assignment.read"] }),
+    )
+    .await;
+    let (status, body) = api
+        .post(
+            "/assignments",
+            &reader,
+            json!({ "identity_id": people[0], "role_id": roles[0], "node_id": root }),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (403, "api_keys.scope_missing"));
+    let (status, body) = api.get("/roles", &reader).await;
+    assert_eq!(
+        (status, body["error"]["details"]["scope"].as_str()),
+        (403, Some("role.read"))
+    );
 }
