@@ -132,6 +132,9 @@ pub enum AppError {
     /// A scoped key without the management permission the request needs.
     #[error("This API key lacks the {scope} permission.")]
     ScopeMissing { scope: String },
+    /// The API key sent more requests than its rate limit allows.
+    #[error("Too many requests for this API key. Retry in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
     /// An `Idempotency-Key` reused within 24 hours for a different request body.
     #[error("This Idempotency-Key was already used with a different request. Use a new key.")]
     IdempotencyKeyReused,
@@ -203,6 +206,7 @@ impl AppError {
             AppError::ApiKeyRevoked => "api_keys.revoked",
             AppError::ScopeMissing { .. } => "api_keys.scope_missing",
             AppError::IdempotencyKeyReused => "idempotency.key_reused",
+            AppError::RateLimited { .. } => "api_keys.rate_limited",
             AppError::IdempotencyInProgress => "idempotency.in_progress",
             AppError::SystemRoleNotAssignable => "rbac.system_role_not_assignable",
             AppError::RoleInactive => "rbac.role_inactive",
@@ -254,7 +258,7 @@ impl AppError {
             | AppError::IdempotencyInProgress => 409,
             AppError::IdempotencyKeyReused => 422,
             AppError::PayloadTooLarge { .. } => 413,
-            AppError::TooManyAttempts { .. } => 429,
+            AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
             AppError::Internal { .. } => 500,
         }
     }
@@ -338,6 +342,7 @@ impl AppError {
         "api_keys.scope_missing",
         "idempotency.key_reused",
         "idempotency.in_progress",
+        "api_keys.rate_limited",
         "common.version_conflict",
         "request.malformed",
         "request.too_large",
@@ -455,6 +460,9 @@ mod tests {
             },
             AppError::IdempotencyKeyReused,
             AppError::IdempotencyInProgress,
+            AppError::RateLimited {
+                retry_after_secs: 1,
+            },
             AppError::VersionConflict,
             AppError::BadRequest { detail: "x".into() },
             AppError::PayloadTooLarge { limit_bytes: 1 },

@@ -8,7 +8,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/arbor.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// Settings that can come from the environment or `arbor.toml` (same names, lower-case, without
-/// the `ARBOR_` prefix: `database_url`, `addr`, `public_url`, `log`, `log_format`, `site_root`).
+/// the `ARBOR_` prefix: `database_url`, `addr`, `public_url`, `log`, `log_format`, `site_root`,
+/// `api_rate_limit`).
 #[derive(Debug, Clone, Default, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -30,6 +31,9 @@ pub struct Settings {
     /// Folder with the built browser assets (`pkg/arbor.js`, `pkg/arbor_bg.wasm`, `pkg/arbor.css`).
     #[arg(long, env = "ARBOR_SITE_ROOT", global = true)]
     pub site_root: Option<String>,
+    /// REST API requests a minute per API key (default 6000).
+    #[arg(long, env = "ARBOR_API_RATE_LIMIT", global = true)]
+    pub api_rate_limit: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +51,7 @@ pub struct Config {
     pub log: String,
     pub log_format: LogFormat,
     pub site_root: PathBuf,
+    pub api_rate_limit: u64,
 }
 
 impl Config {
@@ -94,6 +99,10 @@ impl Config {
             log: pick(cli.log, from_file.log, "info"),
             log_format,
             site_root: PathBuf::from(pick(cli.site_root, from_file.site_root, "target/site")),
+            api_rate_limit: cli
+                .api_rate_limit
+                .or(from_file.api_rate_limit)
+                .unwrap_or(app::services::rate_limit::DEFAULT_PER_MINUTE),
         })
     }
 

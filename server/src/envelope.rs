@@ -26,7 +26,8 @@ pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response
     body["path"] = serde_json::json!(path);
     body["method"] = serde_json::json!(method.as_str());
     let mut response = (status, Json(serde_json::json!({ "error": body }))).into_response();
-    if let AppError::TooManyAttempts { retry_after_secs } = error
+    if let AppError::TooManyAttempts { retry_after_secs }
+    | AppError::RateLimited { retry_after_secs } = error
         && let Ok(value) = retry_after_secs.to_string().parse()
     {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -37,7 +38,8 @@ pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response
 fn details(error: &AppError) -> Option<serde_json::Value> {
     match error {
         AppError::Validation { errors } => Some(serde_json::json!({ "errors": errors })),
-        AppError::TooManyAttempts { retry_after_secs } => {
+        AppError::TooManyAttempts { retry_after_secs }
+        | AppError::RateLimited { retry_after_secs } => {
             Some(serde_json::json!({ "retry_after_secs": retry_after_secs }))
         }
         AppError::Internal { reference } => Some(serde_json::json!({ "reference": reference })),

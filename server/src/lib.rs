@@ -42,7 +42,9 @@ pub fn services(db: Db, clock: Arc<dyn Clock>, config: &Config) -> Services {
         secure_cookie: config.secure_cookies(),
         ..SessionPolicy::default()
     };
-    Services::new(db, clock, policy)
+    let services = Services::new(db, clock, policy);
+    services.api_rate.set_per_minute(config.api_rate_limit);
+    services
 }
 
 /// The whole HTTP surface.

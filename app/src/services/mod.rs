@@ -17,6 +17,7 @@ pub mod hierarchy;
 pub mod idempotency;
 pub mod identities;
 pub mod passwords;
+pub mod rate_limit;
 pub mod tenancy;
 pub mod throttle;
 pub mod tokens;
@@ -59,6 +60,8 @@ pub struct Services {
     pub access_cache: Arc<access_cache::AccessCache>,
     /// When each API key's use was last written (`last_used_at` is coalesced).
     pub api_key_usage: Arc<api_keys::UsageLedger>,
+    /// Requests per minute per API key.
+    pub api_rate: Arc<rate_limit::RateLimiter>,
 }
 
 impl Services {
@@ -72,6 +75,7 @@ impl Services {
             failpoints: failpoints::FailPoints::default(),
             access_cache: Arc::default(),
             api_key_usage: Arc::default(),
+            api_rate: Arc::default(),
         }
     }
 

@@ -30,6 +30,8 @@ impl FromRequestParts<Services> for Key {
             .map(|v| v.to_str().map_err(|_| AppError::ApiKeyInvalid))
             .transpose()?;
         let principal = api_keys::authenticate(s, header).await?;
+        s.api_rate
+            .take(&principal.key_id, app::store::ms(s.now()))?;
         tracing::info!(api_key = %principal.key_id, "api request");
         Ok(Key(principal))
     }

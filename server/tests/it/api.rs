@@ -16,7 +16,8 @@ on_both_engines!(
     the_cli_creates_lists_and_revokes_keys,
     bulk_create_reports_each_row_and_replays_by_idempotency_key,
     concurrent_bulk_creates_never_duplicate_an_email,
-    assignments_roles_and_nodes_over_rest
+    assignments_roles_and_nodes_over_rest,
+    each_key_is_rate_limited
 );
 
 fn env(environment: &str) -> Value {
@@ -1009,5 +1010,46 @@ async fn assignments_roles_and_nodes_over_rest(engine: Engine) {
     assert_eq!(
         (status, body["error"]["details"]["scope"].as_str()),
         (403, Some("role.read"))
+    );
+}
+
+async fn each_key_is_rate_limited(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let first = key(&app, &admin, "development", json!({ "name": "Busy" })).await;
+    let second = key(&app, &admin, "development", json!({ "name": "Quiet" })).await;
+    app.services.api_rate.set_per_minute(5);
+    let api = api(&app);
+    for _ in 0..5 {
+        assert_eq!(api.get("/identities", &first).await.0, 200);
+    }
+    let response = api
+        .http
+        .get(format!("{}/api/v1/identities", app.base))
+        .header("X-API-Key", &first)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("12"),
+        "one request every 12 s at 5 a minute"
+    );
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(code(&body), "api_keys.rate_limited");
+    assert_eq!(
+        api.get("/identities", &second).await.0,
+        200,
+        "another key is not slowed"
+    );
+    app.clock.advance(Duration::seconds(12));
+    assert_eq!(
+        api.get("/identities", &first).await.0,
+        200,
+        "a token came back"
     );
 }
