@@ -400,26 +400,9 @@ async fn a_key_reaches_its_environment_only(engine: Engine) {
     let dev = key(&app, &admin, "development", json!({ "name": "Dev" })).await;
     // Production: a permission, a role holding it, and Pat assigned there.
     let prod_env = env("production");
-    app.call(
-        &admin,
-        "create_permission_group",
-        json!({ "env": prod_env, "form": { "resource": "invoice", "actions": ["read"] } }),
-    )
-    .await;
     let role = app
-        .call(
-            &admin,
-            "create_role",
-            json!({ "env": prod_env, "form": { "name": "Prod role" } }),
-        )
+        .role_granting(&admin, &prod_env, "Prod role", &["invoice.read"])
         .await;
-    let role = role.body["id"].clone();
-    app.call(
-        &admin,
-        "set_role_permissions",
-        json!({ "env": prod_env, "id": role, "permission_keys": ["invoice.read"] }),
-    )
-    .await;
     let view = app
         .call(&admin, "hierarchy", json!({ "env": prod_env }))
         .await;
@@ -484,26 +467,9 @@ async fn evaluate_answers_with_the_path(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
     let dev = env("development");
-    app.call(
-        &admin,
-        "create_permission_group",
-        json!({ "env": dev, "form": { "resource": "invoice", "actions": ["read"] } }),
-    )
-    .await;
     let role = app
-        .call(
-            &admin,
-            "create_role",
-            json!({ "env": dev, "form": { "name": "Editor" } }),
-        )
+        .role_granting(&admin, &dev, "Editor", &["invoice.read"])
         .await;
-    let role = role.body["id"].clone();
-    app.call(
-        &admin,
-        "set_role_permissions",
-        json!({ "env": dev, "id": role, "permission_keys": ["invoice.read"] }),
-    )
-    .await;
     let view = app.call(&admin, "hierarchy", json!({ "env": dev })).await;
     let on = app
         .call(

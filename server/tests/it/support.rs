@@ -232,6 +232,48 @@ impl TestApp {
         }
     }
 
+    /// A role named `name` in `env` holding `keys` (all of one resource, e.g. `invoice.read`),
+    /// made through the dashboard's server functions; returns its id.
+    pub async fn role_granting(
+        &self,
+        admin: &reqwest::Client,
+        env: &serde_json::Value,
+        name: &str,
+        keys: &[&str],
+    ) -> String {
+        let resource = keys
+            .first()
+            .and_then(|k| k.rsplit_once('.'))
+            .map_or("invoice", |(resource, _)| resource);
+        let actions: Vec<&str> = keys
+            .iter()
+            .filter_map(|k| k.rsplit_once('.').map(|(_, action)| action))
+            .collect();
+        self.call(
+            admin,
+            "create_permission_group",
+            serde_json::json!({ "env": env, "form": { "resource": resource, "actions": actions } }),
+        )
+        .await;
+        let role = self
+            .call(
+                admin,
+                "create_role",
+                serde_json::json!({ "env": env, "form": { "name": name } }),
+            )
+            .await;
+        let id = role.body["id"].as_str().unwrap_or_default().to_owned();
+        let granted = self
+            .call(
+                admin,
+                "set_role_permissions",
+                serde_json::json!({ "env": env, "id": id, "permission_keys": keys }),
+            )
+            .await;
+        assert_eq!(granted.status, 200, "grant: {}", granted.body);
+        id
+    }
+
     /// `SELECT COUNT(*) FROM <table> [WHERE …]` on the test database.
     pub async fn count(&self, sql_from_where: &str) -> i64 {
         sqlx::query(&format!("SELECT COUNT(*) AS n FROM {sql_from_where}"))
