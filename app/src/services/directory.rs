@@ -10,7 +10,7 @@ use crate::model::{
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
 use crate::services::assignments::assignment_at;
-use crate::services::audit::{self, Event};
+use crate::services::audit::{self, Actor, Event};
 use crate::services::workspace::{AccountScope, account_scope};
 use crate::store::{self, Tx, directory as store_d, identities as store_i};
 
@@ -199,10 +199,22 @@ pub async fn update_profile(
     id: &str,
     form: &ProfileForm,
 ) -> Result<Identity, AppError> {
-    let (first, last, metadata) = form.validate().map_err(AppError::validation)?;
+    form.validate().map_err(AppError::validation)?;
     let scope = writable(s, admin, account).await?;
+    update_profile_in(s, &admin.actor(), &scope.account.id, id, form).await
+}
+
+/// `update_profile` by any actor in a known account (the REST API calls this).
+pub async fn update_profile_in(
+    s: &Services,
+    actor: &Actor,
+    account_id: &str,
+    id: &str,
+    form: &ProfileForm,
+) -> Result<Identity, AppError> {
+    let (first, last, metadata) = form.validate().map_err(AppError::validation)?;
     let mut tx = s.db.begin().await?;
-    existing(&mut tx, &scope.account.id, id).await?;
+    existing(&mut tx, account_id, id).await?;
     let update = store_i::ProfileUpdate {
         first_name: first.as_str(),
         last_name: last.as_str(),
@@ -210,16 +222,16 @@ pub async fn update_profile(
         version: form.version,
         now_ms: store::ms(s.now()),
     };
-    if !store_i::update_profile(&mut tx, &scope.account.id, id, update).await? {
+    if !store_i::update_profile(&mut tx, account_id, id, update).await? {
         return Err(AppError::VersionConflict);
     }
-    let identity = existing(&mut tx, &scope.account.id, id).await?;
-    audit::commit(
-        s,
-        tx,
-        vec![event(&scope, admin, "identity.updated", &identity)],
-    )
-    .await?;
+    let identity = existing(&mut tx, account_id, id).await?;
+    let e = Event::new(account_id, actor, "identity.updated", "identity").resource(
+        "identity",
+        &identity.id,
+        &identity.email,
+    );
+    audit::commit(s, tx, vec![e]).await?;
     Ok(identity)
 }
 
@@ -292,28 +304,29 @@ pub async fn remove_membership(
     application_id: &str,
 ) -> Result<u64, AppError> {
     let scope = writable(s, admin, account).await?;
+    remove_membership_in(s, &admin.actor(), &scope.account.id, id, application_id).await
+}
+
+/// `remove_membership` by any actor in a known account (the REST API's DELETE calls this).
+pub async fn remove_membership_in(
+    s: &Services,
+    actor: &Actor,
+    account_id: &str,
+    id: &str,
+    application_id: &str,
+) -> Result<u64, AppError> {
     let mut tx = s.db.begin().await?;
-    let identity = existing(&mut tx, &scope.account.id, id).await?;
-    let revoked = store_i::deactivate_membership(
-        &mut tx,
-        &scope.account.id,
-        application_id,
-        id,
-        store::ms(s.now()),
-    )
-    .await?
-    .ok_or(AppError::NotFound {
-        resource: Resource::Membership,
-    })?;
-    let e = Event::new(
-        &scope.account.id,
-        &admin.actor(),
-        "membership.deactivated",
-        "identity",
-    )
-    .scope(Some(application_id), None)
-    .resource("identity", id, &identity.email)
-    .metadata(serde_json::json!({ "identity_id": id, "assignments_revoked": revoked }));
+    let identity = existing(&mut tx, account_id, id).await?;
+    let revoked =
+        store_i::deactivate_membership(&mut tx, account_id, application_id, id, store::ms(s.now()))
+            .await?
+            .ok_or(AppError::NotFound {
+                resource: Resource::Membership,
+            })?;
+    let e = Event::new(account_id, actor, "membership.deactivated", "identity")
+        .scope(Some(application_id), None)
+        .resource("identity", id, &identity.email)
+        .metadata(serde_json::json!({ "identity_id": id, "assignments_revoked": revoked }));
     audit::commit(s, tx, vec![e]).await?;
     Ok(revoked)
 }

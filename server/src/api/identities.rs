@@ -223,3 +223,73 @@ pub async fn bulk_create(
     )
         .into_response())
 }
+
+/// `PATCH /identities/{id}`: names and metadata (absent = unchanged, `null` clears it). Email and
+/// external_id are not editable; access is changed with `DELETE` (this application only) or by an
+/// admin's Account-wide switch.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    last_name: Option<String>,
+    /// `None`: not sent; `Some(Value::Null)`: clear.
+    #[serde(default, deserialize_with = "present")]
+    metadata: Option<serde_json::Value>,
+}
+
+/// Tells "sent as null" (`Some(Null)`) from "not sent" (`None`, via `default`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
+}
+
+pub async fn update(
+    State(s): State<Services>,
+    Key(key): Key,
+    Path(id): Path<String>,
+    Body(patch): Body<ProfilePatch>,
+) -> Result<Json<Identity>, ApiError> {
+    key.require("identity.manage")?;
+    let current = identities::member_in_scope(&s, &key.scope, &id).await?;
+    let form = app::model::ProfileForm {
+        version: current.version,
+        first_name: patch.first_name.unwrap_or(current.first_name),
+        last_name: patch.last_name.unwrap_or(current.last_name),
+        metadata: match patch.metadata {
+            None => current.metadata,
+            Some(serde_json::Value::Null) => None,
+            Some(value) => Some(value),
+        },
+    };
+    let updated = app::services::directory::update_profile_in(
+        &s,
+        &key.actor(),
+        &key.scope.account_id,
+        &id,
+        &form,
+    )
+    .await?;
+    Ok(Json(updated))
+}
+
+/// `DELETE /identities/{id}`: removes the identity from this application — its membership is
+/// deactivated and its assignments in the application's environments revoked. The identity stays
+/// in the account's directory (and in its other applications).
+pub async fn remove(
+    State(s): State<Services>,
+    Key(key): Key,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    key.require("identity.manage")?;
+    identities::member_in_scope(&s, &key.scope, &id).await?;
+    app::services::directory::remove_membership_in(
+        &s,
+        &key.actor(),
+        &key.scope.account_id,
+        &id,
+        &key.scope.application_id,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -29,7 +29,12 @@ pub fn router(services: Services) -> Router {
             post(identities::create).get(identities::list),
         )
         .route("/identities/bulk-create", post(identities::bulk_create))
-        .route("/identities/{id}", get(identities::show))
+        .route(
+            "/identities/{id}",
+            get(identities::show)
+                .patch(identities::update)
+                .delete(identities::remove),
+        )
         .route(
             "/identities/{id}/assignments",
             get(assignments::identity_assignments),

@@ -17,7 +17,8 @@ on_both_engines!(
     bulk_create_reports_each_row_and_replays_by_idempotency_key,
     concurrent_bulk_creates_never_duplicate_an_email,
     assignments_roles_and_nodes_over_rest,
-    each_key_is_rate_limited
+    each_key_is_rate_limited,
+    patch_and_delete_act_on_this_application_only
 );
 
 fn env(environment: &str) -> Value {
@@ -1018,4 +1019,70 @@ async fn each_key_is_rate_limited(engine: Engine) {
         200,
         "a token came back"
     );
+}
+
+async fn patch_and_delete_act_on_this_application_only(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let dev = env("development");
+    let role = app
+        .role_granting(&admin, &dev, "Editor", &["invoice.read"])
+        .await;
+    let view = app.call(&admin, "hierarchy", json!({ "env": dev })).await;
+    let root = view.body["nodes"][0]["id"].clone();
+    let full = key(&app, &admin, "development", json!({ "name": "Backend" })).await;
+    let api = api(&app);
+    let (_, created) = api
+        .post(
+            "/identities",
+            &full,
+            json!({ "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee",
+            "metadata": { "team": "blue" }, "role_id": role, "node_id": root }),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    let path = format!("/identities/{id}");
+    let patch = |body: Value| api.send("PATCH", &path, Some(&full), Some(body.to_string()));
+
+    let (status, updated) = patch(json!({ "first_name": "Patricia" })).await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(
+        (
+            updated["first_name"].as_str(),
+            updated["last_name"].as_str()
+        ),
+        (Some("Patricia"), Some("Lee"))
+    );
+    assert_eq!(updated["metadata"]["team"], "blue", "not sent: unchanged");
+    let (_, cleared) = patch(json!({ "metadata": null })).await;
+    assert!(cleared["metadata"].is_null(), "null clears");
+    let (status, body) = patch(json!({ "email": "new@example.com" })).await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, "request.malformed"),
+        "email is not editable"
+    );
+    let (status, body) = patch(json!({ "last_name": "" })).await;
+    assert_eq!((status, code(&body)), (400, "validation.invalid_input"));
+
+    let (status, _) = api
+        .send("DELETE", &format!("/identities/{id}"), Some(&full), None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        app.count("assignments").await,
+        0,
+        "this application's roles are revoked"
+    );
+    assert_eq!(
+        app.count(&format!("identities WHERE id = '{id}'")).await,
+        1,
+        "the directory keeps the identity"
+    );
+    let (status, body) = api.get(&format!("/identities/{id}"), &full).await;
+    assert_eq!((status, code(&body)), (404, "identities.not_found"));
+    let (status, _) = api
+        .send("DELETE", &format!("/identities/{id}"), Some(&full), None)
+        .await;
+    assert_eq!(status, 404);
 }
