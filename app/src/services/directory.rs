@@ -115,23 +115,12 @@ pub async fn create(
     }
     let id = s.new_id();
     let now_ms = store::ms(s.now());
-    let inserted = store_i::insert(
+    store_i::insert(
         &mut tx,
         &account_id,
         store_i::NewIdentity::from_valid(&id, &valid, password_hash.as_deref(), now_ms),
     )
     .await?;
-    if !inserted {
-        let email_taken =
-            store_i::by_email_with_membership(&mut tx, &account_id, "", valid.email.as_str())
-                .await?
-                .is_some();
-        return Err(if email_taken {
-            AppError::IdentityEmailTaken
-        } else {
-            AppError::ExternalIdTaken
-        });
-    }
     let identity = existing(&mut tx, &account_id, &id).await?;
     let mut events =
         vec![event(&scope, admin, "identity.created", &identity).metadata(

@@ -144,29 +144,12 @@ pub async fn create_in_scope(
         });
     }
     let id = s.new_id();
-    let inserted = store_i::insert(
+    store_i::insert(
         &mut tx,
         &scope.account_id,
         store_i::NewIdentity::from_valid(&id, valid, password_hash.as_deref(), store::ms(s.now())),
     )
     .await?;
-    if !inserted {
-        // Not the email (checked above, and this transaction holds the writer on SQLite; on
-        // PostgreSQL a concurrent create of the same email lands here too): say which.
-        return Err(
-            match store_i::by_email_with_membership(
-                &mut tx,
-                &scope.account_id,
-                &scope.application_id,
-                email,
-            )
-            .await?
-            {
-                Some(_) => AppError::IdentityEmailTaken,
-                None => AppError::ExternalIdTaken,
-            },
-        );
-    }
     let mut events = vec![
         identity_event(scope, actor, "identity.created", &id, email).metadata(serde_json::json!({
             "with_password": password_hash.is_some(),

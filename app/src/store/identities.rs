@@ -99,8 +99,10 @@ impl<'a> NewIdentity<'a> {
     }
 }
 
-/// `Ok(false)` when the email or the external id is already taken in the account.
-pub async fn insert(tx: &mut Tx, account_id: &str, n: NewIdentity<'_>) -> Result<bool, AppError> {
+/// Inserts the identity; a taken email or external id in the account is
+/// `identities.email_taken` / `identities.external_id_taken` (a concurrent create of the same
+/// email lands here too).
+pub async fn insert(tx: &mut Tx, account_id: &str, n: NewIdentity<'_>) -> Result<(), AppError> {
     let status = if n.password_hash.is_some() {
         IdentityStatus::Active
     } else {
@@ -127,7 +129,20 @@ pub async fn insert(tx: &mut Tx, account_id: &str, n: NewIdentity<'_>) -> Result
     .bind(n.now_ms)
     .execute(&mut **tx)
     .await?;
-    Ok(result.rows_affected() == 1)
+    if result.rows_affected() == 1 {
+        return Ok(());
+    }
+    let email_taken: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM identities WHERE account_id = $1 AND email = $2")
+            .bind(account_id)
+            .bind(n.email)
+            .fetch_one(&mut **tx)
+            .await?;
+    Err(if email_taken > 0 {
+        AppError::IdentityEmailTaken
+    } else {
+        AppError::ExternalIdTaken
+    })
 }
 
 /// Makes the identity an active member of the application: a new membership, or a deactivated

@@ -150,26 +150,9 @@ async fn directory_create_counts_filters_and_sorts(engine: Engine) {
 
 /// Pat: a member with an Editor role (holding `invoice.read`) at the root of Development.
 async fn member_with_role(app: &TestApp, admin: &reqwest::Client) -> (String, String) {
-    app.call(
-        admin,
-        "create_permission_group",
-        json!({ "env": env(), "form": { "resource": "invoice", "actions": ["read"] } }),
-    )
-    .await;
     let role = app
-        .call(
-            admin,
-            "create_role",
-            json!({ "env": env(), "form": { "name": "Editor" } }),
-        )
+        .role_granting(admin, &env(), "Editor", &["invoice.read"])
         .await;
-    let role = role.body["id"].as_str().unwrap_or_default().to_owned();
-    app.call(
-        admin,
-        "set_role_permissions",
-        json!({ "env": env(), "id": role, "permission_keys": ["invoice.read"] }),
-    )
-    .await;
     let view = app.call(admin, "hierarchy", json!({ "env": env() })).await;
     let root = view.body["nodes"][0]["id"]
         .as_str()

@@ -22,26 +22,9 @@ fn env() -> Value {
 /// the role id and the root node id (flat model).
 async fn setup(app: &TestApp) -> (reqwest::Client, String, String) {
     let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
-    app.call(
-        &admin,
-        "create_permission_group",
-        json!({ "env": env(), "form": { "resource": "invoice", "actions": ["read"] } }),
-    )
-    .await;
     let role = app
-        .call(
-            &admin,
-            "create_role",
-            json!({ "env": env(), "form": { "name": "Editor" } }),
-        )
+        .role_granting(&admin, &env(), "Editor", &["invoice.read"])
         .await;
-    let role = role.body["id"].as_str().unwrap_or_default().to_owned();
-    app.call(
-        &admin,
-        "set_role_permissions",
-        json!({ "env": env(), "id": role, "permission_keys": ["invoice.read"] }),
-    )
-    .await;
     let view = app.call(&admin, "hierarchy", json!({ "env": env() })).await;
     let root = view.body["nodes"][0]["id"]
         .as_str()
