@@ -30,14 +30,17 @@ pub async fn create(
     let valid = form.validate().map_err(AppError::validation)?;
     let created = identities::create_in_scope(&s, &key.actor(), &key.scope, &valid).await?;
     // Committed before this line: the 201 never runs ahead of the data.
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedResponse {
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+impl From<app::model::CreatedIdentity> for CreatedResponse {
+    fn from(created: app::model::CreatedIdentity) -> Self {
+        CreatedResponse {
             identity: created.identity,
             membership_id: created.membership_id,
             assignment: created.assignment,
-        }),
-    ))
+        }
+    }
 }
 
 /// `page` (1-based), `take` (1–100, default 20), `q`.
@@ -196,21 +199,17 @@ pub async fn bulk_create(
             return Ok(response);
         }
     }
-    let actor = key.actor();
-    let mut results = Vec::with_capacity(rows);
-    for form in &request.identities {
-        let outcome = match form.validate() {
-            Ok(valid) => identities::create_in_scope(&s, &actor, &key.scope, &valid)
-                .await
-                .map(|created| CreatedResponse {
-                    identity: created.identity,
-                    membership_id: created.membership_id,
-                    assignment: created.assignment,
-                }),
-            Err(errors) => Err(AppError::validation(errors)),
-        };
-        results.push(outcome);
-    }
+    let valid = request
+        .identities
+        .iter()
+        .map(|form| form.validate().map_err(AppError::validation))
+        .collect();
+    let results: Vec<Result<CreatedResponse, AppError>> =
+        identities::bulk_create_in_scope(&s, &key.actor(), &key.scope, valid)
+            .await
+            .into_iter()
+            .map(|outcome| outcome.map(CreatedResponse::from))
+            .collect();
     let (status, Json(answer)) = bulk(results, "identities.created");
     let body = serde_json::to_string(&answer).map_err(|e| AppError::internal("bulk-create", e))?;
     if let Some(idem) = &idempotency_key {

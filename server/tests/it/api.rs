@@ -18,7 +18,8 @@ on_both_engines!(
     concurrent_bulk_creates_never_duplicate_an_email,
     assignments_roles_and_nodes_over_rest,
     each_key_is_rate_limited,
-    patch_and_delete_act_on_this_application_only
+    patch_and_delete_act_on_this_application_only,
+    imported_password_hashes_sign_in_and_are_upgraded
 );
 
 fn env(environment: &str) -> Value {
@@ -761,6 +762,132 @@ async fn bulk_create_reports_each_row_and_replays_by_idempotency_key(engine: Eng
     let (status, body, replayed) = bulk(&api, &full, Some("import-2026-11-27"), &batch).await;
     assert_eq!((status, replayed), (207, false));
     assert_eq!(body["summary"]["failed"], 3);
+}
+
+/// The same password as other systems store it (low costs: this is about formats).
+fn imported_hashes(password: &str) -> Vec<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(b"imported-salt!").unwrap_or_else(|e| panic!("{e}"));
+    let argon2i = argon2::Argon2::new(
+        argon2::Algorithm::Argon2i,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 3, 1, None).unwrap_or_else(|e| panic!("{e}")),
+    );
+    let scrypt_params = scrypt::Params::new(10, 8, 1, 32).unwrap_or_else(|e| panic!("{e}"));
+    let pbkdf2_params = pbkdf2::Params {
+        rounds: 1_000,
+        output_length: 32,
+    };
+    let bytes = password.as_bytes();
+    vec![
+        argon2i.hash_password(bytes, &salt).map(|h| h.to_string()),
+        scrypt::Scrypt
+            .hash_password_customized(bytes, None, None, scrypt_params, &salt)
+            .map(|h| h.to_string()),
+        pbkdf2::Pbkdf2
+            .hash_password_customized(
+                bytes,
+                Some(pbkdf2::Algorithm::Pbkdf2Sha256.ident()),
+                None,
+                pbkdf2_params,
+                &salt,
+            )
+            .map(|h| h.to_string()),
+    ]
+    .into_iter()
+    .map(|h| h.unwrap_or_else(|e| panic!("{e}")))
+    .chain([bcrypt::hash(password, 4).unwrap_or_else(|e| panic!("{e}"))])
+    .collect()
+}
+
+async fn imported_password_hashes_sign_in_and_are_upgraded(engine: Engine) {
+    use app::services::identity_passwords::verify_password;
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let full = key(&app, &admin, "development", json!({ "name": "Importer" })).await;
+    let api = api(&app);
+    let password = "Migrated-from-legacy-42";
+    let hashes = imported_hashes(password);
+    let mut rows: Vec<Value> = hashes
+        .iter()
+        .enumerate()
+        .map(|(i, hash)| json!({ "email": format!("import{i}@example.com"), "first_name": "Im", "last_name": "Port", "password_hash": hash }))
+        .collect();
+    rows.push(json!({ "email": "plain@example.com", "first_name": "P", "last_name": "W", "password": password }));
+    rows.push(json!({ "email": "both@example.com", "first_name": "B", "last_name": "O", "password": password, "password_hash": hashes[0] }));
+    rows.push(json!({ "email": "md5@example.com", "first_name": "M", "last_name": "D", "password_hash": "$md5$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA" }));
+    let (status, body, _) = bulk(&api, &full, None, &json!({ "identities": rows })).await;
+    assert_eq!(status, 207, "{body}");
+    assert_eq!(
+        body["summary"],
+        json!({ "total": 7, "succeeded": 5, "failed": 2 })
+    );
+    let rule = |index: usize| body["results"][index]["error"]["details"]["errors"][0].clone();
+    assert_eq!(rule(5)["field"], "password_hash");
+    assert_eq!(rule(5)["rule"], "conflict");
+    assert_eq!(rule(6)["rule"], "unsupported_algorithm");
+    assert_eq!(body["results"][0]["data"]["status"], "active");
+    // Stored as sent; the API never echoes a hash.
+    assert!(!body.to_string().contains("$argon2i$"));
+    let stored = app
+        .strings("SELECT password_hash FROM identities WHERE email LIKE 'import%' ORDER BY email")
+        .await;
+    assert_eq!(stored, hashes);
+
+    let account = app
+        .strings("SELECT account_id FROM identities WHERE email = 'import0@example.com'")
+        .await
+        .concat();
+    for i in 0..hashes.len() {
+        let email = format!("import{i}@example.com");
+        let wrong = verify_password(
+            &app.services,
+            &account,
+            &email,
+            "Migrated-from-legacy-43".into(),
+        )
+        .await;
+        assert!(matches!(wrong, Ok(None)), "{email}");
+        let first = verify_password(&app.services, &account, &email, password.into()).await;
+        assert!(
+            matches!(&first, Ok(Some(v)) if v.upgraded),
+            "{email}: {first:?}"
+        );
+        let upgraded = app
+            .strings(&format!(
+                "SELECT password_hash FROM identities WHERE email = '{email}'"
+            ))
+            .await
+            .concat();
+        assert!(
+            upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{upgraded}"
+        );
+        let again = verify_password(&app.services, &account, &email, password.into()).await;
+        assert!(matches!(&again, Ok(Some(v)) if !v.upgraded), "{again:?}");
+    }
+    // A plaintext row was hashed with our parameters at once: nothing to upgrade.
+    let plain = verify_password(
+        &app.services,
+        &account,
+        "PLAIN@example.com",
+        password.into(),
+    )
+    .await;
+    assert!(matches!(&plain, Ok(Some(v)) if !v.upgraded), "{plain:?}");
+    let unknown = verify_password(
+        &app.services,
+        &account,
+        "nobody@example.com",
+        password.into(),
+    )
+    .await;
+    assert!(matches!(unknown, Ok(None)));
+    assert_eq!(
+        app.count("audit_events WHERE action = 'identity.password_upgraded'")
+            .await,
+        hashes.len() as i64
+    );
 }
 
 async fn concurrent_bulk_creates_never_duplicate_an_email(engine: Engine) {
