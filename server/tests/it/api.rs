@@ -22,12 +22,17 @@ on_both_engines!(
     imported_password_hashes_sign_in_and_are_upgraded
 );
 
-fn env(environment: &str) -> Value {
+pub(crate) fn env(environment: &str) -> Value {
     json!({ "account": "engines", "application": "billing-portal", "environment": environment })
 }
 
 /// A key for `environment` created through the dashboard's server function.
-async fn key(app: &TestApp, admin: &reqwest::Client, environment: &str, form: Value) -> String {
+pub(crate) async fn key(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    environment: &str,
+    form: Value,
+) -> String {
     let created = app
         .call(
             admin,
@@ -39,13 +44,13 @@ async fn key(app: &TestApp, admin: &reqwest::Client, environment: &str, form: Va
     created.body["key"].as_str().unwrap_or_default().to_owned()
 }
 
-struct Api<'a> {
+pub(crate) struct Api<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
 }
 
 impl Api<'_> {
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: &str,
         path: &str,
@@ -73,24 +78,24 @@ impl Api<'_> {
         (status, body)
     }
 
-    async fn post(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
         self.send("POST", path, Some(key), Some(body.to_string()))
             .await
     }
 
-    async fn get(&self, path: &str, key: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str, key: &str) -> (u16, Value) {
         self.send("GET", path, Some(key), None).await
     }
 }
 
-fn api(app: &TestApp) -> Api<'_> {
+pub(crate) fn api(app: &TestApp) -> Api<'_> {
     Api {
         app,
         http: reqwest::Client::new(),
     }
 }
 
-fn code(body: &Value) -> &str {
+pub(crate) fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
 
@@ -962,7 +967,7 @@ async fn assignments_roles_and_nodes_over_rest(engine: Engine) {
     let (_, listed) = api.get("/roles", &full).await;
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
     let (_, tree) = api.get("/nodes", &full).await;
-    let root = tree["nodes"][0]["id"]
+    let root = tree["items"][0]["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -1045,7 +1050,7 @@ async fn assignments_roles_and_nodes_over_rest(engine: Engine) {
     let (_, sam) = api
         .get(&format!("/identities/{}/assignments", people[1]), &full)
         .await;
-    assert_eq!(sam[0]["role_name"], "Approver");
+    assert_eq!(sam["items"][0]["role_name"], "Approver");
     let (status, removed) = api
         .post(
             "/assignments/bulk-remove",
