@@ -488,6 +488,60 @@ async fn nodes_create_move_ancestors_and_delete(engine: Engine) {
     .await;
     assert_eq!(ancestors.body["items"][1]["name"], "Americas");
 
+    // Production and another account see none of it, and change none of it.
+    let prod = key(&app, &admin, "production", json!({ "name": "Prod" })).await;
+    let (other_admin, _) = app.sign_up("bob@example.com", "Elsewhere").await;
+    let elsewhere = json!({ "account": "elsewhere", "application": "billing-portal", "environment": "development" });
+    let other = app
+        .call(
+            &other_admin,
+            "create_api_key",
+            json!({ "env": elsewhere, "form": { "name": "Other" } }),
+        )
+        .await;
+    assert_eq!(other.status, 200, "{}", other.body);
+    let other = other.body["key"].as_str().unwrap_or_default().to_owned();
+    for stranger in [&prod, &other] {
+        let seen = call(
+            &app,
+            "GET",
+            &format!("/nodes/{paris_id}"),
+            stranger,
+            None,
+            None,
+        )
+        .await;
+        assert_eq!((seen.status, code(&seen.body)), (404, "nodes.not_found"));
+        let moved = call(
+            &app,
+            "POST",
+            &path,
+            stranger,
+            Some("*"),
+            Some(json!({ "parent_node_id": emea })),
+        )
+        .await;
+        assert_eq!(moved.status, 404);
+        let under = call(
+            &app,
+            "POST",
+            "/nodes",
+            stranger,
+            None,
+            Some(json!({ "parent_node_id": emea, "node_type": "team", "name": "Intruder" })),
+        )
+        .await;
+        // Their environments are flat (400) — either way, never a node under ours.
+        assert!(matches!(under.status, 400 | 404), "{}", under.body);
+        let (_, theirs) = api.get("/nodes", stranger).await;
+        assert_eq!(
+            theirs["items"].as_array().map(Vec::len),
+            Some(1),
+            "their own root only"
+        );
+    }
+    assert_eq!(app.count("nodes WHERE name = 'Intruder'").await, 0);
+
     // Rename and deactivate; status must be one of the two words.
     let node_path = format!("/nodes/{paris_id}");
     let odd = call(
