@@ -26,7 +26,12 @@ fn env(environment: &str) -> Value {
 }
 
 /// A key for `environment` created through the dashboard's server function.
-async fn key(app: &TestApp, admin: &reqwest::Client, environment: &str, form: Value) -> String {
+pub(crate) async fn key(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    environment: &str,
+    form: Value,
+) -> String {
     let created = app
         .call(
             admin,
@@ -38,13 +43,13 @@ async fn key(app: &TestApp, admin: &reqwest::Client, environment: &str, form: Va
     created.body["key"].as_str().unwrap_or_default().to_owned()
 }
 
-struct Api<'a> {
+pub(crate) struct Api<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
 }
 
 impl Api<'_> {
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: &str,
         path: &str,
@@ -82,7 +87,7 @@ impl Api<'_> {
     }
 }
 
-fn api(app: &TestApp) -> Api<'_> {
+pub(crate) fn api(app: &TestApp) -> Api<'_> {
     Api {
         app,
         http: reqwest::Client::new(),
