@@ -80,7 +80,7 @@ pub fn router(services: Services, config: &Config) -> Router {
     let allowed = origin::AllowedOrigin(Arc::from(config.public_url.as_str()));
     Router::new()
         .merge(health)
-        .nest("/api/v1", api)
+        .nest(api::PREFIX, api)
         .merge(dashboard)
         .layer(axum::middleware::from_fn_with_state(
             allowed,
