@@ -61,7 +61,10 @@ pub fn router(services: Services, config: &Config) -> Router {
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_services.clone()),
+            move || {
+                provide_context(context_services.clone());
+                provide_context(app::server::api_reference::ApiDocument(api::document_json));
+            },
             {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
