@@ -99,9 +99,8 @@ pub async fn commit(s: &Services, mut tx: Tx, events: Vec<Event>) -> Result<(), 
     let correlation_id = s.new_id();
     let mut accounts: Vec<String> = events.iter().map(|e| e.account_id.clone()).collect();
     accounts.dedup();
-    for event in events {
-        record(&mut tx, s.new_id(), now, &correlation_id, event).await?;
-    }
+    let rows: Vec<(String, &Event)> = events.iter().map(|e| (s.new_id(), e)).collect();
+    store::audit::insert_many(&mut tx, &rows, store::ms(now), &correlation_id).await?;
     tx.commit().await?;
     // After the commit, never before: a snapshot loaded in between must not outlive the write.
     for account_id in &accounts {

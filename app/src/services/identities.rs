@@ -184,23 +184,31 @@ async fn write_in_scope(
 ) -> Result<CreatedIdentity, AppError> {
     let mut tx = s.db.begin().await?;
     let email = valid.email.as_str();
-    if let Some((identity_id, membership)) =
-        store_i::by_email_with_membership(&mut tx, &scope.account_id, &scope.application_id, email)
-            .await?
-    {
-        return Err(if membership.as_deref() == Some("active") {
-            AppError::IdentityEmailTaken
-        } else {
-            AppError::IdentityExistsInAccount { identity_id }
-        });
-    }
     let id = s.new_id();
-    store_i::insert(
+    let inserted = store_i::insert(
         &mut tx,
         &scope.account_id,
         store_i::NewIdentity::from_valid(&id, valid, password_hash.as_deref(), store::ms(s.now())),
     )
-    .await?;
+    .await;
+    // Only a taken email costs the lookup that tells "in this application" from "elsewhere in the
+    // account" (the insert does not abort the transaction: it skips on conflict).
+    if let Err(AppError::IdentityEmailTaken) = inserted {
+        let found = store_i::by_email_with_membership(
+            &mut tx,
+            &scope.account_id,
+            &scope.application_id,
+            email,
+        )
+        .await?;
+        return Err(match found {
+            Some((identity_id, membership)) if membership.as_deref() != Some("active") => {
+                AppError::IdentityExistsInAccount { identity_id }
+            }
+            _ => AppError::IdentityEmailTaken,
+        });
+    }
+    inserted?;
     let mut events = vec![
         identity_event(scope, actor, "identity.created", &id, email).metadata(serde_json::json!({
             "with_password": password_hash.is_some(),
