@@ -1,0 +1,341 @@
+//! Identity creation over the REST API: `cargo bench -p server --bench identities`.
+//!
+//! Per engine: a fresh database, the real server on a loopback port, an account signed up through
+//! the service and a full-access Development key. Then, over HTTP:
+//! 1. `POST /api/v1/identities` without passwords from 16 clients, then from one (half of the rows
+//!    also assign a role at the root node, in the same transaction);
+//! 2. `POST /api/v1/identities/bulk-create` with 200 rows without passwords, one batch at a time;
+//! 3. the same with a valid initial password on every row, next to the raw argon2id hashes/s of
+//!    the password service on all cores measured just before and just after it (the physical
+//!    limit of that phase);
+//! 4. `POST /api/v1/permissions/evaluate` over the identities just created (the depth-6 tree
+//!    numbers come from `--bench evaluate`).
+//!
+//! PostgreSQL runs as in `--bench evaluate` (`ARBOR_BENCH_POSTGRES_URL`). Results are written up
+//! in docs/performance.md.
+
+mod common;
+
+use app::services::Services;
+use common::{Latencies, Rng};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 16;
+const SINGLE: usize = 2_000;
+const SEQUENTIAL: usize = 500;
+const BATCH: usize = 200;
+const BATCHES: usize = 20;
+const PASSWORD_BATCHES: usize = 5;
+/// How long each argon2id measurement hashes.
+const HASH_WINDOW: Duration = Duration::from_secs(5);
+const CHECKS: usize = 20_000;
+
+struct Report {
+    single: Latencies,
+    sequential: Latencies,
+    bulk: Latencies,
+    bulk_passwords: Latencies,
+    hashes_before: f64,
+    hashes_after: f64,
+    hashes_one_thread: f64,
+    evaluate: Latencies,
+    allowed: usize,
+}
+
+/// The (role, node) pair for every other row.
+fn every_other(i: usize, assign: &(String, String)) -> Option<(&str, &str)> {
+    (i % 2 == 0).then_some((assign.0.as_str(), assign.1.as_str()))
+}
+
+/// One identity row of the API, optionally assigning a role at a node and with a password.
+fn row(email: String, assign: Option<(&str, &str)>, password: Option<String>) -> Value {
+    let mut row = json!({ "email": email, "first_name": "Bench", "last_name": "User" });
+    if let Some((role, node)) = assign {
+        row["role_id"] = json!(role);
+        row["node_id"] = json!(node);
+    }
+    if let Some(password) = password {
+        row["password"] = json!(password);
+    }
+    row
+}
+
+/// Hashes/s of the password service (argon2id, the parameters and the core-count bound the server
+/// uses) from `threads` hashing tasks, the server idle.
+async fn hashes_per_second(s: &Services, threads: usize) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let deadline = started + HASH_WINDOW;
+    let mut tasks = Vec::new();
+    for t in 0..threads {
+        let passwords = s.passwords.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0usize;
+            while Instant::now() < deadline {
+                passwords.hash(format!("meadow-lantern-{t}-{done}")).await?;
+                done += 1;
+            }
+            anyhow::Ok(done)
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+fn progress(engine: &str, phase: &str, l: &Latencies) {
+    eprintln!(
+        "  {engine}: {phase}: {} requests, p50 {}, {:.1} requests/s",
+        l.count,
+        show(l.p50),
+        l.per_second
+    );
+}
+
+async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
+    let s = common::services(url).await?;
+    let scope = common::sign_up(&s).await?;
+    let key = common::api_key(&s, &scope).await?;
+    // A role holding every permission of the environment, for the rows that assign one.
+    let role = "bench-role";
+    let mut tx = s.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO roles (account_id, id, environment_id, name, created_at, updated_at) VALUES ($1, $2, $3, 'Bench', 0, 0)",
+    )
+    .bind(&scope.account_id)
+    .bind(role)
+    .bind(&scope.environment_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO role_permissions (account_id, role_id, permission_id, created_at) \
+         SELECT account_id, $2, id, 0 FROM permissions WHERE account_id = $1 AND environment_id = $3",
+    )
+    .bind(&scope.account_id)
+    .bind(role)
+    .bind(&scope.environment_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let root: String = sqlx::query_scalar(
+        "SELECT id FROM nodes WHERE account_id = $1 AND environment_id = $2 AND parent_node_id IS NULL",
+    )
+    .bind(&scope.account_id)
+    .bind(&scope.environment_id)
+    .fetch_one(s.db.reader())
+    .await?;
+    let server = common::serve(&s).await?;
+    let one = format!("{}/api/v1/identities", server.base);
+    let bulk = format!("{}/api/v1/identities/bulk-create", server.base);
+    let assign = Arc::new((role.to_owned(), root));
+
+    let a = assign.clone();
+    let single = common::drive(&one, &key, CLIENTS, SINGLE, 201, move |i| {
+        row(format!("single-{i}@example.com"), every_other(i, &a), None)
+    })
+    .await?;
+    progress(engine, "single creates, 16 clients", &single);
+    let a = assign.clone();
+    let sequential = common::drive(&one, &key, 1, SEQUENTIAL, 201, move |i| {
+        row(
+            format!("sequential-{i}@example.com"),
+            every_other(i, &a),
+            None,
+        )
+    })
+    .await?;
+    progress(engine, "single creates, 1 client", &sequential);
+    let a = assign.clone();
+    let batches = common::drive(&bulk, &key, 1, BATCHES, 200, move |b| {
+        let rows: Vec<Value> = (0..BATCH)
+            .map(|r| {
+                row(
+                    format!("bulk-{b}-{r}@example.com"),
+                    every_other(r, &a),
+                    None,
+                )
+            })
+            .collect();
+        json!({ "identities": rows })
+    })
+    .await?;
+    progress(engine, "bulk-create 200, no passwords", &batches);
+
+    let hashes_before = hashes_per_second(&s, common::cores()).await?;
+    eprintln!("  {engine}: argon2id {hashes_before:.1} hashes/s");
+    let bulk_passwords = common::drive(&bulk, &key, 1, PASSWORD_BATCHES, 200, move |b| {
+        let rows: Vec<Value> = (0..BATCH)
+            .map(|r| {
+                row(
+                    format!("password-{b}-{r}@example.com"),
+                    None,
+                    Some(format!("meadow-lantern-{b}-{r}")),
+                )
+            })
+            .collect();
+        json!({ "identities": rows })
+    })
+    .await?;
+    progress(engine, "bulk-create 200, passwords", &bulk_passwords);
+    let hashes_after = hashes_per_second(&s, common::cores()).await?;
+    eprintln!("  {engine}: argon2id {hashes_after:.1} hashes/s");
+    // One core's worth, to tell "hashing does not overlap" from "everything else costs".
+    let hashes_one_thread = hashes_per_second(&s, 1).await?;
+    eprintln!("  {engine}: argon2id, one thread {hashes_one_thread:.1} hashes/s");
+
+    // Evaluate over what the phases above wrote: every identity, half of them holding the role.
+    let identities: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM identities WHERE account_id = $1 ORDER BY id")
+            .bind(&scope.account_id)
+            .fetch_all(s.db.reader())
+            .await?;
+    let permissions: Vec<String> = sqlx::query_scalar(
+        "SELECT key FROM permissions WHERE account_id = $1 AND environment_id = $2 ORDER BY key",
+    )
+    .bind(&scope.account_id)
+    .bind(&scope.environment_id)
+    .fetch_all(s.db.reader())
+    .await?;
+    anyhow::ensure!(!identities.is_empty() && !permissions.is_empty());
+    let questions = Arc::new((identities, permissions, assign.1.clone()));
+    let q = questions.clone();
+    let evaluate = common::drive(
+        &format!("{}/api/v1/permissions/evaluate", server.base),
+        &key,
+        CLIENTS,
+        CHECKS,
+        200,
+        move |i| {
+            let mut rng = Rng(1_000 + i as u64);
+            json!({
+                "identity_id": q.0[rng.below(q.0.len())],
+                "permission": q.1[rng.below(q.1.len())],
+                "node_id": q.2,
+            })
+        },
+    )
+    .await?;
+    progress(engine, "evaluate", &evaluate);
+    // The answers' mix, to show the checks were real ones (counted once, outside the timing).
+    let mut allowed = 0;
+    for i in 0..200 {
+        let mut rng = Rng(1_000 + i as u64);
+        let identity = &questions.0[rng.below(questions.0.len())];
+        let permission = &questions.1[rng.below(questions.1.len())];
+        let decision = app::services::access_checks::evaluate_in(
+            &s,
+            &scope,
+            identity,
+            permission,
+            Some(&questions.2),
+        )
+        .await?;
+        allowed += usize::from(decision.allowed);
+    }
+    Ok(Report {
+        single,
+        sequential,
+        bulk: batches,
+        bulk_passwords,
+        hashes_before,
+        hashes_after,
+        hashes_one_thread,
+        evaluate,
+        allowed,
+    })
+}
+
+/// A duration in the unit that keeps it readable.
+fn show(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+fn print(engine: &str, r: &Report) {
+    let line = |what: &str, l: Option<&Latencies>, rate: String| {
+        let [p50, p99, max] = l.map_or_else(Default::default, |l| [l.p50, l.p99, l.max].map(show));
+        println!("{engine:<10} | {what:<44} | {p50:>9} | {p99:>9} | {max:>9} | {rate}");
+    };
+    line(
+        &format!("create, {CLIENTS} clients ({SINGLE})"),
+        Some(&r.single),
+        format!("{:.0} creates/s", r.single.per_second),
+    );
+    line(
+        &format!("create, 1 client ({SEQUENTIAL})"),
+        Some(&r.sequential),
+        format!("{:.0} creates/s", r.sequential.per_second),
+    );
+    line(
+        &format!("bulk-create {BATCH}, no passwords ({BATCHES} batches)"),
+        Some(&r.bulk),
+        format!("{:.0} rows/s", r.bulk.per_second * BATCH as f64),
+    );
+    let rows = r.bulk_passwords.per_second * BATCH as f64;
+    line(
+        &format!("bulk-create {BATCH}, passwords ({PASSWORD_BATCHES} batches)"),
+        Some(&r.bulk_passwords),
+        format!("{rows:.1} rows/s"),
+    );
+    let hashes = (r.hashes_before + r.hashes_after) / 2.0;
+    line(
+        &format!("argon2id, {} threads", common::cores()),
+        None,
+        format!(
+            "{hashes:.1} hashes/s ({:.1} before, {:.1} after)",
+            r.hashes_before, r.hashes_after
+        ),
+    );
+    line(
+        "argon2id, 1 thread",
+        None,
+        format!("{:.1} hashes/s", r.hashes_one_thread),
+    );
+    line(
+        "bulk rows/s with passwords ÷ hashes/s",
+        None,
+        format!("{:.0} % (target ≥ 90 %)", rows / hashes * 100.0),
+    );
+    line(
+        &format!("evaluate, {CLIENTS} clients ({CHECKS})"),
+        Some(&r.evaluate),
+        format!(
+            "{:.0} checks/s ({} of 200 sampled allowed)",
+            r.evaluate.per_second, r.allowed
+        ),
+    );
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    println!(
+        "identities: REST over loopback on {} cores; half of the non-password rows assign a role",
+        common::cores()
+    );
+    let dir = tempfile::tempdir()?;
+    let sqlite = format!("sqlite:{}/bench.db", dir.path().display());
+    let mut reports = vec![("SQLite", run("SQLite", &sqlite).await?)];
+    if let Some(report) =
+        common::on_postgres(|url| async move { run("PostgreSQL", &url).await }).await?
+    {
+        reports.push(("PostgreSQL", report));
+    }
+    println!();
+    println!(
+        "{:<10} | {:<44} | {:>9} | {:>9} | {:>9} | throughput",
+        "engine", "phase (requests)", "p50", "p99", "max"
+    );
+    for (engine, report) in &reports {
+        print(engine, report);
+    }
+    Ok(())
+}
