@@ -144,6 +144,9 @@ pub enum AppError {
     /// The row changed since the caller read it.
     #[error("This item was changed by someone else. Refresh and try again.")]
     VersionConflict,
+    /// A change of a versioned item came without `If-Match` (the version the caller read).
+    #[error("Send If-Match with the version you read (the ETag of the item) to change it.")]
+    PreconditionRequired,
     /// The request body is larger than the API accepts.
     #[error("The request body is too large (at most {limit_bytes} bytes).")]
     PayloadTooLarge { limit_bytes: u64 },
@@ -218,6 +221,7 @@ impl AppError {
             AppError::RoleNameTaken { .. } => "roles.name_taken",
             AppError::SystemItemReadOnly => "rbac.system_item_readonly",
             AppError::VersionConflict => "common.version_conflict",
+            AppError::PreconditionRequired => "request.precondition_required",
             AppError::BadRequest { .. } => "request.malformed",
             AppError::PayloadTooLarge { .. } => "request.too_large",
             AppError::Internal { .. } => "internal.unexpected",
@@ -258,6 +262,7 @@ impl AppError {
             | AppError::IdempotencyInProgress => 409,
             AppError::IdempotencyKeyReused => 422,
             AppError::PayloadTooLarge { .. } => 413,
+            AppError::PreconditionRequired => 428,
             AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
             AppError::Internal { .. } => 500,
         }
@@ -344,6 +349,7 @@ impl AppError {
         "idempotency.in_progress",
         "api_keys.rate_limited",
         "common.version_conflict",
+        "request.precondition_required",
         "request.malformed",
         "request.too_large",
         "internal.unexpected",
@@ -464,6 +470,7 @@ mod tests {
                 retry_after_secs: 1,
             },
             AppError::VersionConflict,
+            AppError::PreconditionRequired,
             AppError::BadRequest { detail: "x".into() },
             AppError::PayloadTooLarge { limit_bytes: 1 },
             AppError::Internal {

@@ -2,7 +2,7 @@
 //! the server functions, the REST API, bulk create and CSV rows — and what pages show.
 
 use crate::error::FieldError;
-use crate::model::{Assignment, Email, IdentityPassword, PersonName};
+use crate::model::{Assignment, Email, IdentityPassword, PersonName, PrehashedPassword};
 use serde::{Deserialize, Serialize};
 
 /// `pending` (no password yet), `active`, `inactive` (the Account-wide kill switch).
@@ -50,6 +50,10 @@ pub struct IdentityForm {
     /// An initial password; empty or absent = none (the identity stays `pending`).
     #[serde(default)]
     pub password: Option<String>,
+    /// Instead of `password`: a hash from another system (PHC argon2id/argon2i/scrypt/
+    /// pbkdf2-sha256, or bcrypt), verified at sign-in and then upgraded. The API only.
+    #[serde(default)]
+    pub password_hash: Option<String>,
     /// "Require a new password at first sign-in" (only meaningful with a password).
     #[serde(default = "default_true")]
     pub require_password_change: bool,
@@ -75,6 +79,7 @@ impl Default for IdentityForm {
             first_name: String::new(),
             last_name: String::new(),
             password: None,
+            password_hash: None,
             require_password_change: true,
             external_id: None,
             metadata: None,
@@ -89,13 +94,20 @@ pub struct ValidIdentity {
     pub email: Email,
     pub first_name: PersonName,
     pub last_name: PersonName,
-    pub password: Option<IdentityPassword>,
+    pub password: Option<InitialPassword>,
     pub require_password_change: bool,
     pub external_id: Option<String>,
     /// Serialized JSON object.
     pub metadata: Option<String>,
     /// `(role_id, node_id)` when both are set.
     pub assignment: Option<(String, String)>,
+}
+
+/// The starting credential of a new identity: a password to hash, or a hash to keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InitialPassword {
+    Plain(IdentityPassword),
+    Prehashed(PrehashedPassword),
 }
 
 pub const EXTERNAL_ID_MAX: usize = 255;
@@ -160,6 +172,7 @@ impl IdentityForm {
             first_name: &self.first_name,
             last_name: &self.last_name,
             password: &self.password,
+            password_hash: self.password_hash.as_deref(),
             require_password_change: self.require_password_change,
             external_id: &self.external_id,
             metadata: &self.metadata,
@@ -201,6 +214,7 @@ struct PersonFields<'a> {
     first_name: &'a str,
     last_name: &'a str,
     password: &'a Option<String>,
+    password_hash: Option<&'a str>,
     require_password_change: bool,
     external_id: &'a Option<String>,
     metadata: &'a Option<serde_json::Value>,
@@ -214,9 +228,22 @@ impl PersonFields<'_> {
             .map_err(|e| errors.push(e));
         let last = PersonName::parse("last_name", self.last_name, "a last name")
             .map_err(|e| errors.push(e));
-        let password = match self.password.as_deref().filter(|p| !p.is_empty()) {
-            None => Ok(None),
-            Some(raw) => IdentityPassword::parse("password", raw).map(Some),
+        let password = match (
+            self.password.as_deref().filter(|p| !p.is_empty()),
+            self.password_hash.filter(|h| !h.trim().is_empty()),
+        ) {
+            (None, None) => Ok(None),
+            (Some(raw), None) => {
+                IdentityPassword::parse("password", raw).map(|p| Some(InitialPassword::Plain(p)))
+            }
+            (None, Some(hash)) => {
+                PrehashedPassword::parse(hash).map(|h| Some(InitialPassword::Prehashed(h)))
+            }
+            (Some(_), Some(_)) => Err(FieldError::new(
+                "password_hash",
+                "conflict",
+                "Send either a password or a password_hash, not both.",
+            )),
         }
         .map_err(|e| errors.push(e));
         let external_id = filled(self.external_id).map(str::to_owned);
@@ -302,6 +329,7 @@ impl DirectoryIdentityForm {
             first_name: &self.first_name,
             last_name: &self.last_name,
             password: &self.password,
+            password_hash: None,
             require_password_change: self.require_password_change,
             external_id: &self.external_id,
             metadata: &self.metadata,

@@ -14,6 +14,7 @@ mod hierarchy;
 mod identity;
 mod names;
 mod password;
+mod prehashed;
 mod signup;
 mod slug;
 mod system_catalog;
@@ -44,11 +45,12 @@ pub use hierarchy::{
 };
 pub use identity::{
     CreatedIdentity, DirectoryIdentityForm, EXTERNAL_ID_MAX, Identity, IdentityForm,
-    IdentityStatus, METADATA_MAX_BYTES, MemberRow, Page, ProfileForm, ValidIdentity, ValidProfile,
-    check_metadata, parse_metadata_text,
+    IdentityStatus, InitialPassword, METADATA_MAX_BYTES, MemberRow, Page, ProfileForm,
+    ValidIdentity, ValidProfile, check_metadata, parse_metadata_text,
 };
 pub use names::{DisplayName, PersonName};
 pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};
+pub use prehashed::{HashAlgorithm, PrehashedPassword};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
 pub use slug::Slug;
 pub use system_catalog::{SYSTEM_PERMISSIONS, SystemPermission, is_management_scope};

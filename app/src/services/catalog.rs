@@ -90,8 +90,8 @@ pub async fn resolve_writable(
     Ok(scope)
 }
 
-fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str) -> Event {
-    scope.event(admin, action, "rbac")
+fn event(scope: &EnvScope, actor: &Actor, action: &'static str) -> Event {
+    scope.event_by(actor, action, "rbac")
 }
 
 pub async fn list_permissions(
@@ -100,7 +100,25 @@ pub async fn list_permissions(
     path: &EnvPath,
 ) -> Result<Vec<Permission>, AppError> {
     let scope = resolve(s, admin, path).await?;
+    permissions_in(s, &scope).await
+}
+
+/// The permission catalog of a resolved environment, system permissions included.
+pub async fn permissions_in(s: &Services, scope: &EnvScope) -> Result<Vec<Permission>, AppError> {
     catalog::permissions(s.db.reader(), scope.key()).await
+}
+
+pub async fn permission_in(
+    s: &Services,
+    scope: &EnvScope,
+    id: &str,
+) -> Result<Permission, AppError> {
+    let mut tx = s.db.begin().await?;
+    let permission = catalog::permission_by_id(&mut tx, scope.key(), id).await?;
+    tx.rollback().await?;
+    permission.ok_or(AppError::NotFound {
+        resource: Resource::Permission,
+    })
 }
 
 async fn insert_permissions(
@@ -139,33 +157,68 @@ pub async fn create_permission(
     path: &EnvPath,
     form: &PermissionForm,
 ) -> Result<Permission, AppError> {
-    let valid = form.validate().map_err(AppError::validation)?;
+    form.validate().map_err(AppError::validation)?;
     let scope = resolve_writable(s, admin, path).await?;
-    let mut tx = s.db.begin().await?;
-    if catalog::existing_keys(&mut tx, scope.key())
+    create_permissions_in(s, &admin.actor(), &scope, std::slice::from_ref(form))
         .await?
-        .iter()
-        .any(|k| k == valid.key.as_str())
-    {
-        return Err(AppError::PermissionKeyTaken {
-            key: valid.key.to_string(),
-        });
-    }
-    let created = insert_permissions(s, &mut tx, &scope, std::slice::from_ref(&valid)).await?;
-    let (id, _) = created
         .into_iter()
         .next()
-        .ok_or_else(|| AppError::internal("permission", "not created"))?;
-    let permission = catalog::permission_by_id(&mut tx, scope.key(), &id)
-        .await?
-        .ok_or_else(|| AppError::internal("permission", "vanished"))?;
-    let events = vec![event(&scope, admin, "permission.created").resource(
-        "permission",
-        &id,
-        valid.key.as_str(),
-    )];
+        .ok_or_else(|| AppError::internal("permission", "not created"))?
+}
+
+/// Creates custom permissions (`POST /api/v1/permissions` takes a batch): each row is validated
+/// on its own, a key that exists (or came earlier in the batch) is `permissions.key_taken` on its
+/// row, and every good row is written in one transaction. The answer has one result per row.
+pub async fn create_permissions_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    forms: &[PermissionForm],
+) -> Result<Vec<Result<Permission, AppError>>, AppError> {
+    let mut tx = s.db.begin().await?;
+    let mut taken = catalog::existing_keys(&mut tx, scope.key()).await?;
+    let mut outcomes: Vec<Result<ValidPermission, AppError>> = Vec::with_capacity(forms.len());
+    for form in forms {
+        outcomes.push(match form.validate() {
+            Err(errors) => Err(AppError::validation(errors)),
+            Ok(valid) if taken.iter().any(|k| k == valid.key.as_str()) => {
+                Err(AppError::PermissionKeyTaken {
+                    key: valid.key.to_string(),
+                })
+            }
+            Ok(valid) => {
+                taken.push(valid.key.to_string());
+                Ok(valid)
+            }
+        });
+    }
+    let fresh: Vec<ValidPermission> = outcomes.iter().flatten().cloned().collect();
+    let created = insert_permissions(s, &mut tx, scope, &fresh).await?;
+    let mut rows = Vec::with_capacity(created.len());
+    let mut events = Vec::with_capacity(created.len());
+    for (id, valid) in &created {
+        let permission = catalog::permission_by_id(&mut tx, scope.key(), id)
+            .await?
+            .ok_or_else(|| AppError::internal("permission", "vanished"))?;
+        events.push(event(scope, actor, "permission.created").resource(
+            "permission",
+            id,
+            valid.key.as_str(),
+        ));
+        rows.push(permission);
+    }
     audit::commit(s, tx, events).await?;
-    Ok(permission)
+    let mut written = rows.into_iter();
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| {
+            outcome.and_then(|_| {
+                written
+                    .next()
+                    .ok_or_else(|| AppError::internal("permission", "row count"))
+            })
+        })
+        .collect())
 }
 
 /// The Permission Group wizard: one permission per action in one transaction; keys that already
@@ -184,10 +237,11 @@ pub async fn create_permission_group(
         .into_iter()
         .partition(|p| existing.iter().any(|k| k == p.key.as_str()));
     let created = insert_permissions(s, &mut tx, &scope, &fresh).await?;
+    let actor = admin.actor();
     let events = created
         .iter()
         .map(|(id, p)| {
-            event(&scope, admin, "permission.created").resource("permission", id, p.key.as_str())
+            event(&scope, &actor, "permission.created").resource("permission", id, p.key.as_str())
         })
         .collect();
     audit::commit(s, tx, events).await?;
@@ -226,8 +280,19 @@ pub async fn update_permission(
     form: &PermissionForm,
 ) -> Result<Permission, AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    update_permission_in(s, &admin.actor(), &scope, id, version, form).await
+}
+
+pub async fn update_permission_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    version: i64,
+    form: &PermissionForm,
+) -> Result<Permission, AppError> {
     let mut tx = s.db.begin().await?;
-    let current = custom_permission(&mut tx, &scope, id).await?;
+    let current = custom_permission(&mut tx, scope, id).await?;
     let valid = PermissionForm {
         key: current.key.clone(),
         ..form.clone()
@@ -253,7 +318,7 @@ pub async fn update_permission(
             resource: Resource::Permission,
         })?;
     let events =
-        vec![event(&scope, admin, "permission.updated").resource("permission", id, &current.key)];
+        vec![event(scope, actor, "permission.updated").resource("permission", id, &current.key)];
     audit::commit(s, tx, events).await?;
     Ok(permission)
 }
@@ -267,13 +332,23 @@ pub async fn delete_permission(
     version: i64,
 ) -> Result<(), AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    delete_permission_in(s, &admin.actor(), &scope, id, version).await
+}
+
+pub async fn delete_permission_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    version: i64,
+) -> Result<(), AppError> {
     let mut tx = s.db.begin().await?;
-    let current = custom_permission(&mut tx, &scope, id).await?;
+    let current = custom_permission(&mut tx, scope, id).await?;
     if !catalog::delete_permission(&mut tx, scope.key(), id, version).await? {
         return Err(AppError::VersionConflict);
     }
     let events =
-        vec![event(&scope, admin, "permission.deleted").resource("permission", id, &current.key)];
+        vec![event(scope, actor, "permission.deleted").resource("permission", id, &current.key)];
     audit::commit(s, tx, events).await
 }
 
@@ -291,14 +366,33 @@ pub async fn roles_in(s: &Services, scope: &EnvScope) -> Result<Vec<Role>, AppEr
     catalog::roles(s.db.reader(), scope.key()).await
 }
 
+pub async fn role_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Role, AppError> {
+    let mut tx = s.db.begin().await?;
+    let role = catalog::role_by_id(&mut tx, scope.key(), id).await?;
+    tx.rollback().await?;
+    role.ok_or(AppError::NotFound {
+        resource: Resource::Role,
+    })
+}
+
 pub async fn create_role(
     s: &Services,
     admin: &AdminPrincipal,
     path: &EnvPath,
     form: &RoleForm,
 ) -> Result<Role, AppError> {
-    let valid = form.validate().map_err(AppError::validation)?;
+    form.validate().map_err(AppError::validation)?;
     let scope = resolve_writable(s, admin, path).await?;
+    create_role_in(s, &admin.actor(), &scope, form).await
+}
+
+pub async fn create_role_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    form: &RoleForm,
+) -> Result<Role, AppError> {
+    let valid = form.validate().map_err(AppError::validation)?;
     let mut tx = s.db.begin().await?;
     let id = s.new_id();
     if !catalog::insert_role(
@@ -316,7 +410,7 @@ pub async fn create_role(
     let role = catalog::role_by_id(&mut tx, scope.key(), &id)
         .await?
         .ok_or_else(|| AppError::internal("role", "vanished"))?;
-    let events = vec![event(&scope, admin, "role.created").resource("role", &id, &valid.name)];
+    let events = vec![event(scope, actor, "role.created").resource("role", &id, &valid.name)];
     audit::commit(s, tx, events).await?;
     Ok(role)
 }
@@ -344,10 +438,24 @@ pub async fn update_role(
     form: &RoleForm,
     active: bool,
 ) -> Result<Role, AppError> {
-    let valid = form.validate().map_err(AppError::validation)?;
+    form.validate().map_err(AppError::validation)?;
     let scope = resolve_writable(s, admin, path).await?;
+    update_role_in(s, &admin.actor(), &scope, id, version, form, active).await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn update_role_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    version: i64,
+    form: &RoleForm,
+    active: bool,
+) -> Result<Role, AppError> {
+    let valid = form.validate().map_err(AppError::validation)?;
     let mut tx = s.db.begin().await?;
-    let current = custom_role(&mut tx, &scope, id).await?;
+    let current = custom_role(&mut tx, scope, id).await?;
     if catalog::role_name_taken(&mut tx, scope.key(), &valid.name, id).await? {
         return Err(AppError::RoleNameTaken { name: valid.name });
     }
@@ -371,7 +479,7 @@ pub async fn update_role(
             resource: Resource::Role,
         })?;
     let events = vec![
-        event(&scope, admin, "role.updated")
+        event(scope, actor, "role.updated")
             .resource("role", id, &valid.name)
             .metadata(serde_json::json!({ "previous_name": current.name, "active": active })),
     ];
@@ -387,12 +495,22 @@ pub async fn delete_role(
     version: i64,
 ) -> Result<(), AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    delete_role_in(s, &admin.actor(), &scope, id, version).await
+}
+
+pub async fn delete_role_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    version: i64,
+) -> Result<(), AppError> {
     let mut tx = s.db.begin().await?;
-    let current = custom_role(&mut tx, &scope, id).await?;
+    let current = custom_role(&mut tx, scope, id).await?;
     if !catalog::delete_role(&mut tx, scope.key(), id, version).await? {
         return Err(AppError::VersionConflict);
     }
-    let events = vec![event(&scope, admin, "role.deleted").resource("role", id, &current.name)];
+    let events = vec![event(scope, actor, "role.deleted").resource("role", id, &current.name)];
     audit::commit(s, tx, events).await
 }
 
@@ -403,13 +521,16 @@ pub async fn role_permissions(
     id: &str,
 ) -> Result<Vec<String>, AppError> {
     let scope = resolve(s, admin, path).await?;
-    let mut tx = s.db.begin().await?;
-    catalog::role_by_id(&mut tx, scope.key(), id)
-        .await?
-        .ok_or(AppError::NotFound {
-            resource: Resource::Role,
-        })?;
-    tx.rollback().await?;
+    role_permissions_in(s, &scope, id).await
+}
+
+/// The permission keys a role grants, sorted.
+pub async fn role_permissions_in(
+    s: &Services,
+    scope: &EnvScope,
+    id: &str,
+) -> Result<Vec<String>, AppError> {
+    role_in(s, scope, id).await?;
     catalog::role_permission_keys(s.db.reader(), &scope.account_id, id).await
 }
 
@@ -422,8 +543,18 @@ pub async fn set_role_permissions(
     keys: &[String],
 ) -> Result<Vec<String>, AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    set_role_permissions_in(s, &admin.actor(), &scope, id, keys).await
+}
+
+pub async fn set_role_permissions_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    keys: &[String],
+) -> Result<Vec<String>, AppError> {
     let mut tx = s.db.begin().await?;
-    let role = custom_role(&mut tx, &scope, id).await?;
+    let role = custom_role(&mut tx, scope, id).await?;
     let catalog_ids = catalog::permission_ids(&mut tx, scope.key()).await?;
     let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
     wanted.sort_unstable();
@@ -452,7 +583,7 @@ pub async fn set_role_permissions(
         catalog::grant(&mut tx, &scope.account_id, id, pid, now_ms).await?;
     }
     let events = vec![
-        event(&scope, admin, "role.permissions_set")
+        event(scope, actor, "role.permissions_set")
             .resource("role", id, &role.name)
             .metadata(serde_json::json!({ "permission_keys": wanted })),
     ];

@@ -9,7 +9,7 @@ use crate::model::{
 };
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
-use crate::services::audit::{self, Event};
+use crate::services::audit::{self, Actor, Event};
 use crate::services::catalog::{EnvScope, resolve, resolve_writable};
 use crate::store::hierarchy::{self as store_h, AssignmentRow};
 use crate::store::{self, Tx};
@@ -21,8 +21,8 @@ fn rule(message: impl Into<String>) -> AppError {
     }
 }
 
-fn event(scope: &EnvScope, admin: &AdminPrincipal, action: &'static str) -> Event {
-    scope.event(admin, action, "hierarchy")
+fn event(scope: &EnvScope, actor: &Actor, action: &'static str) -> Event {
+    scope.event_by(actor, action, "hierarchy")
 }
 
 pub async fn view(
@@ -122,7 +122,7 @@ pub async fn enable_hierarchy(
         hierarchy_schema: Some(schema.clone()),
     };
     write_settings(s, &mut tx, &scope, version, &new_settings).await?;
-    let e = event(&scope, admin, "environment.access_model_changed")
+    let e = event(&scope, &admin.actor(), "environment.access_model_changed")
         .resource("environment", &scope.environment_id, "")
         .metadata(serde_json::json!({ "access_model": "hierarchy", "hierarchy_schema": schema }));
     audit::commit(s, tx, vec![e]).await?;
@@ -157,9 +157,13 @@ pub async fn update_schema(
         hierarchy_schema: Some(schema.clone()),
     };
     write_settings(s, &mut tx, &scope, version, &new_settings).await?;
-    let e = event(&scope, admin, "environment.hierarchy_schema_updated")
-        .resource("environment", &scope.environment_id, "")
-        .metadata(serde_json::json!({ "hierarchy_schema": schema }));
+    let e = event(
+        &scope,
+        &admin.actor(),
+        "environment.hierarchy_schema_updated",
+    )
+    .resource("environment", &scope.environment_id, "")
+    .metadata(serde_json::json!({ "hierarchy_schema": schema }));
     audit::commit(s, tx, vec![e]).await?;
     view(s, admin, path).await
 }
@@ -269,7 +273,7 @@ pub async fn revert_to_flat(
         },
     )
     .await?;
-    let e = event(&scope, admin, "environment.reverted_to_flat")
+    let e = event(&scope, &admin.actor(), "environment.reverted_to_flat")
         .resource("environment", &scope.environment_id, "")
         .metadata(serde_json::to_value(counts).unwrap_or_default());
     audit::commit(s, tx, vec![e]).await?;
@@ -312,11 +316,24 @@ pub async fn create_node(
     parent_id: &str,
     form: &NodeForm,
 ) -> Result<Node, AppError> {
+    form.validate_name()
+        .map_err(|e| AppError::validation(vec![e]))?;
+    let scope = resolve_writable(s, admin, path).await?;
+    create_node_in(s, &admin.actor(), &scope, parent_id, form).await
+}
+
+/// Creates a node under `parent_id`, as the schema allows (type under that parent, depth).
+pub async fn create_node_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    parent_id: &str,
+    form: &NodeForm,
+) -> Result<Node, AppError> {
     let name = form
         .validate_name()
         .map_err(|e| AppError::validation(vec![e]))?;
-    let scope = resolve_writable(s, admin, path).await?;
-    let schema = schema_for_nodes(s, &scope).await?;
+    let schema = schema_for_nodes(s, scope).await?;
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let parent = nodes
@@ -362,7 +379,7 @@ pub async fn create_node(
         },
     )
     .await?;
-    let e = event(&scope, admin, "node.created")
+    let e = event(scope, actor, "node.created")
         .resource("node", &id, &name)
         .metadata(serde_json::json!({ "parent_node_id": parent_id, "node_type": node_type }));
     audit::commit(s, tx, vec![e]).await?;
@@ -389,13 +406,25 @@ pub async fn update_node(
     name: &str,
     active: bool,
 ) -> Result<Node, AppError> {
+    let scope = resolve_writable(s, admin, path).await?;
+    update_node_in(s, &admin.actor(), &scope, id, version, name, active).await
+}
+
+pub async fn update_node_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    version: i64,
+    name: &str,
+    active: bool,
+) -> Result<Node, AppError> {
     let name = NodeForm {
         name: name.to_owned(),
         node_type: String::new(),
     }
     .validate_name()
     .map_err(|e| AppError::validation(vec![e]))?;
-    let scope = resolve_writable(s, admin, path).await?;
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let mut node = nodes
@@ -414,7 +443,7 @@ pub async fn update_node(
         return Err(AppError::VersionConflict);
     }
     node.version += 1;
-    let e = event(&scope, admin, "node.updated")
+    let e = event(scope, actor, "node.updated")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "status": node.status }));
     audit::commit(s, tx, vec![e]).await?;
@@ -432,7 +461,18 @@ pub async fn move_node(
     new_parent_id: &str,
 ) -> Result<Node, AppError> {
     let scope = resolve_writable(s, admin, path).await?;
-    let schema = schema_for_nodes(s, &scope).await?;
+    move_node_in(s, &admin.actor(), &scope, id, version, new_parent_id).await
+}
+
+pub async fn move_node_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    version: i64,
+    new_parent_id: &str,
+) -> Result<Node, AppError> {
+    let schema = schema_for_nodes(s, scope).await?;
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let by_id: HashMap<&str, &Node> = nodes.iter().map(|n| (n.id.as_str(), n)).collect();
@@ -499,7 +539,7 @@ pub async fn move_node(
         .await?;
     }
     moved.version += 1;
-    let e = event(&scope, admin, "node.moved")
+    let e = event(scope, actor, "node.moved")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "from": node.parent_node_id, "to": new_parent_id }));
     audit::commit(s, tx, vec![e]).await?;
@@ -517,6 +557,17 @@ pub async fn delete_node(
     cascade: bool,
 ) -> Result<(), AppError> {
     let scope = resolve_writable(s, admin, path).await?;
+    delete_node_in(s, &admin.actor(), &scope, id, version, cascade).await
+}
+
+pub async fn delete_node_in(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    id: &str,
+    version: i64,
+    cascade: bool,
+) -> Result<(), AppError> {
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let node = nodes
@@ -542,8 +593,39 @@ pub async fn delete_node(
         return Err(AppError::NodeHasAssignments { count });
     }
     store_h::delete_node(&mut tx, scope.key(), id).await?;
-    let e = event(&scope, admin, "node.deleted")
+    let e = event(scope, actor, "node.deleted")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "assignments_removed": count }));
     audit::commit(s, tx, vec![e]).await
+}
+
+/// One node of a resolved environment.
+pub async fn node_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Node, AppError> {
+    store_h::nodes(s.db.reader(), scope.key())
+        .await?
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or(AppError::NotFound {
+            resource: Resource::Node,
+        })
+}
+
+/// The node's ancestors, root first (the node itself not included).
+pub async fn ancestors_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Vec<Node>, AppError> {
+    let nodes = store_h::nodes(s.db.reader(), scope.key()).await?;
+    let by_id: HashMap<&str, &Node> = nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let mut current = *by_id.get(id).ok_or(AppError::NotFound {
+        resource: Resource::Node,
+    })?;
+    let mut chain = Vec::new();
+    // Bounded by the node count, so a corrupt parent cycle cannot loop forever.
+    while let Some(parent) = current.parent_node_id.as_deref().and_then(|p| by_id.get(p)) {
+        if chain.len() >= nodes.len() {
+            return Err(AppError::internal("hierarchy", "parent cycle"));
+        }
+        chain.push((*parent).clone());
+        current = parent;
+    }
+    chain.reverse();
+    Ok(chain)
 }

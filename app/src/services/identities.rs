@@ -131,6 +131,57 @@ pub async fn create_in_scope(
     valid: &ValidIdentity,
 ) -> Result<CreatedIdentity, AppError> {
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
+    write_in_scope(s, actor, scope, valid, password_hash).await
+}
+
+/// Bulk create (`POST /api/v1/identities/bulk-create`): each valid row is written like
+/// `create_in_scope`, in its own transaction and in row order, so a duplicate inside the batch
+/// fails on its later row. Every row's password is hashed up front, concurrently (the hasher
+/// bounds it to the cores), and each write goes ahead as soon as its row's hash is ready — so a
+/// batch with passwords runs at the speed of hashing on all cores, not of one.
+pub async fn bulk_create_in_scope(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    rows: Vec<Result<ValidIdentity, AppError>>,
+) -> Vec<Result<CreatedIdentity, AppError>> {
+    let hashing: Vec<_> = rows
+        .into_iter()
+        .map(|row| {
+            row.map(|valid| {
+                let hasher = s.passwords.clone();
+                let password = valid.password.clone();
+                let hash =
+                    tokio::spawn(async move { hasher.hash_initial(password.as_ref()).await });
+                (valid, hash)
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(hashing.len());
+    for row in hashing {
+        let outcome = match row {
+            Ok((valid, hash)) => match hash.await {
+                Ok(Ok(password_hash)) => {
+                    write_in_scope(s, actor, scope, &valid, password_hash).await
+                }
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(AppError::internal("password pool", e)),
+            },
+            Err(e) => Err(e),
+        };
+        results.push(outcome);
+    }
+    results
+}
+
+/// Writes a validated identity whose password (if any) is already hashed.
+async fn write_in_scope(
+    s: &Services,
+    actor: &Actor,
+    scope: &EnvScope,
+    valid: &ValidIdentity,
+    password_hash: Option<String>,
+) -> Result<CreatedIdentity, AppError> {
     let mut tx = s.db.begin().await?;
     let email = valid.email.as_str();
     if let Some((identity_id, membership)) =

@@ -16,6 +16,7 @@ pub mod failpoints;
 pub mod hierarchy;
 pub mod idempotency;
 pub mod identities;
+pub mod identity_passwords;
 pub mod passwords;
 pub mod rate_limit;
 pub mod tenancy;

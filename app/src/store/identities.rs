@@ -326,3 +326,49 @@ pub async fn application_exists(
             .await?;
     Ok(n > 0)
 }
+
+/// An identity's id, stored password hash and status, by email in the account (for sign-in).
+pub async fn credentials_by_email(
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    account_id: &str,
+    email: &str,
+) -> Result<Option<(String, Option<String>, IdentityStatus)>, AppError> {
+    let row = sqlx::query(
+        "SELECT id, password_hash, status FROM identities WHERE account_id = $1 AND email = $2",
+    )
+    .bind(account_id)
+    .bind(email)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        let status: String = r.try_get("status")?;
+        Ok((
+            r.try_get("id")?,
+            r.try_get("password_hash")?,
+            IdentityStatus::parse(&status),
+        ))
+    })
+    .transpose()
+}
+
+/// Replaces the stored hash with `new_hash` only if it is still `old_hash` (a password changed
+/// meanwhile is never overwritten by an upgrade). Not a profile change: `version` stays.
+pub async fn upgrade_password_hash(
+    tx: &mut Tx,
+    account_id: &str,
+    id: &str,
+    old_hash: &str,
+    new_hash: &str,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE identities SET password_hash = $1 \
+         WHERE account_id = $2 AND id = $3 AND password_hash = $4",
+    )
+    .bind(new_hash)
+    .bind(account_id)
+    .bind(id)
+    .bind(old_hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -1,15 +1,16 @@
 //! `/api/v1/assignments` (+ bulk forms) and the environment's roles and nodes, read-only here.
 
-use super::bulk::{Bulk, bulk};
+use super::bulk::{Bulk, bulk, count_rule};
+use super::collection::{Collection, List};
 use super::extract::{ApiError, Body, Key};
-use app::error::{AppError, FieldError};
-use app::model::{Assignment, AssignmentForm, BULK_MAX, HierarchyView, Role};
+
+use app::model::{Assignment, AssignmentForm};
 use app::services::Services;
-use app::services::{assignments, catalog, hierarchy};
+use app::services::assignments;
 use axum::Json;
 use axum::extract::{Path, State};
 use http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 pub async fn create(
     State(s): State<Services>,
@@ -58,17 +59,6 @@ pub async fn remove(
     key.require("assignment.manage")?;
     assignments::remove_assignment_in(&s, &key.actor(), &key.scope, &id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn count_rule(field: &str, rows: usize) -> Result<(), AppError> {
-    if rows == 0 || rows > BULK_MAX {
-        return Err(AppError::validation(vec![FieldError::new(
-            field,
-            "count",
-            format!("Send 1 to {BULK_MAX} rows; this request has {rows}."),
-        )]));
-    }
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -132,46 +122,29 @@ pub async fn identity_assignments(
     State(s): State<Services>,
     Key(key): Key,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Assignment>>, ApiError> {
+    List(query): List,
+) -> Result<Json<Collection<Assignment>>, ApiError> {
     key.require("assignment.read")?;
     app::services::identities::member_in_scope(&s, &key.scope, &id).await?;
-    Ok(Json(
-        assignments::assignments_of(&s, &key.scope, &id).await?,
-    ))
+    let held = assignments::assignments_of(&s, &key.scope, &id).await?;
+    Ok(Json(Collection::of_list(held, &query, |a| {
+        format!("{} {}", a.role_name, a.node_name)
+    })))
 }
 
-#[derive(Serialize)]
-pub struct Items<T> {
-    items: Vec<T>,
-}
-
+/// What the identity may do anywhere in this environment (the union over the tree), by key.
 pub async fn identity_permissions(
     State(s): State<Services>,
     Key(key): Key,
     Path(id): Path<String>,
-) -> Result<Json<Items<String>>, ApiError> {
+    List(query): List,
+) -> Result<Json<Collection<String>>, ApiError> {
     key.require("identity.read")?;
     app::services::identities::member_in_scope(&s, &key.scope, &id).await?;
     let keys = app::services::access_checks::effective_permissions(&s, &key.scope, &id).await?;
-    Ok(Json(Items {
-        items: keys.into_iter().collect(),
-    }))
-}
-
-pub async fn roles(
-    State(s): State<Services>,
-    Key(key): Key,
-) -> Result<Json<Items<Role>>, ApiError> {
-    key.require("role.read")?;
-    Ok(Json(Items {
-        items: catalog::roles_in(&s, &key.scope).await?,
-    }))
-}
-
-pub async fn nodes(
-    State(s): State<Services>,
-    Key(key): Key,
-) -> Result<Json<HierarchyView>, ApiError> {
-    key.require("node.read")?;
-    Ok(Json(hierarchy::view_in(&s, &key.scope).await?))
+    Ok(Json(Collection::of_list(
+        keys.into_iter().collect(),
+        &query,
+        String::clone,
+    )))
 }

@@ -1,7 +1,8 @@
 //! The bulk answer (decisions.md › Envelopes): `{summary, results: [{index, status, code,
 //! data | error}]}`, 200 when every row succeeded and 207 otherwise.
 
-use app::error::AppError;
+use app::error::{AppError, FieldError};
+use app::model::BULK_MAX;
 use axum::Json;
 use http::StatusCode;
 use serde::Serialize;
@@ -62,4 +63,16 @@ pub fn bulk<T: Serialize>(
             results: rows,
         }),
     )
+}
+
+/// The row-count rule of every bulk request: 1 to `BULK_MAX` rows, checked before anything runs.
+pub fn count_rule(field: &str, rows: usize) -> Result<(), AppError> {
+    if rows == 0 || rows > BULK_MAX {
+        return Err(AppError::validation(vec![FieldError::new(
+            field,
+            "count",
+            format!("Send 1 to {BULK_MAX} rows; this request has {rows}."),
+        )]));
+    }
+    Ok(())
 }

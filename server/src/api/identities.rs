@@ -1,14 +1,15 @@
 //! `/api/v1/identities`: create (Identity + membership + optional assignment, one transaction),
 //! list, show. The same `IdentityForm` rules and the same service as the dashboard's dialog.
 
-use super::bulk::bulk;
+use super::bulk::{bulk, count_rule};
+use super::collection::{Collection, List};
 use super::extract::{ApiError, Body, Key};
-use app::error::{AppError, FieldError};
+use app::error::AppError;
 use app::model::{Assignment, Identity, IdentityForm, MemberRow};
 use app::services::Services;
 use app::services::{idempotency, identities};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -30,89 +31,28 @@ pub async fn create(
     let valid = form.validate().map_err(AppError::validation)?;
     let created = identities::create_in_scope(&s, &key.actor(), &key.scope, &valid).await?;
     // Committed before this line: the 201 never runs ahead of the data.
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedResponse {
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+impl From<app::model::CreatedIdentity> for CreatedResponse {
+    fn from(created: app::model::CreatedIdentity) -> Self {
+        CreatedResponse {
             identity: created.identity,
             membership_id: created.membership_id,
             assignment: created.assignment,
-        }),
-    ))
-}
-
-/// `page` (1-based), `take` (1–100, default 20), `q`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    #[serde(default = "first_page")]
-    page: i64,
-    #[serde(default = "default_take")]
-    take: i64,
-    #[serde(default)]
-    q: String,
-}
-
-fn first_page() -> i64 {
-    1
-}
-
-fn default_take() -> i64 {
-    20
-}
-
-#[derive(Serialize)]
-pub struct Pagination {
-    page: i64,
-    take: i64,
-    item_count: i64,
-    page_count: i64,
-    has_previous_page: bool,
-    has_next_page: bool,
-}
-
-#[derive(Serialize)]
-pub struct Collection<T> {
-    items: Vec<T>,
-    pagination: Pagination,
+        }
+    }
 }
 
 pub async fn list(
     State(s): State<Services>,
     Key(key): Key,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    List(query): List,
 ) -> Result<Json<Collection<MemberRow>>, ApiError> {
     key.require("identity.read")?;
-    let Query(query) = query.map_err(|e| AppError::BadRequest {
-        detail: e.body_text(),
-    })?;
-    let mut errors = Vec::new();
-    if query.page < 1 {
-        errors.push(FieldError::new("page", "out_of_range", "page starts at 1."));
-    }
-    if !(1..=100).contains(&query.take) {
-        errors.push(FieldError::new(
-            "take",
-            "out_of_range",
-            "take must be 1 to 100.",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors).into());
-    }
     let page = identities::members_in_scope(&s, &key.scope, &query.q, None, query.page, query.take)
         .await?;
-    let page_count = page.pages();
-    Ok(Json(Collection {
-        pagination: Pagination {
-            page: page.page,
-            take: page.per_page,
-            item_count: page.total,
-            page_count,
-            has_previous_page: page.page > 1,
-            has_next_page: page.page < page_count,
-        },
-        items: page.items,
-    }))
+    Ok(Json(Collection::of_page(page)))
 }
 
 pub async fn show(
@@ -158,18 +98,7 @@ pub async fn bulk_create(
     let request: BulkCreate = serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest {
         detail: e.to_string(),
     })?;
-    let rows = request.identities.len();
-    if rows == 0 || rows > app::model::BULK_MAX {
-        return Err(AppError::validation(vec![FieldError::new(
-            "identities",
-            "count",
-            format!(
-                "Send 1 to {} identities; this request has {rows}.",
-                app::model::BULK_MAX
-            ),
-        )])
-        .into());
-    }
+    count_rule("identities", request.identities.len())?;
     let idempotency_key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::to_owned))
@@ -196,21 +125,17 @@ pub async fn bulk_create(
             return Ok(response);
         }
     }
-    let actor = key.actor();
-    let mut results = Vec::with_capacity(rows);
-    for form in &request.identities {
-        let outcome = match form.validate() {
-            Ok(valid) => identities::create_in_scope(&s, &actor, &key.scope, &valid)
-                .await
-                .map(|created| CreatedResponse {
-                    identity: created.identity,
-                    membership_id: created.membership_id,
-                    assignment: created.assignment,
-                }),
-            Err(errors) => Err(AppError::validation(errors)),
-        };
-        results.push(outcome);
-    }
+    let valid = request
+        .identities
+        .iter()
+        .map(|form| form.validate().map_err(AppError::validation))
+        .collect();
+    let results: Vec<Result<CreatedResponse, AppError>> =
+        identities::bulk_create_in_scope(&s, &key.actor(), &key.scope, valid)
+            .await
+            .into_iter()
+            .map(|outcome| outcome.map(CreatedResponse::from))
+            .collect();
     let (status, Json(answer)) = bulk(results, "identities.created");
     let body = serde_json::to_string(&answer).map_err(|e| AppError::internal("bulk-create", e))?;
     if let Some(idem) = &idempotency_key {

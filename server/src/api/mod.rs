@@ -5,9 +5,13 @@
 
 mod assignments;
 mod bulk;
+mod catalog;
+mod collection;
 mod evaluate;
 mod extract;
 mod identities;
+mod nodes;
+mod versioning;
 
 use app::error::AppError;
 use app::services::Services;
@@ -43,8 +47,37 @@ pub fn router(services: Services) -> Router {
             "/identities/{id}/permissions",
             get(assignments::identity_permissions),
         )
-        .route("/roles", get(assignments::roles))
-        .route("/nodes", get(assignments::nodes))
+        .route(
+            "/roles",
+            get(catalog::list_roles).post(catalog::create_role),
+        )
+        .route(
+            "/roles/{id}",
+            get(catalog::show_role)
+                .patch(catalog::update_role)
+                .delete(catalog::delete_role),
+        )
+        .route(
+            "/roles/{id}/permissions",
+            get(catalog::role_permissions).put(catalog::set_role_permissions),
+        )
+        .route(
+            "/permissions",
+            get(catalog::list_permissions).post(catalog::create_permissions),
+        )
+        .route(
+            "/permissions/{id}",
+            get(catalog::show_permission)
+                .patch(catalog::update_permission)
+                .delete(catalog::delete_permission),
+        )
+        .route("/nodes", get(nodes::list).post(nodes::create))
+        .route(
+            "/nodes/{id}",
+            get(nodes::show).patch(nodes::update).delete(nodes::remove),
+        )
+        .route("/nodes/{id}/move", post(nodes::move_node))
+        .route("/nodes/{id}/ancestors", get(nodes::ancestors))
         .route("/assignments", post(assignments::create))
         .route(
             "/assignments/{id}",

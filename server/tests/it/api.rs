@@ -18,15 +18,21 @@ on_both_engines!(
     concurrent_bulk_creates_never_duplicate_an_email,
     assignments_roles_and_nodes_over_rest,
     each_key_is_rate_limited,
-    patch_and_delete_act_on_this_application_only
+    patch_and_delete_act_on_this_application_only,
+    imported_password_hashes_sign_in_and_are_upgraded
 );
 
-fn env(environment: &str) -> Value {
+pub(crate) fn env(environment: &str) -> Value {
     json!({ "account": "engines", "application": "billing-portal", "environment": environment })
 }
 
 /// A key for `environment` created through the dashboard's server function.
-async fn key(app: &TestApp, admin: &reqwest::Client, environment: &str, form: Value) -> String {
+pub(crate) async fn key(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    environment: &str,
+    form: Value,
+) -> String {
     let created = app
         .call(
             admin,
@@ -38,13 +44,13 @@ async fn key(app: &TestApp, admin: &reqwest::Client, environment: &str, form: Va
     created.body["key"].as_str().unwrap_or_default().to_owned()
 }
 
-struct Api<'a> {
+pub(crate) struct Api<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
 }
 
 impl Api<'_> {
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: &str,
         path: &str,
@@ -72,24 +78,24 @@ impl Api<'_> {
         (status, body)
     }
 
-    async fn post(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
         self.send("POST", path, Some(key), Some(body.to_string()))
             .await
     }
 
-    async fn get(&self, path: &str, key: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str, key: &str) -> (u16, Value) {
         self.send("GET", path, Some(key), None).await
     }
 }
 
-fn api(app: &TestApp) -> Api<'_> {
+pub(crate) fn api(app: &TestApp) -> Api<'_> {
     Api {
         app,
         http: reqwest::Client::new(),
     }
 }
 
-fn code(body: &Value) -> &str {
+pub(crate) fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
 
@@ -763,6 +769,132 @@ async fn bulk_create_reports_each_row_and_replays_by_idempotency_key(engine: Eng
     assert_eq!(body["summary"]["failed"], 3);
 }
 
+/// The same password as other systems store it (low costs: this is about formats).
+fn imported_hashes(password: &str) -> Vec<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(b"imported-salt!").unwrap_or_else(|e| panic!("{e}"));
+    let argon2i = argon2::Argon2::new(
+        argon2::Algorithm::Argon2i,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 3, 1, None).unwrap_or_else(|e| panic!("{e}")),
+    );
+    let scrypt_params = scrypt::Params::new(10, 8, 1, 32).unwrap_or_else(|e| panic!("{e}"));
+    let pbkdf2_params = pbkdf2::Params {
+        rounds: 1_000,
+        output_length: 32,
+    };
+    let bytes = password.as_bytes();
+    vec![
+        argon2i.hash_password(bytes, &salt).map(|h| h.to_string()),
+        scrypt::Scrypt
+            .hash_password_customized(bytes, None, None, scrypt_params, &salt)
+            .map(|h| h.to_string()),
+        pbkdf2::Pbkdf2
+            .hash_password_customized(
+                bytes,
+                Some(pbkdf2::Algorithm::Pbkdf2Sha256.ident()),
+                None,
+                pbkdf2_params,
+                &salt,
+            )
+            .map(|h| h.to_string()),
+    ]
+    .into_iter()
+    .map(|h| h.unwrap_or_else(|e| panic!("{e}")))
+    .chain([bcrypt::hash(password, 4).unwrap_or_else(|e| panic!("{e}"))])
+    .collect()
+}
+
+async fn imported_password_hashes_sign_in_and_are_upgraded(engine: Engine) {
+    use app::services::identity_passwords::verify_password;
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let full = key(&app, &admin, "development", json!({ "name": "Importer" })).await;
+    let api = api(&app);
+    let password = "Migrated-from-legacy-42";
+    let hashes = imported_hashes(password);
+    let mut rows: Vec<Value> = hashes
+        .iter()
+        .enumerate()
+        .map(|(i, hash)| json!({ "email": format!("import{i}@example.com"), "first_name": "Im", "last_name": "Port", "password_hash": hash }))
+        .collect();
+    rows.push(json!({ "email": "plain@example.com", "first_name": "P", "last_name": "W", "password": password }));
+    rows.push(json!({ "email": "both@example.com", "first_name": "B", "last_name": "O", "password": password, "password_hash": hashes[0] }));
+    rows.push(json!({ "email": "md5@example.com", "first_name": "M", "last_name": "D", "password_hash": "$md5$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA" }));
+    let (status, body, _) = bulk(&api, &full, None, &json!({ "identities": rows })).await;
+    assert_eq!(status, 207, "{body}");
+    assert_eq!(
+        body["summary"],
+        json!({ "total": 7, "succeeded": 5, "failed": 2 })
+    );
+    let rule = |index: usize| body["results"][index]["error"]["details"]["errors"][0].clone();
+    assert_eq!(rule(5)["field"], "password_hash");
+    assert_eq!(rule(5)["rule"], "conflict");
+    assert_eq!(rule(6)["rule"], "unsupported_algorithm");
+    assert_eq!(body["results"][0]["data"]["status"], "active");
+    // Stored as sent; the API never echoes a hash.
+    assert!(!body.to_string().contains("$argon2i$"));
+    let stored = app
+        .strings("SELECT password_hash FROM identities WHERE email LIKE 'import%' ORDER BY email")
+        .await;
+    assert_eq!(stored, hashes);
+
+    let account = app
+        .strings("SELECT account_id FROM identities WHERE email = 'import0@example.com'")
+        .await
+        .concat();
+    for i in 0..hashes.len() {
+        let email = format!("import{i}@example.com");
+        let wrong = verify_password(
+            &app.services,
+            &account,
+            &email,
+            "Migrated-from-legacy-43".into(),
+        )
+        .await;
+        assert!(matches!(wrong, Ok(None)), "{email}");
+        let first = verify_password(&app.services, &account, &email, password.into()).await;
+        assert!(
+            matches!(&first, Ok(Some(v)) if v.upgraded),
+            "{email}: {first:?}"
+        );
+        let upgraded = app
+            .strings(&format!(
+                "SELECT password_hash FROM identities WHERE email = '{email}'"
+            ))
+            .await
+            .concat();
+        assert!(
+            upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{upgraded}"
+        );
+        let again = verify_password(&app.services, &account, &email, password.into()).await;
+        assert!(matches!(&again, Ok(Some(v)) if !v.upgraded), "{again:?}");
+    }
+    // A plaintext row was hashed with our parameters at once: nothing to upgrade.
+    let plain = verify_password(
+        &app.services,
+        &account,
+        "PLAIN@example.com",
+        password.into(),
+    )
+    .await;
+    assert!(matches!(&plain, Ok(Some(v)) if !v.upgraded), "{plain:?}");
+    let unknown = verify_password(
+        &app.services,
+        &account,
+        "nobody@example.com",
+        password.into(),
+    )
+    .await;
+    assert!(matches!(unknown, Ok(None)));
+    assert_eq!(
+        app.count("audit_events WHERE action = 'identity.password_upgraded'")
+            .await,
+        hashes.len() as i64
+    );
+}
+
 async fn concurrent_bulk_creates_never_duplicate_an_email(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
@@ -835,7 +967,7 @@ async fn assignments_roles_and_nodes_over_rest(engine: Engine) {
     let (_, listed) = api.get("/roles", &full).await;
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
     let (_, tree) = api.get("/nodes", &full).await;
-    let root = tree["nodes"][0]["id"]
+    let root = tree["items"][0]["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -918,7 +1050,7 @@ async fn assignments_roles_and_nodes_over_rest(engine: Engine) {
     let (_, sam) = api
         .get(&format!("/identities/{}/assignments", people[1]), &full)
         .await;
-    assert_eq!(sam[0]["role_name"], "Approver");
+    assert_eq!(sam["items"][0]["role_name"], "Approver");
     let (status, removed) = api
         .post(
             "/assignments/bulk-remove",

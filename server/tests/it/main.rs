@@ -4,6 +4,7 @@
 mod support;
 
 mod api;
+mod api_catalog;
 mod assignments;
 mod catalog;
 mod cli;
