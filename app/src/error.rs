@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// One problem with one input field, shown next to that field in a form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({ "field": "email", "rule": "invalid", "message": "Enter a valid email address." })))]
 pub struct FieldError {
     /// The input's name as the wire knows it (`email`, `first_name`, ...).
     pub field: String,

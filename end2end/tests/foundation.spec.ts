@@ -114,7 +114,7 @@ test("the dashboard fits a 390px-wide phone", async ({ page }) => {
   await page.getByRole("button", { name: "Open navigation" }).click();
   await page.getByTestId("nav-applications").click();
   await expect(page).toHaveURL(/\/applications$/);
-  for (const path of ["identities", "directory", "api-keys", "hierarchy", "roles"]) {
+  for (const path of ["identities", "directory", "api-keys", "api-reference", "hierarchy", "roles"]) {
     await page.goto(page.url().replace(/[^/]+$/, path));
     await hydrated(page);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -127,7 +127,7 @@ test("every dashboard page is interactive after a full page load", async ({ page
   await signUp(page, { email: `reload.${id}@example.com`, password: "refresh all the things", company: `Reload ${id}` });
   await expect(page).toHaveURL(/\/overview$/);
   await hydrated(page);
-  for (const path of ["hierarchy", "roles", "permissions", "identities", "directory", "api-keys", "applications", "overview", "identities", "hierarchy"]) {
+  for (const path of ["hierarchy", "roles", "permissions", "identities", "directory", "api-keys", "api-reference", "applications", "overview", "identities", "hierarchy"]) {
     await page.goto(page.url().replace(/[^/]+$/, path));
     await hydrated(page);
     await expect(page.getByTestId(`nav-${path}`)).toHaveAttribute("aria-current", "page");

@@ -2,30 +2,120 @@
 //! `AppError` in this one place:
 //! `{"error": {"status", "code", "message", "path", "method", "details"?}}`.
 
-use app::error::AppError;
+use app::error::{AppError, FieldError};
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{Method, StatusCode, header};
+use serde::Serialize;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
-/// The inner object of the envelope — also what a failed bulk row carries as its `error`.
-pub fn error_body(error: &AppError) -> serde_json::Value {
-    let mut body = serde_json::json!({
-        "status": error.status(),
-        "code": error.code(),
-        "message": error.to_string(),
-    });
-    if let Some(details) = details(error) {
-        body["details"] = details;
+/// Every error answer of the API. The documented schema is derived from these types, the same
+/// ones that write the answer, so the two cannot disagree.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "error": {
+        "status": 403,
+        "code": "api_keys.scope_missing",
+        "message": "This API key lacks the identity.manage permission.",
+        "path": "/api/v1/identities",
+        "method": "POST",
+        "details": { "scope": "identity.manage" }
     }
-    body
+}))]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+/// The inner object of the envelope — also what a failed bulk row carries as its `error`
+/// (without `path` and `method`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "status": 409,
+    "code": "identities.email_taken",
+    "message": "Email already exists in this Application."
+}))]
+pub struct ErrorBody {
+    /// The HTTP status, repeated.
+    pub status: u16,
+    pub code: ErrorCode,
+    /// English, for people; may be reworded, so match on `code`.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub details: Option<ErrorDetails>,
+    /// The request's path, as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub method: Option<String>,
+}
+
+/// What some errors add; each member appears only with the codes named.
+#[derive(Default, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetails {
+    /// `validation.invalid_input`: every field that broke a rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub errors: Option<Vec<FieldError>>,
+    /// `api_keys.rate_limited`, `auth.too_many_attempts`: seconds to wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub retry_after_secs: Option<u64>,
+    /// `internal.unexpected`: quote it when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub reference: Option<String>,
+    /// `api_keys.scope_missing`: the permission the key needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub scope: Option<String>,
+    /// `identities.exists_in_account`: the identity that has the email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub identity_id: Option<String>,
+}
+
+/// A stable `domain.reason` code; its schema enumerates `AppError::ALL_CODES` (docs/errors.md).
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct ErrorCode(pub &'static str);
+
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A stable `domain.reason` code (docs/errors.md); clients match on it.",
+            ))
+            .enum_values(Some(AppError::ALL_CODES.iter().copied()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorCode {}
+
+pub fn error_body(error: &AppError) -> ErrorBody {
+    ErrorBody {
+        status: error.status(),
+        code: ErrorCode(error.code()),
+        message: error.to_string(),
+        details: details(error),
+        path: None,
+        method: None,
+    }
 }
 
 pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = error_body(error);
-    body["path"] = serde_json::json!(path);
-    body["method"] = serde_json::json!(method.as_str());
-    let mut response = (status, Json(serde_json::json!({ "error": body }))).into_response();
+    let body = ErrorBody {
+        path: Some(path.to_owned()),
+        method: Some(method.as_str().to_owned()),
+        ..error_body(error)
+    };
+    let mut response = (status, Json(ErrorEnvelope { error: body })).into_response();
     if let AppError::TooManyAttempts { retry_after_secs }
     | AppError::RateLimited { retry_after_secs } = error
         && let Ok(value) = retry_after_secs.to_string().parse()
@@ -35,18 +125,30 @@ pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response
     response
 }
 
-fn details(error: &AppError) -> Option<serde_json::Value> {
+fn details(error: &AppError) -> Option<ErrorDetails> {
+    let none = ErrorDetails::default();
     match error {
-        AppError::Validation { errors } => Some(serde_json::json!({ "errors": errors })),
+        AppError::Validation { errors } => Some(ErrorDetails {
+            errors: Some(errors.clone()),
+            ..none
+        }),
         AppError::TooManyAttempts { retry_after_secs }
-        | AppError::RateLimited { retry_after_secs } => {
-            Some(serde_json::json!({ "retry_after_secs": retry_after_secs }))
-        }
-        AppError::Internal { reference } => Some(serde_json::json!({ "reference": reference })),
-        AppError::ScopeMissing { scope } => Some(serde_json::json!({ "scope": scope })),
-        AppError::IdentityExistsInAccount { identity_id } => {
-            Some(serde_json::json!({ "identity_id": identity_id }))
-        }
+        | AppError::RateLimited { retry_after_secs } => Some(ErrorDetails {
+            retry_after_secs: Some(*retry_after_secs),
+            ..none
+        }),
+        AppError::Internal { reference } => Some(ErrorDetails {
+            reference: Some(reference.clone()),
+            ..none
+        }),
+        AppError::ScopeMissing { scope } => Some(ErrorDetails {
+            scope: Some(scope.clone()),
+            ..none
+        }),
+        AppError::IdentityExistsInAccount { identity_id } => Some(ErrorDetails {
+            identity_id: Some(identity_id.clone()),
+            ..none
+        }),
         _ => None,
     }
 }

@@ -61,7 +61,10 @@ pub fn router(services: Services, config: &Config) -> Router {
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_services.clone()),
+            move || {
+                provide_context(context_services.clone());
+                provide_context(app::server::api_reference::ApiDocument(api::document_json));
+            },
             {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
@@ -80,7 +83,7 @@ pub fn router(services: Services, config: &Config) -> Router {
     let allowed = origin::AllowedOrigin(Arc::from(config.public_url.as_str()));
     Router::new()
         .merge(health)
-        .nest("/api/v1", api)
+        .nest(api::PREFIX, api)
         .merge(dashboard)
         .layer(axum::middleware::from_fn_with_state(
             allowed,

@@ -168,6 +168,7 @@ fn Navigation(scope: WorkspaceScope) -> impl IntoView {
             <A href=move || scope.href("permissions") attr:class="nav-link" attr:data-testid="nav-permissions">"Permissions"</A>
             <p class="nav-group">"Integrations"</p>
             <A href=move || scope.href("api-keys") attr:class="nav-link" attr:data-testid="nav-api-keys">"API Keys"</A>
+            <A href=move || scope.href("api-reference") attr:class="nav-link" attr:data-testid="nav-api-reference">"API Reference"</A>
             <p class="nav-group">"Tenant"</p>
             <A href=move || scope.href("directory") attr:class="nav-link" attr:data-testid="nav-directory">"Identities"</A>
             <A href=move || scope.href("applications") attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>

@@ -111,6 +111,11 @@ fn bounded_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError
 
 /// The Create Permission dialog (and one row of the batch API).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "key": "report.read", "description": "Read reports", "category": "Reports"
+})))]
+#[serde(deny_unknown_fields)]
 pub struct PermissionForm {
     pub key: String,
     #[serde(default)]
@@ -231,6 +236,11 @@ impl PermissionGroupForm {
 
 /// The Create Custom Role dialog (and the role API body).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "name": "Auditor", "description": "Reads reports"
+})))]
+#[serde(deny_unknown_fields)]
 pub struct RoleForm {
     pub name: String,
     #[serde(default)]

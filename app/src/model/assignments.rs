@@ -7,6 +7,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// Where an assignment is in its life, from the clock at read time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentStatus {
     Scheduled,
@@ -31,12 +32,22 @@ impl AssignmentStatus {
 /// as UTC, as a browser's date-and-time field gives them); `effective_from` defaults to now,
 /// `effective_to` to never.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01",
+    "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42",
+    "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53",
+    "effective_from": "2026-12-01T00:00:00Z",
+    "effective_to": "2027-06-30T23:59:59Z"
+})))]
 pub struct AssignmentForm {
     pub identity_id: String,
     pub role_id: String,
     pub node_id: String,
+    /// When the assignment starts (default: now).
     #[serde(default)]
     pub effective_from: Option<String>,
+    /// When it ends, exclusive (default: never).
     #[serde(default)]
     pub effective_to: Option<String>,
 }
@@ -131,6 +142,21 @@ impl AssignmentForm {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": "0193a1f0-3333-7c00-ae50-7f4d9b2c1e64",
+    "application_id": "0193a1ef-0000-7000-8000-0a1b2c3d4e5f",
+    "environment_id": "0193a1ef-0001-7000-8000-1b2c3d4e5f60",
+    "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01",
+    "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42",
+    "role_name": "Support Agent",
+    "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53",
+    "node_name": "EMEA",
+    "effective_from": "2026-11-27T09:00:00Z",
+    "effective_to": null,
+    "status": "active",
+    "created_at": "2026-11-27T09:00:00Z"
+})))]
 pub struct Assignment {
     pub id: String,
     pub application_id: String,
@@ -140,9 +166,14 @@ pub struct Assignment {
     pub role_name: String,
     pub node_id: String,
     pub node_name: String,
+    /// RFC 3339, UTC.
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub effective_from: String,
+    /// Exclusive; `null` = never ends.
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub effective_to: Option<String>,
     pub status: AssignmentStatus,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub created_at: String,
 }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why access was denied (decisions.md › Evaluate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DenialReason {
     IdentityNotFound,
@@ -17,6 +18,8 @@ pub enum DenialReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({ "id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "name": "Support Agent", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" })))]
 pub struct GrantingRole {
     pub id: String,
     pub name: String,
@@ -25,6 +28,14 @@ pub struct GrantingRole {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "allowed": true,
+    "granting_roles": [{ "id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "name": "Support Agent", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" }],
+    "effective_node_id": "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75",
+    "denial_reason": null,
+    "path": ["0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53", "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75"]
+})))]
 pub struct Decision {
     pub allowed: bool,
     pub granting_roles: Vec<GrantingRole>,

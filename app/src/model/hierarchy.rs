@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 /// Whether an environment uses only its root (`flat`) or a typed tree (`hierarchy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccessModel {
     Flat,
@@ -15,6 +16,13 @@ pub enum AccessModel {
 /// What node types exist, which may sit under which, and how deep the tree may go (the root is
 /// depth 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "node_types": ["organization", "region", "team"],
+    "allowed_children": { "organization": ["region"], "region": ["team"], "team": ["team"] },
+    "max_depth": 4,
+    "root_node_type": "organization"
+})))]
 pub struct HierarchySchema {
     pub node_types: Vec<String>,
     pub allowed_children: BTreeMap<String, Vec<String>>,
@@ -41,6 +49,7 @@ impl Default for HierarchySchema {
 
 /// Environment settings as stored (JSON in `environments.settings`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EnvironmentSettings {
     pub access_model: AccessModel,
     pub hierarchy_schema: Option<HierarchySchema>,
@@ -158,6 +167,18 @@ impl NodeForm {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53",
+    "environment_id": "0193a1ef-0001-7000-8000-1b2c3d4e5f60",
+    "parent_node_id": "0193a1ef-0002-7000-8000-2c3d4e5f6071",
+    "node_type": "region",
+    "name": "EMEA",
+    "slug": "emea",
+    "status": "active",
+    "depth": 2,
+    "version": 1
+})))]
 pub struct Node {
     pub id: String,
     pub environment_id: String,
@@ -173,6 +194,43 @@ pub struct Node {
 
 /// The environment's hierarchy at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "settings": {
+        "access_model": "hierarchy",
+        "hierarchy_schema": {
+            "node_types": ["organization", "region", "team"],
+            "allowed_children": { "organization": ["region"], "region": ["team"], "team": ["team"] },
+            "max_depth": 4,
+            "root_node_type": "organization"
+        }
+    },
+    "environment_version": 3,
+    "nodes": [
+        {
+            "id": "0193a1ef-0002-7000-8000-2c3d4e5f6071",
+            "environment_id": "0193a1ef-0001-7000-8000-1b2c3d4e5f60",
+            "parent_node_id": null,
+            "node_type": "organization",
+            "name": "Acme",
+            "slug": "acme",
+            "status": "active",
+            "depth": 1,
+            "version": 1
+        },
+        {
+            "id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53",
+            "environment_id": "0193a1ef-0001-7000-8000-1b2c3d4e5f60",
+            "parent_node_id": "0193a1ef-0002-7000-8000-2c3d4e5f6071",
+            "node_type": "region",
+            "name": "EMEA",
+            "slug": "emea",
+            "status": "active",
+            "depth": 2,
+            "version": 1
+        }
+    ]
+})))]
 pub struct HierarchyView {
     pub settings: EnvironmentSettings,
     /// The environment's `version` (schema edits check it).

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// `pending` (no password yet), `active`, `inactive` (the Account-wide kill switch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityStatus {
     Pending,
@@ -42,8 +43,21 @@ impl IdentityStatus {
 
 /// Create an identity. Only email and names are required; `role_id` + `node_id` come as a pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "email": "pat.lee@example.com",
+    "first_name": "Pat",
+    "last_name": "Lee",
+    "password": "correct horse battery staple",
+    "require_password_change": true,
+    "external_id": "crm-10442",
+    "metadata": { "department": "Sales" },
+    "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42",
+    "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53"
+})))]
 #[serde(deny_unknown_fields)]
 pub struct IdentityForm {
+    #[cfg_attr(feature = "ssr", schema(format = Email))]
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -61,9 +75,12 @@ pub struct IdentityForm {
     pub external_id: Option<String>,
     /// A JSON object, at most 16 KiB.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
+    /// With `node_id`: the role to assign at that node in the key's environment.
     #[serde(default)]
     pub role_id: Option<String>,
+    /// With `role_id`: the node the assignment sits on.
     #[serde(default)]
     pub node_id: Option<String>,
 }
@@ -392,18 +409,39 @@ impl ProfileForm {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01",
+    "email": "pat.lee@example.com",
+    "first_name": "Pat",
+    "last_name": "Lee",
+    "status": "active",
+    "external_id": "crm-10442",
+    "metadata": { "department": "Sales" },
+    "has_password": true,
+    "password_change_required": true,
+    "version": 1,
+    "created_at": "2026-11-27T09:00:00Z",
+    "updated_at": "2026-11-27T09:00:00Z"
+})))]
 pub struct Identity {
     pub id: String,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
     pub status: IdentityStatus,
+    /// Your system's id for this person, unique in the account.
     pub external_id: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
     pub has_password: bool,
     pub password_change_required: bool,
+    /// Increases with every change.
     pub version: i64,
+    /// RFC 3339, UTC.
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub created_at: String,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub updated_at: String,
 }
 
@@ -423,6 +461,38 @@ pub struct CreatedIdentity {
 
 /// A member of the application with their assignments in the active environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({
+    "identity": {
+        "id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01",
+        "email": "pat.lee@example.com",
+        "first_name": "Pat",
+        "last_name": "Lee",
+        "status": "active",
+        "external_id": "crm-10442",
+        "metadata": { "department": "Sales" },
+        "has_password": true,
+        "password_change_required": true,
+        "version": 1,
+        "created_at": "2026-11-27T09:00:00Z",
+        "updated_at": "2026-11-27T09:00:00Z"
+    },
+    "membership_status": "active",
+    "assignments": [{
+        "id": "0193a1f0-3333-7c00-ae50-7f4d9b2c1e64",
+        "application_id": "0193a1ef-0000-7000-8000-0a1b2c3d4e5f",
+        "environment_id": "0193a1ef-0001-7000-8000-1b2c3d4e5f60",
+        "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01",
+        "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42",
+        "role_name": "Support Agent",
+        "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53",
+        "node_name": "EMEA",
+        "effective_from": "2026-11-27T09:00:00Z",
+        "effective_to": null,
+        "status": "active",
+        "created_at": "2026-11-27T09:00:00Z"
+    }]
+})))]
 pub struct MemberRow {
     pub identity: Identity,
     /// `active`, `deactivated`, …

@@ -4,6 +4,7 @@
 
 mod access;
 mod api_keys;
+mod api_reference;
 mod assignments;
 mod bulk;
 mod catalog;
@@ -27,6 +28,7 @@ pub use api_keys::{
     API_KEY_DESCRIPTION_MAX, ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS,
     ValidApiKey,
 };
+pub use api_reference::{ApiBody, ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse};
 pub use assignments::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccess, NodeAccessEntry,
     NodeAccessSummary, ValidAssignment,

@@ -2,6 +2,7 @@
 //! result. They are the dashboard's only way to the server (POST, JSON, typed `AppError`).
 
 pub mod api_keys;
+pub mod api_reference;
 pub mod assignments;
 pub mod auth;
 pub mod catalog;

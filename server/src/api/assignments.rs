@@ -1,9 +1,10 @@
-//! `/api/v1/assignments` (+ bulk forms) and the environment's roles and nodes, read-only here.
+//! `/api/v1/assignments` (+ bulk forms) and an identity's assignments and permissions.
 
-use super::bulk::{Bulk, bulk, count_rule};
-use super::collection::{Collection, List};
+use super::bulk::{Bulk, Removed, bulk, count_rule};
+use super::collection::{Collection, List, ListQuery};
+use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
-
+use crate::envelope::ErrorEnvelope;
 use app::model::{Assignment, AssignmentForm};
 use app::services::Services;
 use app::services::assignments;
@@ -12,6 +13,29 @@ use axum::extract::{Path, State};
 use http::StatusCode;
 use serde::Deserialize;
 
+#[utoipa::path(
+    post,
+    path = "/assignments",
+    tag = "assignments",
+    summary = "Assign a role to an identity at a node",
+    description = "The identity must be an active member of the key's application; the role and \
+        node must be in the key's environment. Times are RFC 3339; `effective_from` defaults to \
+        now and `effective_to` to never.",
+    request_body = AssignmentForm,
+    responses(
+        (status = 201, description = "Assigned.", body = Assignment),
+        (status = 400, description = "A field broke a rule, or the role is a system or inactive role.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "rbac.role_inactive", "message": "This role is inactive. Activate it before assigning it.", "path": "/api/v1/assignments", "method": "POST" } })),
+        (status = 404, description = "The identity, role or node is not in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/assignments", "method": "POST" } })),
+        (status = 409, description = "The identity already has this role at this node, or is not a member of the application.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "rbac.assignment_conflict", "message": "Identity already has this role at this node.", "path": "/api/v1/assignments", "method": "POST" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["assignment.manage"])),
+)]
 pub async fn create(
     State(s): State<Services>,
     Key(key): Key,
@@ -23,16 +47,43 @@ pub async fn create(
 }
 
 /// Role and/or window of an assignment (`identity_id` and `node_id` cannot change).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = AssignmentChange, example = json!({ "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "effective_to": "2027-06-30T23:59:59Z" }))]
 #[serde(deny_unknown_fields)]
 pub struct Change {
+    /// The role the assignment gives from now on (send the current one to keep it).
     role_id: String,
+    /// RFC 3339; absent: now.
     #[serde(default)]
     effective_from: Option<String>,
+    /// RFC 3339, exclusive; absent: never.
     #[serde(default)]
     effective_to: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/assignments/{id}",
+    tag = "assignments",
+    summary = "Change an assignment's role or time window",
+    description = "The identity and the node of an assignment cannot change: remove it and create \
+        another.",
+    params(("id" = String, Path, description = "The assignment's id.")),
+    request_body = Change,
+    responses(
+        (status = 200, description = "The assignment as it now is.", body = Assignment),
+        (status = 400, description = "A field broke a rule, or the role cannot be assigned.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH", "details": { "errors": [{ "field": "effective_to", "rule": "order", "message": "The end must be after the start." }] } } })),
+        (status = 404, description = "No such assignment (or role) in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "assignments.not_found", "message": "Assignment not found.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH" } })),
+        (status = 409, description = "The identity already has that role at this node.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "rbac.assignment_conflict", "message": "Identity already has this role at this node.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["assignment.manage"])),
+)]
 pub async fn change(
     State(s): State<Services>,
     Key(key): Key,
@@ -51,6 +102,20 @@ pub async fn change(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/assignments/{id}",
+    tag = "assignments",
+    summary = "Remove an assignment",
+    params(("id" = String, Path, description = "The assignment's id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "No such assignment in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "assignments.not_found", "message": "Assignment not found.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "DELETE" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["assignment.manage"])),
+)]
 pub async fn remove(
     State(s): State<Services>,
     Key(key): Key,
@@ -61,12 +126,37 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = BulkCreateAssignments)]
 #[serde(deny_unknown_fields)]
 pub struct BulkCreate {
+    /// 1 to 200 rows.
+    #[schema(min_items = 1, max_items = 200)]
     assignments: Vec<AssignmentForm>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/assignments/bulk-create",
+    tag = "assignments",
+    summary = "Create up to 200 assignments",
+    description = "Each row is checked and written on its own; 200 when every row succeeded, 207 \
+        otherwise, with one result per row in request order.",
+    request_body(content = BulkCreate, example = json!({ "assignments": [
+        { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" },
+        { "identity_id": "0193a1f0-6666-7f00-9b83-0c7a2e5f4b97", "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53", "effective_to": "2027-06-30T23:59:59Z" }
+    ] })),
+    responses(
+        (status = 200, description = "Every row succeeded.", body = Bulk<Assignment>),
+        (status = 207, description = "At least one row failed; each row says what happened to it.", body = Bulk<Assignment>),
+        (status = 400, description = "Not 1 to 200 rows (nothing was written), or malformed JSON.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/assignments/bulk-create", "method": "POST", "details": { "errors": [{ "field": "assignments", "rule": "count", "message": "Send 1 to 200 rows; this request has 0." }] } } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments/bulk-create", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["assignment.manage"])),
+)]
 pub async fn bulk_create(
     State(s): State<Services>,
     Key(key): Key,
@@ -79,26 +169,71 @@ pub async fn bulk_create(
     Ok(bulk(results, "assignments.created"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = AssignmentIds, example = json!({ "assignment_ids": ["0193a1f0-3333-7c00-ae50-7f4d9b2c1e64"], "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42" }))]
 #[serde(deny_unknown_fields)]
 pub struct BulkIds {
+    /// 1 to 200 assignment ids.
+    #[schema(min_items = 1, max_items = 200)]
     assignment_ids: Vec<String>,
+    /// bulk-change-role: the new role (required there); ignored by bulk-remove.
     #[serde(default)]
     role_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/assignments/bulk-remove",
+    tag = "assignments",
+    summary = "Remove up to 200 assignments",
+    description = "One result per id, in request order; 200 when every row succeeded, 207 \
+        otherwise.",
+    request_body(content = BulkIds, example = json!({ "assignment_ids": ["0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "0193a1f0-7777-7000-8c94-1d8b3f6a5ca8"] })),
+    responses(
+        (status = 200, description = "Every assignment was removed.", body = Bulk<Removed>),
+        (status = 207, description = "At least one row failed (e.g. `assignments.not_found`).", body = Bulk<Removed>),
+        (status = 400, description = "Not 1 to 200 ids (nothing was removed), or malformed JSON.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/assignments/bulk-remove", "method": "POST", "details": { "errors": [{ "field": "assignment_ids", "rule": "count", "message": "Send 1 to 200 rows; this request has 0." }] } } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments/bulk-remove", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["assignment.manage"])),
+)]
 pub async fn bulk_remove(
     State(s): State<Services>,
     Key(key): Key,
     Body(body): Body<BulkIds>,
-) -> Result<(StatusCode, Json<Bulk<()>>), ApiError> {
+) -> Result<(StatusCode, Json<Bulk<Removed>>), ApiError> {
     key.require("assignment.manage")?;
     count_rule("assignment_ids", body.assignment_ids.len())?;
     let results =
         assignments::bulk_remove_in(&s, &key.actor(), &key.scope, &body.assignment_ids).await?;
+    let results = results.into_iter().map(|r| r.map(|()| Removed)).collect();
     Ok(bulk(results, "assignments.removed"))
 }
 
+#[utoipa::path(
+    post,
+    path = "/assignments/bulk-change-role",
+    tag = "assignments",
+    summary = "Give up to 200 assignments another role",
+    description = "Every listed assignment gets `role_id`; one result per id, in request order; \
+        200 when every row succeeded, 207 otherwise.",
+    request_body = BulkIds,
+    responses(
+        (status = 200, description = "Every assignment was changed.", body = Bulk<Assignment>),
+        (status = 207, description = "At least one row failed.", body = Bulk<Assignment>),
+        (status = 400, description = "Not 1 to 200 ids, no `role_id`, or malformed JSON.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/assignments/bulk-change-role", "method": "POST", "details": { "errors": [{ "field": "assignment_ids", "rule": "count", "message": "Send 1 to 200 rows; this request has 0." }] } } })),
+        (status = 404, description = "The role is not in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/assignments/bulk-change-role", "method": "POST" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments/bulk-change-role", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["assignment.manage"])),
+)]
 pub async fn bulk_change_role(
     State(s): State<Services>,
     Key(key): Key,
@@ -118,6 +253,22 @@ pub async fn bulk_change_role(
     Ok(bulk(results, "assignments.updated"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/identities/{id}/assignments",
+    tag = "assignments",
+    summary = "List an identity's assignments",
+    description = "Its assignments in the key's environment (scheduled, active and expired); `q` \
+        matches role and node names.",
+    params(("id" = String, Path, description = "The identity's id."), ListQuery),
+    responses(
+        (status = 200, description = "The assignments.", body = Collection<Assignment>),
+        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01/assignments", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["assignment.read"])),
+)]
 pub async fn identity_assignments(
     State(s): State<Services>,
     Key(key): Key,
@@ -133,6 +284,22 @@ pub async fn identity_assignments(
 }
 
 /// What the identity may do anywhere in this environment (the union over the tree), by key.
+#[utoipa::path(
+    get,
+    path = "/identities/{id}/permissions",
+    tag = "assignments",
+    summary = "List an identity's effective permissions",
+    description = "Every permission key its assignments in force grant in the key's environment, \
+        at any node.",
+    params(("id" = String, Path, description = "The identity's id."), ListQuery),
+    responses(
+        (status = 200, description = "The permission keys, sorted.", body = Collection<String>),
+        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01/permissions", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["identity.read"])),
+)]
 pub async fn identity_permissions(
     State(s): State<Services>,
     Key(key): Key,

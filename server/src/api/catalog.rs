@@ -4,9 +4,11 @@
 //! Permissions pages.
 
 use super::bulk::{Bulk, bulk, count_rule};
-use super::collection::{Collection, List};
+use super::collection::{Collection, List, ListQuery};
+use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
 use super::versioning::{IfMatch, etag};
+use crate::envelope::ErrorEnvelope;
 use app::model::{Permission, PermissionForm, Role, RoleForm};
 use app::services::Services;
 use app::services::catalog;
@@ -21,6 +23,22 @@ fn tagged<T: serde::Serialize>(status: StatusCode, version: i64, item: T) -> Res
     (status, etag(version), Json(item)).into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/roles",
+    tag = "roles",
+    summary = "List the environment's roles",
+    description = "System and custom roles of the key's environment, by name; `q` matches name and \
+        description.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of roles.", body = Collection<Role>),
+        (status = 400, description = "`page` or `take` out of range, or an unknown parameter.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/roles", "method": "GET", "details": { "errors": [{ "field": "take", "rule": "out_of_range", "message": "take must be 1 to 100." }] } } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["role.read"])),
+)]
 pub async fn list_roles(
     State(s): State<Services>,
     Key(key): Key,
@@ -33,6 +51,27 @@ pub async fn list_roles(
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/roles",
+    tag = "roles",
+    summary = "Create a custom role",
+    description = "Names are unique in the environment, in any case. The new role grants nothing \
+        until `PUT /roles/{id}/permissions`.",
+    request_body = RoleForm,
+    responses(
+        (status = 201, description = "Created; `ETag` is its version.", body = Role,
+            headers(("ETag" = String, description = "The role's version, for `If-Match`."))),
+        (status = 400, description = "A field broke a rule.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/roles", "method": "POST", "details": { "errors": [{ "field": "name", "rule": "required", "message": "Enter a role name." }] } } })),
+        (status = 409, description = "A role of that name exists.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "roles.name_taken", "message": "A role named \"Auditor\" already exists in this environment.", "path": "/api/v1/roles", "method": "POST" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/roles", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["role.manage"])),
+)]
 pub async fn create_role(
     State(s): State<Services>,
     Key(key): Key,
@@ -43,6 +82,21 @@ pub async fn create_role(
     Ok(tagged(StatusCode::CREATED, role.version, role))
 }
 
+#[utoipa::path(
+    get,
+    path = "/roles/{id}",
+    tag = "roles",
+    summary = "Get a role",
+    params(("id" = String, Path, description = "The role's id.")),
+    responses(
+        (status = 200, description = "The role; `ETag` is its version.", body = Role,
+            headers(("ETag" = String, description = "The role's version, for `If-Match`."))),
+        (status = 404, description = "No such role in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["role.read"])),
+)]
 pub async fn show_role(
     State(s): State<Services>,
     Key(key): Key,
@@ -54,17 +108,50 @@ pub async fn show_role(
 }
 
 /// `PATCH /roles/{id}`: any of name, description, is_active (absent = unchanged).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({ "name": "Report auditor", "is_active": false }))]
 #[serde(deny_unknown_fields)]
 pub struct RolePatch {
+    /// 1–100 characters, unique in the environment.
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
     description: Option<String>,
+    /// An inactive role grants nothing and cannot be assigned.
     #[serde(default)]
     is_active: Option<bool>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/roles/{id}",
+    tag = "roles",
+    summary = "Rename, describe, activate or deactivate a role",
+    description = "Absent fields stay as they are. Needs `If-Match` with the version read (`*`: \
+        whatever is current). An inactive role grants nothing and cannot be assigned. System roles \
+        are read-only.",
+    params(
+        ("id" = String, Path, description = "The role's id."),
+        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),
+    ),
+    request_body = RolePatch,
+    responses(
+        (status = 200, description = "The role as it now is.", body = Role,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 400, description = "A field broke a rule, the role is a system role, or `If-Match` is not a version.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
+        (status = 404, description = "No such role in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
+        (status = 409, description = "The role changed since it was read, or the new name is taken.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
+        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["role.manage"])),
+)]
 pub async fn update_role(
     State(s): State<Services>,
     Key(key): Key,
@@ -91,6 +178,30 @@ pub async fn update_role(
     Ok(tagged(StatusCode::OK, role.version, role))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/roles/{id}",
+    tag = "roles",
+    summary = "Delete a custom role",
+    description = "Its grants and its assignments go with it. Needs `If-Match`.",
+    params(
+        ("id" = String, Path, description = "The role's id."),
+        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "A system role, or `If-Match` is not a version.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "DELETE" } })),
+        (status = 404, description = "No such role in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "DELETE" } })),
+        (status = 409, description = "The role changed since it was read.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "DELETE" } })),
+        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "DELETE" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["role.manage"])),
+)]
 pub async fn delete_role(
     State(s): State<Services>,
     Key(key): Key,
@@ -104,6 +215,20 @@ pub async fn delete_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/roles/{id}/permissions",
+    tag = "roles",
+    summary = "The permission keys a role grants",
+    params(("id" = String, Path, description = "The role's id."), ListQuery),
+    responses(
+        (status = 200, description = "The keys, sorted.", body = Collection<String>),
+        (status = 404, description = "No such role in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70/permissions", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["role.read"])),
+)]
 pub async fn role_permissions(
     State(s): State<Services>,
     Key(key): Key,
@@ -115,13 +240,36 @@ pub async fn role_permissions(
     Ok(Json(Collection::of_list(keys, &query, String::clone)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({ "permission_keys": ["report.read", "report.export"] }))]
 #[serde(deny_unknown_fields)]
 pub struct PermissionKeys {
+    /// Every key the role grants afterwards.
     permission_keys: Vec<String>,
 }
 
 /// `PUT /roles/{id}/permissions`: replaces the whole set; answers the role as it now is.
+#[utoipa::path(
+    put,
+    path = "/roles/{id}/permissions",
+    tag = "roles",
+    summary = "Replace what a role grants",
+    description = "The role grants exactly these keys afterwards (duplicates ignored). One unknown \
+        key refuses the whole set and changes nothing.",
+    params(("id" = String, Path, description = "The role's id.")),
+    request_body = PermissionKeys,
+    responses(
+        (status = 200, description = "The role, with its new `permission_count`.", body = Role),
+        (status = 400, description = "An unknown key, or a system role.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70/permissions", "method": "PUT", "details": { "errors": [{ "field": "permission_keys", "rule": "unknown", "message": "These permissions do not exist in this environment: report.sign." }] } } })),
+        (status = 404, description = "No such role in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70/permissions", "method": "PUT" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70/permissions", "method": "PUT" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["role.manage"])),
+)]
 pub async fn set_role_permissions(
     State(s): State<Services>,
     Key(key): Key,
@@ -135,6 +283,22 @@ pub async fn set_role_permissions(
     Ok(tagged(StatusCode::OK, role.version, role))
 }
 
+#[utoipa::path(
+    get,
+    path = "/permissions",
+    tag = "permissions",
+    summary = "List the permission catalog",
+    description = "System (management) and custom permissions of the key's environment, by key; \
+        `q` matches key, description and category.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of permissions.", body = Collection<Permission>),
+        (status = 400, description = "`page` or `take` out of range, or an unknown parameter.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: Failed to deserialize query string: sort: unknown field `sort`, expected one of `page`, `take`, `q`", "path": "/api/v1/permissions", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["permission.read"])),
+)]
 pub async fn list_permissions(
     State(s): State<Services>,
     Key(key): Key,
@@ -147,13 +311,42 @@ pub async fn list_permissions(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({ "permissions": [
+    { "key": "report.read", "description": "Read reports", "category": "Reports" },
+    { "key": "report.export", "category": "Reports" }
+] }))]
 #[serde(deny_unknown_fields)]
 pub struct CreatePermissions {
+    /// 1 to 200 rows.
+    #[schema(min_items = 1, max_items = 200)]
     permissions: Vec<PermissionForm>,
 }
 
+/// The bulk answer of a permission batch.
+pub type PermissionBulk = Bulk<Permission>;
+
 /// `POST /permissions`: a batch, answered per row (bulk envelope); good rows are written together.
+#[utoipa::path(
+    post,
+    path = "/permissions",
+    tag = "permissions",
+    summary = "Create custom permissions (a batch)",
+    description = "1 to 200 rows, each answered on its own: a key that exists — system or custom — \
+        or came earlier in the batch is `permissions.key_taken` on its row. The good rows are \
+        written together. 200 when every row succeeded, 207 otherwise.",
+    request_body = CreatePermissions,
+    responses(
+        (status = 200, description = "Every row was created.", body = PermissionBulk),
+        (status = 207, description = "Some rows failed; each says why.", body = PermissionBulk),
+        (status = 400, description = "No rows, or more than 200.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/permissions", "method": "POST", "details": { "errors": [{ "field": "permissions", "rule": "count", "message": "Send 1 to 200 rows; this request has 0." }] } } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/permissions", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["permission.manage"])),
+)]
 pub async fn create_permissions(
     State(s): State<Services>,
     Key(key): Key,
@@ -166,6 +359,21 @@ pub async fn create_permissions(
     Ok(bulk(results, "permissions.created"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/permissions/{id}",
+    tag = "permissions",
+    summary = "Get a permission",
+    params(("id" = String, Path, description = "The permission's id.")),
+    responses(
+        (status = 200, description = "The permission; `ETag` is its version.", body = Permission,
+            headers(("ETag" = String, description = "The permission's version, for `If-Match`."))),
+        (status = 404, description = "No such permission in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "permissions.not_found", "message": "Permission not found.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["permission.read"])),
+)]
 pub async fn show_permission(
     State(s): State<Services>,
     Key(key): Key,
@@ -177,7 +385,8 @@ pub async fn show_permission(
 }
 
 /// `PATCH /permissions/{id}`: description and/or category; the key never changes.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({ "description": "Read every report" }))]
 #[serde(deny_unknown_fields)]
 pub struct PermissionPatch {
     #[serde(default)]
@@ -186,6 +395,35 @@ pub struct PermissionPatch {
     category: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/permissions/{id}",
+    tag = "permissions",
+    summary = "Change a permission's description or category",
+    description = "The key never changes. Absent fields stay. Needs `If-Match`. System \
+        permissions are read-only.",
+    params(
+        ("id" = String, Path, description = "The permission's id."),
+        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),
+    ),
+    request_body = PermissionPatch,
+    responses(
+        (status = 200, description = "The permission as it now is.", body = Permission,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 400, description = "A field broke a rule, a system permission, or `If-Match` is not a version.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "PATCH", "details": { "errors": [{ "field": "description", "rule": "too_long", "message": "This can be at most 500 characters." }] } } })),
+        (status = 404, description = "No such permission in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "permissions.not_found", "message": "Permission not found.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "PATCH" } })),
+        (status = 409, description = "The permission changed since it was read.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "PATCH" } })),
+        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "PATCH" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/permissions/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["permission.manage"])),
+)]
 pub async fn update_permission(
     State(s): State<Services>,
     Key(key): Key,
@@ -206,6 +444,30 @@ pub async fn update_permission(
     Ok(tagged(StatusCode::OK, permission.version, permission))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/permissions/{id}",
+    tag = "permissions",
+    summary = "Delete a custom permission",
+    description = "Roles stop granting it at once. Needs `If-Match`.",
+    params(
+        ("id" = String, Path, description = "The permission's id."),
+        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "A system permission, or `If-Match` is not a version.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "DELETE" } })),
+        (status = 404, description = "No such permission in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "permissions.not_found", "message": "Permission not found.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "DELETE" } })),
+        (status = 409, description = "The permission changed since it was read.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "DELETE" } })),
+        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "DELETE" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["permission.manage"])),
+)]
 pub async fn delete_permission(
     State(s): State<Services>,
     Key(key): Key,

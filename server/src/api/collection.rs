@@ -13,14 +13,21 @@ pub const DEFAULT_TAKE: i64 = 20;
 pub const MAX_TAKE: i64 = 100;
 
 /// `?page=&take=&q=` of a list; anything else in the query is refused.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// The page, from 1.
     #[serde(default = "first_page")]
+    #[param(minimum = 1, default = 1, example = 1)]
     pub page: i64,
+    /// Items per page, 1 to 100.
     #[serde(default = "default_take")]
+    #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
     pub take: i64,
+    /// Keeps the items whose text contains this, in any case (empty: all).
     #[serde(default)]
+    #[param(example = "lee")]
     pub q: String,
 }
 
@@ -70,7 +77,7 @@ impl FromRequestParts<Services> for List {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Pagination {
     pub page: i64,
     pub take: i64,
@@ -80,7 +87,7 @@ pub struct Pagination {
     pub has_next_page: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Collection<T> {
     pub items: Vec<T>,
     pub pagination: Pagination,

@@ -1,7 +1,9 @@
 //! `POST /api/v1/permissions/evaluate` (+ `/bulk`, ≤ 100 checks): "may identity X do P at node
 //! N?" — node-scoped with `node_id`, app-wide without — answered with the reason and the path.
 
+use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
+use crate::envelope::ErrorEnvelope;
 use app::error::{AppError, FieldError};
 use app::model::Decision;
 use app::services::Services;
@@ -12,15 +14,36 @@ use serde::{Deserialize, Serialize};
 
 pub const BULK_CHECKS_MAX: usize = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = EvaluationCheck, example = json!({ "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "permission": "ticket.reply", "node_id": "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75" }))]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     identity_id: String,
+    /// A permission key, e.g. `ticket.reply`.
     permission: String,
+    /// The node asked about; absent: app-wide (any assignment in force grants it).
     #[serde(default)]
     node_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/permissions/evaluate",
+    tag = "evaluation",
+    summary = "May this identity do this at this node?",
+    description = "Node-scoped with `node_id` (an assignment on the node or above it grants), \
+        app-wide without. A denial is a 200 with `allowed: false` and its `denial_reason`.",
+    request_body = Check,
+    responses(
+        (status = 200, description = "The decision, with the granting roles and the path.", body = Decision),
+        (status = 400, description = "Malformed JSON or a missing field.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: missing field `permission`", "path": "/api/v1/permissions/evaluate", "method": "POST" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/permissions/evaluate", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["permission.evaluate"])),
+)]
 pub async fn one(
     State(s): State<Services>,
     Key(key): Key,
@@ -30,17 +53,48 @@ pub async fn one(
     Ok(Json(decide(&s, &key.scope, &check).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = EvaluationChecks)]
 #[serde(deny_unknown_fields)]
 pub struct BulkChecks {
+    /// 1 to 100 checks.
+    #[schema(min_items = 1, max_items = 100)]
     checks: Vec<Check>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EvaluationDecisions)]
 pub struct BulkDecisions {
+    /// One decision per check, in request order.
     results: Vec<Decision>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/permissions/evaluate/bulk",
+    tag = "evaluation",
+    summary = "Evaluate up to 100 checks",
+    description = "The same as `/permissions/evaluate` for each check, answered in request order.",
+    request_body(content = BulkChecks, example = json!({ "checks": [
+        { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "permission": "ticket.reply", "node_id": "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75" },
+        { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "permission": "invoice.approve" }
+    ] })),
+    responses(
+        (status = 200, description = "One decision per check.", body = BulkDecisions,
+            example = json!({ "results": [
+                { "allowed": true, "granting_roles": [{ "id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "name": "Support Agent", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" }],
+                  "effective_node_id": "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75", "denial_reason": null,
+                  "path": ["0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53", "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75"] },
+                { "allowed": false, "granting_roles": [], "effective_node_id": null, "denial_reason": "permission_not_granted", "path": [] }
+            ] })),
+        (status = 400, description = "Not 1 to 100 checks, or malformed JSON.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/permissions/evaluate/bulk", "method": "POST", "details": { "errors": [{ "field": "checks", "rule": "count", "message": "Send 1 to 100 checks." }] } } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/permissions/evaluate/bulk", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["permission.evaluate"])),
+)]
 pub async fn bulk(
     State(s): State<Services>,
     Key(key): Key,

@@ -1,9 +1,12 @@
 //! `/api/v1/identities`: create (Identity + membership + optional assignment, one transaction),
-//! list, show. The same `IdentityForm` rules and the same service as the dashboard's dialog.
+//! list, show, bulk create, edit, remove. The same `IdentityForm` rules and the same service as
+//! the dashboard's dialog.
 
-use super::bulk::{bulk, count_rule};
-use super::collection::{Collection, List};
+use super::bulk::{Bulk, bulk, count_rule};
+use super::collection::{Collection, List, ListQuery};
+use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
+use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
 use app::model::{Assignment, Identity, IdentityForm, MemberRow};
 use app::services::Services;
@@ -14,14 +17,42 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 /// An identity as the API returns it: the identity, and what the create bundled.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = IdentityCreated)]
 pub struct CreatedResponse {
     #[serde(flatten)]
     identity: Identity,
+    /// The identity's membership in the key's application.
     membership_id: String,
+    /// The assignment made when `role_id` and `node_id` were sent.
     assignment: Option<Assignment>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/identities",
+    tag = "identities",
+    summary = "Create an identity",
+    description = "Creates the identity in the account's directory, makes it a member of the key's \
+        application and, with `role_id` + `node_id`, assigns that role in the key's environment — \
+        one transaction. Without a password the identity stays `pending`.",
+    request_body = IdentityForm,
+    responses(
+        (status = 201, description = "Created, and committed before this answer.", body = CreatedResponse),
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`) or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "POST",
+                "details": { "errors": [{ "field": "email", "rule": "invalid", "message": "Enter a valid email address." }] } } })),
+        (status = 404, description = "The role or node is not in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/identities", "method": "POST" } })),
+        (status = 409, description = "The email is taken in this application (`identities.email_taken`), belongs to an identity of the account outside it (`identities.exists_in_account`, with `details.identity_id`), or the external id is taken.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "identities.exists_in_account", "message": "This email belongs to an identity in your account that is not in this application. Add it to this application instead.", "path": "/api/v1/identities", "method": "POST",
+                "details": { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01" } } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["identity.manage"])),
+)]
 pub async fn create(
     State(s): State<Services>,
     Key(key): Key,
@@ -44,6 +75,23 @@ impl From<app::model::CreatedIdentity> for CreatedResponse {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/identities",
+    tag = "identities",
+    summary = "List the application's members",
+    description = "The members of the key's application, each with its assignments in the key's \
+        environment, newest first, a page at a time.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of members.", body = Collection<MemberRow>),
+        (status = 400, description = "`page` or `take` out of range, or an unknown parameter.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "GET",
+                "details": { "errors": [{ "field": "take", "rule": "out_of_range", "message": "take must be 1 to 100." }] } } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["identity.read"])),
+)]
 pub async fn list(
     State(s): State<Services>,
     Key(key): Key,
@@ -55,6 +103,21 @@ pub async fn list(
     Ok(Json(Collection::of_page(page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/identities/{id}",
+    tag = "identities",
+    summary = "Get an identity",
+    description = "An identity that is a member of the key's application.",
+    params(("id" = String, Path, description = "The identity's id.")),
+    responses(
+        (status = 200, description = "The identity.", body = Identity),
+        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["identity.read"])),
+)]
 pub async fn show(
     State(s): State<Services>,
     Key(key): Key,
@@ -66,9 +129,12 @@ pub async fn show(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = BulkCreateIdentities)]
 #[serde(deny_unknown_fields)]
 pub struct BulkCreate {
+    /// 1 to 200 rows, each one create request.
+    #[schema(min_items = 1, max_items = 200)]
     identities: Vec<IdentityForm>,
 }
 
@@ -76,6 +142,51 @@ pub struct BulkCreate {
 /// transaction (duplicates inside the batch are reported per row, never merged); 200 when every
 /// row succeeded, 207 otherwise. With `Idempotency-Key` a replay within 24 h returns the stored
 /// answer without running again.
+#[utoipa::path(
+    post,
+    path = "/identities/bulk-create",
+    tag = "identities",
+    summary = "Create up to 200 identities",
+    description = "Each row runs the single create in its own transaction, in order; duplicates \
+        inside the batch are reported on the later row, never merged. 200 when every row \
+        succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored \
+        answer (`Idempotent-Replayed: true`) without running again.",
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours.", example = "import-2026-11-27-001")),
+    request_body(content = BulkCreate, example = json!({ "identities": [
+        { "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee" },
+        { "email": "sam.ortiz@example.com", "first_name": "Sam", "last_name": "Ortiz", "external_id": "crm-10443",
+          "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" }
+    ] })),
+    responses(
+        (status = 200, description = "Every row succeeded.", body = Bulk<CreatedResponse>,
+            headers(("Idempotent-Replayed" = String, description = "`true` on a replayed answer."))),
+        (status = 207, description = "At least one row failed; each row says what happened to it.", body = Bulk<CreatedResponse>,
+            headers(("Idempotent-Replayed" = String, description = "`true` on a replayed answer.")),
+            example = json!({
+                "summary": { "total": 2, "succeeded": 1, "failed": 1 },
+                "results": [
+                    { "index": 0, "status": "success", "code": "identities.created", "data": {
+                        "id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee",
+                        "status": "pending", "external_id": null, "metadata": null, "has_password": false, "password_change_required": false,
+                        "version": 1, "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z",
+                        "membership_id": "0193a1f0-5555-7e00-8a72-9b6f1d4e3a86", "assignment": null } },
+                    { "index": 1, "status": "error", "code": "identities.email_taken", "error": {
+                        "status": 409, "code": "identities.email_taken", "message": "Email already exists in this Application." } }
+                ]
+            })),
+        (status = 400, description = "Not 1 to 200 rows (nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities/bulk-create", "method": "POST",
+                "details": { "errors": [{ "field": "identities", "rule": "count", "message": "Send 1 to 200 identities; this request has 0." }] } } })),
+        (status = 409, description = "The first request with this `Idempotency-Key` is still running.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "idempotency.in_progress", "message": "A request with this Idempotency-Key is still being processed. Retry in a moment.", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
+        (status = 422, description = "This `Idempotency-Key` was used with a different body.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 422, "code": "idempotency.key_reused", "message": "This Idempotency-Key was already used with a different request. Use a new key.", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["identity.manage"])),
+)]
 pub async fn bulk_create(
     State(s): State<Services>,
     Key(key): Key,
@@ -152,15 +263,20 @@ pub async fn bulk_create(
 /// `PATCH /identities/{id}`: names and metadata (absent = unchanged, `null` clears it). Email and
 /// external_id are not editable; access is changed with `DELETE` (this application only) or by an
 /// admin's Account-wide switch.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({ "first_name": "Patricia", "metadata": { "department": "Support" } }))]
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
+    /// Absent: unchanged.
     #[serde(default)]
     first_name: Option<String>,
+    /// Absent: unchanged.
     #[serde(default)]
     last_name: Option<String>,
-    /// `None`: not sent; `Some(Value::Null)`: clear.
+    /// A JSON object, at most 16 KiB; absent: unchanged; `null`: cleared.
+    // `None`: not sent; `Some(Value::Null)`: clear.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
 }
 
@@ -169,6 +285,29 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::
     serde_json::Value::deserialize(d).map(Some)
 }
 
+#[utoipa::path(
+    patch,
+    path = "/identities/{id}",
+    tag = "identities",
+    summary = "Edit an identity's names or metadata",
+    description = "Fields left out stay as they are; `metadata: null` clears it. Email and \
+        `external_id` cannot be changed here (they are refused as unknown fields).",
+    params(("id" = String, Path, description = "The identity's id.")),
+    request_body = ProfilePatch,
+    responses(
+        (status = 200, description = "The identity as it now is.", body = Identity),
+        (status = 400, description = "A field broke a rule, or an unknown field was sent.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: unknown field `email`, expected one of `first_name`, `last_name`, `metadata`.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
+        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
+        (status = 409, description = "The identity changed while this request ran; retry.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["identity.manage"])),
+)]
 pub async fn update(
     State(s): State<Services>,
     Key(key): Key,
@@ -201,6 +340,23 @@ pub async fn update(
 /// `DELETE /identities/{id}`: removes the identity from this application — its membership is
 /// deactivated and its assignments in the application's environments revoked. The identity stays
 /// in the account's directory (and in its other applications).
+#[utoipa::path(
+    delete,
+    path = "/identities/{id}",
+    tag = "identities",
+    summary = "Remove an identity from this application",
+    description = "Deactivates its membership in the key's application and revokes its \
+        assignments in the application's environments. The identity stays in the account's \
+        directory and in its other applications.",
+    params(("id" = String, Path, description = "The identity's id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "DELETE" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["identity.manage"])),
+)]
 pub async fn remove(
     State(s): State<Services>,
     Key(key): Key,

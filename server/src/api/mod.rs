@@ -7,6 +7,7 @@ mod assignments;
 mod bulk;
 mod catalog;
 mod collection;
+mod doc;
 mod evaluate;
 mod extract;
 mod identities;
@@ -19,78 +20,85 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+pub use doc::document_json;
 pub use extract::{ApiError, Key};
+
+/// Where the API is mounted; the document's paths carry it, as clients call them.
+pub const PREFIX: &str = "/api/v1";
 
 /// Request bodies above this are refused with 413 before they are parsed.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
+/// Every operation of the API, each registered by its documentation: `routes!` reads the method
+/// and path from the handler's `#[utoipa::path]`, so a route cannot exist undocumented.
+///
+/// To add an endpoint:
+/// 1. annotate the handler with `#[utoipa::path(<method>, path = "/things/{id}", tag = "…",
+///    summary = "…", description = "…", params(…), request_body = …, responses(…, KeyErrors),
+///    security(("api_key" = ["<scope it requires>"])))]` — every status it answers, errors as
+///    `body = ErrorEnvelope` with a realistic `example`, the scope exactly as `key.require` names it;
+/// 2. derive `utoipa::ToSchema` (with an `example`) on the types it takes and returns — in
+///    `app::model` behind `cfg_attr(feature = "ssr", …)`;
+/// 3. add one `.routes(routes!(…))` below per path (the handlers of one path together; never
+///    handlers of two paths in one `routes!`, which would mount each on both paths);
+/// 4. add the (method, path) to the list in `server/tests/it/openapi.rs`.
+fn operations() -> OpenApiRouter<Services> {
+    OpenApiRouter::new()
+        .routes(routes!(identities::create, identities::list))
+        .routes(routes!(identities::bulk_create))
+        .routes(routes!(
+            identities::show,
+            identities::update,
+            identities::remove
+        ))
+        .routes(routes!(assignments::identity_assignments))
+        .routes(routes!(assignments::identity_permissions))
+        .routes(routes!(catalog::list_roles, catalog::create_role))
+        .routes(routes!(
+            catalog::show_role,
+            catalog::update_role,
+            catalog::delete_role
+        ))
+        .routes(routes!(
+            catalog::role_permissions,
+            catalog::set_role_permissions
+        ))
+        .routes(routes!(
+            catalog::list_permissions,
+            catalog::create_permissions
+        ))
+        .routes(routes!(
+            catalog::show_permission,
+            catalog::update_permission,
+            catalog::delete_permission
+        ))
+        .routes(routes!(nodes::list, nodes::create))
+        .routes(routes!(nodes::show, nodes::update, nodes::remove))
+        .routes(routes!(nodes::move_node))
+        .routes(routes!(nodes::ancestors))
+        .routes(routes!(assignments::create))
+        .routes(routes!(assignments::change, assignments::remove))
+        .routes(routes!(assignments::bulk_create))
+        .routes(routes!(assignments::bulk_remove))
+        .routes(routes!(assignments::bulk_change_role))
+        .routes(routes!(evaluate::one))
+        .routes(routes!(evaluate::bulk))
+        .routes(routes!(doc::openapi_json))
+}
+
+/// The OpenAPI 3.1 document of `operations`, paths prefixed with `PREFIX`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, operations) = operations().split_for_parts();
+    doc::Frame::openapi().nest(PREFIX, operations)
+}
+
 pub fn router(services: Services) -> Router {
-    Router::new()
-        .route(
-            "/identities",
-            post(identities::create).get(identities::list),
-        )
-        .route("/identities/bulk-create", post(identities::bulk_create))
-        .route(
-            "/identities/{id}",
-            get(identities::show)
-                .patch(identities::update)
-                .delete(identities::remove),
-        )
-        .route(
-            "/identities/{id}/assignments",
-            get(assignments::identity_assignments),
-        )
-        .route(
-            "/identities/{id}/permissions",
-            get(assignments::identity_permissions),
-        )
-        .route(
-            "/roles",
-            get(catalog::list_roles).post(catalog::create_role),
-        )
-        .route(
-            "/roles/{id}",
-            get(catalog::show_role)
-                .patch(catalog::update_role)
-                .delete(catalog::delete_role),
-        )
-        .route(
-            "/roles/{id}/permissions",
-            get(catalog::role_permissions).put(catalog::set_role_permissions),
-        )
-        .route(
-            "/permissions",
-            get(catalog::list_permissions).post(catalog::create_permissions),
-        )
-        .route(
-            "/permissions/{id}",
-            get(catalog::show_permission)
-                .patch(catalog::update_permission)
-                .delete(catalog::delete_permission),
-        )
-        .route("/nodes", get(nodes::list).post(nodes::create))
-        .route(
-            "/nodes/{id}",
-            get(nodes::show).patch(nodes::update).delete(nodes::remove),
-        )
-        .route("/nodes/{id}/move", post(nodes::move_node))
-        .route("/nodes/{id}/ancestors", get(nodes::ancestors))
-        .route("/assignments", post(assignments::create))
-        .route(
-            "/assignments/{id}",
-            axum::routing::patch(assignments::change).delete(assignments::remove),
-        )
-        .route("/assignments/bulk-create", post(assignments::bulk_create))
-        .route("/assignments/bulk-remove", post(assignments::bulk_remove))
-        .route(
-            "/assignments/bulk-change-role",
-            post(assignments::bulk_change_role),
-        )
-        .route("/permissions/evaluate", post(evaluate::one))
-        .route("/permissions/evaluate/bulk", post(evaluate::bulk))
+    let (routes, _) = operations().split_for_parts();
+    routes
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(render_errors))

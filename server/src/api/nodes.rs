@@ -2,9 +2,11 @@
 //! (de)activate, move with the subtree, delete a leaf, ancestors. Versioned by `If-Match`; the
 //! same schema rules and services as the dashboard's Hierarchy page.
 
-use super::collection::{Collection, List};
+use super::collection::{Collection, List, ListQuery};
+use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
 use super::versioning::{IfMatch, etag};
+use crate::envelope::ErrorEnvelope;
 use app::error::{AppError, FieldError};
 use app::model::{Node, NodeForm};
 use app::services::Services;
@@ -20,6 +22,20 @@ fn tagged(status: StatusCode, node: Node) -> Response {
 }
 
 /// Every node, parents before children (as the tree is stored: by depth).
+#[utoipa::path(
+    get,
+    path = "/nodes",
+    tag = "nodes",
+    summary = "List the environment's nodes",
+    description = "Every node, parents before children (by depth); a flat environment has only its \
+        root. `q` matches name, slug and node type.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of nodes.", body = Collection<Node>),
+        KeyErrors,
+    ),
+    security(("api_key" = ["node.read"])),
+)]
 pub async fn list(
     State(s): State<Services>,
     Key(key): Key,
@@ -32,14 +48,40 @@ pub async fn list(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({ "parent_node_id": "0193a1f0-7777-7a00-8c32-4d5e6f708192", "node_type": "region", "name": "EMEA" }))]
 #[serde(deny_unknown_fields)]
 pub struct NewNode {
+    /// The node it goes under.
     parent_node_id: String,
+    /// One of the schema's types, allowed under the parent's.
     node_type: String,
+    /// 1–100 characters; the slug is derived from it.
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/nodes",
+    tag = "nodes",
+    summary = "Create a node under a parent",
+    description = "The environment must use a hierarchy; the type must be one the schema allows \
+        under the parent, within its depth. The slug is derived from the name, unique among \
+        siblings.",
+    request_body = NewNode,
+    responses(
+        (status = 201, description = "Created; `ETag` is its version.", body = Node,
+            headers(("ETag" = String, description = "The node's version, for `If-Match`."))),
+        (status = 400, description = "A field broke a rule, or the schema does not allow it here.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "A team cannot sit under a organization (\"Acme\").", "path": "/api/v1/nodes", "method": "POST" } })),
+        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes", "method": "POST" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/nodes", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["node.manage"])),
+)]
 pub async fn create(
     State(s): State<Services>,
     Key(key): Key,
@@ -55,6 +97,21 @@ pub async fn create(
     Ok(tagged(StatusCode::CREATED, node))
 }
 
+#[utoipa::path(
+    get,
+    path = "/nodes/{id}",
+    tag = "nodes",
+    summary = "Get a node",
+    params(("id" = String, Path, description = "The node's id.")),
+    responses(
+        (status = 200, description = "The node; `ETag` is its version.", body = Node,
+            headers(("ETag" = String, description = "The node's version, for `If-Match`."))),
+        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["node.read"])),
+)]
 pub async fn show(
     State(s): State<Services>,
     Key(key): Key,
@@ -68,7 +125,8 @@ pub async fn show(
 }
 
 /// `PATCH /nodes/{id}`: name and/or status (`active` | `inactive`). Moving is `POST …/move`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({ "name": "Paris HQ", "status": "inactive" }))]
 #[serde(deny_unknown_fields)]
 pub struct NodePatch {
     #[serde(default)]
@@ -77,6 +135,32 @@ pub struct NodePatch {
     status: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/nodes/{id}",
+    tag = "nodes",
+    summary = "Rename a node or change its status",
+    description = "Absent fields stay. An inactive node grants nothing, at it or below it. Moving \
+        is `POST /nodes/{id}/move`. Needs `If-Match`.",
+    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),),
+    request_body = NodePatch,
+    responses(
+        (status = 200, description = "The node as it now is.", body = Node,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 400, description = "A field broke a rule, or `If-Match` is not a version.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH", "details": { "errors": [{ "field": "status", "rule": "invalid", "message": "status is active or inactive." }] } } })),
+        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH" } })),
+        (status = 409, description = "The node changed since it was read.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH" } })),
+        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/nodes/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["node.manage"])),
+)]
 pub async fn update(
     State(s): State<Services>,
     Key(key): Key,
@@ -107,13 +191,39 @@ pub async fn update(
 }
 
 /// `?cascade=true` also removes the assignments held at the node (else they block the delete).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
+    /// Also remove the assignments held at the node.
     #[serde(default)]
+    #[param(default = false)]
     cascade: bool,
 }
 
+#[utoipa::path(
+    delete,
+    path = "/nodes/{id}",
+    tag = "nodes",
+    summary = "Delete a leaf node",
+    description = "Never the root; a node with children answers `nodes.has_children`. Assignments \
+        at the node block the delete (`nodes.has_assignments`) unless `cascade=true`, which removes \
+        them too. Needs `If-Match`.",
+    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."), DeleteQuery),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "The root, or `If-Match` is not a version.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "The root node cannot be deleted.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
+        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
+        (status = 409, description = "Children, assignments without `cascade`, or a stale `If-Match`.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "nodes.has_children", "message": "This node has child nodes. Move or delete them first.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
+        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["node.manage"])),
+)]
 pub async fn remove(
     State(s): State<Services>,
     Key(key): Key,
@@ -131,13 +241,41 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NodeMove, example = json!({ "parent_node_id": "0193a1f0-7777-7a00-8c32-4d5e6f708193" }))]
 #[serde(deny_unknown_fields)]
 pub struct Move {
+    /// The new parent.
     parent_node_id: String,
 }
 
 /// `POST /nodes/{id}/move`: under another parent, with the whole subtree.
+#[utoipa::path(
+    post,
+    path = "/nodes/{id}/move",
+    tag = "nodes",
+    summary = "Move a node, with its subtree, under another parent",
+    description = "Refused for the root, under itself or its descendants, for a type the new parent \
+        does not allow, and when the subtree would grow deeper than the schema. Needs `If-Match`.",
+    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),),
+    request_body = Move,
+    responses(
+        (status = 200, description = "The node in its new place.", body = Node,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 400, description = "The move breaks a hierarchy rule.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "A node cannot move under itself or its own descendants.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/move", "method": "POST" } })),
+        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/move", "method": "POST" } })),
+        (status = 409, description = "The node changed since it was read.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/move", "method": "POST" } })),
+        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/move", "method": "POST" } })),
+        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/nodes/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70/move", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["node.manage"])),
+)]
 pub async fn move_node(
     State(s): State<Services>,
     Key(key): Key,
@@ -161,6 +299,22 @@ pub async fn move_node(
 }
 
 /// The node's ancestors, root first.
+#[utoipa::path(
+    get,
+    path = "/nodes/{id}/ancestors",
+    tag = "nodes",
+    summary = "A node's ancestors, root first",
+    description = "The chain from the root down to the node's parent (the node itself is not in \
+        it); empty for the root.",
+    params(("id" = String, Path, description = "The node's id."), ListQuery),
+    responses(
+        (status = 200, description = "The ancestors.", body = Collection<Node>),
+        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/ancestors", "method": "GET" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["node.read"])),
+)]
 pub async fn ancestors(
     State(s): State<Services>,
     Key(key): Key,

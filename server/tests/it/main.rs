@@ -13,6 +13,7 @@ mod evaluation_property;
 mod hierarchy;
 mod identities;
 mod isolation;
+mod openapi;
 mod platform;
 mod sessions;
 mod signup;

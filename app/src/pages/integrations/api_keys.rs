@@ -16,6 +16,7 @@ use crate::model::{
 use crate::server::api_keys::{create_api_key, list_api_keys, revoke_api_key};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[component]
@@ -40,6 +41,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                 <p class="muted">"Keys let your backend call the REST API of this environment only. Send one in the "<code>"X-API-Key"</code>" header."</p>
             </div>
             <div class="page-actions">
+                <A href=move || scope.href("api-reference") attr:class="btn btn-secondary" attr:data-testid="open-api-reference">"API Reference"</A>
                 <button class="btn btn-primary" on:click=move |_| wizard_open.set(true) data-testid="open-create-key">"Create API Key"</button>
             </div>
         </div>
