@@ -9,10 +9,11 @@
 //! `ARBOR_TEST_POSTGRES_URL` names a server where it may create a database, on PostgreSQL.
 //! Results are written up in docs/performance.md.
 
-use app::model::AccountRole;
-use app::model::SignupForm;
+mod common;
+
 use app::services::catalog::EnvScope;
-use app::services::{Services, SessionPolicy, SystemClock, access_checks, tenancy};
+use app::services::{Services, access_checks};
+use common::{Latencies, Rng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,23 +25,6 @@ const BRANCHING: usize = 4;
 const DEPTH: usize = 6;
 const CHECKS: usize = 200_000;
 
-/// A small deterministic generator (SplitMix64): the same data on every run and engine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 struct Seeded {
     scope: EnvScope,
     identities: Vec<String>,
@@ -49,25 +33,9 @@ struct Seeded {
 }
 
 async fn seed(s: &Services) -> anyhow::Result<Seeded> {
-    let form = SignupForm {
-        email: "bench@example.com".into(),
-        password: "correct horse battery staple".into(),
-        first_name: "Bench".into(),
-        last_name: "Mark".into(),
-        account_name: "Bench".into(),
-        application_name: "Portal".into(),
-    };
-    let valid = form
-        .validate()
-        .map_err(|e| anyhow::anyhow!("signup form: {e:?}"))?;
-    let created = tenancy::create_account(s, &valid).await?;
-    let (application_id, environment_id): (String, String) = sqlx::query_as(
-        "SELECT e.application_id, e.id FROM environments e WHERE e.account_id = $1 AND e.slug = 'development'",
-    )
-    .bind(&created.account_id)
-    .fetch_one(s.db.reader())
-    .await?;
-    let account = created.account_id.clone();
+    let scope = common::sign_up(s).await?;
+    let account = scope.account_id.clone();
+    let environment_id = scope.environment_id.clone();
     let root: String = sqlx::query_scalar(
         "SELECT id FROM nodes WHERE account_id = $1 AND environment_id = $2 AND parent_node_id IS NULL",
     )
@@ -175,7 +143,7 @@ async fn seed(s: &Services) -> anyhow::Result<Seeded> {
         .bind(&account)
         .bind(format!("membership-{i:05}"))
         .bind(&id)
-        .bind(&application_id)
+        .bind(&scope.application_id)
         .execute(&mut *tx)
         .await?;
         for a in 0..ASSIGNMENTS_PER_IDENTITY {
@@ -209,12 +177,7 @@ async fn seed(s: &Services) -> anyhow::Result<Seeded> {
         sqlx::query("ANALYZE").execute(s.db.reader()).await?;
     }
     Ok(Seeded {
-        scope: EnvScope {
-            account_id: account,
-            application_id,
-            environment_id,
-            role: AccountRole::Owner,
-        },
+        scope,
         identities,
         leaves,
         permissions,
@@ -223,34 +186,9 @@ async fn seed(s: &Services) -> anyhow::Result<Seeded> {
 
 struct Report {
     cold_load: Duration,
-    checks_per_second: f64,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
+    service: Latencies,
     allowed: usize,
     http: Latencies,
-}
-
-/// Throughput and latency of one phase.
-struct Latencies {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-fn latencies(mut samples: Vec<Duration>, elapsed: Duration) -> Latencies {
-    samples.sort_unstable();
-    let at = |q: f64| {
-        samples
-            .get(((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Latencies {
-        per_second: samples.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
-    }
 }
 
 const HTTP_CHECKS: usize = 20_000;
@@ -259,71 +197,29 @@ const HTTP_CONNECTIONS: usize = 16;
 /// The same questions through `POST /api/v1/permissions/evaluate` over real HTTP (loopback,
 /// keep-alive connections, JSON both ways, key authentication included).
 async fn http_phase(s: &Services, seeded: &Arc<Seeded>) -> anyhow::Result<Latencies> {
-    let form = app::model::ApiKeyForm {
-        name: "Bench".into(),
-        expires: "never".into(),
-        ..app::model::ApiKeyForm::default()
-    };
-    let valid = form
-        .validate(Some(s.now()))
-        .map_err(|e| anyhow::anyhow!("key form: {e:?}"))?;
-    let key = app::services::api_keys::create_in_scope(
-        s,
-        &app::services::audit::Actor::System,
-        &seeded.scope,
-        &valid,
+    let key = common::api_key(s, &seeded.scope).await?;
+    let server = common::serve(s).await?;
+    let seeded = seeded.clone();
+    common::drive(
+        &format!("{}/api/v1/permissions/evaluate", server.base),
+        &key,
+        HTTP_CONNECTIONS,
+        HTTP_CHECKS,
+        200,
+        move |i| {
+            let mut rng = Rng(1_000 + i as u64);
+            serde_json::json!({
+                "identity_id": seeded.identities[rng.below(seeded.identities.len())],
+                "permission": seeded.permissions[rng.below(seeded.permissions.len())],
+                "node_id": seeded.leaves[rng.below(seeded.leaves.len())],
+            })
+        },
     )
-    .await?
-    .key;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!(
-        "http://{}/api/v1/permissions/evaluate",
-        listener.local_addr()?
-    );
-    let router = axum::Router::new().nest("/api/v1", server::api::router(s.clone()));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(HTTP_CONNECTIONS)
-        .build()?;
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..HTTP_CONNECTIONS {
-        let (client, url, key, seeded) = (client.clone(), url.clone(), key.clone(), seeded.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut rng = Rng(1_000 + w as u64);
-            let mut samples = Vec::with_capacity(HTTP_CHECKS / HTTP_CONNECTIONS);
-            for _ in 0..HTTP_CHECKS / HTTP_CONNECTIONS {
-                let body = serde_json::json!({
-                    "identity_id": seeded.identities[rng.below(seeded.identities.len())],
-                    "permission": seeded.permissions[rng.below(seeded.permissions.len())],
-                    "node_id": seeded.leaves[rng.below(seeded.leaves.len())],
-                });
-                let one = Instant::now();
-                let response = client
-                    .post(&url)
-                    .header("X-API-Key", &key)
-                    .json(&body)
-                    .send()
-                    .await?;
-                anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
-                response.bytes().await?;
-                samples.push(one.elapsed());
-            }
-            anyhow::Ok(samples)
-        }));
-    }
-    let mut samples = Vec::with_capacity(HTTP_CHECKS);
-    for task in tasks {
-        samples.extend(task.await??);
-    }
-    Ok(latencies(samples, started.elapsed()))
+    .await
 }
 
 async fn run(url: &str) -> anyhow::Result<Report> {
-    let db = server::open_database(url).await?;
-    let s = Services::new(db, Arc::new(SystemClock), SessionPolicy::default());
-    // The HTTP phase is one key asking as fast as it can: measure the server, not the limit.
-    s.api_rate.set_per_minute(100_000_000);
+    let s = common::services(url).await?;
     let seeded = Arc::new(seed(&s).await?);
 
     // The first check loads the snapshot: what a check costs right after a grant changes.
@@ -338,7 +234,7 @@ async fn run(url: &str) -> anyhow::Result<Report> {
     .await?;
     let cold_load = started.elapsed();
 
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+    let workers = common::cores() * 2;
     let per_worker = CHECKS / workers;
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -362,23 +258,18 @@ async fn run(url: &str) -> anyhow::Result<Report> {
             anyhow::Ok((latencies, allowed))
         }));
     }
-    let mut latencies = Vec::with_capacity(CHECKS);
+    let mut samples = Vec::with_capacity(CHECKS);
     let mut allowed = 0;
     for task in tasks {
         let (mine, yes) = task.await??;
-        latencies.extend(mine);
+        samples.extend(mine);
         allowed += yes;
     }
-    let elapsed = started.elapsed();
+    let service = common::latencies(samples, started.elapsed());
     let http = http_phase(&s, &seeded).await?;
-    latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     Ok(Report {
         cold_load,
-        checks_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
-        max: at(1.0),
+        service,
         allowed,
         http,
     })
@@ -386,13 +277,14 @@ async fn run(url: &str) -> anyhow::Result<Report> {
 
 fn print(engine: &str, r: &Report) {
     println!(
-        "{engine:<10} {:>10.0} checks/s   p50 {:>7.1} µs   p99 {:>7.1} µs   max {:>8.1} µs   cold snapshot load {:>6.1} ms   ({} of {CHECKS} allowed)",
-        r.checks_per_second,
-        r.p50.as_secs_f64() * 1e6,
-        r.p99.as_secs_f64() * 1e6,
-        r.max.as_secs_f64() * 1e6,
+        "{engine:<10} {:>10.0} checks/s   p50 {:>7.1} µs   p99 {:>7.1} µs   max {:>8.1} µs   cold snapshot load {:>6.1} ms   ({} of {} allowed)",
+        r.service.per_second,
+        r.service.p50.as_secs_f64() * 1e6,
+        r.service.p99.as_secs_f64() * 1e6,
+        r.service.max.as_secs_f64() * 1e6,
         r.cold_load.as_secs_f64() * 1e3,
         r.allowed,
+        r.service.count,
     );
     println!(
         "{:<10} {:>10.0} checks/s   p50 {:>7.1} µs   p99 {:>7.1} µs   over HTTP ({HTTP_CONNECTIONS} connections, POST /api/v1/permissions/evaluate)",
@@ -409,36 +301,13 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "evaluate: depth-{DEPTH} tree, {} assignments, {CHECKS} node-scoped checks on {} cores",
         IDENTITIES * ASSIGNMENTS_PER_IDENTITY,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        common::cores()
     );
     let dir = tempfile::tempdir()?;
     let sqlite = format!("sqlite:{}/bench.db", dir.path().display());
     print("SQLite", &run(&sqlite).await?);
-
-    let admin = std::env::var("ARBOR_BENCH_POSTGRES_URL")
-        .or_else(|_| std::env::var("ARBOR_TEST_POSTGRES_URL"));
-    match admin {
-        Ok(admin) => {
-            let name = format!("arbor_bench_{}", uuid::Uuid::now_v7().simple());
-            sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await?;
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            let outcome = run(&format!("{base}/{name}")).await;
-            if std::env::var_os("ARBOR_BENCH_KEEP").is_some() {
-                println!("kept the database {base}/{name}");
-            } else {
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await?;
-            }
-            print("PostgreSQL", &outcome?);
-        }
-        Err(_) => println!(
-            "PostgreSQL skipped: set ARBOR_BENCH_POSTGRES_URL (or run scripts/ensure-postgres.sh)"
-        ),
+    if let Some(report) = common::on_postgres(|url| async move { run(&url).await }).await? {
+        print("PostgreSQL", &report);
     }
     Ok(())
 }
