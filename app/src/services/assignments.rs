@@ -55,7 +55,7 @@ pub(crate) fn assignment_at(
 
 /// The role must be custom and active to be newly assigned.
 async fn assignable_role(tx: &mut Tx, scope: &EnvScope, role_id: &str) -> Result<String, AppError> {
-    let role = catalog::role_by_id(tx, scope.key(), role_id)
+    let role = catalog::role_by_id(&mut **tx, scope.key(), role_id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Role,

@@ -113,9 +113,7 @@ pub async fn permission_in(
     scope: &EnvScope,
     id: &str,
 ) -> Result<Permission, AppError> {
-    let mut tx = s.db.begin().await?;
-    let permission = catalog::permission_by_id(&mut tx, scope.key(), id).await?;
-    tx.rollback().await?;
+    let permission = catalog::permission_by_id(s.db.reader(), scope.key(), id).await?;
     permission.ok_or(AppError::NotFound {
         resource: Resource::Permission,
     })
@@ -194,11 +192,18 @@ pub async fn create_permissions_in(
     }
     let fresh: Vec<ValidPermission> = outcomes.iter().flatten().cloned().collect();
     let created = insert_permissions(s, &mut tx, scope, &fresh).await?;
+    // The written rows as the catalog shows them, read once for the whole batch.
+    let mut catalog_rows: std::collections::HashMap<String, Permission> =
+        catalog::permissions(&mut *tx, scope.key())
+            .await?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
     let mut rows = Vec::with_capacity(created.len());
     let mut events = Vec::with_capacity(created.len());
     for (id, valid) in &created {
-        let permission = catalog::permission_by_id(&mut tx, scope.key(), id)
-            .await?
+        let permission = catalog_rows
+            .remove(id)
             .ok_or_else(|| AppError::internal("permission", "vanished"))?;
         events.push(event(scope, actor, "permission.created").resource(
             "permission",
@@ -259,7 +264,7 @@ async fn custom_permission(
     scope: &EnvScope,
     id: &str,
 ) -> Result<Permission, AppError> {
-    let permission = catalog::permission_by_id(tx, scope.key(), id)
+    let permission = catalog::permission_by_id(&mut **tx, scope.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Permission,
@@ -312,7 +317,7 @@ pub async fn update_permission_in(
     if !updated {
         return Err(AppError::VersionConflict);
     }
-    let permission = catalog::permission_by_id(&mut tx, scope.key(), id)
+    let permission = catalog::permission_by_id(&mut *tx, scope.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Permission,
@@ -367,9 +372,7 @@ pub async fn roles_in(s: &Services, scope: &EnvScope) -> Result<Vec<Role>, AppEr
 }
 
 pub async fn role_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Role, AppError> {
-    let mut tx = s.db.begin().await?;
-    let role = catalog::role_by_id(&mut tx, scope.key(), id).await?;
-    tx.rollback().await?;
+    let role = catalog::role_by_id(s.db.reader(), scope.key(), id).await?;
     role.ok_or(AppError::NotFound {
         resource: Resource::Role,
     })
@@ -407,7 +410,7 @@ pub async fn create_role_in(
     {
         return Err(AppError::RoleNameTaken { name: valid.name });
     }
-    let role = catalog::role_by_id(&mut tx, scope.key(), &id)
+    let role = catalog::role_by_id(&mut *tx, scope.key(), &id)
         .await?
         .ok_or_else(|| AppError::internal("role", "vanished"))?;
     let events = vec![event(scope, actor, "role.created").resource("role", &id, &valid.name)];
@@ -416,7 +419,7 @@ pub async fn create_role_in(
 }
 
 async fn custom_role(tx: &mut Tx, scope: &EnvScope, id: &str) -> Result<Role, AppError> {
-    let role = catalog::role_by_id(tx, scope.key(), id)
+    let role = catalog::role_by_id(&mut **tx, scope.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Role,
@@ -473,7 +476,7 @@ pub async fn update_role_in(
     if !updated {
         return Err(AppError::VersionConflict);
     }
-    let role = catalog::role_by_id(&mut tx, scope.key(), id)
+    let role = catalog::role_by_id(&mut *tx, scope.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Role,

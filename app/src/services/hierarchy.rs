@@ -601,10 +601,8 @@ pub async fn delete_node_in(
 
 /// One node of a resolved environment.
 pub async fn node_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Node, AppError> {
-    store_h::nodes(s.db.reader(), scope.key())
+    store_h::node_by_id(s.db.reader(), scope.key(), id)
         .await?
-        .into_iter()
-        .find(|n| n.id == id)
         .ok_or(AppError::NotFound {
             resource: Resource::Node,
         })

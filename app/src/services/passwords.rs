@@ -137,7 +137,7 @@ impl PasswordHasher {
     /// Checks a password against a stored hash. With no stored hash (unknown account) it still
     /// spends the same work on a dummy hash, so timing does not reveal which emails exist.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
-        self.verify_and_upgrade(password, stored)
+        self.check_job(password, stored, false)
             .await
             .map(|verdict| verdict.matches())
     }
@@ -149,6 +149,15 @@ impl PasswordHasher {
         password: String,
         stored: Option<String>,
     ) -> Result<Verdict, AppError> {
+        self.check_job(password, stored, true).await
+    }
+
+    async fn check_job(
+        &self,
+        password: String,
+        stored: Option<String>,
+        upgrade: bool,
+    ) -> Result<Verdict, AppError> {
         self.run(move || {
             let Some(stored) = stored else {
                 check(&password, dummy_hash()?);
@@ -157,7 +166,7 @@ impl PasswordHasher {
             if !check(&password, &stored) {
                 return Ok(Verdict::Mismatch);
             }
-            if PasswordHash::new(&stored).is_ok_and(|phc| is_current(&phc)) {
+            if !upgrade || PasswordHash::new(&stored).is_ok_and(|phc| is_current(&phc)) {
                 return Ok(Verdict::Match);
             }
             Ok(Verdict::MatchUpgrade {

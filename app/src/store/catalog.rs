@@ -31,13 +31,16 @@ fn permission(row: &AnyRow, application_id: &str) -> Result<Permission, sqlx::Er
     })
 }
 
-pub async fn permissions(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<Permission>, AppError> {
+pub async fn permissions(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    env: EnvKey<'_>,
+) -> Result<Vec<Permission>, AppError> {
     let rows = sqlx::query(&format!(
         "SELECT {PERMISSION_COLUMNS} FROM permissions WHERE account_id = $1 AND environment_id = $2 ORDER BY category, key"
     ))
     .bind(env.account_id)
     .bind(env.environment_id)
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     Ok(rows
         .iter()
@@ -46,7 +49,7 @@ pub async fn permissions(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<Permissi
 }
 
 pub async fn permission_by_id(
-    tx: &mut Tx,
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
     env: EnvKey<'_>,
     id: &str,
 ) -> Result<Option<Permission>, AppError> {
@@ -56,7 +59,7 @@ pub async fn permission_by_id(
     .bind(env.account_id)
     .bind(env.environment_id)
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?;
     Ok(row
         .map(|r| permission(&r, env.application_id))
@@ -152,14 +155,18 @@ pub async fn roles(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<Role>, AppErro
         .collect::<Result<_, _>>()?)
 }
 
-pub async fn role_by_id(tx: &mut Tx, env: EnvKey<'_>, id: &str) -> Result<Option<Role>, AppError> {
+pub async fn role_by_id(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    env: EnvKey<'_>,
+    id: &str,
+) -> Result<Option<Role>, AppError> {
     let row = sqlx::query(&format!(
         "{ROLE_SELECT} WHERE r.account_id = $1 AND r.environment_id = $2 AND r.id = $3"
     ))
     .bind(env.account_id)
     .bind(env.environment_id)
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?;
     Ok(row.map(|r| role(&r, env.application_id)).transpose()?)
 }

@@ -79,6 +79,22 @@ where
     Ok(rows.iter().map(node).collect::<Result<_, _>>()?)
 }
 
+pub async fn node_by_id(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    env: EnvKey<'_>,
+    id: &str,
+) -> Result<Option<Node>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {NODE_COLUMNS} FROM nodes WHERE account_id = $1 AND environment_id = $2 AND id = $3"
+    ))
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.as_ref().map(node).transpose()?)
+}
+
 pub struct NewNode<'a> {
     pub id: &'a str,
     pub parent_id: &'a str,
