@@ -61,9 +61,9 @@ pub enum AppError {
     /// Too many failed sign-ins for this email or address.
     #[error("Too many sign-in attempts. Try again in {retry_after_secs} seconds.")]
     TooManyAttempts { retry_after_secs: u64 },
-    /// Signed in, but not allowed to do this.
-    #[error("You don't have permission to do that.")]
-    Forbidden,
+    /// Signed in, but the account role does not grant `permission` (a viewer changing something).
+    #[error("Your role in this account does not allow this (it needs {permission}).")]
+    Forbidden { permission: String },
     /// A state-changing request came from another site.
     #[error("This request came from another site and was refused.")]
     CrossOrigin,
@@ -184,7 +184,7 @@ impl AppError {
             AppError::Unauthenticated => "auth.unauthenticated",
             AppError::InvalidCredentials => "auth.invalid_credentials",
             AppError::TooManyAttempts { .. } => "auth.too_many_attempts",
-            AppError::Forbidden => "auth.forbidden",
+            AppError::Forbidden { .. } => "auth.forbidden",
             AppError::CrossOrigin => "auth.cross_origin",
             AppError::AdminEmailTaken => "admins.email_taken",
             AppError::NotFound { resource } => match resource {
@@ -244,7 +244,7 @@ impl AppError {
             | AppError::ApiKeyInvalid
             | AppError::ApiKeyExpired
             | AppError::ApiKeyRevoked => 401,
-            AppError::Forbidden
+            AppError::Forbidden { .. }
             | AppError::CrossOrigin
             | AppError::SystemItemReadOnly
             | AppError::ScopeMissing { .. } => 403,
@@ -403,7 +403,9 @@ mod tests {
             AppError::TooManyAttempts {
                 retry_after_secs: 1,
             },
-            AppError::Forbidden,
+            AppError::Forbidden {
+                permission: "role.manage".into(),
+            },
             AppError::CrossOrigin,
             AppError::AdminEmailTaken,
             AppError::NotFound {
@@ -498,7 +500,7 @@ mod tests {
     fn errors_survive_the_wire_typed() {
         for err in one_of_each() {
             let json = serde_json::to_string(&err).unwrap_or_default();
-            let back: AppError = serde_json::from_str(&json).unwrap_or(AppError::Forbidden);
+            let back: AppError = serde_json::from_str(&json).unwrap_or(AppError::CrossOrigin);
             assert_eq!(back, err);
         }
     }

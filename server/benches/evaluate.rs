@@ -3,7 +3,7 @@
 //! Seeds one environment with a depth-6 tree (1 + 4 + 16 + 64 + 256 + 1,024 nodes), 8 roles over
 //! 40 permissions and 10,000 assignments held by 2,000 identities (a tenth expired, a tenth
 //! scheduled), then asks node-scoped questions at random deepest nodes from concurrent tasks
-//! through `access_checks::evaluate_in` — the path the dashboard's checker and the API take —
+//! through `access_checks::evaluate` — the path the dashboard's checker and the API take —
 //! then the same kind of questions through `POST /api/v1/permissions/evaluate` over real HTTP.
 //! Runs on SQLite (a temporary file) and, when `ARBOR_BENCH_POSTGRES_URL` or
 //! `ARBOR_TEST_POSTGRES_URL` names a server where it may create a database, on PostgreSQL.
@@ -11,8 +11,8 @@
 
 mod common;
 
-use app::services::catalog::EnvScope;
-use app::services::{Services, access_checks};
+use app::model::EnvScope;
+use app::services::{Caller, Services, access_checks};
 use common::{Latencies, Rng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -224,14 +224,13 @@ async fn run(url: &str) -> anyhow::Result<Report> {
 
     // The first check loads the snapshot: what a check costs right after a grant changes.
     let started = Instant::now();
-    access_checks::evaluate_in(
-        &s,
-        &seeded.scope,
-        &seeded.identities[0],
-        &seeded.permissions[0],
-        Some(&seeded.leaves[0]),
-    )
-    .await?;
+    let operator = Arc::new(Caller::operator(seeded.scope.clone()));
+    let first = access_checks::Check {
+        identity_id: &seeded.identities[0],
+        permission: &seeded.permissions[0],
+        node_id: Some(&seeded.leaves[0]),
+    };
+    access_checks::evaluate(&s, &operator, first).await?;
     let cold_load = started.elapsed();
 
     let workers = common::cores() * 2;
@@ -239,7 +238,7 @@ async fn run(url: &str) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..workers {
-        let (s, seeded) = (s.clone(), seeded.clone());
+        let (s, seeded, operator) = (s.clone(), seeded.clone(), operator.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = Rng(w as u64 + 1);
             let mut latencies = Vec::with_capacity(per_worker);
@@ -249,9 +248,12 @@ async fn run(url: &str) -> anyhow::Result<Report> {
                 let permission = &seeded.permissions[rng.below(seeded.permissions.len())];
                 let node = &seeded.leaves[rng.below(seeded.leaves.len())];
                 let one = Instant::now();
-                let decision =
-                    access_checks::evaluate_in(&s, &seeded.scope, identity, permission, Some(node))
-                        .await?;
+                let check = access_checks::Check {
+                    identity_id: identity,
+                    permission,
+                    node_id: Some(node),
+                };
+                let decision = access_checks::evaluate(&s, &operator, check).await?;
                 latencies.push(one.elapsed());
                 allowed += usize::from(decision.allowed);
             }

@@ -262,14 +262,13 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
         let mut rng = Rng(1_000 + i as u64);
         let identity = &questions.0[rng.below(questions.0.len())];
         let permission = &questions.1[rng.below(questions.1.len())];
-        let decision = app::services::access_checks::evaluate_in(
-            &s,
-            &scope,
-            identity,
+        let check = app::services::access_checks::Check {
+            identity_id: identity,
             permission,
-            Some(&questions.2),
-        )
-        .await?;
+            node_id: Some(&questions.2),
+        };
+        let operator = app::services::Caller::operator(scope.clone());
+        let decision = app::services::access_checks::evaluate(&s, &operator, check).await?;
         allowed += usize::from(decision.allowed);
     }
     Ok(Report {

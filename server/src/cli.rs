@@ -3,7 +3,7 @@
 use crate::config::{Config, Settings};
 use app::error::AppError;
 use app::model::{ApiKeyForm, SignupForm};
-use app::services::audit::Actor;
+use app::services::Caller;
 use app::services::{SystemClock, api_keys, tenancy};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
@@ -146,11 +146,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn scope_of(
+/// The operator, acting in the environment named on the command line.
+async fn operator_in(
     s: &app::services::Services,
     env: &EnvironmentSlugs,
-) -> Result<app::services::catalog::EnvScope, AppError> {
-    api_keys::scope_by_slugs(s, &env.account, &env.application, &env.environment).await
+) -> Result<Caller, AppError> {
+    let scope =
+        api_keys::scope_by_slugs(s, &env.account, &env.application, &env.environment).await?;
+    Ok(Caller::operator(scope))
 }
 
 async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
@@ -171,17 +174,16 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
                 expires,
                 scopes,
             };
-            let valid = form.validate(Some(s.now())).map_err(|errors| {
+            // The service checks the same rules; here they become one line per flag.
+            form.validate(Some(s.now())).map_err(|errors| {
                 let lines: Vec<String> = errors
                     .iter()
                     .map(|e| format!("  --{}: {}", e.field, e.message))
                     .collect();
                 anyhow::anyhow!("cannot create the key:\n{}", lines.join("\n"))
             })?;
-            let scope = scope_of(&s, &env).await.map_err(fail)?;
-            let created = api_keys::create_in_scope(&s, &Actor::System, &scope, &valid)
-                .await
-                .map_err(fail)?;
+            let caller = operator_in(&s, &env).await.map_err(fail)?;
+            let created = api_keys::create(&s, &caller, &form).await.map_err(fail)?;
             println!("{}", created.key);
             eprintln!(
                 "id {} · store this key now: it is shown only once and cannot be recovered.",
@@ -190,8 +192,8 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ApiKeyCommand::List { env } => {
-            let scope = scope_of(&s, &env).await.map_err(fail)?;
-            for key in api_keys::list_in_scope(&s, &scope).await.map_err(fail)? {
+            let caller = operator_in(&s, &env).await.map_err(fail)?;
+            for key in api_keys::list(&s, &caller).await.map_err(fail)? {
                 let access = if key.scopes.is_empty() {
                     "full access".to_owned()
                 } else {
@@ -211,10 +213,8 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ApiKeyCommand::Revoke { env, id } => {
-            let scope = scope_of(&s, &env).await.map_err(fail)?;
-            api_keys::revoke_in_scope(&s, &Actor::System, &scope, &id)
-                .await
-                .map_err(fail)?;
+            let caller = operator_in(&s, &env).await.map_err(fail)?;
+            api_keys::revoke(&s, &caller, &id).await.map_err(fail)?;
             println!("revoked {id}");
             Ok(())
         }

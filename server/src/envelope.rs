@@ -68,7 +68,7 @@ pub struct ErrorDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub reference: Option<String>,
-    /// `api_keys.scope_missing`: the permission the key needs.
+    /// `api_keys.scope_missing` and `auth.forbidden`: the permission the caller lacks.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub scope: Option<String>,
@@ -141,10 +141,12 @@ fn details(error: &AppError) -> Option<ErrorDetails> {
             reference: Some(reference.clone()),
             ..none
         }),
-        AppError::ScopeMissing { scope } => Some(ErrorDetails {
-            scope: Some(scope.clone()),
-            ..none
-        }),
+        AppError::ScopeMissing { scope } | AppError::Forbidden { permission: scope } => {
+            Some(ErrorDetails {
+                scope: Some(scope.clone()),
+                ..none
+            })
+        }
         AppError::IdentityExistsInAccount { identity_id } => Some(ErrorDetails {
             identity_id: Some(identity_id.clone()),
             ..none

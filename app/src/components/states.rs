@@ -22,7 +22,7 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     }
     let title = match &error {
         AppError::NotFound { .. } => "Not found",
-        AppError::Forbidden => "Not allowed",
+        AppError::Forbidden { .. } => "Not allowed",
         _ => "Something went wrong",
     };
     view! {

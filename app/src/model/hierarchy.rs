@@ -192,6 +192,13 @@ pub struct Node {
     pub version: i64,
 }
 
+impl Node {
+    /// An inactive node grants nothing, at it or below it.
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
 /// The environment's hierarchy at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -15,7 +15,9 @@ mod hierarchy;
 mod identity;
 mod names;
 mod password;
+mod patch;
 mod prehashed;
+mod scope;
 mod signup;
 mod slug;
 mod system_catalog;
@@ -33,7 +35,7 @@ pub use assignments::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccess, NodeAccessEntry,
     NodeAccessSummary, ValidAssignment,
 };
-pub use bulk::{BULK_MAX, RowResult};
+pub use bulk::{BULK_MAX, RowResult, count_rule};
 pub use catalog::{Permission, PermissionGroupOutcome, Role};
 pub use directory::{
     AuditEntry, DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, IdentityDetail,
@@ -52,8 +54,10 @@ pub use identity::{
 };
 pub use names::{DisplayName, PersonName};
 pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};
+pub use patch::{IdentityPatch, NodePatch, PermissionPatch, Precondition, RolePatch};
 pub use prehashed::{HashAlgorithm, PrehashedPassword};
+pub use scope::{EnvPath, EnvScope};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
 pub use slug::Slug;
-pub use system_catalog::{SYSTEM_PERMISSIONS, SystemPermission, is_management_scope};
+pub use system_catalog::{SystemPermission, is_management_scope};
 pub use workspace::*;

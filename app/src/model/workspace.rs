@@ -131,14 +131,6 @@ impl Landing {
     }
 }
 
-/// The workspace part of a dashboard URL: which environment a request is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnvPath {
-    pub account: String,
-    pub application: String,
-    pub environment: String,
-}
-
 /// Counts for one environment (and its application's members).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvironmentCounts {

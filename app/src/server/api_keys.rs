@@ -7,22 +7,19 @@ use leptos::server_fn::codec::Json;
 
 #[server(endpoint = "list_api_keys", input = Json)]
 pub async fn list_api_keys(env: EnvPath) -> Result<Vec<ApiKey>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::api_keys::list(&services()?, &admin, &env).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::api_keys::list(&s, &caller).await
 }
 
 /// The key itself is in the answer this once and never again.
 #[server(endpoint = "create_api_key", input = Json)]
 pub async fn create_api_key(env: EnvPath, form: ApiKeyForm) -> Result<CreatedApiKey, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::api_keys::create(&services()?, &admin, &env, &form).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::api_keys::create(&s, &caller, &form).await
 }
 
 #[server(endpoint = "revoke_api_key", input = Json)]
 pub async fn revoke_api_key(env: EnvPath, id: String) -> Result<(), AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::api_keys::revoke(&services()?, &admin, &env, &id).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::api_keys::revoke(&s, &caller, &id).await
 }

@@ -7,9 +7,8 @@ use leptos::server_fn::codec::Json;
 
 #[server(endpoint = "create_assignment", input = Json)]
 pub async fn create_assignment(env: EnvPath, form: AssignmentForm) -> Result<Assignment, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::assignments::create_assignment(&services()?, &admin, &env, &form).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::assignments::create_assignment(&s, &caller, &form).await
 }
 
 /// Changes role and window (`identity_id` and `node_id` of the form are ignored).
@@ -19,16 +18,14 @@ pub async fn change_assignment(
     id: String,
     form: AssignmentForm,
 ) -> Result<Assignment, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::assignments::change_assignment(&services()?, &admin, &env, &id, &form).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::assignments::change_assignment(&s, &caller, &id, &form).await
 }
 
 #[server(endpoint = "remove_assignment", input = Json)]
 pub async fn remove_assignment(env: EnvPath, id: String) -> Result<(), AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::assignments::remove_assignment(&services()?, &admin, &env, &id).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::assignments::remove_assignment(&s, &caller, &id).await
 }
 
 #[server(endpoint = "identity_assignments", input = Json)]
@@ -36,10 +33,8 @@ pub async fn identity_assignments(
     env: EnvPath,
     identity_id: String,
 ) -> Result<Vec<Assignment>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::assignments::identity_assignments(&services()?, &admin, &env, &identity_id)
-        .await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::assignments::identity_assignments(&s, &caller, &identity_id).await
 }
 
 /// The Access checker: node-scoped when `node_id` is set, app-wide otherwise.
@@ -50,12 +45,10 @@ pub async fn check_access(
     permission: String,
     node_id: Option<String>,
 ) -> Result<Decision, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::access_checks::evaluate(
-        &services()?,
-        &admin,
-        &env,
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::access_checks::check_access(
+        &s,
+        &caller,
         &identity_id,
         &permission,
         node_id.as_deref(),
@@ -66,9 +59,8 @@ pub async fn check_access(
 /// Node detail: who has access at the node, direct or inherited.
 #[server(endpoint = "node_access", input = Json)]
 pub async fn load_node_access(env: EnvPath, node_id: String) -> Result<NodeAccess, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::assignments::node_access(&services()?, &admin, &env, &node_id).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::assignments::node_access(&s, &caller, &node_id).await
 }
 
 /// One assignment per form, each in its own transaction; one result per row, in order.
@@ -77,9 +69,8 @@ pub async fn bulk_create_assignments(
     env: EnvPath,
     forms: Vec<AssignmentForm>,
 ) -> Result<Vec<RowResult<Assignment>>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::assignments::bulk_create(&services()?, &admin, &env, &forms)
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::assignments::bulk_create(&s, &caller, &forms)
         .await
         .map(RowResult::from_results)
 }
@@ -89,9 +80,8 @@ pub async fn bulk_remove_assignments(
     env: EnvPath,
     ids: Vec<String>,
 ) -> Result<Vec<RowResult<()>>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::assignments::bulk_remove(&services()?, &admin, &env, &ids)
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::assignments::bulk_remove(&s, &caller, &ids)
         .await
         .map(RowResult::from_results)
 }
@@ -102,9 +92,8 @@ pub async fn bulk_change_assignment_role(
     ids: Vec<String>,
     role_id: String,
 ) -> Result<Vec<RowResult<Assignment>>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::assignments::bulk_change_role(&services()?, &admin, &env, &ids, &role_id)
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::assignments::bulk_change_role(&s, &caller, &ids, &role_id)
         .await
         .map(RowResult::from_results)
 }

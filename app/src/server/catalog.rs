@@ -11,16 +11,14 @@ pub use crate::model::EnvPath;
 
 #[server(endpoint = "permissions", input = Json)]
 pub async fn list_permissions(env: EnvPath) -> Result<Vec<Permission>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::list_permissions(&services()?, &admin, &env).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::catalog::list_permissions(&s, &caller).await
 }
 
 #[server(endpoint = "create_permission", input = Json)]
 pub async fn create_permission(env: EnvPath, form: PermissionForm) -> Result<Permission, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::create_permission(&services()?, &admin, &env, &form).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::catalog::create_permission(&s, &caller, &form).await
 }
 
 #[server(endpoint = "create_permission_group", input = Json)]
@@ -28,11 +26,11 @@ pub async fn create_permission_group(
     env: EnvPath,
     form: PermissionGroupForm,
 ) -> Result<PermissionGroupOutcome, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::create_permission_group(&services()?, &admin, &env, &form).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::catalog::create_permission_group(&s, &caller, &form).await
 }
 
+/// The dashboard edits every field it shows, against the version it showed.
 #[server(endpoint = "update_permission", input = Json)]
 pub async fn update_permission(
     env: EnvPath,
@@ -40,31 +38,40 @@ pub async fn update_permission(
     version: i64,
     form: PermissionForm,
 ) -> Result<Permission, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::update_permission(&services()?, &admin, &env, &id, version, &form)
-        .await
+    use crate::model::{PermissionPatch, Precondition};
+    let (s, caller) = super::context::caller_in(&env).await?;
+    let patch = PermissionPatch {
+        description: Some(form.description),
+        category: Some(form.category),
+    };
+    crate::services::catalog::update_permission(
+        &s,
+        &caller,
+        &id,
+        Precondition::Version(version),
+        &patch,
+    )
+    .await
 }
 
 #[server(endpoint = "delete_permission", input = Json)]
 pub async fn delete_permission(env: EnvPath, id: String, version: i64) -> Result<(), AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::delete_permission(&services()?, &admin, &env, &id, version).await
+    use crate::model::Precondition;
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::catalog::delete_permission(&s, &caller, &id, Precondition::Version(version))
+        .await
 }
 
 #[server(endpoint = "roles", input = Json)]
 pub async fn list_roles(env: EnvPath) -> Result<Vec<Role>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::list_roles(&services()?, &admin, &env).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::catalog::list_roles(&s, &caller).await
 }
 
 #[server(endpoint = "create_role", input = Json)]
 pub async fn create_role(env: EnvPath, form: RoleForm) -> Result<Role, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::create_role(&services()?, &admin, &env, &form).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::catalog::create_role(&s, &caller, &form).await
 }
 
 #[server(endpoint = "update_role", input = Json)]
@@ -75,24 +82,28 @@ pub async fn update_role(
     form: RoleForm,
     active: bool,
 ) -> Result<Role, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::update_role(&services()?, &admin, &env, &id, version, &form, active)
+    use crate::model::{Precondition, RolePatch};
+    let (s, caller) = super::context::caller_in(&env).await?;
+    let patch = RolePatch {
+        name: Some(form.name),
+        description: Some(form.description),
+        is_active: Some(active),
+    };
+    crate::services::catalog::update_role(&s, &caller, &id, Precondition::Version(version), &patch)
         .await
 }
 
 #[server(endpoint = "delete_role", input = Json)]
 pub async fn delete_role(env: EnvPath, id: String, version: i64) -> Result<(), AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::delete_role(&services()?, &admin, &env, &id, version).await
+    use crate::model::Precondition;
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::catalog::delete_role(&s, &caller, &id, Precondition::Version(version)).await
 }
 
 #[server(endpoint = "role_permissions", input = Json)]
 pub async fn role_permissions(env: EnvPath, id: String) -> Result<Vec<String>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::role_permissions(&services()?, &admin, &env, &id).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::catalog::role_permissions(&s, &caller, &id).await
 }
 
 #[server(endpoint = "set_role_permissions", input = Json)]
@@ -101,14 +112,8 @@ pub async fn set_role_permissions(
     id: String,
     permission_keys: Vec<String>,
 ) -> Result<Vec<String>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::catalog::set_role_permissions(
-        &services()?,
-        &admin,
-        &env,
-        &id,
-        &permission_keys,
-    )
-    .await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    let (_, keys) =
+        crate::services::catalog::set_role_permissions(&s, &caller, &id, &permission_keys).await?;
+    Ok(keys)
 }

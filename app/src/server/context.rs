@@ -79,3 +79,23 @@ pub fn clear_session_cookie(secure: bool) -> Result<(), AppError> {
         if secure { "; Secure" } else { "" }
     ))
 }
+
+/// The signed-in admin as the caller of an operation in the environment of `env`.
+pub async fn caller_in(
+    env: &crate::model::EnvPath,
+) -> Result<(Services, crate::services::Caller), AppError> {
+    let s = services()?;
+    let admin = require_admin().await?;
+    let caller = crate::services::Caller::admin_in_environment(&s, &admin, env).await?;
+    Ok((s, caller))
+}
+
+/// The signed-in admin as the caller of an Account-tier operation.
+pub async fn caller_in_account(
+    account: &str,
+) -> Result<(Services, crate::services::Caller), AppError> {
+    let s = services()?;
+    let admin = require_admin().await?;
+    let caller = crate::services::Caller::admin_in_account(&s, &admin, account).await?;
+    Ok((s, caller))
+}

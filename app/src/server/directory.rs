@@ -10,9 +10,8 @@ use leptos::server_fn::codec::Json;
 
 #[server(endpoint = "directory_summary", input = Json)]
 pub async fn load_directory_summary(account: String) -> Result<DirectorySummary, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::directory::summary(&services()?, &admin, &account).await
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::directory::summary(&s, &caller).await
 }
 
 #[server(endpoint = "list_directory", input = Json)]
@@ -20,9 +19,8 @@ pub async fn list_directory(
     account: String,
     query: DirectoryQuery,
 ) -> Result<Page<DirectoryRow>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::directory::list(&services()?, &admin, &account, &query).await
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::directory::list(&s, &caller, &query).await
 }
 
 #[server(endpoint = "create_directory_identity", input = Json)]
@@ -30,16 +28,14 @@ pub async fn create_directory_identity(
     account: String,
     form: DirectoryIdentityForm,
 ) -> Result<Identity, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::directory::create(&services()?, &admin, &account, &form).await
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::directory::create(&s, &caller, &form).await
 }
 
 #[server(endpoint = "identity_detail", input = Json)]
 pub async fn load_identity_detail(account: String, id: String) -> Result<IdentityDetail, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::directory::detail(&services()?, &admin, &account, &id).await
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::directory::detail(&s, &caller, &id).await
 }
 
 #[server(endpoint = "update_identity_profile", input = Json)]
@@ -48,9 +44,12 @@ pub async fn update_identity_profile(
     id: String,
     form: ProfileForm,
 ) -> Result<Identity, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::directory::update_profile(&services()?, &admin, &account, &id, &form).await
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    use crate::model::{IdentityPatch, Precondition};
+    // The drawer edits every field it shows, against the version it showed.
+    let patch = IdentityPatch::from_form(&form);
+    let precondition = Precondition::Version(form.version);
+    crate::services::directory::update_profile(&s, &caller, &id, precondition, &patch).await
 }
 
 #[server(endpoint = "set_identity_status", input = Json)]
@@ -59,9 +58,8 @@ pub async fn set_identity_status(
     id: String,
     active: bool,
 ) -> Result<Identity, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::directory::set_status(&services()?, &admin, &account, &id, active).await
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::directory::set_status(&s, &caller, &id, active).await
 }
 
 #[server(endpoint = "add_identity_membership", input = Json)]
@@ -70,10 +68,8 @@ pub async fn add_identity_membership(
     id: String,
     application_id: String,
 ) -> Result<IdentityDetail, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::directory::add_membership(&services()?, &admin, &account, &id, &application_id)
-        .await
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::directory::add_membership(&s, &caller, &id, &application_id).await
 }
 
 /// Returns how many assignments were revoked with the membership.
@@ -83,14 +79,6 @@ pub async fn remove_identity_membership(
     id: String,
     application_id: String,
 ) -> Result<u64, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::directory::remove_membership(
-        &services()?,
-        &admin,
-        &account,
-        &id,
-        &application_id,
-    )
-    .await
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::directory::remove_membership(&s, &caller, &id, &application_id).await
 }

@@ -7,9 +7,8 @@ use leptos::server_fn::codec::Json;
 
 #[server(endpoint = "hierarchy", input = Json)]
 pub async fn load_hierarchy(env: EnvPath) -> Result<HierarchyView, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::view(&services()?, &admin, &env).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::hierarchy::view(&s, &caller).await
 }
 
 /// Flat → hierarchy; `schema: None` takes the suggested default.
@@ -19,9 +18,8 @@ pub async fn enable_hierarchy(
     version: i64,
     schema: Option<HierarchySchema>,
 ) -> Result<HierarchyView, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::enable_hierarchy(&services()?, &admin, &env, version, schema).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::hierarchy::enable_hierarchy(&s, &caller, version, schema).await
 }
 
 #[server(endpoint = "update_hierarchy_schema", input = Json)]
@@ -30,23 +28,20 @@ pub async fn update_hierarchy_schema(
     version: i64,
     schema: HierarchySchema,
 ) -> Result<HierarchyView, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::update_schema(&services()?, &admin, &env, version, schema).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::hierarchy::update_schema(&s, &caller, version, schema).await
 }
 
 #[server(endpoint = "preview_revert_to_flat", input = Json)]
 pub async fn preview_revert_to_flat(env: EnvPath) -> Result<RevertToFlatOutcome, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::preview_revert(&services()?, &admin, &env).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::hierarchy::preview_revert(&s, &caller).await
 }
 
 #[server(endpoint = "revert_to_flat", input = Json)]
 pub async fn revert_to_flat(env: EnvPath, version: i64) -> Result<RevertToFlatOutcome, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::revert_to_flat(&services()?, &admin, &env, version).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::hierarchy::revert_to_flat(&s, &caller, version).await
 }
 
 #[server(endpoint = "create_node", input = Json)]
@@ -55,12 +50,11 @@ pub async fn create_node(
     parent_node_id: String,
     form: NodeForm,
 ) -> Result<Node, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::create_node(&services()?, &admin, &env, &parent_node_id, &form)
-        .await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::hierarchy::create_node(&s, &caller, &parent_node_id, &form).await
 }
 
+/// The node dialog edits both fields it shows, against the version it showed.
 #[server(endpoint = "update_node", input = Json)]
 pub async fn update_node(
     env: EnvPath,
@@ -69,10 +63,20 @@ pub async fn update_node(
     name: String,
     active: bool,
 ) -> Result<Node, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::update_node(&services()?, &admin, &env, &id, version, &name, active)
-        .await
+    use crate::model::{NodePatch, Precondition};
+    let (s, caller) = super::context::caller_in(&env).await?;
+    let patch = NodePatch {
+        name: Some(name),
+        status: Some(if active { "active" } else { "inactive" }.to_owned()),
+    };
+    crate::services::hierarchy::update_node(
+        &s,
+        &caller,
+        &id,
+        Precondition::Version(version),
+        &patch,
+    )
+    .await
 }
 
 #[server(endpoint = "move_node", input = Json)]
@@ -82,10 +86,16 @@ pub async fn move_node(
     version: i64,
     parent_node_id: String,
 ) -> Result<Node, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::move_node(&services()?, &admin, &env, &id, version, &parent_node_id)
-        .await
+    use crate::model::Precondition;
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::hierarchy::move_node(
+        &s,
+        &caller,
+        &id,
+        Precondition::Version(version),
+        &parent_node_id,
+    )
+    .await
 }
 
 #[server(endpoint = "delete_node", input = Json)]
@@ -95,7 +105,14 @@ pub async fn delete_node(
     version: i64,
     cascade: bool,
 ) -> Result<(), AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::hierarchy::delete_node(&services()?, &admin, &env, &id, version, cascade).await
+    use crate::model::Precondition;
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::hierarchy::delete_node(
+        &s,
+        &caller,
+        &id,
+        Precondition::Version(version),
+        cascade,
+    )
+    .await
 }

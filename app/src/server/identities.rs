@@ -11,9 +11,8 @@ pub async fn create_identity(
     env: EnvPath,
     form: IdentityForm,
 ) -> Result<CreatedIdentity, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::identities::create_in_environment(&services()?, &admin, &env, &form).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::identities::create(&s, &caller, &form).await
 }
 
 /// "Add to this application instead" for an identity already in the account.
@@ -24,17 +23,9 @@ pub async fn add_identity_to_application(
     role_id: Option<String>,
     node_id: Option<String>,
 ) -> Result<CreatedIdentity, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::identities::add_to_application(
-        &services()?,
-        &admin,
-        &env,
-        &identity_id,
-        role_id,
-        node_id,
-    )
-    .await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::identities::add_to_application(&s, &caller, &identity_id, role_id, node_id)
+        .await
 }
 
 #[server(endpoint = "list_members", input = Json)]
@@ -44,9 +35,9 @@ pub async fn list_members(
     #[server(default)] has_role: Option<bool>,
     page: i64,
 ) -> Result<Page<MemberRow>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::identities::members(&services()?, &admin, &env, &q, has_role, page).await
+    let (s, caller) = super::context::caller_in(&env).await?;
+    use crate::services::identities::{MEMBERS_PER_PAGE, members};
+    members(&s, &caller, &q, has_role, page, MEMBERS_PER_PAGE).await
 }
 
 /// "Add from directory": memberships for up to 200 identities, one result per row.
@@ -55,9 +46,8 @@ pub async fn add_from_directory(
     env: EnvPath,
     identity_ids: Vec<String>,
 ) -> Result<Vec<RowResult<CreatedIdentity>>, AppError> {
-    use super::context::*;
-    let admin = require_admin().await?;
-    crate::services::identities::bulk_add_to_application(&services()?, &admin, &env, &identity_ids)
+    let (s, caller) = super::context::caller_in(&env).await?;
+    crate::services::identities::bulk_add_to_application(&s, &caller, &identity_ids)
         .await
         .map(RowResult::from_results)
 }

@@ -1,13 +1,11 @@
 //! "May identity X do P at node N?" over the stored environment, through the evaluation cache.
 
-use crate::error::AppError;
-use crate::model::EnvPath;
-use crate::services::Services;
-use crate::services::admin_auth::AdminPrincipal;
-use crate::services::catalog::{EnvScope, resolve};
+use crate::error::{AppError, FieldError};
+use crate::model::{EnvScope, SystemPermission};
 use crate::services::evaluate::{
     AssignmentInfo, Decision, IdentityInfo, NodeInfo, RoleInfo, Scope, Snapshot,
 };
+use crate::services::{Caller, Services};
 use crate::store::{self, assignments as store_a, hierarchy as store_h};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -55,7 +53,7 @@ async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
 }
 
 /// The environment's snapshot: cached while no write has touched the account since it was read.
-pub async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snapshot>, AppError> {
+pub(crate) async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snapshot>, AppError> {
     let generation = s.access_cache.generation(&scope.account_id);
     if let Some(snapshot) = s.access_cache.get(&scope.environment_id, generation) {
         return Ok(snapshot);
@@ -94,35 +92,80 @@ async fn with_identity<T>(
     Ok(answer(identity.as_ref()))
 }
 
-/// Evaluates within an already resolved environment (the API and benchmarks call this).
-pub async fn evaluate_in(
+/// The most checks one `evaluate_many` takes.
+pub const EVALUATE_MANY_MAX: usize = 100;
+
+/// One question to evaluation: may `identity_id` do `permission` at `node_id` (anywhere, when
+/// `None`)?
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub identity_id: &'a str,
+    pub permission: &'a str,
+    pub node_id: Option<&'a str>,
+}
+
+async fn decide(
     s: &Services,
     scope: &EnvScope,
-    identity_id: &str,
-    permission: &str,
-    node_id: Option<&str>,
+    snapshot: &Snapshot,
+    check: Check<'_>,
 ) -> Result<Decision, AppError> {
-    let snapshot = snapshot(s, scope).await?;
-    let eval_scope = node_id.map_or(Scope::AppWide, |n| Scope::Node(n.to_owned()));
+    let eval_scope = check
+        .node_id
+        .map_or(Scope::AppWide, |n| Scope::Node(n.to_owned()));
     let now_ms = store::ms(s.now());
-    with_identity(s, scope, &snapshot, identity_id, |identity| {
-        snapshot.evaluate_for(identity, permission, &eval_scope, now_ms)
+    with_identity(s, scope, snapshot, check.identity_id, |identity| {
+        snapshot.evaluate_for(identity, check.permission, &eval_scope, now_ms)
     })
     .await
 }
 
-/// "May `identity` (an id, or an email) do `permission` at `node_id` (or anywhere, when
-/// `None`)?" with the reason — the dashboard's Access checker.
+/// "May this identity do this here?" with the reason and the path that decided it.
 pub async fn evaluate(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
+    check: Check<'_>,
+) -> Result<Decision, AppError> {
+    caller.require(SystemPermission::PermissionEvaluate)?;
+    let scope = caller.env()?;
+    let snapshot = snapshot(s, scope).await?;
+    decide(s, scope, &snapshot, check).await
+}
+
+/// Up to `EVALUATE_MANY_MAX` checks against one snapshot, answered in order.
+pub async fn evaluate_many(
+    s: &Services,
+    caller: &Caller,
+    checks: &[Check<'_>],
+) -> Result<Vec<Decision>, AppError> {
+    caller.require(SystemPermission::PermissionEvaluate)?;
+    if checks.is_empty() || checks.len() > EVALUATE_MANY_MAX {
+        return Err(AppError::validation(vec![FieldError::new(
+            "checks",
+            "count",
+            format!("Send 1 to {EVALUATE_MANY_MAX} checks."),
+        )]));
+    }
+    let scope = caller.env()?;
+    let snapshot = snapshot(s, scope).await?;
+    let mut decisions = Vec::with_capacity(checks.len());
+    for check in checks {
+        decisions.push(decide(s, scope, &snapshot, *check).await?);
+    }
+    Ok(decisions)
+}
+
+/// The dashboard's Access checker: like `evaluate`, but `identity` may also be an email, which
+/// names the same identity as its id.
+pub async fn check_access(
+    s: &Services,
+    caller: &Caller,
     identity: &str,
     permission: &str,
     node_id: Option<&str>,
 ) -> Result<Decision, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    // The checker also takes an email; it names the same identity as its id.
+    caller.require(SystemPermission::PermissionEvaluate)?;
+    let scope = caller.env()?;
     let identity_id = match crate::model::Email::parse("identity", identity) {
         Ok(email) if identity.contains('@') => {
             store_a::identity_id_by_email(s.db.reader(), &scope.account_id, email.as_str())
@@ -131,15 +174,23 @@ pub async fn evaluate(
         }
         _ => identity.to_owned(),
     };
-    evaluate_in(s, &scope, &identity_id, permission, node_id).await
+    let check = Check {
+        identity_id: &identity_id,
+        permission,
+        node_id,
+    };
+    evaluate(s, caller, check).await
 }
 
-/// Every permission the identity holds anywhere in the environment right now.
+/// Every permission a member of the caller's application holds anywhere in the environment now.
 pub async fn effective_permissions(
     s: &Services,
-    scope: &EnvScope,
+    caller: &Caller,
     identity_id: &str,
 ) -> Result<BTreeSet<String>, AppError> {
+    caller.require(SystemPermission::IdentityRead)?;
+    let scope = caller.env()?;
+    crate::services::identities::member_of(s, scope, identity_id).await?;
     let snapshot = snapshot(s, scope).await?;
     Ok(snapshot.effective_permissions(identity_id, store::ms(s.now())))
 }

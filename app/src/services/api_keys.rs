@@ -4,14 +4,9 @@
 //! random bytes base64url. Only the SHA-256 of the whole key is stored; lookups go by that digest.
 
 use crate::error::{AppError, Resource};
-use crate::model::{
-    AccountRole, ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EnvPath, ValidApiKey,
-};
-use crate::services::Services;
-use crate::services::admin_auth::AdminPrincipal;
-use crate::services::audit::{self, Actor, Event};
-use crate::services::catalog::{EnvScope, resolve, resolve_writable};
-use crate::services::tokens;
+use crate::model::{ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EnvScope, SystemPermission};
+use crate::services::audit::{self, Actor};
+use crate::services::{Caller, Services, tokens};
 use crate::store::{self, api_keys as store_k};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -55,36 +50,6 @@ impl UsageLedger {
     }
 }
 
-/// Who is calling the API: a key, fixed to one environment, with its scopes.
-#[derive(Debug, Clone)]
-pub struct ApiPrincipal {
-    pub key_id: String,
-    pub label: String,
-    pub scope: EnvScope,
-    /// Empty = full access in the environment.
-    pub scopes: Vec<String>,
-}
-
-impl ApiPrincipal {
-    /// A scoped key must hold `permission`; a full-access key holds every one.
-    pub fn require(&self, permission: &str) -> Result<(), AppError> {
-        if self.scopes.is_empty() || self.scopes.iter().any(|s| s == permission) {
-            Ok(())
-        } else {
-            Err(AppError::ScopeMissing {
-                scope: permission.to_owned(),
-            })
-        }
-    }
-
-    pub fn actor(&self) -> Actor {
-        Actor::ApiKey {
-            id: self.key_id.clone(),
-            label: self.label.clone(),
-        }
-    }
-}
-
 fn marker(kind: &str) -> &'static str {
     match kind {
         "development" => "dev_",
@@ -119,26 +84,29 @@ fn to_dto(row: store_k::ApiKeyRow, now_ms: i64) -> ApiKey {
     }
 }
 
-/// Creates a key in `scope` on behalf of `actor` (the wizard and `arbor api-key create`).
-pub async fn create_in_scope(
+/// Creates a key in the caller's environment (the wizard, `arbor api-key create`). The secret is
+/// in the answer this once and never again.
+pub async fn create(
     s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    valid: &ValidApiKey,
+    caller: &Caller,
+    form: &ApiKeyForm,
 ) -> Result<CreatedApiKey, AppError> {
-    let kind = store_k::environment_kind(s.db.reader(), scope.key()).await?;
+    caller.require(SystemPermission::ApiKeyManage)?;
+    let valid = form.validate(Some(s.now())).map_err(AppError::validation)?;
+    let env = caller.env()?;
+    let kind = store_k::environment_kind(s.db.reader(), env.key()).await?;
     let key = format!("arb_{}{}", marker(&kind), tokens::new_token());
     let preview = format!("{}****", key.chars().take(12).collect::<String>());
     let id = s.new_id();
     let now_ms = store::ms(s.now());
-    let created_by = match actor {
-        Actor::Admin { label, .. } | Actor::ApiKey { label, .. } => label.clone(),
+    let created_by = match caller.actor() {
+        Actor::Admin { label, .. } | Actor::ApiKey { label, .. } => label,
         Actor::System => "arbor api-key".to_owned(),
     };
     let mut tx = s.db.begin().await?;
     store_k::insert(
         &mut tx,
-        scope.key(),
+        env.key(),
         store_k::NewApiKey {
             id: &id,
             name: &valid.name,
@@ -152,11 +120,11 @@ pub async fn create_in_scope(
         },
     )
     .await?;
-    let event = Event::new(&scope.account_id, actor, "api_key.created", "api_key")
-        .scope(Some(&scope.application_id), Some(&scope.environment_id))
+    let event = caller
+        .event("api_key.created", "api_key")
         .resource("api_key", &id, &valid.name)
         .metadata(serde_json::json!({ "scopes": valid.scopes, "preview": preview }));
-    let row = store_k::by_id(&mut *tx, scope.key(), &id)
+    let row = store_k::by_id(&mut *tx, env.key(), &id)
         .await?
         .ok_or_else(|| AppError::internal("api_key", "vanished"))?;
     audit::commit(s, tx, vec![event]).await?;
@@ -164,17 +132,6 @@ pub async fn create_in_scope(
         api_key: to_dto(row, now_ms),
         key,
     })
-}
-
-pub async fn create(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-    form: &ApiKeyForm,
-) -> Result<CreatedApiKey, AppError> {
-    let valid = form.validate(Some(s.now())).map_err(AppError::validation)?;
-    let scope = resolve_writable(s, admin, path).await?;
-    create_in_scope(s, &admin.actor(), &scope, &valid).await
 }
 
 /// The environment of `arbor api-key`, by slugs (the CLI acts as the operator, not an admin).
@@ -194,60 +151,40 @@ pub async fn scope_by_slugs(
         account_id,
         application_id,
         environment_id,
-        role: AccountRole::Owner,
     })
 }
 
-pub async fn list_in_scope(s: &Services, scope: &EnvScope) -> Result<Vec<ApiKey>, AppError> {
+/// The keys of the caller's environment. Key metadata is configuration: managing keys is what
+/// lets one see them.
+pub async fn list(s: &Services, caller: &Caller) -> Result<Vec<ApiKey>, AppError> {
+    caller.require(SystemPermission::ApiKeyManage)?;
     let now_ms = store::ms(s.now());
-    Ok(store_k::of_environment(s.db.reader(), scope.key())
+    Ok(store_k::of_environment(s.db.reader(), caller.env()?.key())
         .await?
         .into_iter()
         .map(|row| to_dto(row, now_ms))
         .collect())
 }
 
-pub async fn list(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-) -> Result<Vec<ApiKey>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    list_in_scope(s, &scope).await
-}
-
 /// Revokes a key for good; revoking it again is `api_keys.not_found`.
-pub async fn revoke_in_scope(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-) -> Result<(), AppError> {
+pub async fn revoke(s: &Services, caller: &Caller, id: &str) -> Result<(), AppError> {
+    caller.require(SystemPermission::ApiKeyManage)?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let row = store_k::by_id(&mut *tx, scope.key(), id)
+    let row = store_k::by_id(&mut *tx, env.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::ApiKey,
         })?;
-    if !store_k::revoke(&mut tx, scope.key(), id, store::ms(s.now())).await? {
+    if !store_k::revoke(&mut tx, env.key(), id, store::ms(s.now())).await? {
         return Err(AppError::NotFound {
             resource: Resource::ApiKey,
         });
     }
-    let event = Event::new(&scope.account_id, actor, "api_key.revoked", "api_key")
-        .scope(Some(&scope.application_id), Some(&scope.environment_id))
+    let event = caller
+        .event("api_key.revoked", "api_key")
         .resource("api_key", id, &row.name);
     audit::commit(s, tx, vec![event]).await
-}
-
-pub async fn revoke(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-    id: &str,
-) -> Result<(), AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    revoke_in_scope(s, &admin.actor(), &scope, id).await
 }
 
 /// The stored key with this digest, from the ledger while its account has not changed since.
@@ -291,8 +228,8 @@ async fn find(s: &Services, key_hash: &str) -> Result<Option<Arc<store_k::ApiKey
     Ok(Some(row))
 }
 
-/// The principal behind an `X-API-Key` value, or why there is none.
-pub async fn authenticate(s: &Services, key: Option<&str>) -> Result<ApiPrincipal, AppError> {
+/// The caller behind an `X-API-Key` value, or why there is none.
+pub async fn authenticate(s: &Services, key: Option<&str>) -> Result<Caller, AppError> {
     let key = key
         .map(str::trim)
         .filter(|k| !k.is_empty())
@@ -314,16 +251,14 @@ pub async fn authenticate(s: &Services, key: Option<&str>) -> Result<ApiPrincipa
         store_k::touch(&mut tx, &row.account_id, &row.id, now_ms).await?;
         tx.commit().await?;
     }
-    Ok(ApiPrincipal {
-        key_id: row.id.clone(),
-        label: format!("{} ({})", row.name, row.key_preview),
-        scope: EnvScope {
+    Ok(Caller::api_key(
+        row.id.clone(),
+        format!("{} ({})", row.name, row.key_preview),
+        EnvScope {
             account_id: row.account_id.clone(),
             application_id: row.application_id.clone(),
             environment_id: row.environment_id.clone(),
-            // Keys configure their environment like an admin would; scopes narrow them.
-            role: AccountRole::Admin,
         },
-        scopes: row.scopes.clone(),
-    })
+        &row.scopes,
+    ))
 }

@@ -6,13 +6,11 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{
-    Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, EnvPath, NodeAccess,
-    NodeAccessEntry, NodeAccessSummary, ValidAssignment,
+    Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, EnvScope, NodeAccess,
+    NodeAccessEntry, NodeAccessSummary, SystemPermission, ValidAssignment, count_rule,
 };
-use crate::services::Services;
-use crate::services::admin_auth::AdminPrincipal;
-use crate::services::audit::{self, Actor, Event};
-use crate::services::catalog::{EnvScope, resolve, resolve_writable};
+use crate::services::audit::{self, Event};
+use crate::services::{Caller, Services};
 use crate::store::assignments::{self as store_a, AssignmentRow};
 use crate::store::{self, Tx, catalog, hierarchy as store_h};
 use std::collections::{HashMap, HashSet};
@@ -115,15 +113,9 @@ pub(crate) async fn insert_checked(
 }
 
 /// An assignment's audit event; it names the identity so the identity's history finds it.
-fn event(
-    scope: &EnvScope,
-    actor: &Actor,
-    action: &'static str,
-    id: &str,
-    identity_id: &str,
-) -> Event {
-    scope
-        .event_by(actor, action, "rbac")
+pub(crate) fn event(caller: &Caller, action: &'static str, id: &str, identity_id: &str) -> Event {
+    caller
+        .event(action, "rbac")
         .resource("assignment", id, "")
         .metadata(serde_json::json!({ "identity_id": identity_id }))
 }
@@ -139,32 +131,21 @@ async fn existing(tx: &mut Tx, scope: &EnvScope, id: &str) -> Result<AssignmentR
 
 pub async fn create_assignment(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     form: &AssignmentForm,
 ) -> Result<Assignment, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    create_assignment_in(s, &admin.actor(), &scope, form).await
-}
-
-/// `create_assignment` by any actor in a resolved environment (the REST API calls this).
-pub async fn create_assignment_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    form: &AssignmentForm,
-) -> Result<Assignment, AppError> {
+    caller.require(SystemPermission::AssignmentManage)?;
+    let scope = caller.env()?;
     let valid = form.validate().map_err(AppError::validation)?;
     let mut tx = s.db.begin().await?;
     let id = insert_checked(s, &mut tx, scope, &valid).await?;
     let row = store_a::by_id(&mut *tx, scope.key(), &id)
         .await?
         .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
-    let e = event(scope, actor, "assignment.created", &id, &valid.identity_id).metadata(
-        serde_json::json!({
+    let e =
+        event(caller, "assignment.created", &id, &valid.identity_id).metadata(serde_json::json!({
             "identity_id": valid.identity_id, "role_id": valid.role_id, "node_id": valid.node_id,
-        }),
-    );
+        }));
     audit::commit(s, tx, vec![e]).await?;
     Ok(to_dto(s, scope, row))
 }
@@ -172,21 +153,12 @@ pub async fn create_assignment_in(
 /// One result per row, in order; each row is written in its own transaction.
 pub async fn bulk_create(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     rows: &[AssignmentForm],
 ) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    bulk_create_in(s, &admin.actor(), &scope, rows).await
-}
-
-/// `bulk_create` by any actor in a resolved environment (the REST API calls this).
-pub async fn bulk_create_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    rows: &[AssignmentForm],
-) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
+    caller.require(SystemPermission::AssignmentManage)?;
+    count_rule("assignments", rows.len())?;
+    let scope = caller.env()?;
     let mut results = Vec::with_capacity(rows.len());
     for form in rows {
         let one = async {
@@ -196,7 +168,7 @@ pub async fn bulk_create_in(
             let row = store_a::by_id(&mut *tx, scope.key(), &id)
                 .await?
                 .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
-            let e = event(scope, actor, "assignment.created", &id, &valid.identity_id);
+            let e = event(caller, "assignment.created", &id, &valid.identity_id);
             audit::commit(s, tx, vec![e]).await?;
             Ok(to_dto(s, scope, row))
         };
@@ -208,23 +180,12 @@ pub async fn bulk_create_in(
 /// Changes the role and/or the window of an assignment.
 pub async fn change_assignment(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
     form: &AssignmentForm,
 ) -> Result<Assignment, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    change_assignment_in(s, &admin.actor(), &scope, id, form).await
-}
-
-/// `change_assignment` by any actor in a resolved environment (the REST API calls this).
-pub async fn change_assignment_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    form: &AssignmentForm,
-) -> Result<Assignment, AppError> {
+    caller.require(SystemPermission::AssignmentManage)?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
     let current = existing(&mut tx, scope, id).await?;
     let valid = AssignmentForm {
@@ -260,51 +221,38 @@ pub async fn change_assignment_in(
         return Err(AppError::AssignmentConflict);
     }
     let row = existing(&mut tx, scope, id).await?;
-    let e = event(scope, actor, "assignment.updated", id, &row.identity_id);
+    let e = event(caller, "assignment.updated", id, &row.identity_id);
     audit::commit(s, tx, vec![e]).await?;
     Ok(to_dto(s, scope, row))
 }
 
-pub async fn remove_assignment(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-    id: &str,
-) -> Result<(), AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    remove_assignment_in(s, &admin.actor(), &scope, id).await
-}
-
-/// `remove_assignment` by any actor in a resolved environment (the REST API calls this).
-pub async fn remove_assignment_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-) -> Result<(), AppError> {
+pub async fn remove_assignment(s: &Services, caller: &Caller, id: &str) -> Result<(), AppError> {
+    caller.require(SystemPermission::AssignmentManage)?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
     let row = existing(&mut tx, scope, id).await?;
     store_h::delete_assignment(&mut tx, scope.key(), id).await?;
-    let e = event(scope, actor, "assignment.removed", id, &row.identity_id);
+    let e = event(caller, "assignment.removed", id, &row.identity_id);
     audit::commit(s, tx, vec![e]).await
 }
 
+/// An identity's assignments in the caller's environment (none for an identity of the account
+/// that is not, or no longer, a member; `identities.not_found` for one the account lacks).
 pub async fn identity_assignments(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     identity_id: &str,
 ) -> Result<Vec<Assignment>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    assignments_of(s, &scope, identity_id).await
-}
-
-/// An identity's assignments in a resolved environment.
-pub async fn assignments_of(
-    s: &Services,
-    scope: &EnvScope,
-    identity_id: &str,
-) -> Result<Vec<Assignment>, AppError> {
+    caller.require(SystemPermission::AssignmentRead)?;
+    let scope = caller.env()?;
+    if crate::store::identities::by_id(s.db.reader(), &scope.account_id, identity_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound {
+            resource: Resource::Identity,
+        });
+    }
     let rows = store_a::of_identity(s.db.reader(), scope.key(), identity_id).await?;
     Ok(rows.into_iter().map(|r| to_dto(s, scope, r)).collect())
 }
@@ -313,11 +261,11 @@ pub async fn assignments_of(
 /// ancestor (inherited) — nearest first, with counts by lifecycle state.
 pub async fn node_access(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     node_id: &str,
 ) -> Result<NodeAccess, AppError> {
-    let scope = resolve(s, admin, path).await?;
+    caller.require(SystemPermission::AssignmentRead)?;
+    let scope = caller.env()?;
     let nodes = store_h::nodes(s.db.reader(), scope.key()).await?;
     let by_id: HashMap<&str, &crate::model::Node> =
         nodes.iter().map(|n| (n.id.as_str(), n)).collect();
@@ -347,7 +295,7 @@ pub async fn node_access(
     for (row, email, name) in store_a::at_nodes(s.db.reader(), scope.key(), &ids).await? {
         let distance = ids.iter().position(|id| *id == row.node_id).unwrap_or(0);
         let ends_soon = row.to_ms.is_some_and(|to| to <= store::ms(soon));
-        let assignment = to_dto(s, &scope, row);
+        let assignment = to_dto(s, scope, row);
         let expiring_soon = assignment.status == AssignmentStatus::Active && ends_soon;
         match assignment.status {
             AssignmentStatus::Active => {
@@ -390,28 +338,19 @@ pub async fn node_access(
 /// rest still go).
 pub async fn bulk_remove(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     ids: &[String],
 ) -> Result<Vec<Result<(), AppError>>, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    bulk_remove_in(s, &admin.actor(), &scope, ids).await
-}
-
-/// `bulk_remove` by any actor in a resolved environment (the REST API calls this).
-pub async fn bulk_remove_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    ids: &[String],
-) -> Result<Vec<Result<(), AppError>>, AppError> {
+    caller.require(SystemPermission::AssignmentManage)?;
+    count_rule("assignment_ids", ids.len())?;
+    let scope = caller.env()?;
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let one = async {
             let mut tx = s.db.begin().await?;
             let row = existing(&mut tx, scope, id).await?;
             store_h::delete_assignment(&mut tx, scope.key(), id).await?;
-            let e = event(scope, actor, "assignment.removed", id, &row.identity_id);
+            let e = event(caller, "assignment.removed", id, &row.identity_id);
             audit::commit(s, tx, vec![e]).await
         };
         results.push(one.await);
@@ -422,23 +361,13 @@ pub async fn bulk_remove_in(
 /// Gives each listed assignment `role_id` (windows unchanged); one result per id, in order.
 pub async fn bulk_change_role(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     ids: &[String],
     role_id: &str,
 ) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    bulk_change_role_in(s, &admin.actor(), &scope, ids, role_id).await
-}
-
-/// `bulk_change_role` by any actor in a resolved environment (the REST API calls this).
-pub async fn bulk_change_role_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    ids: &[String],
-    role_id: &str,
-) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
+    caller.require(SystemPermission::AssignmentManage)?;
+    count_rule("assignment_ids", ids.len())?;
+    let scope = caller.env()?;
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let one = async {
@@ -460,7 +389,7 @@ pub async fn bulk_change_role_in(
                 return Err(AppError::AssignmentConflict);
             }
             let row = existing(&mut tx, scope, id).await?;
-            let e = event(scope, actor, "assignment.updated", id, &row.identity_id);
+            let e = event(caller, "assignment.updated", id, &row.identity_id);
             audit::commit(s, tx, vec![e]).await?;
             Ok(to_dto(s, scope, row))
         };

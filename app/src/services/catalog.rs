@@ -3,117 +3,32 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{
-    AccountRole, EnvPath, Permission, PermissionForm, PermissionGroupForm, PermissionGroupOutcome,
-    Role, RoleForm, ValidPermission,
+    EnvScope, Permission, PermissionForm, PermissionGroupForm, PermissionGroupOutcome,
+    PermissionPatch, Precondition, Role, RoleForm, RolePatch, SystemPermission, ValidPermission,
 };
-use crate::services::Services;
-use crate::services::admin_auth::AdminPrincipal;
-use crate::services::audit::Actor;
 use crate::services::audit::{self, Event};
-use crate::services::workspace::environment_scope;
-use crate::store::catalog::{self, EnvKey};
+use crate::services::{Caller, Services};
+use crate::store::catalog;
+use crate::store::versioned::{self, Versioned};
 use crate::store::{self, Tx, accounts};
 
-/// The environment a catalog request is about, resolved for this admin.
-#[derive(Debug, Clone)]
-pub struct EnvScope {
-    pub account_id: String,
-    pub application_id: String,
-    pub environment_id: String,
-    pub role: AccountRole,
+fn event(caller: &Caller, action: &'static str) -> Event {
+    caller.event(action, "rbac")
 }
 
-impl EnvScope {
-    pub fn key(&self) -> EnvKey<'_> {
-        EnvKey {
-            account_id: &self.account_id,
-            application_id: &self.application_id,
-            environment_id: &self.environment_id,
-        }
-    }
-
-    /// An audit event of this environment.
-    pub fn event(
-        &self,
-        admin: &AdminPrincipal,
-        action: &'static str,
-        category: &'static str,
-    ) -> Event {
-        self.event_by(&admin.actor(), action, category)
-    }
-
-    /// An audit event of this environment by any actor (an admin, an API key).
-    pub fn event_by(&self, actor: &Actor, action: &'static str, category: &'static str) -> Event {
-        Event::new(&self.account_id, actor, action, category)
-            .scope(Some(&self.application_id), Some(&self.environment_id))
-    }
-
-    /// Viewers read; owners and admins change things.
-    pub fn require_write(&self) -> Result<(), AppError> {
-        match self.role {
-            AccountRole::Owner | AccountRole::Admin => Ok(()),
-            AccountRole::Viewer => Err(AppError::Forbidden),
-        }
-    }
+/// The permission catalog of the caller's environment, system permissions included.
+pub async fn list_permissions(s: &Services, caller: &Caller) -> Result<Vec<Permission>, AppError> {
+    caller.require(SystemPermission::PermissionRead)?;
+    catalog::permissions(s.db.reader(), caller.env()?.key()).await
 }
 
-/// `/{account}/{application}/{environment}` → the environment, if this admin may see it.
-pub async fn resolve(
+pub async fn get_permission(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-) -> Result<EnvScope, AppError> {
-    let (scope, app, env) = environment_scope(
-        s,
-        admin,
-        &path.account,
-        &path.application,
-        &path.environment,
-    )
-    .await?;
-    Ok(EnvScope {
-        account_id: scope.account.id,
-        application_id: app.id,
-        environment_id: env.id,
-        role: scope.role,
-    })
-}
-
-/// `resolve`, for a change: the admin must be an owner or admin of the account.
-pub async fn resolve_writable(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-) -> Result<EnvScope, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    scope.require_write()?;
-    Ok(scope)
-}
-
-fn event(scope: &EnvScope, actor: &Actor, action: &'static str) -> Event {
-    scope.event_by(actor, action, "rbac")
-}
-
-pub async fn list_permissions(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-) -> Result<Vec<Permission>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    permissions_in(s, &scope).await
-}
-
-/// The permission catalog of a resolved environment, system permissions included.
-pub async fn permissions_in(s: &Services, scope: &EnvScope) -> Result<Vec<Permission>, AppError> {
-    catalog::permissions(s.db.reader(), scope.key()).await
-}
-
-pub async fn permission_in(
-    s: &Services,
-    scope: &EnvScope,
+    caller: &Caller,
     id: &str,
 ) -> Result<Permission, AppError> {
-    let permission = catalog::permission_by_id(s.db.reader(), scope.key(), id).await?;
+    caller.require(SystemPermission::PermissionRead)?;
+    let permission = catalog::permission_by_id(s.db.reader(), caller.env()?.key(), id).await?;
     permission.ok_or(AppError::NotFound {
         resource: Resource::Permission,
     })
@@ -122,7 +37,7 @@ pub async fn permission_in(
 async fn insert_permissions(
     s: &Services,
     tx: &mut Tx,
-    scope: &EnvScope,
+    env: &EnvScope,
     permissions: &[ValidPermission],
 ) -> Result<Vec<(String, ValidPermission)>, AppError> {
     let now_ms = store::ms(s.now());
@@ -132,8 +47,8 @@ async fn insert_permissions(
         accounts::insert_permission(
             tx,
             accounts::NewPermission {
-                account_id: &scope.account_id,
-                environment_id: &scope.environment_id,
+                account_id: &env.account_id,
+                environment_id: &env.environment_id,
                 id: id.clone(),
                 key: permission.key.as_str(),
                 description: &permission.description,
@@ -151,13 +66,12 @@ async fn insert_permissions(
 /// Creates one custom permission. A key that exists (custom or system) is a conflict.
 pub async fn create_permission(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     form: &PermissionForm,
 ) -> Result<Permission, AppError> {
+    caller.require(SystemPermission::PermissionManage)?;
     form.validate().map_err(AppError::validation)?;
-    let scope = resolve_writable(s, admin, path).await?;
-    create_permissions_in(s, &admin.actor(), &scope, std::slice::from_ref(form))
+    create_permissions(s, caller, std::slice::from_ref(form))
         .await?
         .into_iter()
         .next()
@@ -167,14 +81,16 @@ pub async fn create_permission(
 /// Creates custom permissions (`POST /api/v1/permissions` takes a batch): each row is validated
 /// on its own, a key that exists (or came earlier in the batch) is `permissions.key_taken` on its
 /// row, and every good row is written in one transaction. The answer has one result per row.
-pub async fn create_permissions_in(
+pub async fn create_permissions(
     s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
+    caller: &Caller,
     forms: &[PermissionForm],
 ) -> Result<Vec<Result<Permission, AppError>>, AppError> {
+    caller.require(SystemPermission::PermissionManage)?;
+    crate::model::count_rule("permissions", forms.len())?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let mut taken = catalog::existing_keys(&mut tx, scope.key()).await?;
+    let mut taken = catalog::existing_keys(&mut tx, env.key()).await?;
     let mut outcomes: Vec<Result<ValidPermission, AppError>> = Vec::with_capacity(forms.len());
     for form in forms {
         outcomes.push(match form.validate() {
@@ -191,10 +107,10 @@ pub async fn create_permissions_in(
         });
     }
     let fresh: Vec<ValidPermission> = outcomes.iter().flatten().cloned().collect();
-    let created = insert_permissions(s, &mut tx, scope, &fresh).await?;
+    let created = insert_permissions(s, &mut tx, env, &fresh).await?;
     // The written rows as the catalog shows them, read once for the whole batch.
     let mut catalog_rows: std::collections::HashMap<String, Permission> =
-        catalog::permissions(&mut *tx, scope.key())
+        catalog::permissions(&mut *tx, env.key())
             .await?
             .into_iter()
             .map(|p| (p.id.clone(), p))
@@ -205,7 +121,7 @@ pub async fn create_permissions_in(
         let permission = catalog_rows
             .remove(id)
             .ok_or_else(|| AppError::internal("permission", "vanished"))?;
-        events.push(event(scope, actor, "permission.created").resource(
+        events.push(event(caller, "permission.created").resource(
             "permission",
             id,
             valid.key.as_str(),
@@ -230,23 +146,22 @@ pub async fn create_permissions_in(
 /// exist are skipped and reported, not errors.
 pub async fn create_permission_group(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     form: &PermissionGroupForm,
 ) -> Result<PermissionGroupOutcome, AppError> {
+    caller.require(SystemPermission::PermissionManage)?;
     let wanted = form.validate().map_err(AppError::validation)?;
-    let scope = resolve_writable(s, admin, path).await?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let existing = catalog::existing_keys(&mut tx, scope.key()).await?;
+    let existing = catalog::existing_keys(&mut tx, env.key()).await?;
     let (skipped, fresh): (Vec<ValidPermission>, Vec<ValidPermission>) = wanted
         .into_iter()
         .partition(|p| existing.iter().any(|k| k == p.key.as_str()));
-    let created = insert_permissions(s, &mut tx, &scope, &fresh).await?;
-    let actor = admin.actor();
+    let created = insert_permissions(s, &mut tx, env, &fresh).await?;
     let events = created
         .iter()
         .map(|(id, p)| {
-            event(&scope, &actor, "permission.created").resource("permission", id, p.key.as_str())
+            event(caller, "permission.created").resource("permission", id, p.key.as_str())
         })
         .collect();
     audit::commit(s, tx, events).await?;
@@ -259,12 +174,15 @@ pub async fn create_permission_group(
     })
 }
 
+/// A custom permission about to change in `tx`, locked when the change takes any version.
 async fn custom_permission(
     tx: &mut Tx,
-    scope: &EnvScope,
+    env: &EnvScope,
     id: &str,
+    precondition: Precondition,
 ) -> Result<Permission, AppError> {
-    let permission = catalog::permission_by_id(&mut **tx, scope.key(), id)
+    versioned::prepare(tx, Versioned::Permission, env.key(), id, precondition).await?;
+    let permission = catalog::permission_by_id(&mut **tx, env.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Permission,
@@ -275,38 +193,26 @@ async fn custom_permission(
     Ok(permission)
 }
 
-/// Edits description and category (the key is immutable), if `version` is still current.
+/// Changes description and/or category (the key is immutable) under `precondition`.
 pub async fn update_permission(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
-    version: i64,
-    form: &PermissionForm,
+    precondition: Precondition,
+    patch: &PermissionPatch,
 ) -> Result<Permission, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    update_permission_in(s, &admin.actor(), &scope, id, version, form).await
-}
-
-pub async fn update_permission_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    version: i64,
-    form: &PermissionForm,
-) -> Result<Permission, AppError> {
+    caller.require(SystemPermission::PermissionManage)?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let current = custom_permission(&mut tx, scope, id).await?;
-    let valid = PermissionForm {
-        key: current.key.clone(),
-        ..form.clone()
-    }
-    .validate()
-    .map_err(AppError::validation)?;
+    let current = custom_permission(&mut tx, env, id, precondition).await?;
+    let version = precondition.version(current.version)?;
+    let valid = patch
+        .apply(&current)
+        .validate()
+        .map_err(AppError::validation)?;
     let updated = catalog::update_permission(
         &mut tx,
-        scope.key(),
+        env.key(),
         id,
         version,
         &valid.description,
@@ -317,90 +223,58 @@ pub async fn update_permission_in(
     if !updated {
         return Err(AppError::VersionConflict);
     }
-    let permission = catalog::permission_by_id(&mut *tx, scope.key(), id)
+    let permission = catalog::permission_by_id(&mut *tx, env.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Permission,
         })?;
-    let events =
-        vec![event(scope, actor, "permission.updated").resource("permission", id, &current.key)];
+    let events = vec![event(caller, "permission.updated").resource("permission", id, &current.key)];
     audit::commit(s, tx, events).await?;
     Ok(permission)
 }
 
-/// Deletes a custom permission (and its grants), if `version` is still current.
+/// Deletes a custom permission (and its grants) under `precondition`.
 pub async fn delete_permission(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
-    version: i64,
+    precondition: Precondition,
 ) -> Result<(), AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    delete_permission_in(s, &admin.actor(), &scope, id, version).await
-}
-
-pub async fn delete_permission_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    version: i64,
-) -> Result<(), AppError> {
+    caller.require(SystemPermission::PermissionManage)?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let current = custom_permission(&mut tx, scope, id).await?;
-    if !catalog::delete_permission(&mut tx, scope.key(), id, version).await? {
+    let current = custom_permission(&mut tx, env, id, precondition).await?;
+    let version = precondition.version(current.version)?;
+    if !catalog::delete_permission(&mut tx, env.key(), id, version).await? {
         return Err(AppError::VersionConflict);
     }
-    let events =
-        vec![event(scope, actor, "permission.deleted").resource("permission", id, &current.key)];
+    let events = vec![event(caller, "permission.deleted").resource("permission", id, &current.key)];
     audit::commit(s, tx, events).await
 }
 
-pub async fn list_roles(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-) -> Result<Vec<Role>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    roles_in(s, &scope).await
+/// The roles of the caller's environment.
+pub async fn list_roles(s: &Services, caller: &Caller) -> Result<Vec<Role>, AppError> {
+    caller.require(SystemPermission::RoleRead)?;
+    catalog::roles(s.db.reader(), caller.env()?.key()).await
 }
 
-/// The roles of a resolved environment (the REST API calls this).
-pub async fn roles_in(s: &Services, scope: &EnvScope) -> Result<Vec<Role>, AppError> {
-    catalog::roles(s.db.reader(), scope.key()).await
-}
-
-pub async fn role_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Role, AppError> {
-    let role = catalog::role_by_id(s.db.reader(), scope.key(), id).await?;
+pub async fn get_role(s: &Services, caller: &Caller, id: &str) -> Result<Role, AppError> {
+    caller.require(SystemPermission::RoleRead)?;
+    let role = catalog::role_by_id(s.db.reader(), caller.env()?.key(), id).await?;
     role.ok_or(AppError::NotFound {
         resource: Resource::Role,
     })
 }
 
-pub async fn create_role(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-    form: &RoleForm,
-) -> Result<Role, AppError> {
-    form.validate().map_err(AppError::validation)?;
-    let scope = resolve_writable(s, admin, path).await?;
-    create_role_in(s, &admin.actor(), &scope, form).await
-}
-
-pub async fn create_role_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    form: &RoleForm,
-) -> Result<Role, AppError> {
+pub async fn create_role(s: &Services, caller: &Caller, form: &RoleForm) -> Result<Role, AppError> {
+    caller.require(SystemPermission::RoleManage)?;
     let valid = form.validate().map_err(AppError::validation)?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
     let id = s.new_id();
     if !catalog::insert_role(
         &mut tx,
-        scope.key(),
+        env.key(),
         &id,
         &valid.name,
         &valid.description,
@@ -410,16 +284,23 @@ pub async fn create_role_in(
     {
         return Err(AppError::RoleNameTaken { name: valid.name });
     }
-    let role = catalog::role_by_id(&mut *tx, scope.key(), &id)
+    let role = catalog::role_by_id(&mut *tx, env.key(), &id)
         .await?
         .ok_or_else(|| AppError::internal("role", "vanished"))?;
-    let events = vec![event(scope, actor, "role.created").resource("role", &id, &valid.name)];
+    let events = vec![event(caller, "role.created").resource("role", &id, &valid.name)];
     audit::commit(s, tx, events).await?;
     Ok(role)
 }
 
-async fn custom_role(tx: &mut Tx, scope: &EnvScope, id: &str) -> Result<Role, AppError> {
-    let role = catalog::role_by_id(&mut **tx, scope.key(), id)
+/// A custom role about to change in `tx`, locked when the change takes any version.
+async fn custom_role(
+    tx: &mut Tx,
+    env: &EnvScope,
+    id: &str,
+    precondition: Precondition,
+) -> Result<Role, AppError> {
+    versioned::prepare(tx, Versioned::Role, env.key(), id, precondition).await?;
+    let role = catalog::role_by_id(&mut **tx, env.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Role,
@@ -430,41 +311,27 @@ async fn custom_role(tx: &mut Tx, scope: &EnvScope, id: &str) -> Result<Role, Ap
     Ok(role)
 }
 
-/// Renames, re-describes, activates or deactivates a role, if `version` is still current.
-#[allow(clippy::too_many_arguments)]
+/// Renames, re-describes, activates or deactivates a role under `precondition`.
 pub async fn update_role(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
-    version: i64,
-    form: &RoleForm,
-    active: bool,
+    precondition: Precondition,
+    patch: &RolePatch,
 ) -> Result<Role, AppError> {
-    form.validate().map_err(AppError::validation)?;
-    let scope = resolve_writable(s, admin, path).await?;
-    update_role_in(s, &admin.actor(), &scope, id, version, form, active).await
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn update_role_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    version: i64,
-    form: &RoleForm,
-    active: bool,
-) -> Result<Role, AppError> {
-    let valid = form.validate().map_err(AppError::validation)?;
+    caller.require(SystemPermission::RoleManage)?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let current = custom_role(&mut tx, scope, id).await?;
-    if catalog::role_name_taken(&mut tx, scope.key(), &valid.name, id).await? {
+    let current = custom_role(&mut tx, env, id, precondition).await?;
+    let version = precondition.version(current.version)?;
+    let (form, active) = patch.apply(&current);
+    let valid = form.validate().map_err(AppError::validation)?;
+    if catalog::role_name_taken(&mut tx, env.key(), &valid.name, id).await? {
         return Err(AppError::RoleNameTaken { name: valid.name });
     }
     let updated = catalog::update_role(
         &mut tx,
-        scope.key(),
+        env.key(),
         id,
         version,
         &valid.name,
@@ -476,13 +343,13 @@ pub async fn update_role_in(
     if !updated {
         return Err(AppError::VersionConflict);
     }
-    let role = catalog::role_by_id(&mut *tx, scope.key(), id)
+    let role = catalog::role_by_id(&mut *tx, env.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Role,
         })?;
     let events = vec![
-        event(scope, actor, "role.updated")
+        event(caller, "role.updated")
             .resource("role", id, &valid.name)
             .metadata(serde_json::json!({ "previous_name": current.name, "active": active })),
     ];
@@ -492,73 +359,45 @@ pub async fn update_role_in(
 
 pub async fn delete_role(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
-    version: i64,
+    precondition: Precondition,
 ) -> Result<(), AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    delete_role_in(s, &admin.actor(), &scope, id, version).await
-}
-
-pub async fn delete_role_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    version: i64,
-) -> Result<(), AppError> {
+    caller.require(SystemPermission::RoleManage)?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let current = custom_role(&mut tx, scope, id).await?;
-    if !catalog::delete_role(&mut tx, scope.key(), id, version).await? {
+    let current = custom_role(&mut tx, env, id, precondition).await?;
+    let version = precondition.version(current.version)?;
+    if !catalog::delete_role(&mut tx, env.key(), id, version).await? {
         return Err(AppError::VersionConflict);
     }
-    let events = vec![event(scope, actor, "role.deleted").resource("role", id, &current.name)];
+    let events = vec![event(caller, "role.deleted").resource("role", id, &current.name)];
     audit::commit(s, tx, events).await
 }
 
+/// The permission keys a role grants, sorted.
 pub async fn role_permissions(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
 ) -> Result<Vec<String>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    role_permissions_in(s, &scope, id).await
-}
-
-/// The permission keys a role grants, sorted.
-pub async fn role_permissions_in(
-    s: &Services,
-    scope: &EnvScope,
-    id: &str,
-) -> Result<Vec<String>, AppError> {
-    role_in(s, scope, id).await?;
-    catalog::role_permission_keys(s.db.reader(), &scope.account_id, id).await
+    get_role(s, caller, id).await?;
+    catalog::role_permission_keys(s.db.reader(), caller.account_id(), id).await
 }
 
 /// Replaces everything a role grants with `keys`, in one transaction. Unknown keys are refused.
+/// Answers the role as it now is and the keys it grants, sorted.
 pub async fn set_role_permissions(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
     keys: &[String],
-) -> Result<Vec<String>, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    set_role_permissions_in(s, &admin.actor(), &scope, id, keys).await
-}
-
-pub async fn set_role_permissions_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    keys: &[String],
-) -> Result<Vec<String>, AppError> {
+) -> Result<(Role, Vec<String>), AppError> {
+    caller.require(SystemPermission::RoleManage)?;
+    let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let role = custom_role(&mut tx, scope, id).await?;
-    let catalog_ids = catalog::permission_ids(&mut tx, scope.key()).await?;
+    let role = custom_role(&mut tx, env, id, Precondition::Any).await?;
+    let catalog_ids = catalog::permission_ids(&mut tx, env.key()).await?;
     let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -580,16 +419,19 @@ pub async fn set_role_permissions_in(
             ),
         )]));
     }
-    catalog::clear_role_permissions(&mut tx, &scope.account_id, id).await?;
+    catalog::clear_role_permissions(&mut tx, &env.account_id, id).await?;
     let now_ms = store::ms(s.now());
     for pid in &ids {
-        catalog::grant(&mut tx, &scope.account_id, id, pid, now_ms).await?;
+        catalog::grant(&mut tx, &env.account_id, id, pid, now_ms).await?;
     }
+    let role_now = catalog::role_by_id(&mut *tx, env.key(), id)
+        .await?
+        .ok_or_else(|| AppError::internal("role", "vanished"))?;
     let events = vec![
-        event(scope, actor, "role.permissions_set")
+        event(caller, "role.permissions_set")
             .resource("role", id, &role.name)
             .metadata(serde_json::json!({ "permission_keys": wanted })),
     ];
     audit::commit(s, tx, events).await?;
-    Ok(wanted.into_iter().map(str::to_owned).collect())
+    Ok((role_now, wanted.into_iter().map(str::to_owned).collect()))
 }

@@ -4,42 +4,30 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{
-    AccountRole, DirectoryIdentityForm, DirectoryQuery, DirectoryRow, DirectorySummary, Identity,
-    IdentityDetail, Page, ProfileForm,
+    DirectoryIdentityForm, DirectoryQuery, DirectoryRow, DirectorySummary, Identity,
+    IdentityDetail, IdentityPatch, Page, Precondition, SystemPermission,
 };
-use crate::services::Services;
-use crate::services::admin_auth::AdminPrincipal;
 use crate::services::assignments::assignment_at;
-use crate::services::audit::{self, Actor, Event};
-use crate::services::workspace::{AccountScope, account_scope};
+use crate::services::audit::{self, Event};
+use crate::services::{Caller, Services};
 use crate::store::{self, Tx, directory as store_d, identities as store_i};
 
 pub const PER_PAGE: i64 = 25;
 const HISTORY: i64 = 50;
 
-async fn writable(
-    s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
-) -> Result<AccountScope, AppError> {
-    let scope = account_scope(s, admin, account).await?;
-    match scope.role {
-        AccountRole::Owner | AccountRole::Admin => Ok(scope),
-        AccountRole::Viewer => Err(AppError::Forbidden),
-    }
-}
-
-fn event(
-    scope: &AccountScope,
-    admin: &AdminPrincipal,
-    action: &'static str,
-    identity: &Identity,
-) -> Event {
-    Event::new(&scope.account.id, &admin.actor(), action, "identity").resource(
+/// An Account-tier event about `identity` (no environment, even for an environment's caller).
+fn event(caller: &Caller, action: &'static str, identity: &Identity) -> Event {
+    Event::new(caller.account_id(), &caller.actor(), action, "identity").resource(
         "identity",
         &identity.id,
         &identity.email,
     )
+}
+
+/// A membership event of `application_id`.
+fn membership_event(caller: &Caller, action: &'static str, application_id: &str) -> Event {
+    Event::new(caller.account_id(), &caller.actor(), action, "identity")
+        .scope(Some(application_id), None)
 }
 
 async fn existing(tx: &mut Tx, account_id: &str, id: &str) -> Result<Identity, AppError> {
@@ -64,26 +52,21 @@ async fn application_of_account(
     }
 }
 
-pub async fn summary(
-    s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
-) -> Result<DirectorySummary, AppError> {
-    let scope = account_scope(s, admin, account).await?;
-    store_d::summary(s.db.reader(), &scope.account.id).await
+pub async fn summary(s: &Services, caller: &Caller) -> Result<DirectorySummary, AppError> {
+    caller.require(SystemPermission::IdentityRead)?;
+    store_d::summary(s.db.reader(), caller.account_id()).await
 }
 
 pub async fn list(
     s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
+    caller: &Caller,
     query: &DirectoryQuery,
 ) -> Result<Page<DirectoryRow>, AppError> {
-    let scope = account_scope(s, admin, account).await?;
+    caller.require(SystemPermission::IdentityRead)?;
     let page = query.page.max(1);
     let (items, total) = store_d::page(
         s.db.reader(),
-        &scope.account.id,
+        caller.account_id(),
         query,
         PER_PAGE,
         (page - 1) * PER_PAGE,
@@ -101,13 +84,12 @@ pub async fn list(
 /// membership — one transaction. A duplicate email in the account → `identities.email_taken`.
 pub async fn create(
     s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
+    caller: &Caller,
     form: &DirectoryIdentityForm,
 ) -> Result<Identity, AppError> {
+    caller.require(SystemPermission::IdentityManage)?;
     let (valid, application_id) = form.validate().map_err(AppError::validation)?;
-    let scope = writable(s, admin, account).await?;
-    let account_id = scope.account.id.clone();
+    let account_id = caller.account_id().to_owned();
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
     let mut tx = s.db.begin().await?;
     if let Some(app) = &application_id {
@@ -122,8 +104,7 @@ pub async fn create(
     )
     .await?;
     let identity = existing(&mut tx, &account_id, &id).await?;
-    let mut events =
-        vec![event(&scope, admin, "identity.created", &identity).metadata(
+    let mut events = vec![event(caller, "identity.created", &identity).metadata(
         serde_json::json!({ "with_password": password_hash.is_some(), "surface": "directory" }),
     )];
     if let Some(app) = &application_id {
@@ -132,29 +113,18 @@ pub async fn create(
                 .await?
                 .ok_or(AppError::AlreadyMember)?;
         events.push(
-            Event::new(
-                &account_id,
-                &admin.actor(),
-                "membership.activated",
-                "identity",
-            )
-            .scope(Some(app), None)
-            .resource("app_membership", &membership_id, &identity.email)
-            .metadata(serde_json::json!({ "identity_id": id })),
+            membership_event(caller, "membership.activated", app)
+                .resource("app_membership", &membership_id, &identity.email)
+                .metadata(serde_json::json!({ "identity_id": id })),
         );
     }
     audit::commit(s, tx, events).await?;
     Ok(identity)
 }
 
-pub async fn detail(
-    s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
-    id: &str,
-) -> Result<IdentityDetail, AppError> {
-    let scope = account_scope(s, admin, account).await?;
-    let account_id = &scope.account.id;
+pub async fn detail(s: &Services, caller: &Caller, id: &str) -> Result<IdentityDetail, AppError> {
+    caller.require(SystemPermission::IdentityRead)?;
+    let account_id = caller.account_id();
     let reader = s.db.reader();
     let identity = store_i::by_id(reader, account_id, id)
         .await?
@@ -180,47 +150,42 @@ pub async fn detail(
     })
 }
 
-/// Edit names and metadata (`metadata: None` clears it), checking `version`.
+/// Edits names and/or metadata (`null` clears it) under `precondition`. The Account tier's edit;
+/// an environment's caller edits its members through `identities::update_member`.
 pub async fn update_profile(
     s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
+    caller: &Caller,
     id: &str,
-    form: &ProfileForm,
+    precondition: Precondition,
+    patch: &IdentityPatch,
 ) -> Result<Identity, AppError> {
-    form.validate().map_err(AppError::validation)?;
-    let scope = writable(s, admin, account).await?;
-    update_profile_in(s, &admin.actor(), &scope.account.id, id, form).await
-}
-
-/// `update_profile` by any actor in a known account (the REST API calls this).
-pub async fn update_profile_in(
-    s: &Services,
-    actor: &Actor,
-    account_id: &str,
-    id: &str,
-    form: &ProfileForm,
-) -> Result<Identity, AppError> {
-    let (first, last, metadata) = form.validate().map_err(AppError::validation)?;
+    caller.require(SystemPermission::IdentityManage)?;
+    let account_id = caller.account_id();
     let mut tx = s.db.begin().await?;
-    existing(&mut tx, account_id, id).await?;
+    if precondition == Precondition::Any {
+        store::versioned::lock_identity(&mut tx, account_id, id).await?;
+    }
+    let current = existing(&mut tx, account_id, id).await?;
+    let version = precondition.version(current.version)?;
+    let form = patch.apply(
+        version,
+        &current.first_name,
+        &current.last_name,
+        current.metadata.as_ref(),
+    );
+    let (first, last, metadata) = form.validate().map_err(AppError::validation)?;
     let update = store_i::ProfileUpdate {
         first_name: first.as_str(),
         last_name: last.as_str(),
         metadata: metadata.as_deref(),
-        version: form.version,
+        version,
         now_ms: store::ms(s.now()),
     };
     if !store_i::update_profile(&mut tx, account_id, id, update).await? {
         return Err(AppError::VersionConflict);
     }
     let identity = existing(&mut tx, account_id, id).await?;
-    let e = Event::new(account_id, actor, "identity.updated", "identity").resource(
-        "identity",
-        &identity.id,
-        &identity.email,
-    );
-    audit::commit(s, tx, vec![e]).await?;
+    audit::commit(s, tx, vec![event(caller, "identity.updated", &identity)]).await?;
     Ok(identity)
 }
 
@@ -228,40 +193,40 @@ pub async fn update_profile_in(
 /// and assignments stay; access needs both gates open again.
 pub async fn set_status(
     s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
+    caller: &Caller,
     id: &str,
     active: bool,
 ) -> Result<Identity, AppError> {
-    let scope = writable(s, admin, account).await?;
+    caller.require(SystemPermission::IdentityManage)?;
+    let account_id = caller.account_id();
     let mut tx = s.db.begin().await?;
-    existing(&mut tx, &scope.account.id, id).await?;
-    store_i::set_active(&mut tx, &scope.account.id, id, active, store::ms(s.now())).await?;
-    let identity = existing(&mut tx, &scope.account.id, id).await?;
+    existing(&mut tx, account_id, id).await?;
+    store_i::set_active(&mut tx, account_id, id, active, store::ms(s.now())).await?;
+    let identity = existing(&mut tx, account_id, id).await?;
     let action = if active {
         "identity.activated"
     } else {
         "identity.deactivated"
     };
-    audit::commit(s, tx, vec![event(&scope, admin, action, &identity)]).await?;
+    audit::commit(s, tx, vec![event(caller, action, &identity)]).await?;
     Ok(identity)
 }
 
 /// Adds the identity to an application of the account (membership only; roles come after).
 pub async fn add_membership(
     s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
+    caller: &Caller,
     id: &str,
     application_id: &str,
 ) -> Result<IdentityDetail, AppError> {
-    let scope = writable(s, admin, account).await?;
+    caller.require(SystemPermission::IdentityManage)?;
+    let account_id = caller.account_id();
     let mut tx = s.db.begin().await?;
-    let identity = existing(&mut tx, &scope.account.id, id).await?;
-    application_of_account(&mut tx, &scope.account.id, application_id).await?;
+    let identity = existing(&mut tx, account_id, id).await?;
+    application_of_account(&mut tx, account_id, application_id).await?;
     let membership_id = store_i::activate_membership(
         &mut tx,
-        &scope.account.id,
+        account_id,
         application_id,
         id,
         &s.new_id(),
@@ -269,17 +234,11 @@ pub async fn add_membership(
     )
     .await?
     .ok_or(AppError::AlreadyMember)?;
-    let e = Event::new(
-        &scope.account.id,
-        &admin.actor(),
-        "membership.activated",
-        "identity",
-    )
-    .scope(Some(application_id), None)
-    .resource("app_membership", &membership_id, &identity.email)
-    .metadata(serde_json::json!({ "identity_id": id }));
+    let e = membership_event(caller, "membership.activated", application_id)
+        .resource("app_membership", &membership_id, &identity.email)
+        .metadata(serde_json::json!({ "identity_id": id }));
     audit::commit(s, tx, vec![e]).await?;
-    detail(s, admin, account, id).await
+    detail(s, caller, id).await
 }
 
 /// Removes the identity from an application: the membership is deactivated and every assignment
@@ -287,23 +246,12 @@ pub async fn add_membership(
 /// were revoked.
 pub async fn remove_membership(
     s: &Services,
-    admin: &AdminPrincipal,
-    account: &str,
+    caller: &Caller,
     id: &str,
     application_id: &str,
 ) -> Result<u64, AppError> {
-    let scope = writable(s, admin, account).await?;
-    remove_membership_in(s, &admin.actor(), &scope.account.id, id, application_id).await
-}
-
-/// `remove_membership` by any actor in a known account (the REST API's DELETE calls this).
-pub async fn remove_membership_in(
-    s: &Services,
-    actor: &Actor,
-    account_id: &str,
-    id: &str,
-    application_id: &str,
-) -> Result<u64, AppError> {
+    caller.require(SystemPermission::IdentityManage)?;
+    let account_id = caller.account_id();
     let mut tx = s.db.begin().await?;
     let identity = existing(&mut tx, account_id, id).await?;
     let revoked =
@@ -312,8 +260,7 @@ pub async fn remove_membership_in(
             .ok_or(AppError::NotFound {
                 resource: Resource::Membership,
             })?;
-    let e = Event::new(account_id, actor, "membership.deactivated", "identity")
-        .scope(Some(application_id), None)
+    let e = membership_event(caller, "membership.deactivated", application_id)
         .resource("identity", id, &identity.email)
         .metadata(serde_json::json!({ "identity_id": id, "assignments_revoked": revoked }));
     audit::commit(s, tx, vec![e]).await?;

@@ -4,14 +4,13 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{
-    AccessModel, EnvPath, EnvironmentSettings, HierarchySchema, HierarchyView, Node, NodeForm,
-    RevertToFlatOutcome, Slug,
+    AccessModel, EnvScope, EnvironmentSettings, HierarchySchema, HierarchyView, Node, NodeForm,
+    NodePatch, Precondition, RevertToFlatOutcome, Slug, SystemPermission,
 };
-use crate::services::Services;
-use crate::services::admin_auth::AdminPrincipal;
-use crate::services::audit::{self, Actor, Event};
-use crate::services::catalog::{EnvScope, resolve, resolve_writable};
+use crate::services::audit::{self, Event};
+use crate::services::{Caller, Services};
 use crate::store::hierarchy::{self as store_h, AssignmentRow};
+use crate::store::versioned::{self, Versioned};
 use crate::store::{self, Tx};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -21,21 +20,18 @@ fn rule(message: impl Into<String>) -> AppError {
     }
 }
 
-fn event(scope: &EnvScope, actor: &Actor, action: &'static str) -> Event {
-    scope.event_by(actor, action, "hierarchy")
+fn event(caller: &Caller, action: &'static str) -> Event {
+    caller.event(action, "hierarchy")
 }
 
-pub async fn view(
-    s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-) -> Result<HierarchyView, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    view_in(s, &scope).await
+/// The environment's access model, schema and nodes.
+pub async fn view(s: &Services, caller: &Caller) -> Result<HierarchyView, AppError> {
+    caller.require(SystemPermission::NodeRead)?;
+    view_of(s, caller.env()?).await
 }
 
-/// The hierarchy of a resolved environment (the REST API calls this).
-pub async fn view_in(s: &Services, scope: &EnvScope) -> Result<HierarchyView, AppError> {
+/// The view a change answers with (its caller was authorised for the change).
+async fn view_of(s: &Services, scope: &EnvScope) -> Result<HierarchyView, AppError> {
     let (settings, environment_version) = store_h::settings(s.db.reader(), scope.key()).await?;
     let nodes = store_h::nodes(s.db.reader(), scope.key()).await?;
     Ok(HierarchyView {
@@ -96,14 +92,14 @@ async fn write_settings(
 /// Flat → hierarchy, with `schema` (the suggested default when `None`).
 pub async fn enable_hierarchy(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     version: i64,
     schema: Option<HierarchySchema>,
 ) -> Result<HierarchyView, AppError> {
+    caller.require(SystemPermission::EnvironmentManage)?;
     let schema = schema.unwrap_or_default();
     schema.validate().map_err(AppError::validation)?;
-    let scope = resolve_writable(s, admin, path).await?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
     let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
     if settings.access_model == AccessModel::Hierarchy {
@@ -121,24 +117,24 @@ pub async fn enable_hierarchy(
         access_model: AccessModel::Hierarchy,
         hierarchy_schema: Some(schema.clone()),
     };
-    write_settings(s, &mut tx, &scope, version, &new_settings).await?;
-    let e = event(&scope, &admin.actor(), "environment.access_model_changed")
+    write_settings(s, &mut tx, scope, version, &new_settings).await?;
+    let e = event(caller, "environment.access_model_changed")
         .resource("environment", &scope.environment_id, "")
         .metadata(serde_json::json!({ "access_model": "hierarchy", "hierarchy_schema": schema }));
     audit::commit(s, tx, vec![e]).await?;
-    view(s, admin, path).await
+    view_of(s, scope).await
 }
 
 /// Replaces the schema when every existing node still fits it.
 pub async fn update_schema(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     version: i64,
     schema: HierarchySchema,
 ) -> Result<HierarchyView, AppError> {
+    caller.require(SystemPermission::EnvironmentManage)?;
     schema.validate().map_err(AppError::validation)?;
-    let scope = resolve_writable(s, admin, path).await?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
     let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
     if settings.access_model != AccessModel::Hierarchy {
@@ -156,16 +152,12 @@ pub async fn update_schema(
         access_model: AccessModel::Hierarchy,
         hierarchy_schema: Some(schema.clone()),
     };
-    write_settings(s, &mut tx, &scope, version, &new_settings).await?;
-    let e = event(
-        &scope,
-        &admin.actor(),
-        "environment.hierarchy_schema_updated",
-    )
-    .resource("environment", &scope.environment_id, "")
-    .metadata(serde_json::json!({ "hierarchy_schema": schema }));
+    write_settings(s, &mut tx, scope, version, &new_settings).await?;
+    let e = event(caller, "environment.hierarchy_schema_updated")
+        .resource("environment", &scope.environment_id, "")
+        .metadata(serde_json::json!({ "hierarchy_schema": schema }));
     audit::commit(s, tx, vec![e]).await?;
-    view(s, admin, path).await
+    view_of(s, scope).await
 }
 
 /// What revert-to-flat does with the assignments: expired ones are dropped (reviving them as
@@ -216,10 +208,10 @@ fn root_of(nodes: &[Node]) -> Result<&Node, AppError> {
 /// The counts revert-to-flat would produce right now, for the confirmation dialog.
 pub async fn preview_revert(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
 ) -> Result<RevertToFlatOutcome, AppError> {
-    let scope = resolve(s, admin, path).await?;
+    caller.require(SystemPermission::NodeRead)?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let root = root_of(&nodes)?;
@@ -232,11 +224,11 @@ pub async fn preview_revert(
 
 pub async fn revert_to_flat(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     version: i64,
 ) -> Result<RevertToFlatOutcome, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
+    caller.require(SystemPermission::EnvironmentManage)?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
     let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
     if settings.access_model != AccessModel::Hierarchy {
@@ -265,7 +257,7 @@ pub async fn revert_to_flat(
     write_settings(
         s,
         &mut tx,
-        &scope,
+        scope,
         version,
         &EnvironmentSettings {
             access_model: AccessModel::Flat,
@@ -273,7 +265,7 @@ pub async fn revert_to_flat(
         },
     )
     .await?;
-    let e = event(&scope, &admin.actor(), "environment.reverted_to_flat")
+    let e = event(caller, "environment.reverted_to_flat")
         .resource("environment", &scope.environment_id, "")
         .metadata(serde_json::to_value(counts).unwrap_or_default());
     audit::commit(s, tx, vec![e]).await?;
@@ -309,27 +301,15 @@ fn sibling_slug(nodes: &[Node], parent: &str, name: &str, except: Option<&str>) 
         .to_string()
 }
 
+/// Creates a node under `parent_id`, as the schema allows (type under that parent, depth).
 pub async fn create_node(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     parent_id: &str,
     form: &NodeForm,
 ) -> Result<Node, AppError> {
-    form.validate_name()
-        .map_err(|e| AppError::validation(vec![e]))?;
-    let scope = resolve_writable(s, admin, path).await?;
-    create_node_in(s, &admin.actor(), &scope, parent_id, form).await
-}
-
-/// Creates a node under `parent_id`, as the schema allows (type under that parent, depth).
-pub async fn create_node_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    parent_id: &str,
-    form: &NodeForm,
-) -> Result<Node, AppError> {
+    caller.require(SystemPermission::NodeManage)?;
+    let scope = caller.env()?;
     let name = form
         .validate_name()
         .map_err(|e| AppError::validation(vec![e]))?;
@@ -379,7 +359,7 @@ pub async fn create_node_in(
         },
     )
     .await?;
-    let e = event(scope, actor, "node.created")
+    let e = event(caller, "node.created")
         .resource("node", &id, &name)
         .metadata(serde_json::json!({ "parent_node_id": parent_id, "node_type": node_type }));
     audit::commit(s, tx, vec![e]).await?;
@@ -396,36 +376,18 @@ pub async fn create_node_in(
     })
 }
 
-/// Renames a node and/or sets its status (`active` / `inactive`).
+/// Renames a node and/or sets its status (`active` / `inactive`) under `precondition`.
 pub async fn update_node(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
-    version: i64,
-    name: &str,
-    active: bool,
+    precondition: Precondition,
+    patch: &NodePatch,
 ) -> Result<Node, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    update_node_in(s, &admin.actor(), &scope, id, version, name, active).await
-}
-
-pub async fn update_node_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    version: i64,
-    name: &str,
-    active: bool,
-) -> Result<Node, AppError> {
-    let name = NodeForm {
-        name: name.to_owned(),
-        node_type: String::new(),
-    }
-    .validate_name()
-    .map_err(|e| AppError::validation(vec![e]))?;
+    caller.require(SystemPermission::NodeManage)?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
+    versioned::prepare(&mut tx, Versioned::Node, scope.key(), id, precondition).await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let mut node = nodes
         .iter()
@@ -434,6 +396,14 @@ pub async fn update_node_in(
         .ok_or(AppError::NotFound {
             resource: Resource::Node,
         })?;
+    let version = precondition.version(node.version)?;
+    let (name, active) = patch.apply(&node)?;
+    let name = NodeForm {
+        name,
+        node_type: String::new(),
+    }
+    .validate_name()
+    .map_err(|e| AppError::validation(vec![e]))?;
     if node.version != version {
         return Err(AppError::VersionConflict);
     }
@@ -443,7 +413,7 @@ pub async fn update_node_in(
         return Err(AppError::VersionConflict);
     }
     node.version += 1;
-    let e = event(scope, actor, "node.updated")
+    let e = event(caller, "node.updated")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "status": node.status }));
     audit::commit(s, tx, vec![e]).await?;
@@ -454,32 +424,23 @@ pub async fn update_node_in(
 /// the new parent does not allow, and subtrees that would grow deeper than the schema allows.
 pub async fn move_node(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
-    version: i64,
+    precondition: Precondition,
     new_parent_id: &str,
 ) -> Result<Node, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    move_node_in(s, &admin.actor(), &scope, id, version, new_parent_id).await
-}
-
-pub async fn move_node_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    version: i64,
-    new_parent_id: &str,
-) -> Result<Node, AppError> {
-    let schema = schema_for_nodes(s, scope).await?;
+    caller.require(SystemPermission::NodeManage)?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
+    versioned::prepare(&mut tx, Versioned::Node, scope.key(), id, precondition).await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let by_id: HashMap<&str, &Node> = nodes.iter().map(|n| (n.id.as_str(), n)).collect();
     let node = (*by_id.get(id).ok_or(AppError::NotFound {
         resource: Resource::Node,
     })?)
     .clone();
+    let version = precondition.version(node.version)?;
+    let schema = schema_for_nodes(s, scope).await?;
     if node.version != version {
         return Err(AppError::VersionConflict);
     }
@@ -539,7 +500,7 @@ pub async fn move_node_in(
         .await?;
     }
     moved.version += 1;
-    let e = event(scope, actor, "node.moved")
+    let e = event(caller, "node.moved")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "from": node.parent_node_id, "to": new_parent_id }));
     audit::commit(s, tx, vec![e]).await?;
@@ -550,25 +511,15 @@ pub async fn move_node_in(
 /// assignments → `nodes.has_assignments` unless `cascade`.
 pub async fn delete_node(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     id: &str,
-    version: i64,
+    precondition: Precondition,
     cascade: bool,
 ) -> Result<(), AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
-    delete_node_in(s, &admin.actor(), &scope, id, version, cascade).await
-}
-
-pub async fn delete_node_in(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    id: &str,
-    version: i64,
-    cascade: bool,
-) -> Result<(), AppError> {
+    caller.require(SystemPermission::NodeManage)?;
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
+    versioned::prepare(&mut tx, Versioned::Node, scope.key(), id, precondition).await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let node = nodes
         .iter()
@@ -576,6 +527,7 @@ pub async fn delete_node_in(
         .ok_or(AppError::NotFound {
             resource: Resource::Node,
         })?;
+    let version = precondition.version(node.version)?;
     if node.version != version {
         return Err(AppError::VersionConflict);
     }
@@ -593,15 +545,16 @@ pub async fn delete_node_in(
         return Err(AppError::NodeHasAssignments { count });
     }
     store_h::delete_node(&mut tx, scope.key(), id).await?;
-    let e = event(scope, actor, "node.deleted")
+    let e = event(caller, "node.deleted")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "assignments_removed": count }));
     audit::commit(s, tx, vec![e]).await
 }
 
-/// One node of a resolved environment.
-pub async fn node_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Node, AppError> {
-    store_h::node_by_id(s.db.reader(), scope.key(), id)
+/// One node of the caller's environment.
+pub async fn get_node(s: &Services, caller: &Caller, id: &str) -> Result<Node, AppError> {
+    caller.require(SystemPermission::NodeRead)?;
+    store_h::node_by_id(s.db.reader(), caller.env()?.key(), id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Node,
@@ -609,8 +562,9 @@ pub async fn node_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Node, A
 }
 
 /// The node's ancestors, root first (the node itself not included).
-pub async fn ancestors_in(s: &Services, scope: &EnvScope, id: &str) -> Result<Vec<Node>, AppError> {
-    let nodes = store_h::nodes(s.db.reader(), scope.key()).await?;
+pub async fn ancestors(s: &Services, caller: &Caller, id: &str) -> Result<Vec<Node>, AppError> {
+    caller.require(SystemPermission::NodeRead)?;
+    let nodes = store_h::nodes(s.db.reader(), caller.env()?.key()).await?;
     let by_id: HashMap<&str, &Node> = nodes.iter().map(|n| (n.id.as_str(), n)).collect();
     let mut current = *by_id.get(id).ok_or(AppError::NotFound {
         resource: Resource::Node,

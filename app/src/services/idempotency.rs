@@ -4,8 +4,8 @@
 //! first is still running is told so (409).
 
 use crate::error::{AppError, FieldError};
+use crate::services::Caller;
 use crate::services::Services;
-use crate::services::api_keys::ApiPrincipal;
 use crate::store::{self, idempotency};
 
 pub const KEY_MAX: usize = 255;
@@ -31,25 +31,26 @@ fn check_key(key: &str) -> Result<(), AppError> {
 
 pub async fn begin(
     s: &Services,
-    caller: &ApiPrincipal,
+    caller: &Caller,
     key: &str,
     request_hash: &str,
 ) -> Result<Begin, AppError> {
     check_key(key)?;
     let now_ms = store::ms(s.now());
     let mut tx = s.db.begin().await?;
-    let account = &caller.scope.account_id;
-    if idempotency::claim(&mut tx, account, &caller.key_id, key, request_hash, now_ms).await? {
+    let account = caller.account_id();
+    let owner = caller.principal_id();
+    if idempotency::claim(&mut tx, account, owner, key, request_hash, now_ms).await? {
         tx.commit().await?;
         return Ok(Begin::Fresh);
     }
-    let Some(record) = idempotency::find(&mut tx, &caller.key_id, key).await? else {
+    let Some(record) = idempotency::find(&mut tx, owner, key).await? else {
         return Err(AppError::IdempotencyInProgress);
     };
     if now_ms - record.created_ms >= KEEP_MS {
         // Expired: the key is free again.
-        idempotency::forget(&mut tx, &caller.key_id, key).await?;
-        idempotency::claim(&mut tx, account, &caller.key_id, key, request_hash, now_ms).await?;
+        idempotency::forget(&mut tx, owner, key).await?;
+        idempotency::claim(&mut tx, account, owner, key, request_hash, now_ms).await?;
         tx.commit().await?;
         return Ok(Begin::Fresh);
     }
@@ -68,13 +69,13 @@ pub async fn begin(
 /// Stores the answer of a `Fresh` request for its replays.
 pub async fn finish(
     s: &Services,
-    caller: &ApiPrincipal,
+    caller: &Caller,
     key: &str,
     status: u16,
     body: &str,
 ) -> Result<(), AppError> {
     let mut tx = s.db.begin().await?;
-    idempotency::complete(&mut tx, &caller.key_id, key, status, body).await?;
+    idempotency::complete(&mut tx, caller.principal_id(), key, status, body).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,14 +4,12 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{
-    AssignmentForm, BULK_MAX, CreatedIdentity, EnvPath, IdentityForm, MemberRow, Page,
-    ValidAssignment, ValidIdentity,
+    AssignmentForm, BULK_MAX, CreatedIdentity, EnvScope, IdentityForm, MemberRow, Page,
+    SystemPermission, ValidAssignment, ValidIdentity, count_rule,
 };
-use crate::services::Services;
-use crate::services::admin_auth::AdminPrincipal;
 use crate::services::assignments::{insert_checked, to_dto};
-use crate::services::audit::{self, Actor, Event};
-use crate::services::catalog::{EnvScope, resolve, resolve_writable};
+use crate::services::audit::{self, Event};
+use crate::services::{Caller, Services};
 use crate::store::{self, Tx, assignments as store_a, identities as store_i};
 use std::collections::HashMap;
 
@@ -20,15 +18,9 @@ pub const FAIL_BEFORE_ASSIGNMENT: &str = "identities.before_assignment";
 
 pub const MEMBERS_PER_PAGE: i64 = 25;
 
-fn identity_event(
-    scope: &EnvScope,
-    actor: &Actor,
-    action: &'static str,
-    id: &str,
-    email: &str,
-) -> Event {
-    scope
-        .event_by(actor, action, "identity")
+fn identity_event(caller: &Caller, action: &'static str, id: &str, email: &str) -> Event {
+    caller
+        .event(action, "identity")
         .resource("identity", id, email)
 }
 
@@ -36,12 +28,12 @@ fn identity_event(
 async fn admit(
     s: &Services,
     tx: &mut Tx,
-    scope: &EnvScope,
-    actor: &Actor,
+    caller: &Caller,
     identity_id: &str,
     email: &str,
     pair: Option<&(String, String)>,
 ) -> Result<(String, Option<String>, Vec<Event>), AppError> {
+    let scope = caller.env()?;
     let now_ms = store::ms(s.now());
     let membership_id = store_i::activate_membership(
         tx,
@@ -54,8 +46,8 @@ async fn admit(
     .await?
     .ok_or(AppError::AlreadyMember)?;
     let mut events = vec![
-        scope
-            .event_by(actor, "membership.activated", "identity")
+        caller
+            .event("membership.activated", "identity")
             .resource("app_membership", &membership_id, email)
             .metadata(serde_json::json!({ "identity_id": identity_id })),
     ];
@@ -72,8 +64,8 @@ async fn admit(
             };
             let id = insert_checked(s, tx, scope, &valid).await?;
             events.push(
-                scope
-                    .event_by(actor, "assignment.created", "rbac")
+                caller
+                    .event("assignment.created", "rbac")
                     .resource("assignment", &id, "")
                     .metadata(serde_json::json!({
                         "identity_id": identity_id, "role_id": role_id, "node_id": node_id,
@@ -112,41 +104,32 @@ async fn created(
 /// Create Identity (Access Control › Identities, `POST /api/v1/identities`): the Identity in the
 /// account directory, an active membership in the environment's application and — with role and
 /// node — the assignment in the environment, all in one transaction. No email is sent.
-pub async fn create_in_environment(
+pub async fn create(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     form: &IdentityForm,
 ) -> Result<CreatedIdentity, AppError> {
+    caller.require(SystemPermission::IdentityManage)?;
     let valid = form.validate().map_err(AppError::validation)?;
-    let scope = resolve_writable(s, admin, path).await?;
-    create_in_scope(s, &admin.actor(), &scope, &valid).await
-}
-
-/// `create_in_environment` for an already resolved environment (bulk create and the API).
-pub async fn create_in_scope(
-    s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    valid: &ValidIdentity,
-) -> Result<CreatedIdentity, AppError> {
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
-    write_in_scope(s, actor, scope, valid, password_hash).await
+    write(s, caller, &valid, password_hash).await
 }
 
-/// Bulk create (`POST /api/v1/identities/bulk-create`): each valid row is written like
-/// `create_in_scope`, in its own transaction and in row order, so a duplicate inside the batch
-/// fails on its later row. Every row's password is hashed up front, concurrently (the hasher
-/// bounds it to the cores), and each write goes ahead as soon as its row's hash is ready — so a
-/// batch with passwords runs at the speed of hashing on all cores, not of one.
-pub async fn bulk_create_in_scope(
+/// Bulk create (`POST /api/v1/identities/bulk-create`): 1 to `BULK_MAX` rows, each validated on
+/// its own and written like `create`, in its own transaction and in row order, so a duplicate
+/// inside the batch fails on its later row. Every row's password is hashed up front, concurrently
+/// (the hasher bounds it to the cores), and each write goes ahead as soon as its row's hash is
+/// ready — so a batch with passwords runs at the speed of hashing on all cores, not of one.
+pub async fn bulk_create(
     s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
-    rows: Vec<Result<ValidIdentity, AppError>>,
-) -> Vec<Result<CreatedIdentity, AppError>> {
-    let hashing: Vec<_> = rows
-        .into_iter()
+    caller: &Caller,
+    forms: &[IdentityForm],
+) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
+    caller.require(SystemPermission::IdentityManage)?;
+    count_rule("identities", forms.len())?;
+    let hashing: Vec<_> = forms
+        .iter()
+        .map(|form| form.validate().map_err(AppError::validation))
         .map(|row| {
             row.map(|valid| {
                 let hasher = s.passwords.clone();
@@ -161,9 +144,7 @@ pub async fn bulk_create_in_scope(
     for row in hashing {
         let outcome = match row {
             Ok((valid, hash)) => match hash.await {
-                Ok(Ok(password_hash)) => {
-                    write_in_scope(s, actor, scope, &valid, password_hash).await
-                }
+                Ok(Ok(password_hash)) => write(s, caller, &valid, password_hash).await,
                 Ok(Err(e)) => Err(e),
                 Err(e) => Err(AppError::internal("password pool", e)),
             },
@@ -171,17 +152,17 @@ pub async fn bulk_create_in_scope(
         };
         results.push(outcome);
     }
-    results
+    Ok(results)
 }
 
 /// Writes a validated identity whose password (if any) is already hashed.
-async fn write_in_scope(
+async fn write(
     s: &Services,
-    actor: &Actor,
-    scope: &EnvScope,
+    caller: &Caller,
     valid: &ValidIdentity,
     password_hash: Option<String>,
 ) -> Result<CreatedIdentity, AppError> {
+    let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
     let email = valid.email.as_str();
     let id = s.new_id();
@@ -210,21 +191,13 @@ async fn write_in_scope(
     }
     inserted?;
     let mut events = vec![
-        identity_event(scope, actor, "identity.created", &id, email).metadata(serde_json::json!({
+        identity_event(caller, "identity.created", &id, email).metadata(serde_json::json!({
             "with_password": password_hash.is_some(),
             "surface": "environment",
         })),
     ];
-    let (membership_id, assignment_id, more) = admit(
-        s,
-        &mut tx,
-        scope,
-        actor,
-        &id,
-        email,
-        valid.assignment.as_ref(),
-    )
-    .await?;
+    let (membership_id, assignment_id, more) =
+        admit(s, &mut tx, caller, &id, email, valid.assignment.as_ref()).await?;
     events.extend(more);
     audit::commit(s, tx, events).await?;
     created(s, scope, &id, membership_id, assignment_id).await
@@ -234,13 +207,13 @@ async fn write_in_scope(
 /// member of the environment's application, with the assignment when role and node are set.
 pub async fn add_to_application(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     identity_id: &str,
     role_id: Option<String>,
     node_id: Option<String>,
 ) -> Result<CreatedIdentity, AppError> {
-    let scope = resolve_writable(s, admin, path).await?;
+    caller.require(SystemPermission::IdentityManage)?;
+    let scope = caller.env()?;
     // The pair follows the same rule as the create form.
     let pair = match (
         role_id.filter(|r| !r.trim().is_empty()),
@@ -276,40 +249,28 @@ pub async fn add_to_application(
     let (membership_id, assignment_id, events) = admit(
         s,
         &mut tx,
-        &scope,
-        &admin.actor(),
+        caller,
         identity_id,
         &identity.email,
         pair.as_ref(),
     )
     .await?;
     audit::commit(s, tx, events).await?;
-    created(s, &scope, identity_id, membership_id, assignment_id).await
+    created(s, scope, identity_id, membership_id, assignment_id).await
 }
 
 /// The application's members (newest first, optionally searched, optionally only those with —
-/// or without — a role here) with their assignments in the environment.
+/// or without — a role here) with their assignments in the environment, `per_page` at a time.
 pub async fn members(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
-    q: &str,
-    has_role: Option<bool>,
-    page: i64,
-) -> Result<Page<MemberRow>, AppError> {
-    let scope = resolve(s, admin, path).await?;
-    members_in_scope(s, &scope, q, has_role, page, MEMBERS_PER_PAGE).await
-}
-
-/// `members` within a resolved environment, `per_page` at a time (the API's `take`).
-pub async fn members_in_scope(
-    s: &Services,
-    scope: &EnvScope,
+    caller: &Caller,
     q: &str,
     has_role: Option<bool>,
     page: i64,
     per_page: i64,
 ) -> Result<Page<MemberRow>, AppError> {
+    caller.require(SystemPermission::IdentityRead)?;
+    let scope = caller.env()?;
     let page = page.max(1);
     let (rows, total) = store_i::members_page(
         s.db.reader(),
@@ -345,7 +306,18 @@ pub async fn members_in_scope(
 }
 
 /// One identity that is an active member of the environment's application, else not found.
-pub async fn member_in_scope(
+pub async fn get_member(
+    s: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<crate::model::Identity, AppError> {
+    caller.require(SystemPermission::IdentityRead)?;
+    member_of(s, caller.env()?, id).await
+}
+
+/// The membership rule of every identity-scoped read and change in an environment: the
+/// identity exists in the account and is an active member of the environment's application.
+pub(crate) async fn member_of(
     s: &Services,
     scope: &EnvScope,
     id: &str,
@@ -365,10 +337,10 @@ pub async fn member_in_scope(
 /// application; one result per row, each in its own transaction.
 pub async fn bulk_add_to_application(
     s: &Services,
-    admin: &AdminPrincipal,
-    path: &EnvPath,
+    caller: &Caller,
     identity_ids: &[String],
 ) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
+    caller.require(SystemPermission::IdentityManage)?;
     if identity_ids.is_empty() || identity_ids.len() > BULK_MAX {
         return Err(AppError::validation(vec![crate::error::FieldError::new(
             "identity_ids",
@@ -378,7 +350,41 @@ pub async fn bulk_add_to_application(
     }
     let mut results = Vec::with_capacity(identity_ids.len());
     for id in identity_ids {
-        results.push(add_to_application(s, admin, path, id, None, None).await);
+        results.push(add_to_application(s, caller, id, None, None).await);
     }
     Ok(results)
+}
+
+/// `PATCH /identities/{id}`: an environment's caller edits a member of its application (names,
+/// metadata); the edit itself is the directory's.
+pub async fn update_member(
+    s: &Services,
+    caller: &Caller,
+    id: &str,
+    patch: &crate::model::IdentityPatch,
+) -> Result<crate::model::Identity, AppError> {
+    caller.require(SystemPermission::IdentityManage)?;
+    member_of(s, caller.env()?, id).await?;
+    crate::services::directory::update_profile(
+        s,
+        caller,
+        id,
+        crate::model::Precondition::Any,
+        patch,
+    )
+    .await
+}
+
+/// `DELETE /identities/{id}`: the member leaves the caller's application — its membership is
+/// deactivated and its assignments in the application's environments revoked; the identity stays
+/// in the account's directory.
+pub async fn remove_from_application(
+    s: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<u64, AppError> {
+    caller.require(SystemPermission::IdentityManage)?;
+    let scope = caller.env()?;
+    member_of(s, scope, id).await?;
+    crate::services::directory::remove_membership(s, caller, id, &scope.application_id).await
 }

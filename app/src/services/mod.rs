@@ -1,6 +1,10 @@
-//! The domain, server-side only. Server functions and (later) REST handlers call these functions
-//! and nothing else writes: each write runs in one transaction from `Db::begin` and appends its
-//! audit events in that same transaction.
+//! The domain, server-side only. Server functions and REST handlers call these functions and
+//! nothing else writes: each write runs in one transaction from `Db::begin` and appends its audit
+//! events in that same transaction. Every operation takes a `Caller` and authorises it itself.
+//!
+//! Tiers: `directory` serves the Account tier (the one directory of identities, Tenant pages);
+//! `identities`, `assignments`, `catalog`, `hierarchy`, `access_checks` and `api_keys` serve one
+//! environment of one application (Access Control and Integrations pages, the REST API).
 
 pub mod access_cache;
 pub mod access_checks;
@@ -8,6 +12,7 @@ pub mod admin_auth;
 pub mod api_keys;
 pub mod assignments;
 pub mod audit;
+pub mod caller;
 pub mod catalog;
 pub mod clock;
 pub mod directory;
@@ -27,6 +32,7 @@ pub mod workspace;
 use crate::store::Db;
 use std::sync::Arc;
 
+pub use caller::Caller;
 pub use clock::{Clock, ManualClock, SystemClock};
 
 /// Session lifetimes for dashboard admins (ASVS 5.0 V7: idle and absolute limits).

@@ -3,7 +3,7 @@
 //! system permission catalog — all in one transaction.
 
 use crate::error::AppError;
-use crate::model::SYSTEM_PERMISSIONS;
+use crate::model::SystemPermission;
 use crate::model::{Landing, Slug, ValidSignup};
 use crate::services::Services;
 use crate::services::audit::{self, Actor, Event};
@@ -172,16 +172,16 @@ async fn seed_account(
             },
         )
         .await?;
-        for permission in SYSTEM_PERMISSIONS {
+        for permission in SystemPermission::ALL {
             accounts::insert_permission(
                 tx,
                 accounts::NewPermission {
                     account_id: &account_id,
                     environment_id: &environment_id,
                     id: s.new_id(),
-                    key: permission.key,
-                    description: permission.description,
-                    category: permission.category,
+                    key: permission.key(),
+                    description: permission.description(),
+                    category: permission.category(),
                     source: "system",
                     now_ms,
                 },
@@ -194,7 +194,7 @@ async fn seed_account(
                 .scope(Some(&application_id), Some(&environment_id))
                 .metadata(serde_json::json!({
                     "slug": slug,
-                    "system_permissions": SYSTEM_PERMISSIONS.len(),
+                    "system_permissions": SystemPermission::ALL.len(),
                     "default": index == 0,
                 })),
         );

@@ -1,6 +1,84 @@
+//! The audit log: who did what, where, appended in the transaction of the write it describes.
+
 use crate::error::AppError;
-use crate::services::audit::{Actor, Event};
 use crate::store::Tx;
+
+/// Who did it.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Admin {
+        id: String,
+        label: String,
+    },
+    /// A request authenticated by an API key (label: the key's name and preview).
+    ApiKey {
+        id: String,
+        label: String,
+    },
+    System,
+}
+
+/// One audit record; `Event::new` fills the defaults.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub account_id: String,
+    pub application_id: Option<String>,
+    pub environment_id: Option<String>,
+    pub actor: Actor,
+    pub action: &'static str,
+    pub category: &'static str,
+    pub resource_type: &'static str,
+    pub resource_id: Option<String>,
+    pub resource_label: String,
+    pub outcome: &'static str,
+    pub metadata: serde_json::Value,
+}
+
+impl Event {
+    pub fn new(
+        account_id: &str,
+        actor: &Actor,
+        action: &'static str,
+        category: &'static str,
+    ) -> Self {
+        Event {
+            account_id: account_id.to_owned(),
+            application_id: None,
+            environment_id: None,
+            actor: actor.clone(),
+            action,
+            category,
+            resource_type: "account",
+            resource_id: None,
+            resource_label: String::new(),
+            outcome: "success",
+            metadata: serde_json::json!({}),
+        }
+    }
+
+    pub fn resource(mut self, kind: &'static str, id: &str, label: &str) -> Self {
+        self.resource_type = kind;
+        self.resource_id = Some(id.to_owned());
+        self.resource_label = label.to_owned();
+        self
+    }
+
+    pub fn scope(mut self, application_id: Option<&str>, environment_id: Option<&str>) -> Self {
+        self.application_id = application_id.map(str::to_owned);
+        self.environment_id = environment_id.map(str::to_owned);
+        self
+    }
+
+    pub fn failed(mut self) -> Self {
+        self.outcome = "failure";
+        self
+    }
+
+    pub fn metadata(mut self, metadata: serde_json::Value) -> Self {
+        self.metadata = metadata;
+        self
+    }
+}
 
 const COLUMNS: &str = "account_id, id, application_id, environment_id, actor_type, actor_id, \
     actor_label, action, category, resource_type, resource_id, resource_label, outcome, severity, \

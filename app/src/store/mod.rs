@@ -13,6 +13,7 @@ pub mod hierarchy;
 pub mod idempotency;
 pub mod identities;
 pub mod sessions;
+pub mod versioned;
 pub mod workspace;
 
 pub use db::{Db, Engine, Tx, flag, from_ms, ms, rfc3339};

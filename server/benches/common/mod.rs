@@ -2,10 +2,8 @@
 //! real server on a loopback port, and an HTTP load driver with latency percentiles. Each bench
 //! compiles this module on its own, so everything here is used by every bench.
 
-use app::model::{AccountRole, ApiKeyForm, SignupForm};
-use app::services::audit::Actor;
-use app::services::catalog::EnvScope;
-use app::services::{Services, api_keys, tenancy};
+use app::model::{ApiKeyForm, EnvScope, SignupForm};
+use app::services::{Caller, Services, api_keys, tenancy};
 use server::config::{Config, Settings};
 use std::future::Future;
 use std::sync::Arc;
@@ -95,7 +93,6 @@ pub async fn sign_up(s: &Services) -> anyhow::Result<EnvScope> {
         account_id: created.account_id,
         application_id,
         environment_id,
-        role: AccountRole::Owner,
     })
 }
 
@@ -106,12 +103,8 @@ pub async fn api_key(s: &Services, scope: &EnvScope) -> anyhow::Result<String> {
         expires: "never".into(),
         ..ApiKeyForm::default()
     };
-    let valid = form
-        .validate(Some(s.now()))
-        .map_err(|e| anyhow::anyhow!("key form: {e:?}"))?;
-    Ok(api_keys::create_in_scope(s, &Actor::System, scope, &valid)
-        .await?
-        .key)
+    let operator = Caller::operator(scope.clone());
+    Ok(api_keys::create(s, &operator, &form).await?.key)
 }
 
 /// The whole HTTP surface (`server::router`: every layer a deployment has) on a loopback port;

@@ -1,6 +1,6 @@
 //! `/api/v1/assignments` (+ bulk forms) and an identity's assignments and permissions.
 
-use super::bulk::{Bulk, Removed, bulk, count_rule};
+use super::bulk::{Bulk, Removed, bulk};
 use super::collection::{Collection, List, ListQuery};
 use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
@@ -38,11 +38,10 @@ use serde::Deserialize;
 )]
 pub async fn create(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(form): Body<AssignmentForm>,
 ) -> Result<(StatusCode, Json<Assignment>), ApiError> {
-    key.require("assignment.manage")?;
-    let created = assignments::create_assignment_in(&s, &key.actor(), &key.scope, &form).await?;
+    let created = assignments::create_assignment(&s, &caller, &form).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -86,11 +85,10 @@ pub struct Change {
 )]
 pub async fn change(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
     Body(change): Body<Change>,
 ) -> Result<Json<Assignment>, ApiError> {
-    key.require("assignment.manage")?;
     let form = AssignmentForm {
         role_id: change.role_id,
         effective_from: change.effective_from,
@@ -98,7 +96,7 @@ pub async fn change(
         ..AssignmentForm::default()
     };
     Ok(Json(
-        assignments::change_assignment_in(&s, &key.actor(), &key.scope, &id, &form).await?,
+        assignments::change_assignment(&s, &caller, &id, &form).await?,
     ))
 }
 
@@ -118,11 +116,10 @@ pub async fn change(
 )]
 pub async fn remove(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    key.require("assignment.manage")?;
-    assignments::remove_assignment_in(&s, &key.actor(), &key.scope, &id).await?;
+    assignments::remove_assignment(&s, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -159,13 +156,10 @@ pub struct BulkCreate {
 )]
 pub async fn bulk_create(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(body): Body<BulkCreate>,
 ) -> Result<(StatusCode, Json<Bulk<Assignment>>), ApiError> {
-    key.require("assignment.manage")?;
-    count_rule("assignments", body.assignments.len())?;
-    let results =
-        assignments::bulk_create_in(&s, &key.actor(), &key.scope, &body.assignments).await?;
+    let results = assignments::bulk_create(&s, &caller, &body.assignments).await?;
     Ok(bulk(results, "assignments.created"))
 }
 
@@ -202,13 +196,10 @@ pub struct BulkIds {
 )]
 pub async fn bulk_remove(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(body): Body<BulkIds>,
 ) -> Result<(StatusCode, Json<Bulk<Removed>>), ApiError> {
-    key.require("assignment.manage")?;
-    count_rule("assignment_ids", body.assignment_ids.len())?;
-    let results =
-        assignments::bulk_remove_in(&s, &key.actor(), &key.scope, &body.assignment_ids).await?;
+    let results = assignments::bulk_remove(&s, &caller, &body.assignment_ids).await?;
     let results = results.into_iter().map(|r| r.map(|()| Removed)).collect();
     Ok(bulk(results, "assignments.removed"))
 }
@@ -236,20 +227,12 @@ pub async fn bulk_remove(
 )]
 pub async fn bulk_change_role(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(body): Body<BulkIds>,
 ) -> Result<(StatusCode, Json<Bulk<Assignment>>), ApiError> {
-    key.require("assignment.manage")?;
-    count_rule("assignment_ids", body.assignment_ids.len())?;
     let role_id = body.role_id.unwrap_or_default();
-    let results = assignments::bulk_change_role_in(
-        &s,
-        &key.actor(),
-        &key.scope,
-        &body.assignment_ids,
-        &role_id,
-    )
-    .await?;
+    let results =
+        assignments::bulk_change_role(&s, &caller, &body.assignment_ids, &role_id).await?;
     Ok(bulk(results, "assignments.updated"))
 }
 
@@ -271,13 +254,11 @@ pub async fn bulk_change_role(
 )]
 pub async fn identity_assignments(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
     List(query): List,
 ) -> Result<Json<Collection<Assignment>>, ApiError> {
-    key.require("assignment.read")?;
-    app::services::identities::member_in_scope(&s, &key.scope, &id).await?;
-    let held = assignments::assignments_of(&s, &key.scope, &id).await?;
+    let held = assignments::identity_assignments(&s, &caller, &id).await?;
     Ok(Json(Collection::of_list(held, &query, |a| {
         format!("{} {}", a.role_name, a.node_name)
     })))
@@ -302,13 +283,11 @@ pub async fn identity_assignments(
 )]
 pub async fn identity_permissions(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
     List(query): List,
 ) -> Result<Json<Collection<String>>, ApiError> {
-    key.require("identity.read")?;
-    app::services::identities::member_in_scope(&s, &key.scope, &id).await?;
-    let keys = app::services::access_checks::effective_permissions(&s, &key.scope, &id).await?;
+    let keys = app::services::access_checks::effective_permissions(&s, &caller, &id).await?;
     Ok(Json(Collection::of_list(
         keys.into_iter().collect(),
         &query,

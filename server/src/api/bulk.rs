@@ -2,8 +2,7 @@
 //! data | error}]}`, 200 when every row succeeded and 207 otherwise.
 
 use crate::envelope::ErrorBody;
-use app::error::{AppError, FieldError};
-use app::model::BULK_MAX;
+use app::error::AppError;
 use axum::Json;
 use http::StatusCode;
 use serde::Serialize;
@@ -88,18 +87,6 @@ pub fn bulk<T: Serialize>(
             results: rows,
         }),
     )
-}
-
-/// The row-count rule of every bulk request: 1 to `BULK_MAX` rows, checked before anything runs.
-pub fn count_rule(field: &str, rows: usize) -> Result<(), AppError> {
-    if rows == 0 || rows > BULK_MAX {
-        return Err(AppError::validation(vec![FieldError::new(
-            field,
-            "count",
-            format!("Send 1 to {BULK_MAX} rows; this request has {rows}."),
-        )]));
-    }
-    Ok(())
 }
 
 /// The `data` of a successful removal row: always `null` (the id is in the request).

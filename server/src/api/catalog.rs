@@ -3,13 +3,13 @@
 //! (`rbac.system_item_readonly`). The same services and rules as the dashboard's Roles and
 //! Permissions pages.
 
-use super::bulk::{Bulk, bulk, count_rule};
+use super::bulk::{Bulk, bulk};
 use super::collection::{Collection, List, ListQuery};
 use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
 use super::versioning::{IfMatch, etag};
 use crate::envelope::ErrorEnvelope;
-use app::model::{Permission, PermissionForm, Role, RoleForm};
+use app::model::{Permission, PermissionForm, PermissionPatch, Role, RoleForm, RolePatch};
 use app::services::Services;
 use app::services::catalog;
 use axum::Json;
@@ -41,11 +41,10 @@ fn tagged<T: serde::Serialize>(status: StatusCode, version: i64, item: T) -> Res
 )]
 pub async fn list_roles(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     List(query): List,
 ) -> Result<Json<Collection<Role>>, ApiError> {
-    key.require("role.read")?;
-    let roles = catalog::roles_in(&s, &key.scope).await?;
+    let roles = catalog::list_roles(&s, &caller).await?;
     Ok(Json(Collection::of_list(roles, &query, |r| {
         format!("{} {}", r.name, r.description)
     })))
@@ -74,11 +73,10 @@ pub async fn list_roles(
 )]
 pub async fn create_role(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(form): Body<RoleForm>,
 ) -> Result<Response, ApiError> {
-    key.require("role.manage")?;
-    let role = catalog::create_role_in(&s, &key.actor(), &key.scope, &form).await?;
+    let role = catalog::create_role(&s, &caller, &form).await?;
     Ok(tagged(StatusCode::CREATED, role.version, role))
 }
 
@@ -99,27 +97,11 @@ pub async fn create_role(
 )]
 pub async fn show_role(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    key.require("role.read")?;
-    let role = catalog::role_in(&s, &key.scope, &id).await?;
+    let role = catalog::get_role(&s, &caller, &id).await?;
     Ok(tagged(StatusCode::OK, role.version, role))
-}
-
-/// `PATCH /roles/{id}`: any of name, description, is_active (absent = unchanged).
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({ "name": "Report auditor", "is_active": false }))]
-#[serde(deny_unknown_fields)]
-pub struct RolePatch {
-    /// 1–100 characters, unique in the environment.
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    /// An inactive role grants nothing and cannot be assigned.
-    #[serde(default)]
-    is_active: Option<bool>,
 }
 
 #[utoipa::path(
@@ -154,27 +136,12 @@ pub struct RolePatch {
 )]
 pub async fn update_role(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
-    if_match: IfMatch,
+    IfMatch(precondition): IfMatch,
     Body(patch): Body<RolePatch>,
 ) -> Result<Response, ApiError> {
-    key.require("role.manage")?;
-    let current = catalog::role_in(&s, &key.scope, &id).await?;
-    let form = RoleForm {
-        name: patch.name.unwrap_or(current.name),
-        description: patch.description.unwrap_or(current.description),
-    };
-    let role = catalog::update_role_in(
-        &s,
-        &key.actor(),
-        &key.scope,
-        &id,
-        if_match.version(current.version)?,
-        &form,
-        patch.is_active.unwrap_or(current.is_active),
-    )
-    .await?;
+    let role = catalog::update_role(&s, &caller, &id, precondition, &patch).await?;
     Ok(tagged(StatusCode::OK, role.version, role))
 }
 
@@ -204,14 +171,11 @@ pub async fn update_role(
 )]
 pub async fn delete_role(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
-    if_match: IfMatch,
+    IfMatch(precondition): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    key.require("role.manage")?;
-    let current = catalog::role_in(&s, &key.scope, &id).await?;
-    let version = if_match.version(current.version)?;
-    catalog::delete_role_in(&s, &key.actor(), &key.scope, &id, version).await?;
+    catalog::delete_role(&s, &caller, &id, precondition).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -231,12 +195,11 @@ pub async fn delete_role(
 )]
 pub async fn role_permissions(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
     List(query): List,
 ) -> Result<Json<Collection<String>>, ApiError> {
-    key.require("role.read")?;
-    let keys = catalog::role_permissions_in(&s, &key.scope, &id).await?;
+    let keys = catalog::role_permissions(&s, &caller, &id).await?;
     Ok(Json(Collection::of_list(keys, &query, String::clone)))
 }
 
@@ -272,14 +235,11 @@ pub struct PermissionKeys {
 )]
 pub async fn set_role_permissions(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
     Body(body): Body<PermissionKeys>,
 ) -> Result<Response, ApiError> {
-    key.require("role.manage")?;
-    catalog::set_role_permissions_in(&s, &key.actor(), &key.scope, &id, &body.permission_keys)
-        .await?;
-    let role = catalog::role_in(&s, &key.scope, &id).await?;
+    let (role, _) = catalog::set_role_permissions(&s, &caller, &id, &body.permission_keys).await?;
     Ok(tagged(StatusCode::OK, role.version, role))
 }
 
@@ -301,11 +261,10 @@ pub async fn set_role_permissions(
 )]
 pub async fn list_permissions(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     List(query): List,
 ) -> Result<Json<Collection<Permission>>, ApiError> {
-    key.require("permission.read")?;
-    let permissions = catalog::permissions_in(&s, &key.scope).await?;
+    let permissions = catalog::list_permissions(&s, &caller).await?;
     Ok(Json(Collection::of_list(permissions, &query, |p| {
         format!("{} {} {}", p.key, p.description, p.category)
     })))
@@ -349,13 +308,10 @@ pub type PermissionBulk = Bulk<Permission>;
 )]
 pub async fn create_permissions(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(body): Body<CreatePermissions>,
 ) -> Result<(StatusCode, Json<Bulk<Permission>>), ApiError> {
-    key.require("permission.manage")?;
-    count_rule("permissions", body.permissions.len())?;
-    let results =
-        catalog::create_permissions_in(&s, &key.actor(), &key.scope, &body.permissions).await?;
+    let results = catalog::create_permissions(&s, &caller, &body.permissions).await?;
     Ok(bulk(results, "permissions.created"))
 }
 
@@ -376,23 +332,11 @@ pub async fn create_permissions(
 )]
 pub async fn show_permission(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    key.require("permission.read")?;
-    let permission = catalog::permission_in(&s, &key.scope, &id).await?;
+    let permission = catalog::get_permission(&s, &caller, &id).await?;
     Ok(tagged(StatusCode::OK, permission.version, permission))
-}
-
-/// `PATCH /permissions/{id}`: description and/or category; the key never changes.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({ "description": "Read every report" }))]
-#[serde(deny_unknown_fields)]
-pub struct PermissionPatch {
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    category: Option<String>,
 }
 
 #[utoipa::path(
@@ -426,21 +370,12 @@ pub struct PermissionPatch {
 )]
 pub async fn update_permission(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
-    if_match: IfMatch,
+    IfMatch(precondition): IfMatch,
     Body(patch): Body<PermissionPatch>,
 ) -> Result<Response, ApiError> {
-    key.require("permission.manage")?;
-    let current = catalog::permission_in(&s, &key.scope, &id).await?;
-    let form = PermissionForm {
-        key: current.key,
-        description: patch.description.unwrap_or(current.description),
-        category: patch.category.unwrap_or(current.category),
-    };
-    let version = if_match.version(current.version)?;
-    let permission =
-        catalog::update_permission_in(&s, &key.actor(), &key.scope, &id, version, &form).await?;
+    let permission = catalog::update_permission(&s, &caller, &id, precondition, &patch).await?;
     Ok(tagged(StatusCode::OK, permission.version, permission))
 }
 
@@ -470,13 +405,10 @@ pub async fn update_permission(
 )]
 pub async fn delete_permission(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
-    if_match: IfMatch,
+    IfMatch(precondition): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    key.require("permission.manage")?;
-    let current = catalog::permission_in(&s, &key.scope, &id).await?;
-    let version = if_match.version(current.version)?;
-    catalog::delete_permission_in(&s, &key.actor(), &key.scope, &id, version).await?;
+    catalog::delete_permission(&s, &caller, &id, precondition).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,15 +4,12 @@
 use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
-use app::error::{AppError, FieldError};
 use app::model::Decision;
 use app::services::Services;
 use app::services::access_checks;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-
-pub const BULK_CHECKS_MAX: usize = 100;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[schema(as = EvaluationCheck, example = json!({ "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "permission": "ticket.reply", "node_id": "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75" }))]
@@ -46,11 +43,12 @@ pub struct Check {
 )]
 pub async fn one(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(check): Body<Check>,
 ) -> Result<Json<Decision>, ApiError> {
-    key.require("permission.evaluate")?;
-    Ok(Json(decide(&s, &key.scope, &check).await?))
+    Ok(Json(
+        access_checks::evaluate(&s, &caller, check.as_check()).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -97,40 +95,25 @@ pub struct BulkDecisions {
 )]
 pub async fn bulk(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(body): Body<BulkChecks>,
 ) -> Result<Json<BulkDecisions>, ApiError> {
-    key.require("permission.evaluate")?;
-    if body.checks.is_empty() || body.checks.len() > BULK_CHECKS_MAX {
-        return Err(AppError::validation(vec![FieldError::new(
-            "checks",
-            "count",
-            format!("Send 1 to {BULK_CHECKS_MAX} checks."),
-        )])
-        .into());
-    }
-    let mut results = Vec::with_capacity(body.checks.len());
-    for check in &body.checks {
-        results.push(decide(&s, &key.scope, check).await?);
-    }
+    let checks: Vec<access_checks::Check<'_>> = body.checks.iter().map(Check::as_check).collect();
+    let results = access_checks::evaluate_many(&s, &caller, &checks).await?;
     Ok(Json(BulkDecisions { results }))
 }
 
-async fn decide(
-    s: &Services,
-    scope: &app::services::catalog::EnvScope,
-    check: &Check,
-) -> Result<Decision, AppError> {
-    access_checks::evaluate_in(
-        s,
-        scope,
-        check.identity_id.trim(),
-        check.permission.trim(),
-        check
-            .node_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty()),
-    )
-    .await
+impl Check {
+    /// The question, as sent: ids trimmed, an empty `node_id` meaning app-wide.
+    fn as_check(&self) -> access_checks::Check<'_> {
+        access_checks::Check {
+            identity_id: self.identity_id.trim(),
+            permission: self.permission.trim(),
+            node_id: self
+                .node_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty()),
+        }
+    }
 }

@@ -2,7 +2,8 @@
 
 use app::error::AppError;
 use app::services::Services;
-use app::services::api_keys::{self, ApiPrincipal};
+use app::services::api_keys;
+use app::services::caller::{Caller, Principal};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
@@ -17,8 +18,8 @@ impl From<AppError> for ApiError {
     }
 }
 
-/// The API key behind the request (`X-API-Key`), authenticated.
-pub struct Key(pub ApiPrincipal);
+/// The caller behind the request's API key (`X-API-Key`), authenticated and within its rate.
+pub struct Key(pub Caller);
 
 impl FromRequestParts<Services> for Key {
     type Rejection = ApiError;
@@ -29,11 +30,12 @@ impl FromRequestParts<Services> for Key {
             .get("x-api-key")
             .map(|v| v.to_str().map_err(|_| AppError::ApiKeyInvalid))
             .transpose()?;
-        let principal = api_keys::authenticate(s, header).await?;
-        s.api_rate
-            .take(&principal.key_id, app::store::ms(s.now()))?;
-        tracing::info!(api_key = %principal.key_id, "api request");
-        Ok(Key(principal))
+        let caller = api_keys::authenticate(s, header).await?;
+        if let Principal::ApiKey { key_id, .. } = caller.principal() {
+            s.api_rate.take(key_id, app::store::ms(s.now()))?;
+            tracing::info!(api_key = %key_id, "api request");
+        }
+        Ok(Key(caller))
     }
 }
 

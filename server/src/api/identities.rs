@@ -2,13 +2,15 @@
 //! list, show, bulk create, edit, remove. The same `IdentityForm` rules and the same service as
 //! the dashboard's dialog.
 
-use super::bulk::{Bulk, bulk, count_rule};
+use super::bulk::{Bulk, bulk};
 use super::collection::{Collection, List, ListQuery};
 use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
-use app::model::{Assignment, Identity, IdentityForm, MemberRow};
+use app::model::{
+    Assignment, Identity, IdentityForm, IdentityPatch, MemberRow, SystemPermission, count_rule,
+};
 use app::services::Services;
 use app::services::{idempotency, identities};
 use axum::Json;
@@ -55,12 +57,10 @@ pub struct CreatedResponse {
 )]
 pub async fn create(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(form): Body<IdentityForm>,
 ) -> Result<(StatusCode, Json<CreatedResponse>), ApiError> {
-    key.require("identity.manage")?;
-    let valid = form.validate().map_err(AppError::validation)?;
-    let created = identities::create_in_scope(&s, &key.actor(), &key.scope, &valid).await?;
+    let created = identities::create(&s, &caller, &form).await?;
     // Committed before this line: the 201 never runs ahead of the data.
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -94,12 +94,10 @@ impl From<app::model::CreatedIdentity> for CreatedResponse {
 )]
 pub async fn list(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     List(query): List,
 ) -> Result<Json<Collection<MemberRow>>, ApiError> {
-    key.require("identity.read")?;
-    let page = identities::members_in_scope(&s, &key.scope, &query.q, None, query.page, query.take)
-        .await?;
+    let page = identities::members(&s, &caller, &query.q, None, query.page, query.take).await?;
     Ok(Json(Collection::of_page(page)))
 }
 
@@ -120,13 +118,10 @@ pub async fn list(
 )]
 pub async fn show(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
 ) -> Result<Json<Identity>, ApiError> {
-    key.require("identity.read")?;
-    Ok(Json(
-        identities::member_in_scope(&s, &key.scope, &id).await?,
-    ))
+    Ok(Json(identities::get_member(&s, &caller, &id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -189,12 +184,14 @@ pub struct BulkCreate {
 )]
 pub async fn bulk_create(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     headers: http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    key.require("identity.manage")?;
+    // Checked before the idempotency claim too, so a refused caller claims nothing; the service
+    // checks it again as the rule of the operation.
+    caller.require(SystemPermission::IdentityManage)?;
     let bytes = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge {
@@ -220,7 +217,7 @@ pub async fn bulk_create(
     if let Some(idem) = &idempotency_key {
         let hash = app::services::tokens::digest(&String::from_utf8_lossy(&bytes));
         if let idempotency::Begin::Replay { status, body } =
-            idempotency::begin(&s, &key, idem, &hash).await?
+            idempotency::begin(&s, &caller, idem, &hash).await?
         {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = (
@@ -236,21 +233,16 @@ pub async fn bulk_create(
             return Ok(response);
         }
     }
-    let valid = request
-        .identities
-        .iter()
-        .map(|form| form.validate().map_err(AppError::validation))
-        .collect();
     let results: Vec<Result<CreatedResponse, AppError>> =
-        identities::bulk_create_in_scope(&s, &key.actor(), &key.scope, valid)
-            .await
+        identities::bulk_create(&s, &caller, &request.identities)
+            .await?
             .into_iter()
             .map(|outcome| outcome.map(CreatedResponse::from))
             .collect();
     let (status, Json(answer)) = bulk(results, "identities.created");
     let body = serde_json::to_string(&answer).map_err(|e| AppError::internal("bulk-create", e))?;
     if let Some(idem) = &idempotency_key {
-        idempotency::finish(&s, &key, idem, status.as_u16(), &body).await?;
+        idempotency::finish(&s, &caller, idem, status.as_u16(), &body).await?;
     }
     Ok((
         status,
@@ -258,31 +250,6 @@ pub async fn bulk_create(
         body,
     )
         .into_response())
-}
-
-/// `PATCH /identities/{id}`: names and metadata (absent = unchanged, `null` clears it). Email and
-/// external_id are not editable; access is changed with `DELETE` (this application only) or by an
-/// admin's Account-wide switch.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({ "first_name": "Patricia", "metadata": { "department": "Support" } }))]
-#[serde(deny_unknown_fields)]
-pub struct ProfilePatch {
-    /// Absent: unchanged.
-    #[serde(default)]
-    first_name: Option<String>,
-    /// Absent: unchanged.
-    #[serde(default)]
-    last_name: Option<String>,
-    /// A JSON object, at most 16 KiB; absent: unchanged; `null`: cleared.
-    // `None`: not sent; `Some(Value::Null)`: clear.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Object>)]
-    metadata: Option<serde_json::Value>,
-}
-
-/// Tells "sent as null" (`Some(Null)`) from "not sent" (`None`, via `default`).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
-    serde_json::Value::deserialize(d).map(Some)
 }
 
 #[utoipa::path(
@@ -293,7 +260,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::
     description = "Fields left out stay as they are; `metadata: null` clears it. Email and \
         `external_id` cannot be changed here (they are refused as unknown fields).",
     params(("id" = String, Path, description = "The identity's id.")),
-    request_body = ProfilePatch,
+    request_body = IdentityPatch,
     responses(
         (status = 200, description = "The identity as it now is.", body = Identity),
         (status = 400, description = "A field broke a rule, or an unknown field was sent.", body = ErrorEnvelope,
@@ -310,30 +277,11 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::
 )]
 pub async fn update(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
-    Body(patch): Body<ProfilePatch>,
+    Body(patch): Body<IdentityPatch>,
 ) -> Result<Json<Identity>, ApiError> {
-    key.require("identity.manage")?;
-    let current = identities::member_in_scope(&s, &key.scope, &id).await?;
-    let form = app::model::ProfileForm {
-        version: current.version,
-        first_name: patch.first_name.unwrap_or(current.first_name),
-        last_name: patch.last_name.unwrap_or(current.last_name),
-        metadata: match patch.metadata {
-            None => current.metadata,
-            Some(serde_json::Value::Null) => None,
-            Some(value) => Some(value),
-        },
-    };
-    let updated = app::services::directory::update_profile_in(
-        &s,
-        &key.actor(),
-        &key.scope.account_id,
-        &id,
-        &form,
-    )
-    .await?;
+    let updated = identities::update_member(&s, &caller, &id, &patch).await?;
     Ok(Json(updated))
 }
 
@@ -359,18 +307,9 @@ pub async fn update(
 )]
 pub async fn remove(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    key.require("identity.manage")?;
-    identities::member_in_scope(&s, &key.scope, &id).await?;
-    app::services::directory::remove_membership_in(
-        &s,
-        &key.actor(),
-        &key.scope.account_id,
-        &id,
-        &key.scope.application_id,
-    )
-    .await?;
+    identities::remove_from_application(&s, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,8 +7,8 @@ use super::doc::KeyErrors;
 use super::extract::{ApiError, Body, Key};
 use super::versioning::{IfMatch, etag};
 use crate::envelope::ErrorEnvelope;
-use app::error::{AppError, FieldError};
-use app::model::{Node, NodeForm};
+use app::error::AppError;
+use app::model::{Node, NodeForm, NodePatch};
 use app::services::Services;
 use app::services::hierarchy;
 use axum::Json;
@@ -38,11 +38,10 @@ fn tagged(status: StatusCode, node: Node) -> Response {
 )]
 pub async fn list(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     List(query): List,
 ) -> Result<Json<Collection<Node>>, ApiError> {
-    key.require("node.read")?;
-    let view = hierarchy::view_in(&s, &key.scope).await?;
+    let view = hierarchy::view(&s, &caller).await?;
     Ok(Json(Collection::of_list(view.nodes, &query, |n| {
         format!("{} {} {}", n.name, n.slug, n.node_type)
     })))
@@ -84,16 +83,14 @@ pub struct NewNode {
 )]
 pub async fn create(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Body(body): Body<NewNode>,
 ) -> Result<Response, ApiError> {
-    key.require("node.manage")?;
     let form = NodeForm {
         name: body.name,
         node_type: body.node_type,
     };
-    let node = hierarchy::create_node_in(&s, &key.actor(), &key.scope, &body.parent_node_id, &form)
-        .await?;
+    let node = hierarchy::create_node(&s, &caller, &body.parent_node_id, &form).await?;
     Ok(tagged(StatusCode::CREATED, node))
 }
 
@@ -114,25 +111,13 @@ pub async fn create(
 )]
 pub async fn show(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    key.require("node.read")?;
     Ok(tagged(
         StatusCode::OK,
-        hierarchy::node_in(&s, &key.scope, &id).await?,
+        hierarchy::get_node(&s, &caller, &id).await?,
     ))
-}
-
-/// `PATCH /nodes/{id}`: name and/or status (`active` | `inactive`). Moving is `POST …/move`.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({ "name": "Paris HQ", "status": "inactive" }))]
-#[serde(deny_unknown_fields)]
-pub struct NodePatch {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
 }
 
 #[utoipa::path(
@@ -163,30 +148,12 @@ pub struct NodePatch {
 )]
 pub async fn update(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
-    if_match: IfMatch,
+    IfMatch(precondition): IfMatch,
     Body(patch): Body<NodePatch>,
 ) -> Result<Response, ApiError> {
-    key.require("node.manage")?;
-    let current = hierarchy::node_in(&s, &key.scope, &id).await?;
-    let active = match patch.status.as_deref() {
-        None => current.status == "active",
-        Some("active") => true,
-        Some("inactive") => false,
-        Some(_) => {
-            return Err(AppError::validation(vec![FieldError::new(
-                "status",
-                "invalid",
-                "status is active or inactive.",
-            )])
-            .into());
-        }
-    };
-    let version = if_match.version(current.version)?;
-    let name = patch.name.unwrap_or(current.name);
-    let node = hierarchy::update_node_in(&s, &key.actor(), &key.scope, &id, version, &name, active)
-        .await?;
+    let node = hierarchy::update_node(&s, &caller, &id, precondition, &patch).await?;
     Ok(tagged(StatusCode::OK, node))
 }
 
@@ -226,18 +193,15 @@ pub struct DeleteQuery {
 )]
 pub async fn remove(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
-    if_match: IfMatch,
+    IfMatch(precondition): IfMatch,
     query: Result<Query<DeleteQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
-    key.require("node.manage")?;
     let Query(query) = query.map_err(|e| AppError::BadRequest {
         detail: e.body_text(),
     })?;
-    let current = hierarchy::node_in(&s, &key.scope, &id).await?;
-    let version = if_match.version(current.version)?;
-    hierarchy::delete_node_in(&s, &key.actor(), &key.scope, &id, version, query.cascade).await?;
+    hierarchy::delete_node(&s, &caller, &id, precondition, query.cascade).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -278,23 +242,12 @@ pub struct Move {
 )]
 pub async fn move_node(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
-    if_match: IfMatch,
+    IfMatch(precondition): IfMatch,
     Body(body): Body<Move>,
 ) -> Result<Response, ApiError> {
-    key.require("node.manage")?;
-    let current = hierarchy::node_in(&s, &key.scope, &id).await?;
-    let version = if_match.version(current.version)?;
-    let node = hierarchy::move_node_in(
-        &s,
-        &key.actor(),
-        &key.scope,
-        &id,
-        version,
-        &body.parent_node_id,
-    )
-    .await?;
+    let node = hierarchy::move_node(&s, &caller, &id, precondition, &body.parent_node_id).await?;
     Ok(tagged(StatusCode::OK, node))
 }
 
@@ -317,11 +270,10 @@ pub async fn move_node(
 )]
 pub async fn ancestors(
     State(s): State<Services>,
-    Key(key): Key,
+    Key(caller): Key,
     Path(id): Path<String>,
     List(query): List,
 ) -> Result<Json<Collection<Node>>, ApiError> {
-    key.require("node.read")?;
-    let chain = hierarchy::ancestors_in(&s, &key.scope, &id).await?;
+    let chain = hierarchy::ancestors(&s, &caller, &id).await?;
     Ok(Json(Collection::of_list(chain, &query, |n| n.name.clone())))
 }

@@ -4,50 +4,32 @@
 //! the dashboard gets). `If-Match: *` means "whatever version is current".
 
 use super::extract::ApiError;
-use app::error::AppError;
+use app::model::Precondition;
 use app::services::Services;
 use axum::extract::FromRequestParts;
 use http::HeaderValue;
 use http::request::Parts;
 
-/// What the caller said it read. Judged only when the handler asks (`version`), so that a
-/// missing scope (403) or item (404) is reported before a missing `If-Match`.
-pub enum IfMatch {
-    Missing,
-    Malformed,
-    Version(i64),
-    Any,
-}
-
-impl IfMatch {
-    /// The version to write against, given the item's current one.
-    pub fn version(&self, current: i64) -> Result<i64, AppError> {
-        match self {
-            IfMatch::Version(v) => Ok(*v),
-            IfMatch::Any => Ok(current),
-            IfMatch::Missing => Err(AppError::PreconditionRequired),
-            IfMatch::Malformed => Err(AppError::BadRequest {
-                detail: "If-Match must be the item's ETag, like \"3\", or *.".to_owned(),
-            }),
-        }
-    }
-}
+/// What the caller said it read, as the service judges it (`Precondition`): inside the write
+/// transaction, after the permission and the item, so a missing scope (403) or item (404) is
+/// reported before a missing `If-Match`.
+pub struct IfMatch(pub Precondition);
 
 impl FromRequestParts<Services> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &Services) -> Result<Self, Self::Rejection> {
-        Ok(match parts.headers.get(http::header::IF_MATCH) {
-            None => IfMatch::Missing,
-            Some(header) => parse(header).unwrap_or(IfMatch::Malformed),
-        })
+        Ok(IfMatch(match parts.headers.get(http::header::IF_MATCH) {
+            None => Precondition::Missing,
+            Some(header) => parse(header).unwrap_or(Precondition::Malformed),
+        }))
     }
 }
 
-fn parse(header: &HeaderValue) -> Option<IfMatch> {
+fn parse(header: &HeaderValue) -> Option<Precondition> {
     let raw = header.to_str().ok()?.trim();
     if raw == "*" {
-        return Some(IfMatch::Any);
+        return Some(Precondition::Any);
     }
     // A weak tag names the same version here; quotes are optional for hand-written requests.
     let tag = raw.strip_prefix("W/").unwrap_or(raw);
@@ -58,7 +40,7 @@ fn parse(header: &HeaderValue) -> Option<IfMatch> {
     tag.parse()
         .ok()
         .filter(|v: &i64| *v > 0)
-        .map(IfMatch::Version)
+        .map(Precondition::Version)
 }
 
 /// The `ETag` of an item at `version`.

@@ -11,11 +11,10 @@
 use crate::on_both_engines;
 use crate::support::{Engine, START, TestApp};
 use app::model::{
-    AssignmentForm, DenialReason, EnvPath, HierarchySchema, NodeForm, PermissionGroupForm, RoleForm,
+    AssignmentForm, DenialReason, EnvPath, EnvScope, HierarchySchema, NodeForm, NodePatch,
+    PermissionGroupForm, Precondition, RoleForm, RolePatch,
 };
-use app::services::admin_auth::AdminPrincipal;
-use app::services::catalog::EnvScope;
-use app::services::{access_checks, assignments, catalog, hierarchy};
+use app::services::{Caller, access_checks, assignments, catalog, hierarchy};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::collections::BTreeMap;
@@ -243,8 +242,7 @@ fn reference(world: &World, written: &Written, check: &Check) -> bool {
 
 struct Fixture {
     app: TestApp,
-    admin: AdminPrincipal,
-    env: EnvPath,
+    caller: Caller,
     scope: EnvScope,
     root_id: String,
     worlds: AtomicUsize,
@@ -261,17 +259,21 @@ async fn fixture(engine: Engine) -> Fixture {
         environment: text("environment"),
     };
     let s = &app.services;
-    let scope = catalog::resolve(s, &admin, &env)
+    let caller = Caller::admin_in_environment(s, &admin, &env)
         .await
         .unwrap_or_else(|e| panic!("resolve: {e:?}"));
+    let scope = caller
+        .env()
+        .cloned()
+        .unwrap_or_else(|e| panic!("scope: {e:?}"));
     let group = PermissionGroupForm {
         resource: "doc".into(),
         actions: ACTIONS.iter().map(|a| (*a).to_owned()).collect(),
     };
-    catalog::create_permission_group(s, &admin, &env, &group)
+    catalog::create_permission_group(s, &caller, &group)
         .await
         .unwrap_or_else(|e| panic!("permissions: {e:?}"));
-    let view = hierarchy::view(s, &admin, &env)
+    let view = hierarchy::view(s, &caller)
         .await
         .unwrap_or_else(|e| panic!("view: {e:?}"));
     // One node type that may nest: the generated shape is the only constraint.
@@ -281,7 +283,7 @@ async fn fixture(engine: Engine) -> Fixture {
         max_depth: (MAX_WORLD_DEPTH + 1) as u32,
         root_node_type: "unit".into(),
     };
-    let on = hierarchy::enable_hierarchy(s, &admin, &env, view.environment_version, Some(schema))
+    let on = hierarchy::enable_hierarchy(s, &caller, view.environment_version, Some(schema))
         .await
         .unwrap_or_else(|e| panic!("enable: {e:?}"));
     let root_id = on
@@ -291,8 +293,7 @@ async fn fixture(engine: Engine) -> Fixture {
         .unwrap_or_else(|| panic!("no root"));
     Fixture {
         app,
-        admin,
-        env,
+        caller,
         scope,
         root_id,
         worlds: AtomicUsize::new(0),
@@ -302,7 +303,7 @@ async fn fixture(engine: Engine) -> Fixture {
 /// Writes `world` through the services (identities and memberships directly: their services come
 /// with the identities issue).
 async fn write(f: &Fixture, world: &World) -> Written {
-    let (s, admin, env) = (&f.app.services, &f.admin, &f.env);
+    let (s, caller) = (&f.app.services, &f.caller);
     let w = f.worlds.fetch_add(1, Ordering::SeqCst);
     f.app.clock.set(START);
     let fail = |what: &str, e: app::error::AppError| -> ! { panic!("world {w}: {what}: {e:?}") };
@@ -314,7 +315,7 @@ async fn write(f: &Fixture, world: &World) -> Written {
             name: format!("w{w} n{i}"),
             node_type: "unit".into(),
         };
-        let node = hierarchy::create_node(s, admin, env, &parent_id, &form)
+        let node = hierarchy::create_node(s, caller, &parent_id, &form)
             .await
             .unwrap_or_else(|e| fail("node", e));
         node_ids.push(node.id);
@@ -325,11 +326,11 @@ async fn write(f: &Fixture, world: &World) -> Written {
             name: format!("w{w} r{j}"),
             description: String::new(),
         };
-        let role = catalog::create_role(s, admin, env, &form)
+        let role = catalog::create_role(s, caller, &form)
             .await
             .unwrap_or_else(|e| fail("role", e));
         let keys: Vec<String> = actions.iter().map(|a| permission_key(*a)).collect();
-        catalog::set_role_permissions(s, admin, env, &role.id, &keys)
+        catalog::set_role_permissions(s, caller, &role.id, &keys)
             .await
             .unwrap_or_else(|e| fail("grants", e));
         role_ids.push(role.id);
@@ -365,7 +366,7 @@ async fn write(f: &Fixture, world: &World) -> Written {
                 effective_from: Some(rfc3339(a.from)),
                 effective_to: a.length.map(|l| rfc3339(a.from + l)),
             };
-            match assignments::create_assignment(s, admin, env, &form).await {
+            match assignments::create_assignment(s, caller, &form).await {
                 Ok(_) => row.push(true),
                 Err(app::error::AppError::AssignmentConflict) => row.push(false),
                 Err(e) => fail("assignment", e),
@@ -403,33 +404,50 @@ async fn write(f: &Fixture, world: &World) -> Written {
     // Deactivations last, through the services (roles and nodes must be active to be assigned).
     for (j, (active, _)) in world.roles.iter().enumerate() {
         if !active {
-            let role = catalog::list_roles(s, admin, env)
+            let role = catalog::list_roles(s, caller)
                 .await
                 .unwrap_or_else(|e| fail("roles", e))
                 .into_iter()
                 .find(|r| r.id == role_ids[j])
                 .unwrap_or_else(|| panic!("role vanished"));
-            let form = RoleForm {
-                name: role.name.clone(),
-                description: String::new(),
+            let patch = RolePatch {
+                name: Some(role.name.clone()),
+                description: Some(String::new()),
+                is_active: Some(false),
             };
-            catalog::update_role(s, admin, env, &role.id, role.version, &form, false)
-                .await
-                .unwrap_or_else(|e| fail("deactivate role", e));
+            catalog::update_role(
+                s,
+                caller,
+                &role.id,
+                Precondition::Version(role.version),
+                &patch,
+            )
+            .await
+            .unwrap_or_else(|e| fail("deactivate role", e));
         }
     }
     for (i, active) in world.node_active.iter().enumerate() {
         if !active {
-            let node = hierarchy::view(s, admin, env)
+            let node = hierarchy::view(s, caller)
                 .await
                 .unwrap_or_else(|e| fail("view", e))
                 .nodes
                 .into_iter()
                 .find(|n| n.id == node_ids[i])
                 .unwrap_or_else(|| panic!("node vanished"));
-            hierarchy::update_node(s, admin, env, &node.id, node.version, &node.name, false)
-                .await
-                .unwrap_or_else(|e| fail("deactivate node", e));
+            let patch = NodePatch {
+                name: Some(node.name.clone()),
+                status: Some("inactive".into()),
+            };
+            hierarchy::update_node(
+                s,
+                caller,
+                &node.id,
+                Precondition::Version(node.version),
+                &patch,
+            )
+            .await
+            .unwrap_or_else(|e| fail("deactivate node", e));
         }
     }
     Written {
@@ -457,15 +475,14 @@ async fn check_world(f: &Fixture, world: &World) -> Result<(), TestCaseError> {
                 .unwrap_or_else(|| "nowhere".into())
         });
         let permission = permission_key(check.permission);
-        let decision = access_checks::evaluate_in(
-            &f.app.services,
-            &f.scope,
-            &identity,
-            &permission,
-            node.as_deref(),
-        )
-        .await
-        .map_err(|e| TestCaseError::fail(format!("evaluate: {e:?}")))?;
+        let question = access_checks::Check {
+            identity_id: &identity,
+            permission: &permission,
+            node_id: node.as_deref(),
+        };
+        let decision = access_checks::evaluate(&f.app.services, &f.caller, question)
+            .await
+            .map_err(|e| TestCaseError::fail(format!("evaluate: {e:?}")))?;
         let expected = reference(world, &written, check);
         prop_assert_eq!(decision.allowed, expected, "{:?} → {:?}", check, decision);
         if check.identity >= world.identities.len() {

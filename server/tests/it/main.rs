@@ -6,6 +6,7 @@ mod support;
 mod api;
 mod api_catalog;
 mod assignments;
+mod caller;
 mod catalog;
 mod cli;
 mod directory;

@@ -11,7 +11,7 @@ use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::{
-    ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS, SYSTEM_PERMISSIONS,
+    ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS, SystemPermission,
 };
 use crate::server::api_keys::{create_api_key, list_api_keys, revoke_api_key};
 use leptos::prelude::*;
@@ -201,11 +201,11 @@ fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoV
         });
     };
     let mut groups: BTreeMap<&'static str, Vec<(&'static str, &'static str)>> = BTreeMap::new();
-    for p in SYSTEM_PERMISSIONS {
+    for p in SystemPermission::ALL {
         groups
-            .entry(p.category)
+            .entry(p.category())
             .or_default()
-            .push((p.key, p.description));
+            .push((p.key(), p.description()));
     }
     let groups = StoredValue::new(groups);
     let steps = [
