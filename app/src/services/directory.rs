@@ -1,6 +1,7 @@
-//! Tenant › Identities: the Account directory. Create (with an optional application
-//! membership, never a role), list with counts, filters and sort, and one identity's profile,
-//! Account-wide status (the kill switch), memberships and history.
+//! The Account tier's identities (Tenant › Identities): the one directory of the account.
+//! Create (with an optional application membership, never a role), list with counts, filters and
+//! sort, and one identity's profile, Account-wide status (the kill switch), memberships and
+//! history.
 
 use crate::error::{AppError, Resource};
 use crate::model::{

@@ -1,6 +1,7 @@
-//! Identities: the environment-scoped Create Identity (Identity + AppMembership + optional
-//! assignment, one transaction), "Add to this application instead", and the application's member
-//! list with their assignments in the environment.
+//! The environment tier's identities (Access Control › Identities, `/api/v1/identities`): the
+//! members of one application, seen from one of its environments. Create Identity (Identity +
+//! AppMembership + optional assignment, one transaction), "Add to this application instead", and
+//! the application's member list with their assignments in the environment.
 
 use crate::error::{AppError, Resource};
 use crate::model::{
