@@ -17,6 +17,8 @@ use std::collections::HashMap;
 
 /// The failpoint between writing the membership and writing the assignment.
 pub const FAIL_BEFORE_ASSIGNMENT: &str = "identities.before_assignment";
+/// The pause point after each row of a bulk create.
+pub const PAUSE_AFTER_BULK_ROW: &str = "identities.after_bulk_row";
 
 pub const MEMBERS_PER_PAGE: i64 = 25;
 
@@ -170,6 +172,7 @@ pub async fn bulk_create_in_scope(
             Err(e) => Err(e),
         };
         results.push(outcome);
+        s.failpoints.pause(PAUSE_AFTER_BULK_ROW).await;
     }
     results
 }
