@@ -77,7 +77,17 @@ pub async fn begin(
     };
     let mut tx = s.db.begin().await?;
     let account = &caller.scope.account_id;
-    if idempotency::claim(&mut tx, account, &caller.key_id, key, request_hash, lease, now_ms).await? {
+    if idempotency::claim(
+        &mut tx,
+        account,
+        &caller.key_id,
+        key,
+        request_hash,
+        lease,
+        now_ms,
+    )
+    .await?
+    {
         tx.commit().await?;
         return Ok(Begin::Fresh(claim));
     }
@@ -87,8 +97,16 @@ pub async fn begin(
     if now_ms - record.created_ms >= KEEP_MS {
         // Expired: the key is free again.
         idempotency::forget(&mut tx, &caller.key_id, key).await?;
-        idempotency::claim(&mut tx, account, &caller.key_id, key, request_hash, lease, now_ms)
-            .await?;
+        idempotency::claim(
+            &mut tx,
+            account,
+            &caller.key_id,
+            key,
+            request_hash,
+            lease,
+            now_ms,
+        )
+        .await?;
         tx.commit().await?;
         return Ok(Begin::Fresh(claim));
     }

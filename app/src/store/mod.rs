@@ -15,6 +15,4 @@ pub mod identities;
 pub mod sessions;
 pub mod workspace;
 
-pub use db::{
-    Db, Engine, Flag, Tx, from_ms, insert_unique, ms, rfc3339, unless_unique_violation,
-};
+pub use db::{Db, Engine, Flag, Tx, from_ms, insert_unique, ms, rfc3339, unless_unique_violation};

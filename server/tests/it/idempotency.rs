@@ -103,7 +103,11 @@ async fn a_batch_outlives_its_client_and_is_recorded_once(engine: Engine) {
     );
     let ids: HashSet<&str> = body["results"]
         .as_array()
-        .map(|r| r.iter().filter_map(|row| row["data"]["id"].as_str()).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|row| row["data"]["id"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(ids.len(), 5);
     assert_eq!(app.count("identities WHERE email LIKE 'cut%'").await, 5);
