@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The stat cards.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DirectorySummary {
     pub total: i64,
     pub active: i64,

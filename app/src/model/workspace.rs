@@ -133,6 +133,7 @@ impl Landing {
 
 /// Counts for one environment (and its application's members).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct EnvironmentCounts {
     /// Identities with an active membership in the environment's application.
     pub identities: i64,

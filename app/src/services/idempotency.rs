@@ -2,18 +2,47 @@
 //! with a key runs and its answer is stored; a replay within 24 hours gets that answer back
 //! without running again; the same key with another body is refused (422); a replay while the
 //! first is still running is told so (409).
+//!
+//! A claim is a lease (`LEASE_MS`), renewed while its request runs: when the request dies without
+//! storing its answer (the process stopped, storing failed), the next replay after the lease ran
+//! out runs the request again instead of hearing 409 for 24 hours. The request itself runs on a
+//! task of its own (`run_detached`), so a client that gives up does not stop it half-way.
+//! Expired records are swept by `begin`, a bounded number at a time.
 
 use crate::error::{AppError, FieldError};
 use crate::services::Caller;
 use crate::services::Services;
 use crate::store::{self, idempotency};
+use std::future::Future;
+use std::time::Duration;
 
 pub const KEY_MAX: usize = 255;
 pub const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+/// How long a claim outlives the last sign of life of its request.
+pub const LEASE_MS: i64 = 60 * 1000;
+/// How often a running request renews its lease: a third of it, so a slow renewal or two do not
+/// lose it.
+const RENEW_EVERY: Duration = Duration::from_secs(20);
+/// Expired records deleted per `begin`: keeps each claim's cost bounded while deleting more than
+/// one claim adds, so the table holds about one day of claims.
+pub const SWEEP_LIMIT: i64 = 100;
+
+/// The failpoint that makes storing the answer fail (the claim stays unfinished).
+pub const FAIL_FINISH: &str = "idempotency.finish";
+
+/// A key held by one running request, until its answer is stored.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// Whose key it is: the API key's id (records belong to their caller).
+    principal_id: String,
+    key: String,
+    /// This request's token: only it renews the lease and stores the answer.
+    owner: String,
+}
 
 pub enum Begin {
-    /// Run the request, then `finish`.
-    Fresh,
+    /// Run the request (`run_detached` stores its answer).
+    Fresh(Claim),
     /// Answer with what the first request answered.
     Replay { status: u16, body: String },
 }
@@ -37,12 +66,22 @@ pub async fn begin(
 ) -> Result<Begin, AppError> {
     check_key(key)?;
     let now_ms = store::ms(s.now());
+    sweep(s, now_ms).await;
+    let owner = caller.principal_id();
+    let claim = Claim {
+        principal_id: owner.to_owned(),
+        key: key.to_owned(),
+        owner: s.new_id(),
+    };
+    let lease = idempotency::Lease {
+        owner: &claim.owner,
+        until_ms: now_ms + LEASE_MS,
+    };
     let mut tx = s.db.begin().await?;
     let account = caller.account_id();
-    let owner = caller.principal_id();
-    if idempotency::claim(&mut tx, account, owner, key, request_hash, now_ms).await? {
+    if idempotency::claim(&mut tx, account, owner, key, request_hash, lease, now_ms).await? {
         tx.commit().await?;
-        return Ok(Begin::Fresh);
+        return Ok(Begin::Fresh(claim));
     }
     let Some(record) = idempotency::find(&mut tx, owner, key).await? else {
         return Err(AppError::IdempotencyInProgress);
@@ -50,32 +89,131 @@ pub async fn begin(
     if now_ms - record.created_ms >= KEEP_MS {
         // Expired: the key is free again.
         idempotency::forget(&mut tx, owner, key).await?;
-        idempotency::claim(&mut tx, account, owner, key, request_hash, now_ms).await?;
+        idempotency::claim(&mut tx, account, owner, key, request_hash, lease, now_ms).await?;
         tx.commit().await?;
-        return Ok(Begin::Fresh);
+        return Ok(Begin::Fresh(claim));
     }
     if record.request_hash != request_hash {
         return Err(AppError::IdempotencyKeyReused);
     }
-    match (record.status, record.body) {
-        (status, Some(body)) if status > 0 => Ok(Begin::Replay {
-            status: u16::try_from(status).unwrap_or(200),
+    if record.status > 0
+        && let Some(body) = record.body
+    {
+        return Ok(Begin::Replay {
+            status: u16::try_from(record.status).unwrap_or(200),
             body,
-        }),
-        _ => Err(AppError::IdempotencyInProgress),
+        });
+    }
+    // Unfinished. Once its request stops renewing the lease (it died before storing an answer),
+    // this request runs in its place.
+    if record.lease_until_ms <= now_ms
+        && idempotency::take_over(&mut tx, owner, key, lease, now_ms).await?
+    {
+        tx.commit().await?;
+        return Ok(Begin::Fresh(claim));
+    }
+    Err(AppError::IdempotencyInProgress)
+}
+
+/// Deletes expired records, at most `SWEEP_LIMIT`. Best effort: a failure only leaves them for
+/// the next claim, so it is logged rather than failing the request.
+async fn sweep(s: &Services, now_ms: i64) {
+    let swept = async {
+        let mut tx = s.db.begin().await?;
+        idempotency::delete_expired(&mut tx, now_ms - KEEP_MS, SWEEP_LIMIT).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    };
+    if let Err(e) = swept.await {
+        tracing::warn!(error = %e, "idempotency sweep failed");
     }
 }
 
-/// Stores the answer of a `Fresh` request for its replays.
-pub async fn finish(
+/// Runs a request's `work` (which yields the status and JSON body to answer) on a task of its own
+/// and waits for it. Dropping the returned future — the client went away — does not stop the work:
+/// it finishes, and with a `claim` its answer is stored for replays. While it runs, the claim's
+/// lease is renewed.
+pub async fn run_detached<W>(
     s: &Services,
-    caller: &Caller,
-    key: &str,
-    status: u16,
-    body: &str,
-) -> Result<(), AppError> {
+    claim: Option<Claim>,
+    work: W,
+) -> Result<(u16, String), AppError>
+where
+    W: Future<Output = Result<(u16, String), AppError>> + Send + 'static,
+{
+    let s = s.clone();
+    let job = tokio::spawn(async move {
+        let Some(claim) = claim else {
+            return work.await;
+        };
+        let heartbeat = Heartbeat::start(&s, &claim);
+        let answer = work.await;
+        drop(heartbeat);
+        let (status, body) = answer?;
+        finish(&s, &claim, status, &body).await?;
+        Ok((status, body))
+    });
+    job.await
+        .map_err(|e| AppError::internal("detached request", e))?
+}
+
+/// Renews a claim's lease every `RENEW_EVERY` until dropped. It runs on its own task: the work may
+/// hold the one SQLite write connection while the renewal waits for it.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(s: &Services, claim: &Claim) -> Heartbeat {
+        let (s, claim) = (s.clone(), claim.clone());
+        Heartbeat(tokio::spawn(async move {
+            let mut every = tokio::time::interval(RENEW_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            every.tick().await; // the first tick is immediate; the lease is fresh
+            loop {
+                every.tick().await;
+                match renew(&s, &claim).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(key = %claim.key, "idempotency claim lost"),
+                    Err(e) => tracing::warn!(error = %e, "idempotency lease renewal failed"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn renew(s: &Services, claim: &Claim) -> Result<bool, AppError> {
+    let lease = idempotency::Lease {
+        owner: &claim.owner,
+        until_ms: store::ms(s.now()) + LEASE_MS,
+    };
     let mut tx = s.db.begin().await?;
-    idempotency::complete(&mut tx, caller.principal_id(), key, status, body).await?;
+    let held = idempotency::renew(&mut tx, &claim.principal_id, &claim.key, lease).await?;
     tx.commit().await?;
+    Ok(held)
+}
+
+/// Stores the answer of a `Fresh` request for its replays.
+async fn finish(s: &Services, claim: &Claim, status: u16, body: &str) -> Result<(), AppError> {
+    s.failpoints.check(FAIL_FINISH)?;
+    let mut tx = s.db.begin().await?;
+    let stored = idempotency::complete(
+        &mut tx,
+        &claim.principal_id,
+        &claim.key,
+        &claim.owner,
+        status,
+        body,
+    )
+    .await?;
+    tx.commit().await?;
+    if !stored {
+        // Our lease ran out and a replay runs the request again; its answer will be stored.
+        tracing::warn!(key = %claim.key, "idempotency claim taken over before its answer was stored");
+    }
     Ok(())
 }

@@ -16,6 +16,8 @@ use std::collections::HashMap;
 
 /// The failpoint between writing the membership and writing the assignment.
 pub const FAIL_BEFORE_ASSIGNMENT: &str = "identities.before_assignment";
+/// The pause point after each row of a bulk create.
+pub const PAUSE_AFTER_BULK_ROW: &str = "identities.after_bulk_row";
 
 pub const MEMBERS_PER_PAGE: i64 = 25;
 
@@ -152,6 +154,7 @@ pub async fn bulk_create(
             Err(e) => Err(e),
         };
         results.push(outcome);
+        s.failpoints.pause(PAUSE_AFTER_BULK_ROW).await;
     }
     Ok(results)
 }

@@ -1,7 +1,7 @@
 //! Accounts, applications, environments and what each environment is seeded with.
 
 use crate::error::AppError;
-use crate::store::Tx;
+use crate::store::{Tx, insert_unique};
 
 /// Slugs already taken that start like `base` (`base`, `base-2`, ...).
 pub async fn slugs_like(tx: &mut Tx, base: &str) -> Result<Vec<String>, AppError> {
@@ -22,20 +22,14 @@ pub async fn insert_account(
     slug: &str,
     now_ms: i64,
 ) -> Result<bool, AppError> {
-    let result = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO accounts (id, name, slug, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
     )
     .bind(id)
     .bind(name)
     .bind(slug)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    .bind(now_ms);
+    insert_unique(tx, insert).await
 }
 
 pub async fn insert_application(

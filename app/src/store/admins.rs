@@ -1,6 +1,6 @@
 use crate::error::AppError;
-use crate::store::Tx;
-use sqlx::{AnyPool, Row};
+use crate::store::{Tx, insert_unique};
+use sqlx::AnyPool;
 
 /// An admin as sign-in needs it.
 pub struct AdminCredentials {
@@ -28,7 +28,7 @@ pub struct NewAdmin<'a> {
 
 /// Inserts an admin; `Ok(false)` when the email is taken (a concurrent sign-up won the race).
 pub async fn insert(tx: &mut Tx, admin: NewAdmin<'_>) -> Result<bool, AppError> {
-    let result = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO admin_users (id, email, first_name, last_name, password_hash, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 'active', $6, $6)",
     )
@@ -37,14 +37,8 @@ pub async fn insert(tx: &mut Tx, admin: NewAdmin<'_>) -> Result<bool, AppError> 
     .bind(admin.first_name)
     .bind(admin.last_name)
     .bind(admin.password_hash)
-    .bind(admin.now_ms)
-    .execute(&mut **tx)
-    .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    .bind(admin.now_ms);
+    insert_unique(tx, insert).await
 }
 
 pub async fn add_member(
@@ -66,21 +60,31 @@ pub async fn add_member(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    id: String,
+    password_hash: String,
+    status: String,
+}
+
+impl From<CredentialsRow> for AdminCredentials {
+    fn from(row: CredentialsRow) -> Self {
+        AdminCredentials {
+            id: row.id,
+            password_hash: row.password_hash,
+            active: row.status == "active",
+        }
+    }
+}
+
 pub async fn credentials(
     pool: &AnyPool,
     email: &str,
 ) -> Result<Option<AdminCredentials>, AppError> {
-    let row = sqlx::query("SELECT id, password_hash, status FROM admin_users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(pool)
-        .await?;
-    row.map(|r| {
-        Ok(AdminCredentials {
-            id: r.try_get("id")?,
-            password_hash: r.try_get("password_hash")?,
-            active: r.try_get::<String, _>("status")? == "active",
-        })
-    })
-    .transpose()
-    .map_err(|e: sqlx::Error| e.into())
+    let row: Option<CredentialsRow> =
+        sqlx::query_as("SELECT id, password_hash, status FROM admin_users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(AdminCredentials::from))
 }

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::store::Tx;
 use crate::store::catalog::EnvKey;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 pub struct ApiKeyRow {
     pub account_id: String,
@@ -24,22 +24,40 @@ pub struct ApiKeyRow {
 const COLUMNS: &str = "account_id, id, application_id, environment_id, name, description, key_preview, \
      scopes, expires_at, revoked_at, last_used_at, created_at";
 
-fn row(r: &sqlx::any::AnyRow) -> Result<ApiKeyRow, sqlx::Error> {
-    let scopes: String = r.try_get("scopes")?;
-    Ok(ApiKeyRow {
-        account_id: r.try_get("account_id")?,
-        id: r.try_get("id")?,
-        application_id: r.try_get("application_id")?,
-        environment_id: r.try_get("environment_id")?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-        key_preview: r.try_get("key_preview")?,
-        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
-        expires_ms: r.try_get("expires_at")?,
-        revoked_ms: r.try_get("revoked_at")?,
-        last_used_ms: r.try_get("last_used_at")?,
-        created_ms: r.try_get("created_at")?,
-    })
+/// An `api_keys` row as stored (`scopes` is a JSON list).
+#[derive(sqlx::FromRow)]
+struct Stored {
+    account_id: String,
+    id: String,
+    application_id: String,
+    environment_id: String,
+    name: String,
+    description: String,
+    key_preview: String,
+    scopes: String,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
+    created_at: i64,
+}
+
+impl From<Stored> for ApiKeyRow {
+    fn from(r: Stored) -> Self {
+        ApiKeyRow {
+            account_id: r.account_id,
+            id: r.id,
+            application_id: r.application_id,
+            environment_id: r.environment_id,
+            name: r.name,
+            description: r.description,
+            key_preview: r.key_preview,
+            scopes: serde_json::from_str(&r.scopes).unwrap_or_default(),
+            expires_ms: r.expires_at,
+            revoked_ms: r.revoked_at,
+            last_used_ms: r.last_used_at,
+            created_ms: r.created_at,
+        }
+    }
 }
 
 pub struct NewApiKey<'a> {
@@ -78,13 +96,13 @@ pub async fn insert(tx: &mut Tx, env: EnvKey<'_>, k: NewApiKey<'_>) -> Result<()
 }
 
 pub async fn by_hash(pool: &AnyPool, key_hash: &str) -> Result<Option<ApiKeyRow>, AppError> {
-    let found = sqlx::query(&format!(
+    let found: Option<Stored> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM api_keys WHERE key_hash = $1"
     ))
     .bind(key_hash)
     .fetch_optional(pool)
     .await?;
-    Ok(found.as_ref().map(row).transpose()?)
+    Ok(found.map(ApiKeyRow::from))
 }
 
 pub async fn by_id(
@@ -92,7 +110,7 @@ pub async fn by_id(
     env: EnvKey<'_>,
     id: &str,
 ) -> Result<Option<ApiKeyRow>, AppError> {
-    let found = sqlx::query(&format!(
+    let found: Option<Stored> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM api_keys WHERE account_id = $1 AND environment_id = $2 AND id = $3"
     ))
     .bind(env.account_id)
@@ -100,11 +118,11 @@ pub async fn by_id(
     .bind(id)
     .fetch_optional(executor)
     .await?;
-    Ok(found.as_ref().map(row).transpose()?)
+    Ok(found.map(ApiKeyRow::from))
 }
 
 pub async fn of_environment(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<ApiKeyRow>, AppError> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<Stored> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM api_keys WHERE account_id = $1 AND environment_id = $2 \
          ORDER BY created_at DESC, id DESC"
     ))
@@ -112,7 +130,7 @@ pub async fn of_environment(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<ApiKe
     .bind(env.environment_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+    Ok(rows.into_iter().map(ApiKeyRow::from).collect())
 }
 
 /// `Ok(false)` when it was already revoked.
@@ -148,7 +166,7 @@ pub async fn environment_by_slugs(
     application: &str,
     environment: &str,
 ) -> Result<Option<(String, String, String, String)>, AppError> {
-    let found = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT e.account_id, e.application_id, e.id, e.kind FROM environments e \
          JOIN applications ap ON ap.account_id = e.account_id AND ap.id = e.application_id \
          JOIN accounts ac ON ac.id = e.account_id \
@@ -158,17 +176,7 @@ pub async fn environment_by_slugs(
     .bind(application)
     .bind(environment)
     .fetch_optional(pool)
-    .await?;
-    Ok(found
-        .map(|r| {
-            Ok::<_, sqlx::Error>((
-                r.try_get("account_id")?,
-                r.try_get("application_id")?,
-                r.try_get("id")?,
-                r.try_get("kind")?,
-            ))
-        })
-        .transpose()?)
+    .await?)
 }
 
 pub async fn environment_kind(pool: &AnyPool, env: EnvKey<'_>) -> Result<String, AppError> {

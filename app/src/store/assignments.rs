@@ -1,9 +1,9 @@
 //! Assignment rows and what evaluation reads of an environment.
 
 use crate::error::AppError;
-use crate::store::Tx;
 use crate::store::catalog::EnvKey;
-use sqlx::{AnyPool, Row};
+use crate::store::{Tx, insert_unique, unless_unique_violation};
+use sqlx::AnyPool;
 
 /// The identity's status and whether it is an active member of the application, if it exists.
 pub async fn identity_standing(
@@ -11,7 +11,7 @@ pub async fn identity_standing(
     env: EnvKey<'_>,
     identity_id: &str,
 ) -> Result<Option<(String, bool)>, AppError> {
-    let row = sqlx::query(
+    let row: Option<(String, i64)> = sqlx::query_as(
         "SELECT i.status, (SELECT COUNT(*) FROM app_memberships m WHERE m.account_id = i.account_id \
            AND m.identity_id = i.id AND m.application_id = $3 AND m.status = 'active') AS member \
          FROM identities i WHERE i.account_id = $1 AND i.id = $2",
@@ -21,11 +21,7 @@ pub async fn identity_standing(
     .bind(env.application_id)
     .fetch_optional(executor)
     .await?;
-    let Some(r) = row else { return Ok(None) };
-    Ok(Some((
-        r.try_get("status")?,
-        r.try_get::<i64, _>("member")? > 0,
-    )))
+    Ok(row.map(|(status, memberships)| (status, memberships > 0)))
 }
 
 pub struct NewAssignment<'a> {
@@ -40,7 +36,7 @@ pub struct NewAssignment<'a> {
 
 /// `Ok(false)` when the identity already has this role at this node.
 pub async fn insert(tx: &mut Tx, env: EnvKey<'_>, a: NewAssignment<'_>) -> Result<bool, AppError> {
-    let result = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, effective_to, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT DO NOTHING",
     )
@@ -52,13 +48,12 @@ pub async fn insert(tx: &mut Tx, env: EnvKey<'_>, a: NewAssignment<'_>) -> Resul
     .bind(a.node_id)
     .bind(a.from_ms)
     .bind(a.to_ms)
-    .bind(a.now_ms)
-    .execute(&mut **tx)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .bind(a.now_ms);
+    insert_unique(tx, insert).await
 }
 
-/// One assignment with the names pages show.
+/// One assignment with the names pages show (`COLUMNS` selects it).
+#[derive(sqlx::FromRow)]
 pub struct AssignmentRow {
     pub id: String,
     pub identity_id: String,
@@ -66,8 +61,11 @@ pub struct AssignmentRow {
     pub role_name: String,
     pub node_id: String,
     pub node_name: String,
+    #[sqlx(rename = "effective_from")]
     pub from_ms: i64,
+    #[sqlx(rename = "effective_to")]
     pub to_ms: Option<i64>,
+    #[sqlx(rename = "created_at")]
     pub created_ms: i64,
 }
 
@@ -77,34 +75,19 @@ pub(crate) const FROM: &str = "FROM assignments a \
      JOIN roles r ON r.account_id = a.account_id AND r.id = a.role_id \
      JOIN nodes n ON n.account_id = a.account_id AND n.id = a.node_id";
 
-pub(crate) fn row(r: &sqlx::any::AnyRow) -> Result<AssignmentRow, sqlx::Error> {
-    Ok(AssignmentRow {
-        id: r.try_get("id")?,
-        identity_id: r.try_get("identity_id")?,
-        role_id: r.try_get("role_id")?,
-        role_name: r.try_get("role_name")?,
-        node_id: r.try_get("node_id")?,
-        node_name: r.try_get("node_name")?,
-        from_ms: r.try_get("effective_from")?,
-        to_ms: r.try_get("effective_to")?,
-        created_ms: r.try_get("created_at")?,
-    })
-}
-
 pub async fn by_id(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
     env: EnvKey<'_>,
     id: &str,
 ) -> Result<Option<AssignmentRow>, AppError> {
-    let found = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} {FROM} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.id = $3"
     ))
     .bind(env.account_id)
     .bind(env.environment_id)
     .bind(id)
     .fetch_optional(executor)
-    .await?;
-    Ok(found.as_ref().map(row).transpose()?)
+    .await?)
 }
 
 pub async fn of_identity(
@@ -112,15 +95,24 @@ pub async fn of_identity(
     env: EnvKey<'_>,
     identity_id: &str,
 ) -> Result<Vec<AssignmentRow>, AppError> {
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} {FROM} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.identity_id = $3 ORDER BY a.created_at, a.id"
     ))
     .bind(env.account_id)
     .bind(env.environment_id)
     .bind(identity_id)
     .fetch_all(pool)
-    .await?;
-    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+    .await?)
+}
+
+/// An assignment with its identity's email and names.
+#[derive(sqlx::FromRow)]
+struct WithIdentity {
+    #[sqlx(flatten)]
+    assignment: AssignmentRow,
+    email: String,
+    first_name: String,
+    last_name: String,
 }
 
 /// Every assignment sitting on one of `node_ids`, with its identity's email and name.
@@ -137,24 +129,20 @@ pub async fn at_nodes(
          ORDER BY i.email, r.name, a.id",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query_as::<_, WithIdentity>(&sql)
         .bind(env.account_id)
         .bind(env.environment_id);
     for id in node_ids {
         query = query.bind(*id);
     }
     let rows = query.fetch_all(pool).await?;
-    rows.iter()
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            let name = format!(
-                "{} {}",
-                r.try_get::<String, _>("first_name")?,
-                r.try_get::<String, _>("last_name")?
-            );
-            Ok((row(r)?, r.try_get("email")?, name))
+            let name = format!("{} {}", r.first_name, r.last_name);
+            (r.assignment, r.email, name)
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .collect())
 }
 
 /// The assignments of several identities in the environment (one query for a page of members).
@@ -174,14 +162,13 @@ pub async fn of_identities(
          AND a.identity_id IN ({}) ORDER BY a.created_at, a.id",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query_as(&sql)
         .bind(env.account_id)
         .bind(env.environment_id);
     for id in identity_ids {
         query = query.bind(*id);
     }
-    let rows = query.fetch_all(pool).await?;
-    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+    Ok(query.fetch_all(pool).await?)
 }
 
 /// Changes role and window; `Ok(false)` when the new (identity, role, node) already exists.
@@ -194,7 +181,7 @@ pub async fn update(
     to_ms: Option<i64>,
     now_ms: i64,
 ) -> Result<bool, AppError> {
-    let result = sqlx::query(
+    let update = sqlx::query(
         "UPDATE assignments SET role_id = $1, effective_from = $2, effective_to = $3, version = version + 1, updated_at = $4 \
          WHERE account_id = $5 AND environment_id = $6 AND id = $7",
     )
@@ -204,14 +191,8 @@ pub async fn update(
     .bind(now_ms)
     .bind(env.account_id)
     .bind(env.environment_id)
-    .bind(id)
-    .execute(&mut **tx)
-    .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    .bind(id);
+    Ok(unless_unique_violation(tx, update).await?.is_some())
 }
 
 /// The roles of the environment with their status and permission keys, for evaluation.
@@ -219,7 +200,7 @@ pub async fn role_grants(
     pool: &AnyPool,
     env: EnvKey<'_>,
 ) -> Result<Vec<(String, String, bool, Option<String>)>, AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT r.id, r.name, r.status, p.key FROM roles r \
          LEFT JOIN role_permissions rp ON rp.account_id = r.account_id AND rp.role_id = r.id \
          LEFT JOIN permissions p ON p.account_id = rp.account_id AND p.id = rp.permission_id \
@@ -229,17 +210,10 @@ pub async fn role_grants(
     .bind(env.environment_id)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("id")?,
-                r.try_get("name")?,
-                r.try_get::<String, _>("status")? == "active",
-                r.try_get("key")?,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, status, key)| (id, name, status == "active", key))
+        .collect())
 }
 
 /// The id of the account's identity with this (normalised) email.
@@ -268,11 +242,36 @@ pub struct GrantRow {
     pub to_ms: Option<i64>,
 }
 
+#[derive(sqlx::FromRow)]
+struct StoredGrant {
+    identity_id: String,
+    status: String,
+    membership: Option<String>,
+    role_id: String,
+    node_id: String,
+    effective_from: i64,
+    effective_to: Option<i64>,
+}
+
+impl From<StoredGrant> for GrantRow {
+    fn from(r: StoredGrant) -> Self {
+        GrantRow {
+            identity_id: r.identity_id,
+            identity_status: r.status,
+            membership_active: r.membership.as_deref() == Some("active"),
+            role_id: r.role_id,
+            node_id: r.node_id,
+            from_ms: r.effective_from,
+            to_ms: r.effective_to,
+        }
+    }
+}
+
 pub async fn environment_grants(
     pool: &AnyPool,
     env: EnvKey<'_>,
 ) -> Result<Vec<GrantRow>, AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<StoredGrant> = sqlx::query_as(
         "SELECT a.identity_id, i.status, m.status AS membership, a.role_id, a.node_id, a.effective_from, a.effective_to \
          FROM assignments a \
          JOIN identities i ON i.account_id = a.account_id AND i.id = a.identity_id \
@@ -285,19 +284,5 @@ pub async fn environment_grants(
     .bind(env.application_id)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(GrantRow {
-                identity_id: r.try_get("identity_id")?,
-                identity_status: r.try_get("status")?,
-                membership_active: r.try_get::<Option<String>, _>("membership")?.as_deref()
-                    == Some("active"),
-                role_id: r.try_get("role_id")?,
-                node_id: r.try_get("node_id")?,
-                from_ms: r.try_get("effective_from")?,
-                to_ms: r.try_get("effective_to")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    Ok(rows.into_iter().map(GrantRow::from).collect())
 }

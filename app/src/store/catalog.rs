@@ -2,9 +2,8 @@
 
 use crate::error::AppError;
 use crate::model::{Permission, Role};
-use crate::store::{Tx, flag, rfc3339};
-use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use crate::store::{Flag, Tx, insert_unique, rfc3339, unless_unique_violation};
+use sqlx::AnyPool;
 
 /// Identifies an environment inside its account.
 #[derive(Debug, Clone, Copy)]
@@ -17,25 +16,40 @@ pub struct EnvKey<'a> {
 const PERMISSION_COLUMNS: &str =
     "id, environment_id, key, description, category, source, version, created_at";
 
-fn permission(row: &AnyRow, application_id: &str) -> Result<Permission, sqlx::Error> {
-    Ok(Permission {
-        id: row.try_get("id")?,
-        application_id: application_id.to_owned(),
-        environment_id: row.try_get("environment_id")?,
-        key: row.try_get("key")?,
-        description: row.try_get("description")?,
-        category: row.try_get("category")?,
-        source: row.try_get("source")?,
-        version: row.try_get("version")?,
-        created_at: rfc3339(row.try_get("created_at")?),
-    })
+#[derive(sqlx::FromRow)]
+struct StoredPermission {
+    id: String,
+    environment_id: String,
+    key: String,
+    description: String,
+    category: String,
+    source: String,
+    version: i64,
+    created_at: i64,
+}
+
+impl StoredPermission {
+    /// Rows do not carry the application: the environment in scope names it.
+    fn into_permission(self, application_id: &str) -> Permission {
+        Permission {
+            id: self.id,
+            application_id: application_id.to_owned(),
+            environment_id: self.environment_id,
+            key: self.key,
+            description: self.description,
+            category: self.category,
+            source: self.source,
+            version: self.version,
+            created_at: rfc3339(self.created_at),
+        }
+    }
 }
 
 pub async fn permissions(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
     env: EnvKey<'_>,
 ) -> Result<Vec<Permission>, AppError> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<StoredPermission> = sqlx::query_as(&format!(
         "SELECT {PERMISSION_COLUMNS} FROM permissions WHERE account_id = $1 AND environment_id = $2 ORDER BY category, key"
     ))
     .bind(env.account_id)
@@ -43,9 +57,9 @@ pub async fn permissions(
     .fetch_all(executor)
     .await?;
     Ok(rows
-        .iter()
-        .map(|r| permission(r, env.application_id))
-        .collect::<Result<_, _>>()?)
+        .into_iter()
+        .map(|r| r.into_permission(env.application_id))
+        .collect())
 }
 
 pub async fn permission_by_id(
@@ -53,7 +67,7 @@ pub async fn permission_by_id(
     env: EnvKey<'_>,
     id: &str,
 ) -> Result<Option<Permission>, AppError> {
-    let row = sqlx::query(&format!(
+    let row: Option<StoredPermission> = sqlx::query_as(&format!(
         "SELECT {PERMISSION_COLUMNS} FROM permissions WHERE account_id = $1 AND environment_id = $2 AND id = $3"
     ))
     .bind(env.account_id)
@@ -61,9 +75,7 @@ pub async fn permission_by_id(
     .bind(id)
     .fetch_optional(executor)
     .await?;
-    Ok(row
-        .map(|r| permission(&r, env.application_id))
-        .transpose()?)
+    Ok(row.map(|r| r.into_permission(env.application_id)))
 }
 
 /// Every key in the environment's catalog.
@@ -125,24 +137,40 @@ const ROLE_SELECT: &str = "SELECT r.id, r.environment_id, r.name, r.description,
      (SELECT COUNT(*) FROM role_permissions rp WHERE rp.account_id = r.account_id AND rp.role_id = r.id) AS permission_count \
      FROM roles r";
 
-fn role(row: &AnyRow, application_id: &str) -> Result<Role, sqlx::Error> {
-    Ok(Role {
-        id: row.try_get("id")?,
-        application_id: application_id.to_owned(),
-        environment_id: row.try_get("environment_id")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        is_system_role: flag(row, "is_system")?,
-        is_active: row.try_get::<String, _>("status")? == "active",
-        permission_count: row.try_get("permission_count")?,
-        version: row.try_get("version")?,
-        created_at: rfc3339(row.try_get("created_at")?),
-        updated_at: rfc3339(row.try_get("updated_at")?),
-    })
+#[derive(sqlx::FromRow)]
+struct StoredRole {
+    id: String,
+    environment_id: String,
+    name: String,
+    description: String,
+    is_system: Flag,
+    status: String,
+    permission_count: i64,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl StoredRole {
+    fn into_role(self, application_id: &str) -> Role {
+        Role {
+            id: self.id,
+            application_id: application_id.to_owned(),
+            environment_id: self.environment_id,
+            name: self.name,
+            description: self.description,
+            is_system_role: self.is_system.into(),
+            is_active: self.status == "active",
+            permission_count: self.permission_count,
+            version: self.version,
+            created_at: rfc3339(self.created_at),
+            updated_at: rfc3339(self.updated_at),
+        }
+    }
 }
 
 pub async fn roles(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<Role>, AppError> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<StoredRole> = sqlx::query_as(&format!(
         "{ROLE_SELECT} WHERE r.account_id = $1 AND r.environment_id = $2 ORDER BY lower(r.name)"
     ))
     .bind(env.account_id)
@@ -150,9 +178,9 @@ pub async fn roles(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<Role>, AppErro
     .fetch_all(pool)
     .await?;
     Ok(rows
-        .iter()
-        .map(|r| role(r, env.application_id))
-        .collect::<Result<_, _>>()?)
+        .into_iter()
+        .map(|r| r.into_role(env.application_id))
+        .collect())
 }
 
 pub async fn role_by_id(
@@ -160,7 +188,7 @@ pub async fn role_by_id(
     env: EnvKey<'_>,
     id: &str,
 ) -> Result<Option<Role>, AppError> {
-    let row = sqlx::query(&format!(
+    let row: Option<StoredRole> = sqlx::query_as(&format!(
         "{ROLE_SELECT} WHERE r.account_id = $1 AND r.environment_id = $2 AND r.id = $3"
     ))
     .bind(env.account_id)
@@ -168,7 +196,7 @@ pub async fn role_by_id(
     .bind(id)
     .fetch_optional(executor)
     .await?;
-    Ok(row.map(|r| role(&r, env.application_id)).transpose()?)
+    Ok(row.map(|r| r.into_role(env.application_id)))
 }
 
 /// Inserts a role; `Ok(false)` when the name is taken (case-insensitively).
@@ -180,7 +208,7 @@ pub async fn insert_role(
     description: &str,
     now_ms: i64,
 ) -> Result<bool, AppError> {
-    let result = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO roles (account_id, id, environment_id, name, description, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING",
     )
@@ -189,10 +217,8 @@ pub async fn insert_role(
     .bind(env.environment_id)
     .bind(name)
     .bind(description)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .bind(now_ms);
+    insert_unique(tx, insert).await
 }
 
 /// `Ok(false)` = the version no longer matches (or the role is gone).
@@ -207,7 +233,7 @@ pub async fn update_role(
     active: bool,
     now_ms: i64,
 ) -> Result<bool, AppError> {
-    let result = sqlx::query(
+    let update = sqlx::query(
         "UPDATE roles SET name = $1, description = $2, status = $3, version = version + 1, updated_at = $4 \
          WHERE account_id = $5 AND environment_id = $6 AND id = $7 AND version = $8",
     )
@@ -218,15 +244,12 @@ pub async fn update_role(
     .bind(env.account_id)
     .bind(env.environment_id)
     .bind(id)
-    .bind(version)
-    .execute(&mut **tx)
-    .await;
-    match result {
-        Ok(done) => Ok(done.rows_affected() == 1),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::RoleNameTaken {
+    .bind(version);
+    match unless_unique_violation(tx, update).await? {
+        Some(done) => Ok(done.rows_affected() == 1),
+        None => Err(AppError::RoleNameTaken {
             name: name.to_owned(),
         }),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -319,15 +342,11 @@ pub async fn permission_ids(
     tx: &mut Tx,
     env: EnvKey<'_>,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, key FROM permissions WHERE account_id = $1 AND environment_id = $2",
     )
     .bind(env.account_id)
     .bind(env.environment_id)
     .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("key")?)))
-        .collect::<Result<_, sqlx::Error>>()?)
+    .await?)
 }

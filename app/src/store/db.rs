@@ -1,5 +1,8 @@
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use crate::error::AppError;
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyQueryResult, AnyTypeInfo};
+use sqlx::error::BoxDynError;
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool, Database, Decode, Transaction, Type};
 use std::str::FromStr;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -139,9 +142,57 @@ async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool, sqlx::Error> {
         .await
 }
 
-/// Reads a 0/1 flag column (flags are BIGINT on both engines).
-pub fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    row.try_get::<i64, _>(column).map(|v| v != 0)
+/// A 0/1 flag column as a row field. Flags are BIGINT on both engines (SQLite has no boolean), and
+/// sqlx's `bool` only decodes a real boolean, so `#[derive(sqlx::FromRow)]` rows read flags as this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <i64 as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <i64 as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Flag {
+    fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Flag(<i64 as Decode<'r, Any>>::decode(value)? != 0))
+    }
+}
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}
+
+/// Runs a write that may collide with a unique constraint: `Ok(None)` when it did, the outcome
+/// otherwise. (On PostgreSQL the failed statement aborts the transaction: the caller gives up on
+/// it, which every caller of this does.)
+pub async fn unless_unique_violation<'q>(
+    tx: &mut Tx,
+    write: Query<'q, Any, AnyArguments<'q>>,
+) -> Result<Option<AnyQueryResult>, AppError> {
+    match write.execute(&mut **tx).await {
+        Ok(done) => Ok(Some(done)),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Inserts a row unless its unique key is taken: `Ok(false)` when it is — the insert failed on the
+/// constraint, or its `ON CONFLICT DO NOTHING` skipped the row (which keeps a PostgreSQL
+/// transaction usable).
+pub async fn insert_unique<'q>(
+    tx: &mut Tx,
+    insert: Query<'q, Any, AnyArguments<'q>>,
+) -> Result<bool, AppError> {
+    Ok(unless_unique_violation(tx, insert)
+        .await?
+        .is_some_and(|done| done.rows_affected() > 0))
 }
 
 /// A timestamp as stored: milliseconds since the Unix epoch.

@@ -5,40 +5,39 @@ use crate::error::AppError;
 use crate::model::{
     AuditEntry, DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, MembershipInfo,
 };
-use crate::store::assignments::{
-    AssignmentRow, COLUMNS as ASSIGNMENT_COLUMNS, FROM, row as assignment_row,
-};
-use crate::store::identities::{COLUMNS, identity};
+use crate::store::assignments::{AssignmentRow, COLUMNS as ASSIGNMENT_COLUMNS, FROM};
+use crate::store::identities::{COLUMNS, StoredIdentity};
 use crate::store::rfc3339;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 pub async fn summary(pool: &AnyPool, account_id: &str) -> Result<DirectorySummary, AppError> {
-    let r = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT COUNT(*) AS total, \
            COUNT(*) FILTER (WHERE i.status = 'active') AS active, \
            COUNT(*) FILTER (WHERE i.status = 'pending') AS pending, \
            COUNT(*) FILTER (WHERE i.status = 'inactive') AS inactive, \
-           COUNT(*) FILTER (WHERE i.email_verified_at IS NULL) AS unverified, \
+           COUNT(*) FILTER (WHERE i.email_verified_at IS NULL) AS email_unverified, \
            COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM app_memberships m \
-             WHERE m.account_id = i.account_id AND m.identity_id = i.id AND m.status = 'active')) AS orphans \
+             WHERE m.account_id = i.account_id AND m.identity_id = i.id AND m.status = 'active')) AS no_memberships \
          FROM identities i WHERE i.account_id = $1",
     )
     .bind(account_id)
     .fetch_one(pool)
-    .await?;
-    Ok(DirectorySummary {
-        total: r.try_get("total")?,
-        active: r.try_get("active")?,
-        pending: r.try_get("pending")?,
-        inactive: r.try_get("inactive")?,
-        email_unverified: r.try_get("unverified")?,
-        no_memberships: r.try_get("orphans")?,
-    })
+    .await?)
 }
 
 const MEMBERSHIPS: &str = "(SELECT COUNT(*) FROM app_memberships m WHERE m.account_id = i.account_id \
      AND m.identity_id = i.id AND m.status = 'active')";
 const ASSIGNMENTS: &str = "(SELECT COUNT(*) FROM assignments a WHERE a.account_id = i.account_id AND a.identity_id = i.id)";
+
+/// A directory row: the identity and its counts.
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    #[sqlx(flatten)]
+    identity: StoredIdentity,
+    memberships: i64,
+    assignments: i64,
+}
 
 /// One page of the directory (`limit`/`offset`) with the total, filtered and sorted as asked.
 pub async fn page(
@@ -105,22 +104,29 @@ pub async fn page(
         "SELECT {COLUMNS}, {MEMBERSHIPS} AS memberships, {ASSIGNMENTS} AS assignments FROM identities i \
          WHERE {filter} ORDER BY {order} {direction}, i.id {direction} LIMIT {limit} OFFSET {offset}"
     );
-    let mut list = sqlx::query(&list_sql);
+    let mut list = sqlx::query_as::<_, StoredRow>(&list_sql);
     for b in &binds {
         list = list.bind(b.clone());
     }
     let rows = list.fetch_all(pool).await?;
     let items = rows
-        .iter()
-        .map(|r| {
-            Ok(DirectoryRow {
-                identity: identity(r)?,
-                membership_count: r.try_get("memberships")?,
-                assignment_count: r.try_get("assignments")?,
-            })
+        .into_iter()
+        .map(|r| DirectoryRow {
+            identity: r.identity.into(),
+            membership_count: r.memberships,
+            assignment_count: r.assignments,
         })
-        .collect::<Result<_, sqlx::Error>>()?;
+        .collect();
     Ok((items, total))
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredMembership {
+    id: String,
+    application_id: String,
+    name: String,
+    status: String,
+    assignments: i64,
 }
 
 pub async fn memberships(
@@ -128,7 +134,7 @@ pub async fn memberships(
     account_id: &str,
     identity_id: &str,
 ) -> Result<Vec<MembershipInfo>, AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<StoredMembership> = sqlx::query_as(
         "SELECT m.id, m.application_id, ap.name, m.status, \
            (SELECT COUNT(*) FROM assignments a JOIN environments e ON e.account_id = a.account_id AND e.id = a.environment_id \
              WHERE a.account_id = m.account_id AND a.identity_id = m.identity_id AND e.application_id = m.application_id) AS assignments \
@@ -139,18 +145,26 @@ pub async fn memberships(
     .bind(identity_id)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(MembershipInfo {
-                id: r.try_get("id")?,
-                application_id: r.try_get("application_id")?,
-                application_name: r.try_get("name")?,
-                status: r.try_get("status")?,
-                assignment_count: r.try_get("assignments")?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| MembershipInfo {
+            id: r.id,
+            application_id: r.application_id,
+            application_name: r.name,
+            status: r.status,
+            assignment_count: r.assignments,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .collect())
+}
+
+/// An assignment with the environment it is in.
+#[derive(sqlx::FromRow)]
+struct Placed {
+    #[sqlx(flatten)]
+    assignment: AssignmentRow,
+    application_id: String,
+    environment_id: String,
+    environment_name: String,
 }
 
 /// Every assignment of the identity with its environment: `(application_id, environment_id,
@@ -160,7 +174,7 @@ pub async fn assignments_everywhere(
     account_id: &str,
     identity_id: &str,
 ) -> Result<Vec<(String, String, String, AssignmentRow)>, AppError> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<Placed> = sqlx::query_as(&format!(
         "SELECT {ASSIGNMENT_COLUMNS}, e.application_id, e.id AS environment_id, \
            ap.name || ' · ' || e.name AS environment_name {FROM} \
          JOIN environments e ON e.account_id = a.account_id AND e.id = a.environment_id \
@@ -171,17 +185,24 @@ pub async fn assignments_everywhere(
     .bind(identity_id)
     .fetch_all(pool)
     .await?;
-    rows.iter()
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            Ok((
-                r.try_get("application_id")?,
-                r.try_get("environment_id")?,
-                r.try_get("environment_name")?,
-                assignment_row(r)?,
-            ))
+            (
+                r.application_id,
+                r.environment_id,
+                r.environment_name,
+                r.assignment,
+            )
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredEntry {
+    action: String,
+    actor_label: String,
+    created_at: i64,
 }
 
 /// The newest audit events about the identity: on it, or naming it in their metadata.
@@ -191,7 +212,7 @@ pub async fn history(
     identity_id: &str,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<StoredEntry> = sqlx::query_as(
         "SELECT action, actor_label, created_at FROM audit_events \
          WHERE account_id = $1 AND ((resource_type = 'identity' AND resource_id = $2) OR metadata LIKE $3) \
          ORDER BY created_at DESC, id DESC LIMIT $4",
@@ -202,14 +223,12 @@ pub async fn history(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                at: rfc3339(r.try_get("created_at")?),
-                action: r.try_get("action")?,
-                actor: r.try_get("actor_label")?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            at: rfc3339(r.created_at),
+            action: r.action,
+            actor: r.actor_label,
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .collect())
 }

@@ -4,23 +4,22 @@ use crate::error::AppError;
 use crate::model::{EnvironmentSettings, Node};
 use crate::store::Tx;
 use crate::store::catalog::EnvKey;
-use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 pub async fn settings(
     pool: &AnyPool,
     env: EnvKey<'_>,
 ) -> Result<(EnvironmentSettings, i64), AppError> {
-    let row =
-        sqlx::query("SELECT settings, version FROM environments WHERE account_id = $1 AND id = $2")
-            .bind(env.account_id)
-            .bind(env.environment_id)
-            .fetch_one(pool)
-            .await?;
-    let text: String = row.try_get("settings")?;
+    let (text, version): (String, i64) = sqlx::query_as(
+        "SELECT settings, version FROM environments WHERE account_id = $1 AND id = $2",
+    )
+    .bind(env.account_id)
+    .bind(env.environment_id)
+    .fetch_one(pool)
+    .await?;
     let settings =
         serde_json::from_str(&text).map_err(|e| AppError::internal("environment settings", e))?;
-    Ok((settings, row.try_get("version")?))
+    Ok((settings, version))
 }
 
 /// Writes settings if `version` is current; `Ok(false)` otherwise.
@@ -47,18 +46,34 @@ pub async fn save_settings(
     Ok(result.rows_affected() == 1)
 }
 
-fn node(row: &AnyRow) -> Result<Node, sqlx::Error> {
-    Ok(Node {
-        id: row.try_get("id")?,
-        environment_id: row.try_get("environment_id")?,
-        parent_node_id: row.try_get("parent_node_id")?,
-        node_type: row.try_get("node_type")?,
-        name: row.try_get("name")?,
-        slug: row.try_get("slug")?,
-        status: row.try_get("status")?,
-        depth: row.try_get("depth")?,
-        version: row.try_get("version")?,
-    })
+/// A node as `NODE_COLUMNS` selects it.
+#[derive(sqlx::FromRow)]
+struct StoredNode {
+    id: String,
+    environment_id: String,
+    parent_node_id: Option<String>,
+    node_type: String,
+    name: String,
+    slug: String,
+    status: String,
+    depth: i64,
+    version: i64,
+}
+
+impl From<StoredNode> for Node {
+    fn from(r: StoredNode) -> Self {
+        Node {
+            id: r.id,
+            environment_id: r.environment_id,
+            parent_node_id: r.parent_node_id,
+            node_type: r.node_type,
+            name: r.name,
+            slug: r.slug,
+            status: r.status,
+            depth: r.depth,
+            version: r.version,
+        }
+    }
 }
 
 const NODE_COLUMNS: &str =
@@ -69,14 +84,14 @@ pub async fn nodes<'c, E>(executor: E, env: EnvKey<'_>) -> Result<Vec<Node>, App
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<StoredNode> = sqlx::query_as(&format!(
         "SELECT {NODE_COLUMNS} FROM nodes WHERE account_id = $1 AND environment_id = $2 ORDER BY depth, name, id"
     ))
     .bind(env.account_id)
     .bind(env.environment_id)
     .fetch_all(executor)
     .await?;
-    Ok(rows.iter().map(node).collect::<Result<_, _>>()?)
+    Ok(rows.into_iter().map(Node::from).collect())
 }
 
 pub async fn node_by_id(
@@ -84,7 +99,7 @@ pub async fn node_by_id(
     env: EnvKey<'_>,
     id: &str,
 ) -> Result<Option<Node>, AppError> {
-    let row = sqlx::query(&format!(
+    let row: Option<StoredNode> = sqlx::query_as(&format!(
         "SELECT {NODE_COLUMNS} FROM nodes WHERE account_id = $1 AND environment_id = $2 AND id = $3"
     ))
     .bind(env.account_id)
@@ -92,7 +107,7 @@ pub async fn node_by_id(
     .bind(id)
     .fetch_optional(executor)
     .await?;
-    Ok(row.as_ref().map(node).transpose()?)
+    Ok(row.map(Node::from))
 }
 
 pub struct NewNode<'a> {
@@ -193,35 +208,25 @@ pub async fn assignments_on_node(
 }
 
 /// An assignment as revert-to-flat sees it.
+#[derive(sqlx::FromRow)]
 pub struct AssignmentRow {
     pub id: String,
     pub identity_id: String,
     pub role_id: String,
     pub node_id: String,
+    #[sqlx(rename = "effective_to")]
     pub effective_to_ms: Option<i64>,
 }
 
 pub async fn assignments(tx: &mut Tx, env: EnvKey<'_>) -> Result<Vec<AssignmentRow>, AppError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, identity_id, role_id, node_id, effective_to FROM assignments \
          WHERE account_id = $1 AND environment_id = $2 ORDER BY created_at, id",
     )
     .bind(env.account_id)
     .bind(env.environment_id)
     .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(AssignmentRow {
-                id: r.try_get("id")?,
-                identity_id: r.try_get("identity_id")?,
-                role_id: r.try_get("role_id")?,
-                node_id: r.try_get("node_id")?,
-                effective_to_ms: r.try_get("effective_to")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?)
+    .await?)
 }
 
 pub async fn move_assignment(

@@ -3,28 +3,46 @@
 use crate::error::AppError;
 use crate::model::{Identity, IdentityStatus};
 use crate::store::catalog::EnvKey;
-use crate::store::{Tx, flag, rfc3339};
-use sqlx::{AnyPool, Row};
+use crate::store::{Flag, Tx, insert_unique, rfc3339};
+use sqlx::AnyPool;
 
 pub(crate) const COLUMNS: &str = "i.id, i.email, i.first_name, i.last_name, i.status, i.external_id, i.metadata, \
      CAST(CASE WHEN i.password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_password, i.password_change_required, i.version, i.created_at, i.updated_at";
 
-pub(crate) fn identity(r: &sqlx::any::AnyRow) -> Result<Identity, sqlx::Error> {
-    let metadata: Option<String> = r.try_get("metadata")?;
-    Ok(Identity {
-        id: r.try_get("id")?,
-        email: r.try_get("email")?,
-        first_name: r.try_get("first_name")?,
-        last_name: r.try_get("last_name")?,
-        status: IdentityStatus::parse(&r.try_get::<String, _>("status")?),
-        external_id: r.try_get("external_id")?,
-        metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
-        has_password: flag(r, "has_password")?,
-        password_change_required: flag(r, "password_change_required")?,
-        version: r.try_get("version")?,
-        created_at: rfc3339(r.try_get("created_at")?),
-        updated_at: rfc3339(r.try_get("updated_at")?),
-    })
+/// An identity as `COLUMNS` selects it (`metadata` is JSON text).
+#[derive(sqlx::FromRow)]
+pub(crate) struct StoredIdentity {
+    id: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+    status: String,
+    external_id: Option<String>,
+    metadata: Option<String>,
+    has_password: Flag,
+    password_change_required: Flag,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<StoredIdentity> for Identity {
+    fn from(r: StoredIdentity) -> Self {
+        Identity {
+            id: r.id,
+            email: r.email,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            status: IdentityStatus::parse(&r.status),
+            external_id: r.external_id,
+            metadata: r.metadata.and_then(|m| serde_json::from_str(&m).ok()),
+            has_password: r.has_password.into(),
+            password_change_required: r.password_change_required.into(),
+            version: r.version,
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at),
+        }
+    }
 }
 
 /// The account's identity with this (normalised) email and its membership status in
@@ -35,7 +53,7 @@ pub async fn by_email_with_membership(
     application_id: &str,
     email: &str,
 ) -> Result<Option<(String, Option<String>)>, AppError> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT i.id, m.status FROM identities i \
          LEFT JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
            AND m.application_id = $2 \
@@ -45,10 +63,7 @@ pub async fn by_email_with_membership(
     .bind(application_id)
     .bind(email)
     .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row
-        .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("status")?)))
-        .transpose()?)
+    .await?)
 }
 
 pub async fn by_id(
@@ -56,14 +71,14 @@ pub async fn by_id(
     account_id: &str,
     id: &str,
 ) -> Result<Option<Identity>, AppError> {
-    let row = sqlx::query(&format!(
+    let row: Option<StoredIdentity> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM identities i WHERE i.account_id = $1 AND i.id = $2"
     ))
     .bind(account_id)
     .bind(id)
     .fetch_optional(executor)
     .await?;
-    Ok(row.as_ref().map(identity).transpose()?)
+    Ok(row.map(Identity::from))
 }
 
 pub struct NewIdentity<'a> {
@@ -108,7 +123,7 @@ pub async fn insert(tx: &mut Tx, account_id: &str, n: NewIdentity<'_>) -> Result
     } else {
         IdentityStatus::Pending
     };
-    let result = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO identities (account_id, id, email, first_name, last_name, external_id, metadata, status, \
            password_hash, password_change_required, password_changed_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) ON CONFLICT DO NOTHING",
@@ -126,10 +141,8 @@ pub async fn insert(tx: &mut Tx, account_id: &str, n: NewIdentity<'_>) -> Result
         n.password_hash.is_some() && n.password_change_required,
     ))
     .bind(n.password_hash.map(|_| n.now_ms))
-    .bind(n.now_ms)
-    .execute(&mut **tx)
-    .await?;
-    if result.rows_affected() == 1 {
+    .bind(n.now_ms);
+    if insert_unique(tx, insert).await? {
         return Ok(());
     }
     let email_taken: i64 =
@@ -173,6 +186,14 @@ pub async fn activate_membership(
     Ok(id)
 }
 
+/// A member: the identity and its membership's status.
+#[derive(sqlx::FromRow)]
+struct Member {
+    #[sqlx(flatten)]
+    identity: StoredIdentity,
+    membership_status: String,
+}
+
 /// One page of the application's members (optionally matching `q` in email or names), newest
 /// first, with the total.
 pub async fn members_page(
@@ -207,7 +228,7 @@ pub async fn members_page(
         "SELECT {COLUMNS}, m.status AS membership_status {filter} \
          ORDER BY i.created_at DESC, i.id DESC LIMIT {limit} OFFSET {offset}"
     );
-    let mut list = sqlx::query(&list_sql)
+    let mut list = sqlx::query_as::<_, Member>(&list_sql)
         .bind(env.account_id)
         .bind(env.application_id)
         .bind(&pattern);
@@ -218,9 +239,9 @@ pub async fn members_page(
     let total = count.fetch_one(pool).await?;
     let rows = list.fetch_all(pool).await?;
     let items = rows
-        .iter()
-        .map(|r| Ok((identity(r)?, r.try_get("membership_status")?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+        .into_iter()
+        .map(|r| (r.identity.into(), r.membership_status))
+        .collect();
     Ok((items, total))
 }
 
@@ -333,22 +354,14 @@ pub async fn credentials_by_email(
     account_id: &str,
     email: &str,
 ) -> Result<Option<(String, Option<String>, IdentityStatus)>, AppError> {
-    let row = sqlx::query(
+    let row: Option<(String, Option<String>, String)> = sqlx::query_as(
         "SELECT id, password_hash, status FROM identities WHERE account_id = $1 AND email = $2",
     )
     .bind(account_id)
     .bind(email)
     .fetch_optional(db)
     .await?;
-    row.map(|r| {
-        let status: String = r.try_get("status")?;
-        Ok((
-            r.try_get("id")?,
-            r.try_get("password_hash")?,
-            IdentityStatus::parse(&status),
-        ))
-    })
-    .transpose()
+    Ok(row.map(|(id, hash, status)| (id, hash, IdentityStatus::parse(&status))))
 }
 
 /// Replaces the stored hash with `new_hash` only if it is still `old_hash` (a password changed

@@ -16,4 +16,4 @@ pub mod sessions;
 pub mod versioned;
 pub mod workspace;
 
-pub use db::{Db, Engine, Tx, flag, from_ms, ms, rfc3339};
+pub use db::{Db, Engine, Flag, Tx, from_ms, insert_unique, ms, rfc3339, unless_unique_violation};

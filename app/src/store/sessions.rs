@@ -1,6 +1,6 @@
 use crate::error::AppError;
 use crate::store::Tx;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 pub struct NewSession<'a> {
     pub id: &'a str,
@@ -41,28 +41,45 @@ pub struct SessionRow {
     pub admin_active: bool,
 }
 
+#[derive(sqlx::FromRow)]
+struct StoredSession {
+    id: String,
+    admin_user_id: String,
+    last_seen_at: i64,
+    expires_at: i64,
+    email: String,
+    first_name: String,
+    last_name: String,
+    status: String,
+}
+
+impl From<StoredSession> for SessionRow {
+    fn from(r: StoredSession) -> Self {
+        SessionRow {
+            id: r.id,
+            admin_id: r.admin_user_id,
+            last_seen_ms: r.last_seen_at,
+            expires_ms: r.expires_at,
+            email: r.email,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            admin_active: r.status == "active",
+        }
+    }
+}
+
 pub async fn find_by_token_hash(
     pool: &AnyPool,
     token_hash: &str,
 ) -> Result<Option<SessionRow>, AppError> {
-    let row = sqlx::query(
+    let row: Option<StoredSession> = sqlx::query_as(
         "SELECT s.id, s.admin_user_id, s.last_seen_at, s.expires_at, a.email, a.first_name, a.last_name, a.status \
          FROM admin_sessions s JOIN admin_users a ON a.id = s.admin_user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(pool)
     .await?;
-    let Some(r) = row else { return Ok(None) };
-    Ok(Some(SessionRow {
-        id: r.try_get("id")?,
-        admin_id: r.try_get("admin_user_id")?,
-        last_seen_ms: r.try_get("last_seen_at")?,
-        expires_ms: r.try_get("expires_at")?,
-        email: r.try_get("email")?,
-        first_name: r.try_get("first_name")?,
-        last_name: r.try_get("last_name")?,
-        admin_active: r.try_get::<String, _>("status")? == "active",
-    }))
+    Ok(row.map(SessionRow::from))
 }
 
 pub async fn touch(tx: &mut Tx, id: &str, now_ms: i64) -> Result<(), AppError> {

@@ -2,44 +2,54 @@
 
 use crate::error::AppError;
 use crate::model::{AccountRef, AccountRole, EnvironmentCounts, EnvironmentKind, EnvironmentRef};
-use crate::store::Tx;
-use sqlx::{AnyPool, Row};
+use crate::store::{Flag, Tx};
+use sqlx::AnyPool;
 
 pub struct Membership {
     pub account: AccountRef,
     pub role: AccountRole,
 }
 
+#[derive(sqlx::FromRow)]
+struct StoredMembership {
+    id: String,
+    name: String,
+    slug: String,
+    role: String,
+}
+
+impl From<StoredMembership> for Membership {
+    fn from(r: StoredMembership) -> Self {
+        Membership {
+            account: AccountRef {
+                id: r.id,
+                name: r.name,
+                slug: r.slug,
+            },
+            role: AccountRole::parse(&r.role).unwrap_or(AccountRole::Viewer),
+        }
+    }
+}
+
 /// The accounts an admin belongs to, oldest membership first.
 pub async fn memberships(pool: &AnyPool, admin_id: &str) -> Result<Vec<Membership>, AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<StoredMembership> = sqlx::query_as(
         "SELECT a.id, a.name, a.slug, m.role FROM account_members m \
          JOIN accounts a ON a.id = m.account_id WHERE m.admin_user_id = $1 ORDER BY m.created_at, a.id",
     )
     .bind(admin_id)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Membership {
-                account: AccountRef {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    slug: r.try_get("slug")?,
-                },
-                role: AccountRole::parse(&r.try_get::<String, _>("role")?)
-                    .unwrap_or(AccountRole::Viewer),
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    Ok(rows.into_iter().map(Membership::from).collect())
 }
 
+#[derive(sqlx::FromRow)]
 pub struct ApplicationRow {
     pub id: String,
     pub name: String,
     pub slug: String,
     pub default_environment_id: Option<String>,
+    #[sqlx(rename = "created_at")]
     pub created_at_ms: i64,
 }
 
@@ -47,25 +57,23 @@ pub async fn applications(
     pool: &AnyPool,
     account_id: &str,
 ) -> Result<Vec<ApplicationRow>, AppError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, name, slug, default_environment_id, created_at FROM applications \
          WHERE account_id = $1 ORDER BY created_at, id",
     )
     .bind(account_id)
     .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(ApplicationRow {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                slug: r.try_get("slug")?,
-                default_environment_id: r.try_get("default_environment_id")?,
-                created_at_ms: r.try_get("created_at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredEnvironment {
+    application_id: String,
+    id: String,
+    name: String,
+    slug: String,
+    kind: String,
+    is_default: Flag,
 }
 
 /// Every environment of the account, with its application id, Development before Production.
@@ -73,7 +81,7 @@ pub async fn environments(
     pool: &AnyPool,
     account_id: &str,
 ) -> Result<Vec<(String, EnvironmentRef)>, AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<StoredEnvironment> = sqlx::query_as(
         "SELECT e.application_id, e.id, e.name, e.slug, e.kind, \
          CASE WHEN a.default_environment_id = e.id THEN 1 ELSE 0 END AS is_default \
          FROM environments e JOIN applications a ON a.account_id = e.account_id AND a.id = e.application_id \
@@ -82,21 +90,21 @@ pub async fn environments(
     .bind(account_id)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            Ok((
-                r.try_get("application_id")?,
+            (
+                r.application_id,
                 EnvironmentRef {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    slug: r.try_get("slug")?,
-                    kind: EnvironmentKind::parse(&r.try_get::<String, _>("kind")?),
-                    is_default: r.try_get::<i64, _>("is_default")? == 1,
+                    id: r.id,
+                    name: r.name,
+                    slug: r.slug,
+                    kind: EnvironmentKind::parse(&r.kind),
+                    is_default: r.is_default.into(),
                 },
-            ))
+            )
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+        .collect())
 }
 
 /// Counts for one environment. One round trip: every count is a scalar sub-query.
@@ -106,7 +114,7 @@ pub async fn counts(
     application_id: &str,
     environment_id: &str,
 ) -> Result<EnvironmentCounts, AppError> {
-    let r = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT \
            (SELECT COUNT(*) FROM app_memberships WHERE account_id = $1 AND application_id = $2 AND status = 'active') AS identities, \
            (SELECT COUNT(*) FROM roles WHERE account_id = $1 AND environment_id = $3 AND is_system = 0) AS custom_roles, \
@@ -121,16 +129,7 @@ pub async fn counts(
     .bind(application_id)
     .bind(environment_id)
     .fetch_one(pool)
-    .await?;
-    Ok(EnvironmentCounts {
-        identities: r.try_get("identities")?,
-        custom_roles: r.try_get("custom_roles")?,
-        custom_permissions: r.try_get("custom_permissions")?,
-        system_permissions: r.try_get("system_permissions")?,
-        nodes: r.try_get("nodes")?,
-        assignments: r.try_get("assignments")?,
-        roles_with_permissions: r.try_get("roles_with_permissions")?,
-    })
+    .await?)
 }
 
 /// The environment an admin last used in an application, if still there.

@@ -214,25 +214,46 @@ pub async fn bulk_create(
         .map_err(|_| AppError::BadRequest {
             detail: "Idempotency-Key must be visible ASCII".to_owned(),
         })?;
-    if let Some(idem) = &idempotency_key {
-        let hash = app::services::tokens::digest(&String::from_utf8_lossy(&bytes));
-        if let idempotency::Begin::Replay { status, body } =
-            idempotency::begin(&s, &caller, idem, &hash).await?
-        {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = (
-                status,
-                [(http::header::CONTENT_TYPE, "application/json")],
-                body,
-            )
-                .into_response();
-            response.headers_mut().insert(
-                "idempotent-replayed",
-                http::HeaderValue::from_static("true"),
-            );
-            return Ok(response);
+    let claim = match &idempotency_key {
+        None => None,
+        Some(idem) => {
+            let hash = app::services::tokens::digest(&String::from_utf8_lossy(&bytes));
+            match idempotency::begin(&s, &caller, idem, &hash).await? {
+                idempotency::Begin::Fresh(claim) => Some(claim),
+                idempotency::Begin::Replay { status, body } => {
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                    let mut response = (
+                        status,
+                        [(http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                        .into_response();
+                    response.headers_mut().insert(
+                        "idempotent-replayed",
+                        http::HeaderValue::from_static("true"),
+                    );
+                    return Ok(response);
+                }
+            }
         }
-    }
+    };
+    // Detached: a client that times out does not cut the batch off half-way, unrecorded.
+    let batch = bulk_create_batch(s.clone(), caller, request);
+    let (status, body) = idempotency::run_detached(&s, claim, batch).await?;
+    Ok((
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        [(http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}
+
+/// The batch of `bulk_create`: every row validated and written, the answer's status and body.
+async fn bulk_create_batch(
+    s: Services,
+    caller: app::services::Caller,
+    request: BulkCreate,
+) -> Result<(u16, String), AppError> {
     let results: Vec<Result<CreatedResponse, AppError>> =
         identities::bulk_create(&s, &caller, &request.identities)
             .await?
@@ -241,15 +262,7 @@ pub async fn bulk_create(
             .collect();
     let (status, Json(answer)) = bulk(results, "identities.created");
     let body = serde_json::to_string(&answer).map_err(|e| AppError::internal("bulk-create", e))?;
-    if let Some(idem) = &idempotency_key {
-        idempotency::finish(&s, &caller, idem, status.as_u16(), &body).await?;
-    }
-    Ok((
-        status,
-        [(http::header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response())
+    Ok((status.as_u16(), body))
 }
 
 #[utoipa::path(

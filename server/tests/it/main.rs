@@ -12,6 +12,7 @@ mod cli;
 mod directory;
 mod evaluation_property;
 mod hierarchy;
+mod idempotency;
 mod identities;
 mod isolation;
 mod openapi;
