@@ -4,7 +4,7 @@
 
 use super::bulk::{Bulk, bulk, count_rule};
 use super::collection::{Collection, List, ListQuery};
-use super::doc::KeyErrors;
+use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
@@ -47,8 +47,7 @@ pub struct CreatedResponse {
         (status = 409, description = "The email is taken in this application (`identities.email_taken`), belongs to an identity of the account outside it (`identities.exists_in_account`, with `details.identity_id`), or the external id is taken.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "identities.exists_in_account", "message": "This email belongs to an identity in your account that is not in this application. Add it to this application instead.", "path": "/api/v1/identities", "method": "POST",
                 "details": { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01" } } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities", "method": "POST" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["identity.manage"])),
@@ -85,9 +84,7 @@ impl From<app::model::CreatedIdentity> for CreatedResponse {
     params(ListQuery),
     responses(
         (status = 200, description = "One page of members.", body = Collection<MemberRow>),
-        (status = 400, description = "`page` or `take` out of range, or an unknown parameter.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "GET",
-                "details": { "errors": [{ "field": "take", "rule": "out_of_range", "message": "take must be 1 to 100." }] } } })),
+        ListErrors,
         KeyErrors,
     ),
     security(("api_key" = ["identity.read"])),
@@ -112,8 +109,7 @@ pub async fn list(
     params(("id" = String, Path, description = "The identity's id.")),
     responses(
         (status = 200, description = "The identity.", body = Identity),
-        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "GET" } })),
+        IdentityNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["identity.read"])),
@@ -179,8 +175,7 @@ pub struct BulkCreate {
                 "details": { "errors": [{ "field": "identities", "rule": "count", "message": "Send 1 to 200 identities; this request has 0." }] } } })),
         (status = 409, description = "The first request with this `Idempotency-Key` is still running.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "idempotency.in_progress", "message": "A request with this Idempotency-Key is still being processed. Retry in a moment.", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
+        BodyTooLarge,
         (status = 422, description = "This `Idempotency-Key` was used with a different body.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 422, "code": "idempotency.key_reused", "message": "This Idempotency-Key was already used with a different request. Use a new key.", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
         KeyErrors,
@@ -298,12 +293,10 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::
         (status = 200, description = "The identity as it now is.", body = Identity),
         (status = 400, description = "A field broke a rule, or an unknown field was sent.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: unknown field `email`, expected one of `first_name`, `last_name`, `metadata`.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
-        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
+        IdentityNotFound,
         (status = 409, description = "The identity changed while this request ran; retry.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["identity.manage"])),
@@ -351,8 +344,7 @@ pub async fn update(
     params(("id" = String, Path, description = "The identity's id.")),
     responses(
         (status = 204, description = "Removed."),
-        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "DELETE" } })),
+        IdentityNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["identity.manage"])),
