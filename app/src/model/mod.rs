@@ -19,6 +19,7 @@ mod prehashed;
 mod signup;
 mod slug;
 mod system_catalog;
+mod warning;
 mod workspace;
 
 pub use access::{
@@ -56,4 +57,5 @@ pub use prehashed::{HashAlgorithm, PrehashedPassword};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
 pub use slug::Slug;
 pub use system_catalog::{SYSTEM_PERMISSIONS, SystemPermission, is_management_scope};
+pub use warning::{Warning, WarningCode, assignment_pair};
 pub use workspace::*;

@@ -105,7 +105,7 @@ pub async fn create(
     account: &str,
     form: &DirectoryIdentityForm,
 ) -> Result<Identity, AppError> {
-    let (valid, application_id) = form.validate().map_err(AppError::validation)?;
+    let (valid, application_id) = form.validate().map_err(AppError::identity_input)?;
     let scope = writable(s, admin, account).await?;
     let account_id = scope.account.id.clone();
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;

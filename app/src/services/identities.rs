@@ -5,7 +5,7 @@
 use crate::error::{AppError, Resource};
 use crate::model::{
     AssignmentForm, BULK_MAX, CreatedIdentity, EnvPath, IdentityForm, MemberRow, Page,
-    ValidAssignment, ValidIdentity,
+    ValidAssignment, ValidIdentity, assignment_pair,
 };
 use crate::services::Services;
 use crate::services::admin_auth::AdminPrincipal;
@@ -106,6 +106,7 @@ async fn created(
         identity,
         membership_id,
         assignment,
+        warnings: Vec::new(),
     })
 }
 
@@ -118,7 +119,7 @@ pub async fn create_in_environment(
     path: &EnvPath,
     form: &IdentityForm,
 ) -> Result<CreatedIdentity, AppError> {
-    let valid = form.validate().map_err(AppError::validation)?;
+    let valid = form.validate().map_err(AppError::identity_input)?;
     let scope = resolve_writable(s, admin, path).await?;
     create_in_scope(s, &admin.actor(), &scope, &valid).await
 }
@@ -227,7 +228,9 @@ async fn write_in_scope(
     .await?;
     events.extend(more);
     audit::commit(s, tx, events).await?;
-    created(s, scope, &id, membership_id, assignment_id).await
+    let mut done = created(s, scope, &id, membership_id, assignment_id).await?;
+    done.warnings.clone_from(&valid.warnings);
+    Ok(done)
 }
 
 /// "Add to this application instead": an existing identity of the account becomes an active
@@ -241,32 +244,18 @@ pub async fn add_to_application(
     node_id: Option<String>,
 ) -> Result<CreatedIdentity, AppError> {
     let scope = resolve_writable(s, admin, path).await?;
-    // The pair follows the same rule as the create form.
-    let pair = match (
-        role_id.filter(|r| !r.trim().is_empty()),
-        node_id.filter(|n| !n.trim().is_empty()),
-    ) {
-        (Some(role_id), Some(node_id)) => {
-            AssignmentForm {
-                identity_id: identity_id.to_owned(),
-                role_id: role_id.clone(),
-                node_id: node_id.clone(),
-                ..AssignmentForm::default()
-            }
-            .validate()
-            .map_err(AppError::validation)?;
-            Some((role_id, node_id))
+    // The pair follows the same rule as the create form: half a pair adds without an assignment.
+    let (pair, skipped) = assignment_pair(role_id.as_deref(), node_id.as_deref());
+    if let Some((role_id, node_id)) = &pair {
+        AssignmentForm {
+            identity_id: identity_id.to_owned(),
+            role_id: role_id.clone(),
+            node_id: node_id.clone(),
+            ..AssignmentForm::default()
         }
-        (None, None) => None,
-        (role, _) => {
-            let field = if role.is_some() { "node_id" } else { "role_id" };
-            return Err(AppError::validation(vec![crate::error::FieldError::new(
-                field,
-                "pair_incomplete",
-                IdentityForm::HALF_PAIR,
-            )]));
-        }
-    };
+        .validate()
+        .map_err(AppError::validation)?;
+    }
     let mut tx = s.db.begin().await?;
     let identity = store_i::by_id(&mut *tx, &scope.account_id, identity_id)
         .await?
@@ -284,7 +273,9 @@ pub async fn add_to_application(
     )
     .await?;
     audit::commit(s, tx, events).await?;
-    created(s, &scope, identity_id, membership_id, assignment_id).await
+    let mut done = created(s, &scope, identity_id, membership_id, assignment_id).await?;
+    done.warnings.extend(skipped);
+    Ok(done)
 }
 
 /// The application's members (newest first, optionally searched, optionally only those with —

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use utoipa::openapi::response::Response as ResponseDoc;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::{IntoResponses, Modify};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 
 /// The name operations use in `security(("api_key" = ["<scope>"]))`.
 pub const SCHEME: &str = "api_key";

@@ -8,7 +8,7 @@ use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
-use app::model::{Assignment, Identity, IdentityForm, MemberRow};
+use app::model::{Assignment, Identity, IdentityForm, MemberRow, Warning};
 use app::services::Services;
 use app::services::{idempotency, identities};
 use axum::Json;
@@ -26,6 +26,9 @@ pub struct CreatedResponse {
     membership_id: String,
     /// The assignment made when `role_id` and `node_id` were sent.
     assignment: Option<Assignment>,
+    /// What was asked but not done, e.g. `assignment_skipped` when only one of `role_id` and
+    /// `node_id` was sent (the identity is created without an assignment). Empty otherwise.
+    warnings: Vec<Warning>,
 }
 
 #[utoipa::path(
@@ -35,13 +38,19 @@ pub struct CreatedResponse {
     summary = "Create an identity",
     description = "Creates the identity in the account's directory, makes it a member of the key's \
         application and, with `role_id` + `node_id`, assigns that role in the key's environment — \
-        one transaction. Without a password the identity stays `pending`.",
+        one transaction. Only one of `role_id` and `node_id` creates the identity without an \
+        assignment and says so in `warnings` (`assignment_skipped`). Without a password the \
+        identity stays `pending`.",
     request_body = IdentityForm,
     responses(
         (status = 201, description = "Created, and committed before this answer.", body = CreatedResponse),
-        (status = 400, description = "A field broke a rule (`validation.invalid_input`) or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "POST",
-                "details": { "errors": [{ "field": "email", "rule": "invalid", "message": "Enter a valid email address." }] } } })),
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`), the password is on the common-password list (`identities.password_too_common`; `details.errors` as for a field rule), or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
+            examples(
+                ("invalid_input" = (summary = "A field broke a rule", value = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "POST",
+                    "details": { "errors": [{ "field": "email", "rule": "invalid", "message": "Enter a valid email address." }] } } }))),
+                ("password_too_common" = (summary = "A common password", value = json!({ "error": { "status": 400, "code": "identities.password_too_common", "message": "This password is too common. Choose one that is harder to guess.", "path": "/api/v1/identities", "method": "POST",
+                    "details": { "errors": [{ "field": "password", "rule": "too_common", "message": "This password is too common. Choose one that is harder to guess." }] } } }))),
+            )),
         (status = 404, description = "The role or node is not in this environment.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/identities", "method": "POST" } })),
         (status = 409, description = "The email is taken in this application (`identities.email_taken`), belongs to an identity of the account outside it (`identities.exists_in_account`, with `details.identity_id`), or the external id is taken.", body = ErrorEnvelope,
@@ -58,7 +67,7 @@ pub async fn create(
     Body(form): Body<IdentityForm>,
 ) -> Result<(StatusCode, Json<CreatedResponse>), ApiError> {
     key.require("identity.manage")?;
-    let valid = form.validate().map_err(AppError::validation)?;
+    let valid = form.validate().map_err(AppError::identity_input)?;
     let created = identities::create_in_scope(&s, &key.actor(), &key.scope, &valid).await?;
     // Committed before this line: the 201 never runs ahead of the data.
     Ok((StatusCode::CREATED, Json(created.into())))
@@ -70,6 +79,7 @@ impl From<app::model::CreatedIdentity> for CreatedResponse {
             identity: created.identity,
             membership_id: created.membership_id,
             assignment: created.assignment,
+            warnings: created.warnings,
         }
     }
 }
@@ -144,8 +154,9 @@ pub struct BulkCreate {
     tag = "identities",
     summary = "Create up to 200 identities",
     description = "Each row runs the single create in its own transaction, in order; duplicates \
-        inside the batch are reported on the later row, never merged. 200 when every row \
-        succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored \
+        inside the batch are reported on the later row, never merged; a row with only one of \
+        `role_id` and `node_id` succeeds without an assignment (its `warnings` say so). 200 when \
+        every row succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored \
         answer (`Idempotent-Replayed: true`) without running again.",
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours.", example = "import-2026-11-27-001")),
     request_body(content = BulkCreate, example = json!({ "identities": [
@@ -165,7 +176,8 @@ pub struct BulkCreate {
                         "id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee",
                         "status": "pending", "external_id": null, "metadata": null, "has_password": false, "password_change_required": false,
                         "version": 1, "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z",
-                        "membership_id": "0193a1f0-5555-7e00-8a72-9b6f1d4e3a86", "assignment": null } },
+                        "membership_id": "0193a1f0-5555-7e00-8a72-9b6f1d4e3a86", "assignment": null,
+                        "warnings": [{ "code": "assignment_skipped", "field": "node_id", "message": "No assignment was made: a role and a node are both needed, and no node was chosen." }] } },
                     { "index": 1, "status": "error", "code": "identities.email_taken", "error": {
                         "status": 409, "code": "identities.email_taken", "message": "Email already exists in this Application." } }
                 ]
@@ -234,7 +246,7 @@ pub async fn bulk_create(
     let valid = request
         .identities
         .iter()
-        .map(|form| form.validate().map_err(AppError::validation))
+        .map(|form| form.validate().map_err(AppError::identity_input))
         .collect();
     let results: Vec<Result<CreatedResponse, AppError>> =
         identities::bulk_create_in_scope(&s, &key.actor(), &key.scope, valid)
