@@ -116,6 +116,10 @@ pub enum AppError {
     /// Another identity of the account has this external id.
     #[error("Another identity in this account already has this external id.")]
     ExternalIdTaken,
+    /// An identity's password is on the common-password list; `errors` lists it with every other
+    /// field problem of the same input (as `Validation` would). Nothing was written.
+    #[error("This password is too common. Choose one that is harder to guess.")]
+    PasswordTooCommon { errors: Vec<FieldError> },
     /// The identity is already an active member of the application.
     #[error("This identity is already a member of this application.")]
     AlreadyMember,
@@ -204,6 +208,7 @@ impl AppError {
             AppError::IdentityEmailTaken => "identities.email_taken",
             AppError::IdentityExistsInAccount { .. } => "identities.exists_in_account",
             AppError::ExternalIdTaken => "identities.external_id_taken",
+            AppError::PasswordTooCommon { .. } => "identities.password_too_common",
             AppError::AlreadyMember => "memberships.already_active",
             AppError::ApiKeyMissing => "api_keys.missing",
             AppError::ApiKeyInvalid => "api_keys.invalid",
@@ -234,6 +239,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Validation { .. }
+            | AppError::PasswordTooCommon { .. }
             | AppError::BadRequest { .. }
             | AppError::HierarchyRule { .. }
             | AppError::SystemRoleNotAssignable
@@ -273,7 +279,7 @@ impl AppError {
     /// The message for one form field, if this error is about that field.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Validation { errors } => errors
+            AppError::Validation { errors } | AppError::PasswordTooCommon { errors } => errors
                 .iter()
                 .find(|e| e.field == field)
                 .map(|e| e.message.clone()),
@@ -295,6 +301,7 @@ impl AppError {
         matches!(
             self,
             AppError::Validation { .. }
+                | AppError::PasswordTooCommon { .. }
                 | AppError::AdminEmailTaken
                 | AppError::PermissionKeyTaken { .. }
                 | AppError::RoleNameTaken { .. }
@@ -306,6 +313,20 @@ impl AppError {
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
         AppError::Validation { errors }
+    }
+
+    /// The field problems of an identity's input (a create form, a bulk row): a password on the
+    /// common list gets its own code (`identities.password_too_common`), anything else is
+    /// `validation.invalid_input`. Admin passwords keep the generic code: they are not identities.
+    pub fn identity_input(errors: Vec<FieldError>) -> Self {
+        if errors
+            .iter()
+            .any(|e| e.field == "password" && e.rule == "too_common")
+        {
+            AppError::PasswordTooCommon { errors }
+        } else {
+            AppError::Validation { errors }
+        }
     }
 
     /// Every code, for the catalog test and documentation.
@@ -341,6 +362,7 @@ impl AppError {
         "identities.email_taken",
         "identities.exists_in_account",
         "identities.external_id_taken",
+        "identities.password_too_common",
         "memberships.already_active",
         "api_keys.missing",
         "api_keys.invalid",
@@ -460,6 +482,7 @@ mod tests {
                 identity_id: "i".into(),
             },
             AppError::ExternalIdTaken,
+            AppError::PasswordTooCommon { errors: vec![] },
             AppError::AlreadyMember,
             AppError::ApiKeyMissing,
             AppError::ApiKeyInvalid,
@@ -494,6 +517,28 @@ mod tests {
                 "{code} is missing from docs/errors.md"
             );
         }
+    }
+
+    #[test]
+    fn a_too_common_identity_password_has_its_own_code_and_keeps_every_field_error() {
+        let common = FieldError::new("password", "too_common", "This password is too common.");
+        let email = FieldError::new("email", "invalid", "Enter a valid email address.");
+        let error = AppError::identity_input(vec![email.clone(), common.clone()]);
+        assert_eq!(error.code(), "identities.password_too_common");
+        assert_eq!(error.status(), 400);
+        assert!(error.is_field_error());
+        assert_eq!(
+            error.field_message("password"),
+            Some(common.message.clone())
+        );
+        assert_eq!(error.field_message("email"), Some(email.message.clone()));
+        let other = AppError::identity_input(vec![email]);
+        assert_eq!(other.code(), "validation.invalid_input");
+        // An admin's password is not an identity's: the generic code stays.
+        assert_eq!(
+            AppError::validation(vec![common]).code(),
+            "validation.invalid_input"
+        );
     }
 
     #[test]

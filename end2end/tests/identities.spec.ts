@@ -44,8 +44,24 @@ test("create an identity with a role at a node, see who has access there, and ch
   // Create Identity with the Role + Node picker (the node list searched by path).
   await page.getByTestId("nav-identities").click();
   await expect(page.getByTestId("identities-empty")).toBeVisible();
-  await page.getByTestId("open-create-identity").click();
   const dialog = page.getByTestId("create-identity");
+
+  // A role without a node is a notice, not an error (the seed: "if only one is provided, no
+  // assignment is created"): the identity is created without one, and the toast says so.
+  await page.getByTestId("open-create-identity").click();
+  await dialog.getByLabel("Email").fill("kim.half@example.com");
+  await dialog.getByLabel("First name").fill("Kim");
+  await dialog.getByLabel("Last name").fill("Half");
+  await dialog.getByTestId("create-role").selectOption({ label: "Editor" });
+  await expect(dialog.getByTestId("half-pair")).toContainText("no assignment is created until both are set");
+  await dialog.getByTestId("submit-identity").click();
+  await expect(page.getByTestId("toast").last()).toContainText(
+    "Created Kim Half. No assignment was made: a role and a node are both needed, and no node was chosen.",
+  );
+  await expect(dialog).not.toBeVisible();
+  await expect(page.getByTestId("identity-row").filter({ hasText: "kim.half@example.com" })).toContainText("No roles");
+
+  await page.getByTestId("open-create-identity").click();
   await dialog.getByLabel("Email").fill("  Pat.Lee@Example.com ");
   await dialog.getByLabel("First name").fill("Pat");
   await dialog.getByLabel("Last name").fill("Lee");
@@ -126,6 +142,12 @@ test("the Create Identity dialog checks every rule inline, generates a password 
   await expect(dialog.getByTestId("error-password")).toHaveText("");
   await expect(dialog.getByTestId("require-change")).toBeChecked();
   await expect(dialog.getByTestId("copy-password")).toBeEnabled();
+  // A common password is refused next to the field (the server's `identities.password_too_common`).
+  await password.fill("Password123");
+  await dialog.getByTestId("submit-identity").click();
+  await expect(dialog.getByTestId("error-password")).toContainText("This password is too common");
+  await dialog.getByTestId("generate-password").click();
+  await expect(dialog.getByTestId("error-password")).toHaveText("");
 
   // Flat model: with no role there is no node to pick, and the root is implied.
   await expect(dialog.getByTestId("create-node")).toContainText("Root");

@@ -56,7 +56,7 @@ pub struct ErrorBody {
 /// What some errors add; each member appears only with the codes named.
 #[derive(Default, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetails {
-    /// `validation.invalid_input`: every field that broke a rule.
+    /// `validation.invalid_input`, `identities.password_too_common`: every field that broke a rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub errors: Option<Vec<FieldError>>,
@@ -128,10 +128,12 @@ pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response
 fn details(error: &AppError) -> Option<ErrorDetails> {
     let none = ErrorDetails::default();
     match error {
-        AppError::Validation { errors } => Some(ErrorDetails {
-            errors: Some(errors.clone()),
-            ..none
-        }),
+        AppError::Validation { errors } | AppError::PasswordTooCommon { errors } => {
+            Some(ErrorDetails {
+                errors: Some(errors.clone()),
+                ..none
+            })
+        }
         AppError::TooManyAttempts { retry_after_secs }
         | AppError::RateLimited { retry_after_secs } => Some(ErrorDetails {
             retry_after_secs: Some(*retry_after_secs),

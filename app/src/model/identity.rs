@@ -2,7 +2,9 @@
 //! the server functions, the REST API, bulk create and CSV rows — and what pages show.
 
 use crate::error::FieldError;
-use crate::model::{Assignment, Email, IdentityPassword, PersonName, PrehashedPassword};
+use crate::model::{
+    Assignment, Email, IdentityPassword, PersonName, PrehashedPassword, Warning, assignment_pair,
+};
 use serde::{Deserialize, Serialize};
 
 /// `pending` (no password yet), `active`, `inactive` (the Account-wide kill switch).
@@ -41,7 +43,8 @@ impl IdentityStatus {
     }
 }
 
-/// Create an identity. Only email and names are required; `role_id` + `node_id` come as a pair.
+/// Create an identity. Only email and names are required; `role_id` + `node_id` come as a pair
+/// (only one of them: created without an assignment, with an `assignment_skipped` warning).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", schema(example = json!({
@@ -77,10 +80,12 @@ pub struct IdentityForm {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
-    /// With `node_id`: the role to assign at that node in the key's environment.
+    /// With `node_id`: the role to assign at that node in the key's environment. Without it, no
+    /// assignment is made (warning `assignment_skipped`).
     #[serde(default)]
     pub role_id: Option<String>,
-    /// With `role_id`: the node the assignment sits on.
+    /// With `role_id`: the node the assignment sits on. Without it, no assignment is made
+    /// (warning `assignment_skipped`).
     #[serde(default)]
     pub node_id: Option<String>,
 }
@@ -118,6 +123,8 @@ pub struct ValidIdentity {
     pub metadata: Option<String>,
     /// `(role_id, node_id)` when both are set.
     pub assignment: Option<(String, String)>,
+    /// What the create will do differently from what was asked (a half role + node pair).
+    pub warnings: Vec<Warning>,
 }
 
 /// The starting credential of a new identity: a password to hash, or a hash to keep.
@@ -171,7 +178,8 @@ pub fn parse_metadata_text(text: &str) -> Result<Option<serde_json::Value>, Fiel
 }
 
 impl IdentityForm {
-    /// The message shown (and the error returned) when only one of role and node is set.
+    /// The dialog's notice while only one of role and node is set (the create still goes ahead,
+    /// without an assignment).
     pub const HALF_PAIR: &'static str =
         "Choose both a role and a node, or neither: no assignment is created until both are set.";
 
@@ -195,29 +203,13 @@ impl IdentityForm {
             metadata: &self.metadata,
         }
         .validate(&mut errors);
-        let assignment = match (filled(&self.role_id), filled(&self.node_id)) {
-            (Some(role), Some(node)) => Some((role.to_owned(), node.to_owned())),
-            (None, None) => None,
-            (Some(_), None) => {
-                errors.push(FieldError::new(
-                    "node_id",
-                    "pair_incomplete",
-                    Self::HALF_PAIR,
-                ));
-                None
-            }
-            (None, Some(_)) => {
-                errors.push(FieldError::new(
-                    "role_id",
-                    "pair_incomplete",
-                    Self::HALF_PAIR,
-                ));
-                None
-            }
-        };
+        // The seed: "if only one is provided, no assignment is created" — a warning, not an error.
+        let (assignment, skipped) =
+            assignment_pair(self.role_id.as_deref(), self.node_id.as_deref());
         match person {
             Some(mut valid) if errors.is_empty() => {
                 valid.assignment = assignment;
+                valid.warnings.extend(skipped);
                 Ok(valid)
             }
             _ => Err(errors),
@@ -295,6 +287,7 @@ impl PersonFields<'_> {
                     external_id,
                     metadata,
                     assignment: None,
+                    warnings: Vec::new(),
                 })
             }
             _ => None,
@@ -451,12 +444,15 @@ impl Identity {
     }
 }
 
-/// What the environment-scoped create did (the assignment when role and node were set).
+/// What the environment-scoped create did (the assignment when role and node were set), and
+/// what it did not do that was asked (`warnings`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedIdentity {
     pub identity: Identity,
     pub membership_id: String,
     pub assignment: Option<Assignment>,
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
 /// A member of the application with their assignments in the active environment.
@@ -629,14 +625,41 @@ mod tests {
                 .validate()
                 .is_ok_and(|v| v.assignment.is_none())
         );
-        assert_eq!(
-            rules(&with(Some("r"), None)),
-            [pair("node_id", "pair_incomplete")]
+        assert!(
+            with(Some("r"), Some("n"))
+                .validate()
+                .is_ok_and(|v| v.warnings.is_empty())
         );
-        assert_eq!(
-            rules(&with(None, Some("n"))),
-            [pair("role_id", "pair_incomplete")]
-        );
+    }
+
+    #[test]
+    fn a_half_pair_is_valid_without_an_assignment_and_warns() {
+        let with = |role: Option<&str>, node: Option<&str>| IdentityForm {
+            role_id: role.map(str::to_owned),
+            node_id: node.map(str::to_owned),
+            ..form()
+        };
+        for (role, node, missing) in [(Some("r"), None, "node_id"), (None, Some("n"), "role_id")] {
+            let valid = with(role, node)
+                .validate()
+                .unwrap_or_else(|e| panic!("a half pair must not block: {e:?}"));
+            assert_eq!(valid.assignment, None);
+            assert_eq!(
+                valid
+                    .warnings
+                    .iter()
+                    .map(|w| (w.code, w.field.as_str()))
+                    .collect::<Vec<_>>(),
+                [(crate::model::WarningCode::AssignmentSkipped, missing)]
+            );
+        }
+        // Other rules still apply, and the warning never hides an error.
+        let broken = IdentityForm {
+            email: "nope".into(),
+            ..with(Some("r"), None)
+        };
+        assert_eq!(rules(&broken), [pair("email", "invalid")]);
+        assert_eq!(with(Some("r"), None).field_error("node_id"), None);
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod scope;
 mod signup;
 mod slug;
 mod system_catalog;
+mod warning;
 mod workspace;
 
 pub use access::{
@@ -60,4 +61,5 @@ pub use scope::{EnvPath, EnvScope};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
 pub use slug::Slug;
 pub use system_catalog::{SystemPermission, is_management_scope};
+pub use warning::{Warning, WarningCode, assignment_pair};
 pub use workspace::*;

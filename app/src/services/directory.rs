@@ -89,7 +89,7 @@ pub async fn create(
     form: &DirectoryIdentityForm,
 ) -> Result<Identity, AppError> {
     caller.require(SystemPermission::IdentityManage)?;
-    let (valid, application_id) = form.validate().map_err(AppError::validation)?;
+    let (valid, application_id) = form.validate().map_err(AppError::identity_input)?;
     let account_id = caller.account_id().to_owned();
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
     let mut tx = s.db.begin().await?;

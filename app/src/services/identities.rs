@@ -6,7 +6,7 @@
 use crate::error::{AppError, Resource};
 use crate::model::{
     AssignmentForm, BULK_MAX, CreatedIdentity, EnvScope, IdentityForm, MemberRow, Page,
-    SystemPermission, ValidAssignment, ValidIdentity, count_rule,
+    SystemPermission, ValidAssignment, ValidIdentity, assignment_pair, count_rule,
 };
 use crate::services::assignments::{insert_checked, to_dto};
 use crate::services::audit::{self, Event};
@@ -101,6 +101,7 @@ async fn created(
         identity,
         membership_id,
         assignment,
+        warnings: Vec::new(),
     })
 }
 
@@ -113,7 +114,7 @@ pub async fn create(
     form: &IdentityForm,
 ) -> Result<CreatedIdentity, AppError> {
     caller.require(SystemPermission::IdentityManage)?;
-    let valid = form.validate().map_err(AppError::validation)?;
+    let valid = form.validate().map_err(AppError::identity_input)?;
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
     write(s, caller, &valid, password_hash).await
 }
@@ -132,7 +133,7 @@ pub async fn bulk_create(
     count_rule("identities", forms.len())?;
     let hashing: Vec<_> = forms
         .iter()
-        .map(|form| form.validate().map_err(AppError::validation))
+        .map(|form| form.validate().map_err(AppError::identity_input))
         .map(|row| {
             row.map(|valid| {
                 let hasher = s.passwords.clone();
@@ -204,7 +205,9 @@ async fn write(
         admit(s, &mut tx, caller, &id, email, valid.assignment.as_ref()).await?;
     events.extend(more);
     audit::commit(s, tx, events).await?;
-    created(s, scope, &id, membership_id, assignment_id).await
+    let mut done = created(s, scope, &id, membership_id, assignment_id).await?;
+    done.warnings.clone_from(&valid.warnings);
+    Ok(done)
 }
 
 /// "Add to this application instead": an existing identity of the account becomes an active
@@ -218,32 +221,18 @@ pub async fn add_to_application(
 ) -> Result<CreatedIdentity, AppError> {
     caller.require(SystemPermission::IdentityManage)?;
     let scope = caller.env()?;
-    // The pair follows the same rule as the create form.
-    let pair = match (
-        role_id.filter(|r| !r.trim().is_empty()),
-        node_id.filter(|n| !n.trim().is_empty()),
-    ) {
-        (Some(role_id), Some(node_id)) => {
-            AssignmentForm {
-                identity_id: identity_id.to_owned(),
-                role_id: role_id.clone(),
-                node_id: node_id.clone(),
-                ..AssignmentForm::default()
-            }
-            .validate()
-            .map_err(AppError::validation)?;
-            Some((role_id, node_id))
+    // The pair follows the same rule as the create form: half a pair adds without an assignment.
+    let (pair, skipped) = assignment_pair(role_id.as_deref(), node_id.as_deref());
+    if let Some((role_id, node_id)) = &pair {
+        AssignmentForm {
+            identity_id: identity_id.to_owned(),
+            role_id: role_id.clone(),
+            node_id: node_id.clone(),
+            ..AssignmentForm::default()
         }
-        (None, None) => None,
-        (role, _) => {
-            let field = if role.is_some() { "node_id" } else { "role_id" };
-            return Err(AppError::validation(vec![crate::error::FieldError::new(
-                field,
-                "pair_incomplete",
-                IdentityForm::HALF_PAIR,
-            )]));
-        }
-    };
+        .validate()
+        .map_err(AppError::validation)?;
+    }
     let mut tx = s.db.begin().await?;
     let identity = store_i::by_id(&mut *tx, &scope.account_id, identity_id)
         .await?
@@ -260,7 +249,9 @@ pub async fn add_to_application(
     )
     .await?;
     audit::commit(s, tx, events).await?;
-    created(s, scope, identity_id, membership_id, assignment_id).await
+    let mut done = created(s, scope, identity_id, membership_id, assignment_id).await?;
+    done.warnings.extend(skipped);
+    Ok(done)
 }
 
 /// The application's members (newest first, optionally searched, optionally only those with —

@@ -2,7 +2,7 @@
 
 use super::bulk::{Bulk, Removed, bulk};
 use super::collection::{Collection, List, ListQuery};
-use super::doc::KeyErrors;
+use super::doc::{AssignmentNotFound, BodyTooLarge, IdentityNotFound, KeyErrors, RoleNotFound};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
 use app::model::{Assignment, AssignmentForm};
@@ -30,8 +30,7 @@ use serde::Deserialize;
             example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/assignments", "method": "POST" } })),
         (status = 409, description = "The identity already has this role at this node, or is not a member of the application.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "rbac.assignment_conflict", "message": "Identity already has this role at this node.", "path": "/api/v1/assignments", "method": "POST" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments", "method": "POST" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["assignment.manage"])),
@@ -77,8 +76,7 @@ pub struct Change {
             example = json!({ "error": { "status": 404, "code": "assignments.not_found", "message": "Assignment not found.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH" } })),
         (status = 409, description = "The identity already has that role at this node.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "rbac.assignment_conflict", "message": "Identity already has this role at this node.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["assignment.manage"])),
@@ -108,8 +106,7 @@ pub async fn change(
     params(("id" = String, Path, description = "The assignment's id.")),
     responses(
         (status = 204, description = "Removed."),
-        (status = 404, description = "No such assignment in this environment.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "assignments.not_found", "message": "Assignment not found.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "DELETE" } })),
+        AssignmentNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["assignment.manage"])),
@@ -148,8 +145,7 @@ pub struct BulkCreate {
         (status = 207, description = "At least one row failed; each row says what happened to it.", body = Bulk<Assignment>),
         (status = 400, description = "Not 1 to 200 rows (nothing was written), or malformed JSON.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/assignments/bulk-create", "method": "POST", "details": { "errors": [{ "field": "assignments", "rule": "count", "message": "Send 1 to 200 rows; this request has 0." }] } } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments/bulk-create", "method": "POST" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["assignment.manage"])),
@@ -188,8 +184,7 @@ pub struct BulkIds {
         (status = 207, description = "At least one row failed (e.g. `assignments.not_found`).", body = Bulk<Removed>),
         (status = 400, description = "Not 1 to 200 ids (nothing was removed), or malformed JSON.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/assignments/bulk-remove", "method": "POST", "details": { "errors": [{ "field": "assignment_ids", "rule": "count", "message": "Send 1 to 200 rows; this request has 0." }] } } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments/bulk-remove", "method": "POST" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["assignment.manage"])),
@@ -217,10 +212,8 @@ pub async fn bulk_remove(
         (status = 207, description = "At least one row failed.", body = Bulk<Assignment>),
         (status = 400, description = "Not 1 to 200 ids, no `role_id`, or malformed JSON.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/assignments/bulk-change-role", "method": "POST", "details": { "errors": [{ "field": "assignment_ids", "rule": "count", "message": "Send 1 to 200 rows; this request has 0." }] } } })),
-        (status = 404, description = "The role is not in this environment.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/assignments/bulk-change-role", "method": "POST" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/assignments/bulk-change-role", "method": "POST" } })),
+        RoleNotFound,
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["assignment.manage"])),
@@ -246,8 +239,7 @@ pub async fn bulk_change_role(
     params(("id" = String, Path, description = "The identity's id."), ListQuery),
     responses(
         (status = 200, description = "The assignments.", body = Collection<Assignment>),
-        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01/assignments", "method": "GET" } })),
+        IdentityNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["assignment.read"])),
@@ -275,8 +267,7 @@ pub async fn identity_assignments(
     params(("id" = String, Path, description = "The identity's id."), ListQuery),
     responses(
         (status = 200, description = "The permission keys, sorted.", body = Collection<String>),
-        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01/permissions", "method": "GET" } })),
+        IdentityNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["identity.read"])),

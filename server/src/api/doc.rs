@@ -6,10 +6,12 @@ use super::extract::ApiError;
 use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
 use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
-use utoipa::Modify;
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::response::Response as ResponseDoc;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::{IntoResponses, Modify};
 
 /// The name operations use in `security(("api_key" = ["<scope>"]))`.
 pub const SCHEME: &str = "api_key";
@@ -81,6 +83,113 @@ pub enum KeyErrors {
     )]
     RateLimited(ErrorEnvelope),
 }
+
+// The shared answers below keep each error's example in one place. Their examples show one
+// representative request — a real answer's `path` and `method` are the request's own — so an
+// operation lists a shared type only when its own reasons for that status are exactly these;
+// otherwise it writes that status inline, with an example of its own.
+
+/// What any list (`page`, `take`, `q`) may answer besides its page.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+pub enum ListErrors {
+    /// `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
+    /// unknown query parameter (`request.malformed`).
+    #[response(
+        status = 400,
+        examples(
+            ("out_of_range" = (summary = "`take` over 100", value = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/roles", "method": "GET",
+                "details": { "errors": [{ "field": "take", "rule": "out_of_range", "message": "take must be 1 to 100." }] } } }))),
+            ("unknown_parameter" = (summary = "An unknown parameter", value = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: Failed to deserialize query string: sort: unknown field `sort`, expected one of `page`, `take`, `q`", "path": "/api/v1/roles", "method": "GET" } }))),
+        )
+    )]
+    Invalid(ErrorEnvelope),
+}
+
+/// The body is over 1 MiB (`request.too_large`). Nothing was read or written.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+#[response(
+    status = 413,
+    example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/roles", "method": "POST" } })
+)]
+pub struct BodyTooLarge(ErrorEnvelope);
+
+/// The item changed since the `If-Match` version was read (`common.version_conflict`): read it
+/// again, then retry.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+#[response(
+    status = 409,
+    example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })
+)]
+pub struct Stale(ErrorEnvelope);
+
+/// No `If-Match` (`request.precondition_required`): send the `ETag` you read, or `*`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+#[response(
+    status = 428,
+    example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })
+)]
+pub struct PreconditionRequired(ErrorEnvelope);
+
+/// What a change guarded by `If-Match` may answer: [`Stale`] (409) and [`PreconditionRequired`]
+/// (428).
+pub struct VersionErrors;
+
+impl IntoResponses for VersionErrors {
+    fn responses() -> BTreeMap<String, RefOr<ResponseDoc>> {
+        let mut responses = Stale::responses();
+        responses.extend(PreconditionRequired::responses());
+        responses
+    }
+}
+
+/// No such identity among the members of the key's application (`identities.not_found`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+#[response(
+    status = 404,
+    example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "GET" } })
+)]
+pub struct IdentityNotFound(ErrorEnvelope);
+
+/// No such role in the key's environment (`roles.not_found`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+#[response(
+    status = 404,
+    example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "GET" } })
+)]
+pub struct RoleNotFound(ErrorEnvelope);
+
+/// No such permission in the key's environment (`permissions.not_found`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+#[response(
+    status = 404,
+    example = json!({ "error": { "status": 404, "code": "permissions.not_found", "message": "Permission not found.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "GET" } })
+)]
+pub struct PermissionNotFound(ErrorEnvelope);
+
+/// No such node in the key's environment (`nodes.not_found`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+#[response(
+    status = 404,
+    example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "GET" } })
+)]
+pub struct NodeNotFound(ErrorEnvelope);
+
+/// No such assignment in the key's environment (`assignments.not_found`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its documentation is used.
+#[response(
+    status = 404,
+    example = json!({ "error": { "status": 404, "code": "assignments.not_found", "message": "Assignment not found.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "DELETE" } })
+)]
+pub struct AssignmentNotFound(ErrorEnvelope);
 
 /// The document as served, serialized once.
 static DOCUMENT: LazyLock<Result<String, String>> =

@@ -1,7 +1,7 @@
 //! `POST /api/v1/permissions/evaluate` (+ `/bulk`, ≤ 100 checks): "may identity X do P at node
 //! N?" — node-scoped with `node_id`, app-wide without — answered with the reason and the path.
 
-use super::doc::KeyErrors;
+use super::doc::{BodyTooLarge, KeyErrors};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
 use app::model::Decision;
@@ -35,8 +35,7 @@ pub struct Check {
         (status = 200, description = "The decision, with the granting roles and the path.", body = Decision),
         (status = 400, description = "Malformed JSON or a missing field.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: missing field `permission`", "path": "/api/v1/permissions/evaluate", "method": "POST" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/permissions/evaluate", "method": "POST" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["permission.evaluate"])),
@@ -87,8 +86,7 @@ pub struct BulkDecisions {
             ] })),
         (status = 400, description = "Not 1 to 100 checks, or malformed JSON.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/permissions/evaluate/bulk", "method": "POST", "details": { "errors": [{ "field": "checks", "rule": "count", "message": "Send 1 to 100 checks." }] } } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/permissions/evaluate/bulk", "method": "POST" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["permission.evaluate"])),

@@ -4,12 +4,13 @@
 
 use super::bulk::{Bulk, bulk};
 use super::collection::{Collection, List, ListQuery};
-use super::doc::KeyErrors;
+use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
 use app::model::{
-    Assignment, Identity, IdentityForm, IdentityPatch, MemberRow, SystemPermission, count_rule,
+    Assignment, Identity, IdentityForm, IdentityPatch, MemberRow, SystemPermission, Warning,
+    count_rule,
 };
 use app::services::Services;
 use app::services::{idempotency, identities};
@@ -28,6 +29,9 @@ pub struct CreatedResponse {
     membership_id: String,
     /// The assignment made when `role_id` and `node_id` were sent.
     assignment: Option<Assignment>,
+    /// What was asked but not done, e.g. `assignment_skipped` when only one of `role_id` and
+    /// `node_id` was sent (the identity is created without an assignment). Empty otherwise.
+    warnings: Vec<Warning>,
 }
 
 #[utoipa::path(
@@ -37,20 +41,25 @@ pub struct CreatedResponse {
     summary = "Create an identity",
     description = "Creates the identity in the account's directory, makes it a member of the key's \
         application and, with `role_id` + `node_id`, assigns that role in the key's environment — \
-        one transaction. Without a password the identity stays `pending`.",
+        one transaction. Only one of `role_id` and `node_id` creates the identity without an \
+        assignment and says so in `warnings` (`assignment_skipped`). Without a password the \
+        identity stays `pending`.",
     request_body = IdentityForm,
     responses(
         (status = 201, description = "Created, and committed before this answer.", body = CreatedResponse),
-        (status = 400, description = "A field broke a rule (`validation.invalid_input`) or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "POST",
-                "details": { "errors": [{ "field": "email", "rule": "invalid", "message": "Enter a valid email address." }] } } })),
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`), the password is on the common-password list (`identities.password_too_common`; `details.errors` as for a field rule), or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
+            examples(
+                ("invalid_input" = (summary = "A field broke a rule", value = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "POST",
+                    "details": { "errors": [{ "field": "email", "rule": "invalid", "message": "Enter a valid email address." }] } } }))),
+                ("password_too_common" = (summary = "A common password", value = json!({ "error": { "status": 400, "code": "identities.password_too_common", "message": "This password is too common. Choose one that is harder to guess.", "path": "/api/v1/identities", "method": "POST",
+                    "details": { "errors": [{ "field": "password", "rule": "too_common", "message": "This password is too common. Choose one that is harder to guess." }] } } }))),
+            )),
         (status = 404, description = "The role or node is not in this environment.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/identities", "method": "POST" } })),
         (status = 409, description = "The email is taken in this application (`identities.email_taken`), belongs to an identity of the account outside it (`identities.exists_in_account`, with `details.identity_id`), or the external id is taken.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "identities.exists_in_account", "message": "This email belongs to an identity in your account that is not in this application. Add it to this application instead.", "path": "/api/v1/identities", "method": "POST",
                 "details": { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01" } } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities", "method": "POST" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["identity.manage"])),
@@ -71,6 +80,7 @@ impl From<app::model::CreatedIdentity> for CreatedResponse {
             identity: created.identity,
             membership_id: created.membership_id,
             assignment: created.assignment,
+            warnings: created.warnings,
         }
     }
 }
@@ -85,9 +95,7 @@ impl From<app::model::CreatedIdentity> for CreatedResponse {
     params(ListQuery),
     responses(
         (status = 200, description = "One page of members.", body = Collection<MemberRow>),
-        (status = 400, description = "`page` or `take` out of range, or an unknown parameter.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "GET",
-                "details": { "errors": [{ "field": "take", "rule": "out_of_range", "message": "take must be 1 to 100." }] } } })),
+        ListErrors,
         KeyErrors,
     ),
     security(("api_key" = ["identity.read"])),
@@ -110,8 +118,7 @@ pub async fn list(
     params(("id" = String, Path, description = "The identity's id.")),
     responses(
         (status = 200, description = "The identity.", body = Identity),
-        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "GET" } })),
+        IdentityNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["identity.read"])),
@@ -143,8 +150,9 @@ pub struct BulkCreate {
     tag = "identities",
     summary = "Create up to 200 identities",
     description = "Each row runs the single create in its own transaction, in order; duplicates \
-        inside the batch are reported on the later row, never merged. 200 when every row \
-        succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored \
+        inside the batch are reported on the later row, never merged; a row with only one of \
+        `role_id` and `node_id` succeeds without an assignment (its `warnings` say so). 200 when \
+        every row succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored \
         answer (`Idempotent-Replayed: true`) without running again.",
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours.", example = "import-2026-11-27-001")),
     request_body(content = BulkCreate, example = json!({ "identities": [
@@ -164,7 +172,8 @@ pub struct BulkCreate {
                         "id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee",
                         "status": "pending", "external_id": null, "metadata": null, "has_password": false, "password_change_required": false,
                         "version": 1, "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z",
-                        "membership_id": "0193a1f0-5555-7e00-8a72-9b6f1d4e3a86", "assignment": null } },
+                        "membership_id": "0193a1f0-5555-7e00-8a72-9b6f1d4e3a86", "assignment": null,
+                        "warnings": [{ "code": "assignment_skipped", "field": "node_id", "message": "No assignment was made: a role and a node are both needed, and no node was chosen." }] } },
                     { "index": 1, "status": "error", "code": "identities.email_taken", "error": {
                         "status": 409, "code": "identities.email_taken", "message": "Email already exists in this Application." } }
                 ]
@@ -174,8 +183,7 @@ pub struct BulkCreate {
                 "details": { "errors": [{ "field": "identities", "rule": "count", "message": "Send 1 to 200 identities; this request has 0." }] } } })),
         (status = 409, description = "The first request with this `Idempotency-Key` is still running.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "idempotency.in_progress", "message": "A request with this Idempotency-Key is still being processed. Retry in a moment.", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
+        BodyTooLarge,
         (status = 422, description = "This `Idempotency-Key` was used with a different body.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 422, "code": "idempotency.key_reused", "message": "This Idempotency-Key was already used with a different request. Use a new key.", "path": "/api/v1/identities/bulk-create", "method": "POST" } })),
         KeyErrors,
@@ -278,12 +286,10 @@ async fn bulk_create_batch(
         (status = 200, description = "The identity as it now is.", body = Identity),
         (status = 400, description = "A field broke a rule, or an unknown field was sent.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: unknown field `email`, expected one of `first_name`, `last_name`, `metadata`.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
-        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
+        IdentityNotFound,
         (status = 409, description = "The identity changed while this request ran; retry.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["identity.manage"])),
@@ -312,8 +318,7 @@ pub async fn update(
     params(("id" = String, Path, description = "The identity's id.")),
     responses(
         (status = 204, description = "Removed."),
-        (status = 404, description = "No such member of this application.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "identities.not_found", "message": "Identity not found.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "DELETE" } })),
+        IdentityNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["identity.manage"])),

@@ -39,8 +39,11 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 /// To add an endpoint:
 /// 1. annotate the handler with `#[utoipa::path(<method>, path = "/things/{id}", tag = "…",
 ///    summary = "…", description = "…", params(…), request_body = …, responses(…, KeyErrors),
-///    security(("api_key" = ["<scope it requires>"])))]` — every status it answers, errors as
-///    `body = ErrorEnvelope` with a realistic `example`, the scope exactly as `key.require` names it;
+///    security(("api_key" = ["<scope it requires>"])))]` — every status it answers: the shared
+///    error answers of `doc.rs` (`BodyTooLarge`, `ListErrors`, `VersionErrors`, `RoleNotFound`…)
+///    where its reasons are exactly theirs, else `body = ErrorEnvelope` with a realistic `example`
+///    of its own (one entry per status: a later one would silently replace an earlier one); the
+///    scope exactly as `key.require` names it;
 /// 2. derive `utoipa::ToSchema` (with an `example`) on the types it takes and returns — in
 ///    `app::model` behind `cfg_attr(feature = "ssr", …)`;
 /// 3. add one `.routes(routes!(…))` below per path (the handlers of one path together; never

@@ -3,7 +3,9 @@
 //! same schema rules and services as the dashboard's Hierarchy page.
 
 use super::collection::{Collection, List, ListQuery};
-use super::doc::KeyErrors;
+use super::doc::{
+    BodyTooLarge, KeyErrors, ListErrors, NodeNotFound, PreconditionRequired, VersionErrors,
+};
 use super::extract::{ApiError, Body, Key};
 use super::versioning::{IfMatch, etag};
 use crate::envelope::ErrorEnvelope;
@@ -32,6 +34,7 @@ fn tagged(status: StatusCode, node: Node) -> Response {
     params(ListQuery),
     responses(
         (status = 200, description = "One page of nodes.", body = Collection<Node>),
+        ListErrors,
         KeyErrors,
     ),
     security(("api_key" = ["node.read"])),
@@ -73,10 +76,8 @@ pub struct NewNode {
             headers(("ETag" = String, description = "The node's version, for `If-Match`."))),
         (status = 400, description = "A field broke a rule, or the schema does not allow it here.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "A team cannot sit under a organization (\"Acme\").", "path": "/api/v1/nodes", "method": "POST" } })),
-        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes", "method": "POST" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/nodes", "method": "POST" } })),
+        NodeNotFound,
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["node.manage"])),
@@ -103,8 +104,7 @@ pub async fn create(
     responses(
         (status = 200, description = "The node; `ETag` is its version.", body = Node,
             headers(("ETag" = String, description = "The node's version, for `If-Match`."))),
-        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "GET" } })),
+        NodeNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["node.read"])),
@@ -134,14 +134,9 @@ pub async fn show(
             headers(("ETag" = String, description = "The new version."))),
         (status = 400, description = "A field broke a rule, or `If-Match` is not a version.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH", "details": { "errors": [{ "field": "status", "rule": "invalid", "message": "status is active or inactive." }] } } })),
-        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH" } })),
-        (status = 409, description = "The node changed since it was read.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH" } })),
-        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/nodes/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
+        NodeNotFound,
+        VersionErrors,
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["node.manage"])),
@@ -181,12 +176,10 @@ pub struct DeleteQuery {
         (status = 204, description = "Deleted."),
         (status = 400, description = "The root, or `If-Match` is not a version.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "The root node cannot be deleted.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
-        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
+        NodeNotFound,
         (status = 409, description = "Children, assignments without `cascade`, or a stale `If-Match`.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "nodes.has_children", "message": "This node has child nodes. Move or delete them first.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
-        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
+        PreconditionRequired,
         KeyErrors,
     ),
     security(("api_key" = ["node.manage"])),
@@ -228,14 +221,9 @@ pub struct Move {
             headers(("ETag" = String, description = "The new version."))),
         (status = 400, description = "The move breaks a hierarchy rule.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "A node cannot move under itself or its own descendants.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/move", "method": "POST" } })),
-        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/move", "method": "POST" } })),
-        (status = 409, description = "The node changed since it was read.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/move", "method": "POST" } })),
-        (status = 428, description = "No `If-Match`.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 428, "code": "request.precondition_required", "message": "Send If-Match with the version you read (the ETag of the item) to change it.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/move", "method": "POST" } })),
-        (status = 413, description = "The body is over 1 MiB.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/api/v1/nodes/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70/move", "method": "POST" } })),
+        NodeNotFound,
+        VersionErrors,
+        BodyTooLarge,
         KeyErrors,
     ),
     security(("api_key" = ["node.manage"])),
@@ -262,8 +250,7 @@ pub async fn move_node(
     params(("id" = String, Path, description = "The node's id."), ListQuery),
     responses(
         (status = 200, description = "The ancestors.", body = Collection<Node>),
-        (status = 404, description = "No such node in this environment.", body = ErrorEnvelope,
-            example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192/ancestors", "method": "GET" } })),
+        NodeNotFound,
         KeyErrors,
     ),
     security(("api_key" = ["node.read"])),

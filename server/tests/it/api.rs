@@ -243,6 +243,7 @@ async fn create_identity_over_rest_commits_before_201(engine: Engine) {
     assert_eq!(body["email"], "regional.manager@example.com");
     assert_eq!(body["status"], "active");
     assert_eq!(body["assignment"]["role_name"], "Editor");
+    assert_eq!(body["warnings"], json!([]), "nothing skipped");
     assert_eq!(
         app.count(&format!("identities WHERE id = '{id}'")).await,
         1,
@@ -281,18 +282,49 @@ async fn create_identity_over_rest_commits_before_201(engine: Engine) {
         .unwrap_or_default();
     assert_eq!(fields, ["first_name", "password"]);
     let (status, body) = api
-        .post("/identities", &full, json!({ "email": "y@example.com", "first_name": "Y", "last_name": "L", "role_id": role }))
+        .post("/identities", &full, json!({ "email": "common@example.com", "first_name": "C", "last_name": "L", "password": "iloveyou1" }))
         .await;
     assert_eq!(
         (status, code(&body)),
-        (400, "validation.invalid_input"),
-        "role without node"
+        (400, "identities.password_too_common")
     );
+    assert_eq!(body["error"]["details"]["errors"][0]["field"], "password");
+    assert_eq!(body["error"]["details"]["errors"][0]["rule"], "too_common");
     assert_eq!(
         app.count("identities").await,
         1,
         "nothing written by the refusals"
     );
+
+    // The seed: "if only one is provided, no assignment is created" — created, and said so.
+    for (email, half, missing) in [
+        ("y@example.com", json!({ "role_id": role }), "node_id"),
+        ("z@example.com", json!({ "node_id": root }), "role_id"),
+    ] {
+        let mut form = json!({ "email": email, "first_name": "Y", "last_name": "L" });
+        for (field, value) in half.as_object().into_iter().flatten() {
+            form[field] = value.clone();
+        }
+        let (status, body) = api.post("/identities", &full, form).await;
+        assert_eq!(status, 201, "{missing} missing: {body}");
+        assert!(body["assignment"].is_null(), "{body}");
+        assert_eq!(
+            body["warnings"],
+            json!([{ "code": "assignment_skipped", "field": missing,
+                     "message": body["warnings"][0]["message"] }]),
+        );
+        assert!(
+            body["warnings"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("No assignment was made")),
+            "{body}"
+        );
+        let (status, listed) = api.get(&format!("/identities?q={email}"), &full).await;
+        assert_eq!(status, 200);
+        assert_eq!(listed["items"][0]["assignments"], json!([]), "{listed}");
+    }
+    assert_eq!(app.count("identities").await, 3);
+    assert_eq!(app.count("assignments").await, 1, "only the full pair's");
 }
 
 async fn errors_are_envelopes_never_500s(engine: Engine) {
@@ -735,6 +767,32 @@ async fn bulk_create_reports_each_row_and_replays_by_idempotency_key(engine: Eng
         "email"
     );
     assert_eq!(app.count("identities").await, 207);
+
+    // A half role/node pair succeeds without an assignment; a common password fails its row
+    // with its own code.
+    let mut half = rows(2, "half");
+    half[0]["node_id"] = json!("0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53");
+    half[1]["password"] = json!("qwertyuiop");
+    let (status, body, _) = bulk(&api, &full, None, &json!({ "identities": half })).await;
+    assert_eq!(status, 207, "{body}");
+    assert_eq!(body["results"][0]["status"], "success", "{body}");
+    assert!(body["results"][0]["data"]["assignment"].is_null());
+    assert_eq!(
+        body["results"][0]["data"]["warnings"][0]["code"],
+        "assignment_skipped"
+    );
+    assert_eq!(
+        body["results"][0]["data"]["warnings"][0]["field"],
+        "role_id"
+    );
+    assert_eq!(
+        (
+            body["results"][1]["code"].as_str(),
+            body["results"][1]["error"]["details"]["errors"][0]["field"].as_str()
+        ),
+        (Some("identities.password_too_common"), Some("password"))
+    );
+    assert_eq!(app.count("identities WHERE email LIKE 'half%'").await, 1);
 
     // 201 rows: 400 and nothing written.
     let (status, body, _) = bulk(

@@ -98,6 +98,19 @@ async fn directory_create_counts_filters_and_sorts(engine: Engine) {
         )
         .await;
     assert_eq!(invalid.body["errors"][0]["field"], "metadata");
+    // The Account-tier create refuses a common password with the same code as every surface.
+    let mut common = person("common@example.com", "C");
+    common["password"] = json!("Password123");
+    let too_common = app
+        .call(
+            &admin,
+            "create_directory_identity",
+            json!({ "account": ACCOUNT, "form": common }),
+        )
+        .await;
+    assert_eq!(too_common.status, 400, "{}", too_common.body);
+    assert_eq!(too_common.code(), "identities.password_too_common");
+    assert_eq!(too_common.body["errors"][0]["field"], "password");
     assert_eq!(
         app.count("identities").await,
         2,

@@ -97,18 +97,61 @@ async fn create_writes_identity_membership_and_assignment_together(engine: Engin
     assert_eq!(pending.body["identity"]["password_change_required"], false);
     assert!(pending.body["assignment"].is_null());
 
-    // The role/node pair is both or none.
-    let mut half = person("half@example.com");
-    half["role_id"] = json!(role);
+    // Half a role/node pair (the seed: "if only one is provided, no assignment is created"):
+    // created, without an assignment, and the answer says which half was missing.
+    for (email, half, missing) in [
+        ("role.only@example.com", "role_id", "node_id"),
+        ("node.only@example.com", "node_id", "role_id"),
+    ] {
+        let mut form = person(email);
+        form[half] = json!(if half == "role_id" { &role } else { &root });
+        let created = app
+            .call(
+                &admin,
+                "create_identity",
+                json!({ "env": env(), "form": form }),
+            )
+            .await;
+        assert_eq!(created.status, 200, "{half} alone: {}", created.body);
+        assert_eq!(created.body["identity"]["email"], email);
+        assert!(created.body["assignment"].is_null(), "{}", created.body);
+        assert_eq!(
+            (
+                created.body["warnings"][0]["code"].as_str(),
+                created.body["warnings"][0]["field"].as_str(),
+                created.body["warnings"].as_array().map(Vec::len),
+            ),
+            (Some("assignment_skipped"), Some(missing), Some(1)),
+            "{}",
+            created.body
+        );
+    }
+    assert_eq!(app.count("assignments").await, 1, "no assignment was made");
+    assert!(
+        pending.body["warnings"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "no warning without a half pair: {}",
+        pending.body
+    );
+    // A password on the common list has its own code, and writes nothing.
+    let mut common = person("common@example.com");
+    common["password"] = json!("Password123");
     let refused = app
         .call(
             &admin,
             "create_identity",
-            json!({ "env": env(), "form": half }),
+            json!({ "env": env(), "form": common }),
         )
         .await;
-    assert_eq!(refused.status, 400);
-    assert_eq!(refused.body["errors"][0]["field"], "node_id");
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(
+        refused.code(),
+        "identities.password_too_common",
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.body["errors"][0]["field"], "password");
     // Unknown fields are a client bug worth saying out loud.
     let mut typo = person("typo@example.com");
     typo["pasword"] = json!("x");
@@ -120,7 +163,7 @@ async fn create_writes_identity_membership_and_assignment_together(engine: Engin
         )
         .await;
     assert_eq!(malformed.status, 400);
-    assert_eq!(app.count("identities").await, 2);
+    assert_eq!(app.count("identities").await, 4);
 }
 
 async fn a_failure_at_the_assignment_step_writes_nothing(engine: Engine) {
@@ -221,6 +264,24 @@ async fn duplicates_are_refused_or_offered_as_add_to_application(engine: Engine)
         1,
         "never merged or duplicated"
     );
+
+    // "Add instead" follows the create's pair rule: a role alone adds without an assignment.
+    let half = app
+        .call(
+            &admin,
+            "add_identity_to_application",
+            json!({ "env": env(), "identity_id": existing_id, "role_id": role }),
+        )
+        .await;
+    assert_eq!(half.status, 200, "{}", half.body);
+    assert!(half.body["assignment"].is_null(), "{}", half.body);
+    assert_eq!(half.body["warnings"][0]["code"], "assignment_skipped");
+    assert_eq!(half.body["warnings"][0]["field"], "node_id");
+    assert_eq!(app.count("assignments").await, 0);
+    sqlx::query("UPDATE app_memberships SET status = 'deactivated'")
+        .execute(app.services.db.reader())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let added = app
         .call(

@@ -208,6 +208,8 @@ fn MemberLine(row: MemberRow, selected: RwSignal<BTreeMap<String, String>>) -> i
 
 /// The environment-scoped Create Identity dialog: person, optional initial password, optional
 /// Role + Node. Every rule shows inline before any request; the server answers with the same ones.
+/// Half a Role + Node pair is a notice, not an error: the identity is created without an
+/// assignment and the success toast repeats the server's warning.
 #[component]
 fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoView {
     let scope = use_scope();
@@ -249,10 +251,15 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
         let link = scope
             .map(|s| format!("{}?identity={}", s.href("identities"), created.identity.id))
             .unwrap_or_default();
-        let message = match &created.assignment {
+        let mut message = match &created.assignment {
             Some(a) => format!("{verb} {who} with {} at {}.", a.role_name, a.node_name),
             None => format!("{verb} {who}."),
         };
+        // A half role + node pair did not block the create; the toast says what was skipped.
+        for warning in &created.warnings {
+            message.push(' ');
+            message.push_str(&warning.message);
+        }
         toasts.success_with_link(message, "View", link);
         open.set(false);
         on_created.run(());
