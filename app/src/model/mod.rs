@@ -16,6 +16,7 @@ mod identity;
 mod names;
 mod password;
 mod prehashed;
+mod return_to;
 mod signup;
 mod slug;
 mod system_catalog;
@@ -53,7 +54,8 @@ pub use identity::{
 pub use names::{DisplayName, PersonName};
 pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};
 pub use prehashed::{HashAlgorithm, PrehashedPassword};
+pub use return_to::{safe_next, signin_path};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
-pub use slug::Slug;
+pub use slug::{RESERVED_SLUGS, Slug, is_reserved};
 pub use system_catalog::{SYSTEM_PERMISSIONS, SystemPermission, is_management_scope};
 pub use workspace::*;

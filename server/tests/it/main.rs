@@ -15,5 +15,6 @@ mod identities;
 mod isolation;
 mod openapi;
 mod platform;
+mod routing;
 mod sessions;
 mod signup;
