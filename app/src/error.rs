@@ -156,6 +156,9 @@ pub enum AppError {
     /// The request body is larger than the API accepts.
     #[error("The request body is too large (at most {limit_bytes} bytes).")]
     PayloadTooLarge { limit_bytes: u64 },
+    /// The path exists under `/api/`, but not with this method; `Allow` lists the ones it takes.
+    #[error("This endpoint does not answer {method}. The Allow header lists the methods it takes.")]
+    MethodNotAllowed { method: String },
     /// The request could not be decoded (bad encoding, missing arguments).
     #[error("The request was malformed: {detail}")]
     BadRequest { detail: String },
@@ -229,6 +232,7 @@ impl AppError {
             AppError::SystemItemReadOnly => "rbac.system_item_readonly",
             AppError::VersionConflict => "common.version_conflict",
             AppError::PreconditionRequired => "request.precondition_required",
+            AppError::MethodNotAllowed { .. } => "request.method_not_allowed",
             AppError::BadRequest { .. } => "request.malformed",
             AppError::PayloadTooLarge { .. } => "request.too_large",
             AppError::Internal { .. } => "internal.unexpected",
@@ -269,6 +273,7 @@ impl AppError {
             | AppError::AlreadyMember
             | AppError::IdempotencyInProgress => 409,
             AppError::IdempotencyKeyReused => 422,
+            AppError::MethodNotAllowed { .. } => 405,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::PreconditionRequired => 428,
             AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
@@ -374,6 +379,7 @@ impl AppError {
         "api_keys.rate_limited",
         "common.version_conflict",
         "request.precondition_required",
+        "request.method_not_allowed",
         "request.malformed",
         "request.too_large",
         "internal.unexpected",
@@ -498,6 +504,9 @@ mod tests {
             },
             AppError::VersionConflict,
             AppError::PreconditionRequired,
+            AppError::MethodNotAllowed {
+                method: "PUT".into(),
+            },
             AppError::BadRequest { detail: "x".into() },
             AppError::PayloadTooLarge { limit_bytes: 1 },
             AppError::Internal {

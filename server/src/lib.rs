@@ -9,7 +9,9 @@ pub mod envelope;
 pub mod health;
 pub mod origin;
 pub mod server_fn_status;
+pub mod signed_out;
 pub mod telemetry;
+pub mod url_space;
 
 use app::services::{Clock, Services, SessionPolicy};
 use app::store::Db;
@@ -70,6 +72,10 @@ pub fn router(services: Services, config: &Config) -> Router {
                 move || shell(options.clone())
             },
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            services.clone(),
+            signed_out::require_admin,
+        ))
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(
@@ -85,6 +91,8 @@ pub fn router(services: Services, config: &Config) -> Router {
         .merge(health)
         .nest(api::PREFIX, api)
         .merge(dashboard)
+        .merge(url_space::unknown_api_paths())
+        .method_not_allowed_fallback(url_space::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             allowed,
             origin::refuse_cross_origin,

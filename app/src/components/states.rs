@@ -1,8 +1,10 @@
 //! Loading, error and empty states, so every page answers "what is happening?".
 
 use crate::error::AppError;
+use crate::model::signin_path;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Loading(#[prop(into, default = "Loading…".to_owned())] label: String) -> impl IntoView {
@@ -18,7 +20,14 @@ pub fn Loading(#[prop(into, default = "Loading…".to_owned())] label: String) -
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     if error == AppError::Unauthenticated {
-        return view! { <Redirect path="/signin" /> }.into_any();
+        // Back to this very page once signed in again.
+        let location = use_location();
+        let search = location.search.get_untracked();
+        let here = match search.as_str() {
+            "" => location.pathname.get_untracked(),
+            query => format!("{}?{query}", location.pathname.get_untracked()),
+        };
+        return view! { <Redirect path=signin_path(&here) /> }.into_any();
     }
     let title = match &error {
         AppError::NotFound { .. } => "Not found",

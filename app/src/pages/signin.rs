@@ -2,12 +2,12 @@
 
 use crate::components::field::TextField;
 use crate::error::AppError;
-use crate::model::SignInForm;
+use crate::model::{SignInForm, safe_next};
 use crate::pages::signup::focus_field;
 use crate::server::auth::sign_in;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 #[component]
 pub fn SignIn() -> impl IntoView {
@@ -17,6 +17,11 @@ pub fn SignIn() -> impl IntoView {
     let server_error = RwSignal::new(None::<AppError>);
     let submitting = RwSignal::new(false);
     let navigate = use_navigate();
+    // The page the admin asked for while signed out (`/signin?next=…`), if it is on this site.
+    let query = use_query_map();
+    let next = move || {
+        query.with_untracked(|q| q.get("next").and_then(|n| safe_next(&n).map(str::to_owned)))
+    };
 
     let form = Memo::new(move |_| SignInForm {
         email: email.get(),
@@ -48,7 +53,10 @@ pub fn SignIn() -> impl IntoView {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match sign_in(submitted).await {
-                Ok(landing) => navigate(&landing.overview_path(), Default::default()),
+                Ok(landing) => {
+                    let to = next().unwrap_or_else(|| landing.overview_path());
+                    navigate(&to, Default::default());
+                }
                 Err(error) => {
                     submitting.set(false);
                     password.set(String::new());

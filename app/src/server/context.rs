@@ -22,9 +22,12 @@ fn parts() -> Result<Parts, AppError> {
 
 /// The session token from the request's cookie, if any.
 pub fn session_token() -> Option<String> {
-    let parts = use_context::<Parts>()?;
-    parts
-        .headers
+    session_token_in(&use_context::<Parts>()?.headers)
+}
+
+/// The session token in these request headers' cookies, if any.
+pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

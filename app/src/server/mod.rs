@@ -13,3 +13,5 @@ pub mod workspace;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context;
+#[cfg(feature = "ssr")]
+pub use context::session_token_in;

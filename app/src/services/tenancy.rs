@@ -117,7 +117,12 @@ async fn seed_account(
     ];
 
     let application_id = s.new_id();
-    let application_slug = Slug::derive(input.application_name.as_str(), "app").to_string();
+    // The account's first application: only reserved slugs are in the way.
+    let application_slug = Slug::first_free(
+        &Slug::derive(input.application_name.as_str(), "app"),
+        |_| false,
+    )
+    .to_string();
     accounts::insert_application(
         tx,
         &account_id,
@@ -222,16 +227,22 @@ async fn seed_account(
     }))
 }
 
-/// `acme`, or `acme-2`, `acme-3`, ... when taken.
+/// `acme`, or `acme-2`, `acme-3`, ... when taken or reserved (`api` becomes `api-2`).
 async fn free_account_slug(tx: &mut Tx, name: &str) -> Result<String, AppError> {
     let base = Slug::derive(name, "account");
     let taken = accounts::slugs_like(tx, base.as_str()).await?;
-    if !taken.iter().any(|t| t == base.as_str()) {
-        return Ok(base.to_string());
-    }
-    let slug = (2..)
-        .map(|n| base.with_suffix(n))
-        .find(|candidate| !taken.iter().any(|t| t == candidate.as_str()))
-        .unwrap_or(base);
+    let slug = Slug::first_free(&base, |candidate| taken.iter().any(|t| t == candidate));
     Ok(slug.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_environment_slugs_are_not_reserved() {
+        for (_, slug, _) in SEEDED_ENVIRONMENTS {
+            assert!(!crate::model::is_reserved(slug), "{slug}");
+        }
+    }
 }

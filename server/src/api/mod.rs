@@ -101,17 +101,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 pub fn router(services: Services) -> Router {
     let (routes, _) = operations().split_for_parts();
+    // Unknown paths under `/api/` are answered by `url_space`, for the whole API space.
     routes
-        .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(render_errors))
         .with_state(services)
-}
-
-async fn not_found() -> ApiError {
-    ApiError(AppError::NotFound {
-        resource: app::error::Resource::Endpoint,
-    })
 }
 
 /// Turns an `ApiError` left in a response into the envelope, with this request's method and path.

@@ -5,7 +5,10 @@ use crate::support::{Engine, TestDatabase};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-on_both_engines!(bootstrap_creates_a_tenant_without_a_browser_and_refuses_a_duplicate);
+on_both_engines!(
+    bootstrap_creates_a_tenant_without_a_browser_and_refuses_a_duplicate,
+    bootstrap_never_takes_a_reserved_slug
+);
 
 fn arbor(
     database_url: &str,
@@ -124,4 +127,37 @@ async fn bootstrap_creates_a_tenant_without_a_browser_and_refuses_a_duplicate(en
         "{stderr}"
     );
     drop(database);
+}
+
+/// Company "API" with application "V1" would have put the account's dashboard at `/api/v1/…`, the
+/// REST API's prefix: the reserved slug takes its next free form.
+async fn bootstrap_never_takes_a_reserved_slug(engine: Engine) {
+    let database = TestDatabase::create(engine).await;
+    let url = database.url.clone();
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || {
+        arbor(&url, &["migrate"], "", None);
+        arbor(
+            &url,
+            &[
+                "bootstrap",
+                "--email",
+                "api@example.com",
+                "--first-name",
+                "Api",
+                "--last-name",
+                "Owner",
+                "--company",
+                "API",
+                "--application",
+                "V1",
+            ],
+            "a long api passphrase\n",
+            None,
+        )
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(ok, "bootstrap failed: {stderr}");
+    assert!(stdout.contains("account: api-2\n"), "{stdout}");
+    assert!(stdout.contains("application: v1\n"), "{stdout}");
 }

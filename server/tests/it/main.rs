@@ -17,5 +17,6 @@ mod identities;
 mod isolation;
 mod openapi;
 mod platform;
+mod routing;
 mod sessions;
 mod signup;

@@ -115,7 +115,13 @@ async fn pages_render_on_the_server_and_protect_the_dashboard(engine: Engine) {
         format!("{}/engines/billing-portal/development/overview", app.base),
     )
     .await;
-    assert_eq!((status, location.as_str()), (302, "/signin"));
+    assert_eq!(
+        (status, location.as_str()),
+        (
+            302,
+            "/signin?next=/engines/billing-portal/development/overview"
+        )
+    );
 
     let (client, _) = app.sign_up("ada@example.com", "Engines").await;
     let (status, _, body) = html(

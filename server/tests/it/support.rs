@@ -129,6 +129,11 @@ pub const START: time::OffsetDateTime = datetime!(2026-11-27 09:00 UTC);
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> TestApp {
+        Self::spawn_serving(engine, "target/site").await
+    }
+
+    /// Like `spawn`, serving the browser assets (`/pkg/…`, `/favicon.svg`) from `site_root`.
+    pub async fn spawn_serving(engine: Engine, site_root: &str) -> TestApp {
         // ARBOR_TEST_LOG=debug shows the server's logs (and internal errors) of failing tests.
         if let Ok(filter) = std::env::var("ARBOR_TEST_LOG") {
             server::telemetry::init(&filter, server::config::LogFormat::Text);
@@ -144,7 +149,7 @@ impl TestApp {
             Settings {
                 database_url: Some(database.url.clone()),
                 addr: Some(addr.to_string()),
-                site_root: Some("target/site".into()),
+                site_root: Some(site_root.into()),
                 ..Settings::default()
             },
             None,
