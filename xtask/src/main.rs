@@ -93,8 +93,7 @@ fn build_site(root: &Path, release: bool) -> Result<()> {
     if release {
         optimise_wasm(root, &pkg.join("arbor_bg.wasm"))?;
     }
-    std::fs::copy(root.join("style").join("main.css"), pkg.join("arbor.css"))
-        .context("cannot copy style/main.css")?;
+    std::fs::write(pkg.join("arbor.css"), stylesheet(root)?).context("cannot write arbor.css")?;
     for entry in std::fs::read_dir(root.join("public")).context("cannot read public/")? {
         let entry = entry?;
         std::fs::copy(entry.path(), site.join(entry.file_name()))?;
@@ -106,6 +105,24 @@ fn build_site(root: &Path, release: bool) -> Result<()> {
         size / 1024
     );
     Ok(())
+}
+
+/// The design system's files, in cascade order: a later file may override an earlier one.
+const STYLESHEETS: [&str; 4] = ["tokens.css", "base.css", "components.css", "pages.css"];
+
+/// The one served stylesheet: `style/`'s files concatenated in [`STYLESHEETS`] order.
+fn stylesheet(root: &Path) -> Result<String> {
+    let mut css = String::new();
+    for name in STYLESHEETS {
+        let path = root.join("style").join(name);
+        let part = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        css.push_str(&part);
+        if !css.ends_with('\n') {
+            css.push('\n');
+        }
+    }
+    Ok(css)
 }
 
 /// Runs npm's `wasm-opt` (binaryen 132) when the end-to-end tooling has installed it. Debian's
