@@ -182,3 +182,35 @@ fn serve(root: &Path, release: bool) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_served_stylesheet_is_every_style_file_once_in_cascade_order() -> Result<()> {
+        let root = workspace_root()?;
+        let css = stylesheet(&root)?;
+        let mut from = 0;
+        for name in STYLESHEETS {
+            let part = std::fs::read_to_string(root.join("style").join(name))?;
+            let at = css[from..]
+                .find(part.as_str())
+                .with_context(|| format!("{name} is missing or out of order"))?;
+            from += at + part.len();
+        }
+        // A new file in style/ that the list leaves out would silently not be served.
+        let on_disk: BTreeSet<String> = std::fs::read_dir(root.join("style"))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".css"))
+            .collect();
+        let listed: BTreeSet<String> = STYLESHEETS.iter().map(|n| (*n).to_owned()).collect();
+        anyhow::ensure!(
+            on_disk == listed,
+            "style/ holds {on_disk:?}, the build serves {listed:?}"
+        );
+        Ok(())
+    }
+}

@@ -143,3 +143,128 @@ pub fn FormAlert(
             .map(|e| view! { <div class="alert alert-error" role="alert" data-testid=testid>{e.to_string()}</div> })
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use any_spawner::Executor;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// Runs `check` in a reactive owner on a tokio executor, as the browser runs forms.
+    async fn in_owner(check: impl AsyncFnOnce()) {
+        let _ = Executor::init_tokio();
+        let owner = Owner::new();
+        owner.set();
+        check().await;
+    }
+
+    /// A send function whose answers the test queues; each request takes 20 ms.
+    fn scripted(answers: Vec<Result<u32, AppError>>) -> Form<u32, u32> {
+        let answers = Arc::new(Mutex::new(answers.into_iter()));
+        use_form(move |_input: u32| {
+            let answer = answers
+                .lock()
+                .ok()
+                .and_then(|mut a| a.next())
+                .unwrap_or(Err(AppError::Forbidden));
+            async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                answer
+            }
+        })
+    }
+
+    async fn settle() {
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+
+    fn taken() -> AppError {
+        AppError::Validation {
+            errors: vec![FieldError::new("name", "taken", "That name is taken.")],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_submit_shows_the_servers_error_until_the_next_submit() {
+        in_owner(async || {
+            let form = scripted(vec![Err(AppError::Forbidden), Ok(7)]);
+            form.submit(1);
+            assert!(
+                form.busy().get_untracked(),
+                "busy while the request is in flight"
+            );
+            settle().await;
+            assert!(!form.busy().get_untracked());
+            assert_eq!(form.error().get_untracked(), Some(AppError::Forbidden));
+            assert_eq!(
+                form.general_error().get_untracked(),
+                Some(AppError::Forbidden)
+            );
+            assert!(
+                !form.busy_or_done().get_untracked(),
+                "a failure lets the admin retry"
+            );
+
+            form.submit(2);
+            assert_eq!(
+                form.error().get_untracked(),
+                None,
+                "a new submit drops the old answer"
+            );
+            settle().await;
+            assert_eq!(form.error().get_untracked(), None);
+            assert!(
+                form.busy_or_done().get_untracked(),
+                "a success keeps the button off"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_field_error_shows_under_its_field_and_not_in_the_alert() {
+        in_owner(async || {
+            let form = scripted(vec![Err(taken())]);
+            let rule = |_: &'static str| Some(FieldError::new("name", "required", "Required."));
+            let name = form.error_for("name", rule);
+            assert_eq!(name.get_untracked(), None, "rules wait for the first touch");
+            form.submit(1);
+            settle().await;
+            assert_eq!(name.get_untracked().as_deref(), Some("That name is taken."));
+            assert_eq!(form.general_error().get_untracked(), None);
+
+            form.clear_error();
+            assert_eq!(name.get_untracked(), None, "untouched: no rule shows yet");
+            form.touch();
+            assert_eq!(name.get_untracked().as_deref(), Some("Required."));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_second_submit_while_one_is_in_flight_is_not_sent() {
+        in_owner(async || {
+            let sent = Arc::new(Mutex::new(Vec::new()));
+            let form = {
+                let sent = Arc::clone(&sent);
+                use_form(move |input: u32| {
+                    if let Ok(mut s) = sent.lock() {
+                        s.push(input);
+                    }
+                    async move {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Ok::<_, AppError>(())
+                    }
+                })
+            };
+            form.submit(1);
+            form.submit(2);
+            settle().await;
+            form.submit(3);
+            settle().await;
+            assert_eq!(*sent.lock().unwrap_or_else(|e| e.into_inner()), vec![1, 3]);
+        })
+        .await;
+    }
+}
