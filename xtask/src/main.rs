@@ -93,8 +93,7 @@ fn build_site(root: &Path, release: bool) -> Result<()> {
     if release {
         optimise_wasm(root, &pkg.join("arbor_bg.wasm"))?;
     }
-    std::fs::copy(root.join("style").join("main.css"), pkg.join("arbor.css"))
-        .context("cannot copy style/main.css")?;
+    std::fs::write(pkg.join("arbor.css"), stylesheet(root)?).context("cannot write arbor.css")?;
     for entry in std::fs::read_dir(root.join("public")).context("cannot read public/")? {
         let entry = entry?;
         std::fs::copy(entry.path(), site.join(entry.file_name()))?;
@@ -106,6 +105,24 @@ fn build_site(root: &Path, release: bool) -> Result<()> {
         size / 1024
     );
     Ok(())
+}
+
+/// The design system's files, in cascade order: a later file may override an earlier one.
+const STYLESHEETS: [&str; 4] = ["tokens.css", "base.css", "components.css", "pages.css"];
+
+/// The one served stylesheet: `style/`'s files concatenated in [`STYLESHEETS`] order.
+fn stylesheet(root: &Path) -> Result<String> {
+    let mut css = String::new();
+    for name in STYLESHEETS {
+        let path = root.join("style").join(name);
+        let part = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        css.push_str(&part);
+        if !css.ends_with('\n') {
+            css.push('\n');
+        }
+    }
+    Ok(css)
 }
 
 /// Runs npm's `wasm-opt` (binaryen 132) when the end-to-end tooling has installed it. Debian's
@@ -164,4 +181,36 @@ fn serve(root: &Path, release: bool) -> Result<()> {
         bail!("arbor exited with {status}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_served_stylesheet_is_every_style_file_once_in_cascade_order() -> Result<()> {
+        let root = workspace_root()?;
+        let css = stylesheet(&root)?;
+        let mut from = 0;
+        for name in STYLESHEETS {
+            let part = std::fs::read_to_string(root.join("style").join(name))?;
+            let at = css[from..]
+                .find(part.as_str())
+                .with_context(|| format!("{name} is missing or out of order"))?;
+            from += at + part.len();
+        }
+        // A new file in style/ that the list leaves out would silently not be served.
+        let on_disk: BTreeSet<String> = std::fs::read_dir(root.join("style"))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".css"))
+            .collect();
+        let listed: BTreeSet<String> = STYLESHEETS.iter().map(|n| (*n).to_owned()).collect();
+        anyhow::ensure!(
+            on_disk == listed,
+            "style/ holds {on_disk:?}, the build serves {listed:?}"
+        );
+        Ok(())
+    }
 }

@@ -8,10 +8,11 @@ use leptos::prelude::*;
 /// once the form has been touched — the shared validation rule's message.
 pub fn inline_error(
     field: &'static str,
-    server_error: RwSignal<Option<AppError>>,
+    server_error: impl Into<Signal<Option<AppError>>>,
     touched: Signal<bool>,
     rule: impl Fn(&'static str) -> Option<FieldError> + Send + Sync + 'static,
 ) -> Signal<Option<String>> {
+    let server_error = server_error.into();
     Signal::derive(move || {
         server_error
             .get()

@@ -2,12 +2,12 @@
 //! state, add one (Role + Node picker, optional window), change a role, remove one. Used by node
 //! detail and by the identity drawers.
 
-use crate::components::field::inline_error;
+use crate::components::env_resource::env_local_resource;
+use crate::components::form::{use_form, use_operation};
 use crate::components::layout::use_scope;
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
-use crate::error::AppError;
-use crate::model::{Assignment, AssignmentForm, AssignmentStatus};
+use crate::model::{Assignment, AssignmentForm, AssignmentStatus, EnvPath};
 use crate::server::assignments::{create_assignment, identity_assignments, remove_assignment};
 use leptos::prelude::*;
 
@@ -30,28 +30,13 @@ pub fn short_time(rfc3339: &str) -> String {
 pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
     let env = use_scope().map(|s| s.env_path());
     let toasts = use_toasts();
-    let refresh = RwSignal::new(0u32);
     let identity = StoredValue::new(identity_id);
-    let list = LocalResource::new({
-        let env = env.clone();
-        move || {
-            let env = env.clone();
-            refresh.track();
-            async move {
-                match env {
-                    Some(env) => identity_assignments(env, identity.get_value()).await,
-                    None => Ok(Vec::new()),
-                }
-            }
-        }
-    });
+    let (list, reload) =
+        env_local_resource(move |env| identity_assignments(env, identity.get_value()));
     let role = RwSignal::new(String::new());
     let node = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let server_error = RwSignal::new(None::<AppError>);
-    let touched = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let form = move || AssignmentForm {
         identity_id: identity.get_value(),
         role_id: role.get(),
@@ -65,11 +50,27 @@ pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
             .err()
             .and_then(|errors| errors.into_iter().find(|e| e.field == field))
     };
-    let touched_signal = Signal::derive(move || touched.get());
-    let role_error = inline_error("role_id", server_error, touched_signal, rule);
-    let node_error = inline_error("node_id", server_error, touched_signal, rule);
-    let from_error = inline_error("effective_from", server_error, touched_signal, rule);
-    let to_error = inline_error("effective_to", server_error, touched_signal, rule);
+    let touched = RwSignal::new(false);
+    let submission = use_form(move |(env, form): (EnvPath, AssignmentForm)| async move {
+        let created = create_assignment(env, form).await?;
+        toasts.success(format!(
+            "{} assigned at {}",
+            created.role_name, created.node_name
+        ));
+        role.set(String::new());
+        from.set(String::new());
+        to.set(String::new());
+        touched.set(false);
+        reload.run(());
+        Ok(())
+    })
+    .with_touched(touched);
+    let role_error = submission.error_for("role_id", rule);
+    let node_error = submission.error_for("node_id", rule);
+    let from_error = submission.error_for("effective_from", rule);
+    let to_error = submission.error_for("effective_to", rule);
+    let server_error = submission.error();
+    let busy = submission.busy();
     let general_error = move || {
         server_error.get().filter(|e| {
             ["role_id", "node_id", "effective_from", "effective_to"]
@@ -81,44 +82,25 @@ pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
         let env = env.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            touched.set(true);
-            server_error.set(None);
+            submission.touch();
+            submission.clear_error();
             let form = form();
-            if form.validate().is_err() || busy.get_untracked() {
+            if form.validate().is_err() {
                 return;
             }
             let Some(env) = env.clone() else { return };
-            busy.set(true);
-            leptos::task::spawn_local(async move {
-                match create_assignment(env, form).await {
-                    Ok(created) => {
-                        toasts.success(format!(
-                            "{} assigned at {}",
-                            created.role_name, created.node_name
-                        ));
-                        role.set(String::new());
-                        from.set(String::new());
-                        to.set(String::new());
-                        touched.set(false);
-                        refresh.update(|n| *n += 1);
-                    }
-                    Err(e) => server_error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+            submission.submit((env, form));
         }
     };
+    let removing = use_operation(move |(env, a): (EnvPath, Assignment)| async move {
+        remove_assignment(env, a.id.clone()).await?;
+        toasts.success(format!("Removed {} at {}", a.role_name, a.node_name));
+        reload.run(());
+        Ok(())
+    });
     let remove = Callback::new(move |a: Assignment| {
         let Some(env) = env.clone() else { return };
-        leptos::task::spawn_local(async move {
-            match remove_assignment(env, a.id.clone()).await {
-                Ok(()) => {
-                    toasts.success(format!("Removed {} at {}", a.role_name, a.node_name));
-                    refresh.update(|n| *n += 1);
-                }
-                Err(e) => toasts.error(e.to_string()),
-            }
-        });
+        removing.submit((env, a));
     });
     view! {
         <section class="identity-assignments" data-testid="identity-assignments">

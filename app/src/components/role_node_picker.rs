@@ -3,7 +3,7 @@
 //! by their path from the root; in the flat model the root is the only node and is chosen for you.
 //! Both lists can be searched; both load in the browser (secondary data of the page).
 
-use crate::components::layout::use_scope;
+use crate::components::env_resource::env_local_resource;
 use crate::model::{AccessModel, Node};
 use crate::server::catalog::list_roles;
 use crate::server::hierarchy::load_hierarchy;
@@ -55,28 +55,9 @@ pub fn RoleNodePicker(
     #[prop(into, optional)] role_error: Signal<Option<String>>,
     #[prop(into, optional)] node_error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
-    let roles = LocalResource::new({
-        let env = env.clone();
-        move || {
-            let env = env.clone();
-            async move {
-                match env {
-                    Some(env) => list_roles(env).await,
-                    None => Ok(Vec::new()),
-                }
-            }
-        }
-    });
-    let hierarchy = LocalResource::new(move || {
-        let env = env.clone();
-        async move {
-            match env {
-                Some(env) => load_hierarchy(env).await.map(Some),
-                None => Ok(None),
-            }
-        }
-    });
+    let (roles, _) = env_local_resource(list_roles);
+    let (hierarchy, _) =
+        env_local_resource(|env| async move { load_hierarchy(env).await.map(Some) });
     let role_search = RwSignal::new(String::new());
     let node_search = RwSignal::new(String::new());
     let role_options = move || -> Vec<(String, String)> {

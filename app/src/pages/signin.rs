@@ -1,7 +1,7 @@
 //! Sign in. Wrong email and wrong password get the same message.
 
 use crate::components::field::TextField;
-use crate::error::AppError;
+use crate::components::form::use_form;
 use crate::model::{SignInForm, safe_next};
 use crate::pages::signup::focus_field;
 use crate::server::auth::sign_in;
@@ -14,14 +14,31 @@ pub fn SignIn() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let attempted = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<AppError>);
-    let submitting = RwSignal::new(false);
     let navigate = use_navigate();
     // The page the admin asked for while signed out (`/signin?next=…`), if it is on this site.
     let query = use_query_map();
     let next = move || {
         query.with_untracked(|q| q.get("next").and_then(|n| safe_next(&n).map(str::to_owned)))
     };
+    let submission = use_form(move |submitted: SignInForm| {
+        let navigate = navigate.clone();
+        async move {
+            match sign_in(submitted).await {
+                Ok(landing) => {
+                    let to = next().unwrap_or_else(|| landing.overview_path());
+                    navigate(&to, Default::default());
+                    Ok(())
+                }
+                Err(error) => {
+                    password.set(String::new());
+                    focus_field(Some("password"));
+                    Err(error)
+                }
+            }
+        }
+    });
+    let server_error = submission.error();
+    let submitting = submission.busy_or_done();
 
     let form = Memo::new(move |_| SignInForm {
         email: email.get(),
@@ -48,23 +65,7 @@ pub fn SignIn() -> impl IntoView {
             focus_field(errors.first().map(|e| e.field.as_str()));
             return;
         }
-        submitting.set(true);
-        server_error.set(None);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match sign_in(submitted).await {
-                Ok(landing) => {
-                    let to = next().unwrap_or_else(|| landing.overview_path());
-                    navigate(&to, Default::default());
-                }
-                Err(error) => {
-                    submitting.set(false);
-                    password.set(String::new());
-                    server_error.set(Some(error));
-                    focus_field(Some("password"));
-                }
-            }
-        });
+        submission.submit(submitted);
     };
 
     view! {

@@ -3,6 +3,7 @@
 //! server applies.
 
 use crate::components::field::TextField;
+use crate::components::form::use_form;
 use crate::error::AppError;
 use crate::model::{AdminPassword, SignupForm};
 use crate::server::auth::sign_up;
@@ -20,8 +21,6 @@ pub fn SignUp() -> impl IntoView {
     let account_name = RwSignal::new(String::new());
     let application_name = RwSignal::new(String::new());
     let touched = RwSignal::new(HashSet::<&'static str>::new());
-    let server_error = RwSignal::new(None::<AppError>);
-    let submitting = RwSignal::new(false);
     let navigate = use_navigate();
 
     let form = Memo::new(move |_| SignupForm {
@@ -34,6 +33,26 @@ pub fn SignUp() -> impl IntoView {
     });
     // A server-side field error (e.g. the email is taken) stays until that field changes.
     let server_form = RwSignal::new(None::<SignupForm>);
+    let submission = use_form(move |submitted: SignupForm| {
+        let navigate = navigate.clone();
+        async move {
+            match sign_up(submitted.clone()).await {
+                Ok(landing) => {
+                    navigate(&landing.overview_path(), Default::default());
+                    Ok(())
+                }
+                Err(error) => {
+                    server_form.set(Some(submitted));
+                    if let AppError::AdminEmailTaken = error {
+                        focus_field(Some("email"));
+                    }
+                    Err(error)
+                }
+            }
+        }
+    });
+    let server_error = submission.error();
+    let submitting = submission.busy_or_done();
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
             let current = form.get();
@@ -66,22 +85,7 @@ pub fn SignUp() -> impl IntoView {
             focus_field(errors.first().map(|e| e.field.as_str()));
             return;
         }
-        submitting.set(true);
-        server_error.set(None);
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match sign_up(submitted.clone()).await {
-                Ok(landing) => navigate(&landing.overview_path(), Default::default()),
-                Err(error) => {
-                    submitting.set(false);
-                    server_form.set(Some(submitted));
-                    if let AppError::AdminEmailTaken = error {
-                        focus_field(Some("email"));
-                    }
-                    server_error.set(Some(error));
-                }
-            }
-        });
+        submission.submit(submitted);
     };
     let page_error = move || {
         server_error

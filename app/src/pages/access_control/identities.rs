@@ -4,7 +4,9 @@
 
 use crate::components::badge::IdentityStatusBadge;
 use crate::components::dialog::Dialog;
-use crate::components::field::{TextField, inline_error};
+use crate::components::env_resource::env_resource_by;
+use crate::components::field::TextField;
+use crate::components::form::{FormAlert, use_form};
 use crate::components::identity_assignments::{IdentityAssignments, status_label};
 use crate::components::initial_password::InitialPassword;
 use crate::components::layout::use_scope;
@@ -13,7 +15,7 @@ use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::BULK_MAX;
-use crate::model::{CreatedIdentity, IdentityForm, MemberRow};
+use crate::model::{CreatedIdentity, EnvPath, IdentityForm, MemberRow};
 use crate::pages::access_control::identities_bulk::{AddFromDirectory, BulkAssign};
 use crate::server::identities::{add_identity_to_application, create_identity, list_members};
 use leptos::prelude::*;
@@ -25,32 +27,21 @@ pub fn IdentitiesPage() -> impl IntoView {
     let Some(scope) = use_scope() else {
         return view! { <Loading /> }.into_any();
     };
-    let refresh = RwSignal::new(0u32);
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1i64);
     let has_role = RwSignal::new(None::<bool>);
-    let members = Resource::new(
-        move || {
-            (
-                scope.env_path(),
-                search.get(),
-                has_role.get(),
-                page.get(),
-                refresh.get(),
-            )
-        },
-        |(env, q, has_role, page, _)| list_members(env, q, has_role, page),
+    let (members, on_created) = env_resource_by(
+        scope,
+        move || (search.get(), has_role.get(), page.get()),
+        |env, (q, has_role, page)| list_members(env, q, has_role, page),
     );
     let selected = RwSignal::new(BTreeMap::<String, String>::new());
     let assign_open = RwSignal::new(false);
     let directory_open = RwSignal::new(false);
     let create_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", create_open);
-    let (drawer_id, drawer_open) = crate::components::deep_link::identity_drawer(
-        move || scope.href("identities"),
-        Callback::new(move |_: ()| refresh.update(|n| *n += 1)),
-    );
-    let on_created = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
+    let (drawer_id, drawer_open) =
+        crate::components::deep_link::identity_drawer(move || scope.href("identities"), on_created);
     view! {
         <Title text="Identities" />
         <div class="page-header">
@@ -222,9 +213,6 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
     let require_change = RwSignal::new(true);
     let role = RwSignal::new(String::new());
     let node = RwSignal::new(String::new());
-    let touched = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<AppError>);
     let form = move || IdentityForm {
         email: email.get(),
         first_name: first_name.get(),
@@ -234,17 +222,6 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
         role_id: Some(role.get()),
         node_id: Some(node.get()),
         ..IdentityForm::default()
-    };
-    let error_for = move |field: &'static str| {
-        inline_error(field, server_error, touched.into(), move |f| {
-            form().field_error(f)
-        })
-    };
-    // The half-pair notice shows as soon as it applies, not only after a submit.
-    let half_pair = move || role.get().trim().is_empty() != node.get().trim().is_empty();
-    let existing = move || match server_error.get() {
-        Some(AppError::IdentityExistsInAccount { identity_id }) => Some(identity_id),
-        _ => None,
     };
     let done = move |created: CreatedIdentity, verb: &str| {
         let who = created.identity.name();
@@ -264,46 +241,61 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
         open.set(false);
         on_created.run(());
     };
+    // Both buttons share the busy state and the place the server's answer shows.
+    let submission = use_form(move |(env, request): (EnvPath, Request)| async move {
+        match request {
+            Request::Create(form) => done(create_identity(env, form).await?, "Created"),
+            Request::AddInstead {
+                identity_id,
+                role_id,
+                node_id,
+            } => done(
+                add_identity_to_application(env, identity_id, Some(role_id), Some(node_id)).await?,
+                "Added",
+            ),
+        }
+        Ok(())
+    });
+    let error_for =
+        move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
+    // The half-pair notice shows as soon as it applies, not only after a submit.
+    let half_pair = move || role.get().trim().is_empty() != node.get().trim().is_empty();
+    let server_error = submission.error();
+    let existing = move || match server_error.get() {
+        Some(AppError::IdentityExistsInAccount { identity_id }) => Some(identity_id),
+        _ => None,
+    };
+    let busy = submission.busy();
     let submit = {
         let env = env.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            touched.set(true);
-            if form().validate().is_err() || busy.get_untracked() {
+            submission.touch();
+            if form().validate().is_err() {
                 return;
             }
             let Some(env) = env.clone() else { return };
-            busy.set(true);
-            server_error.set(None);
-            let form = form();
-            leptos::task::spawn_local(async move {
-                match create_identity(env, form).await {
-                    Ok(created) => done(created, "Created"),
-                    Err(error) => server_error.set(Some(error)),
-                }
-                busy.set(false);
-            });
+            submission.submit((env, Request::Create(form())));
         }
     };
     let add_instead = move |_| {
         let (Some(env), Some(identity_id)) = (env.clone(), existing()) else {
             return;
         };
-        busy.set(true);
         let (role_id, node_id) = (role.get(), node.get());
-        leptos::task::spawn_local(async move {
-            match add_identity_to_application(env, identity_id, Some(role_id), Some(node_id)).await
-            {
-                Ok(created) => done(created, "Added"),
-                Err(error) => server_error.set(Some(error)),
-            }
-            busy.set(false);
-        });
+        submission.submit((
+            env,
+            Request::AddInstead {
+                identity_id,
+                role_id,
+                node_id,
+            },
+        ));
     };
     view! {
         <form on:submit=submit novalidate class="create-identity" data-testid="create-identity-form">
-            {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
-            <TextField name="email" label="Email" input_type="email" autocomplete="off" value=email error=error_for("email") on_blur=Callback::new(move |_| touched.set(true)) autofocus=true />
+            <FormAlert error=submission.general_error() />
+            <TextField name="email" label="Email" input_type="email" autocomplete="off" value=email error=error_for("email") on_blur=Callback::new(move |_| submission.touch()) autofocus=true />
             {move || existing().map(|_| view! {
                 <div class="alert alert-info" data-testid="exists-in-account">
                     <p>"This person is already in your account's directory, just not in this application."</p>
@@ -311,10 +303,10 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
                 </div>
             })}
             <div class="field-pair">
-                <TextField name="first_name" label="First name" autocomplete="off" value=first_name error=error_for("first_name") on_blur=Callback::new(move |_| touched.set(true)) />
-                <TextField name="last_name" label="Last name" autocomplete="off" value=last_name error=error_for("last_name") on_blur=Callback::new(move |_| touched.set(true)) />
+                <TextField name="first_name" label="First name" autocomplete="off" value=first_name error=error_for("first_name") on_blur=Callback::new(move |_| submission.touch()) />
+                <TextField name="last_name" label="Last name" autocomplete="off" value=last_name error=error_for("last_name") on_blur=Callback::new(move |_| submission.touch()) />
             </div>
-            <InitialPassword password require_change error=error_for("password") on_blur=Callback::new(move |_| touched.set(true)) />
+            <InitialPassword password require_change error=error_for("password") on_blur=Callback::new(move |_| submission.touch()) />
             <RoleNodePicker role node id_prefix="create" optional=true role_error=error_for("role_id") node_error=error_for("node_id") />
             {move || half_pair().then(|| view! {
                 <p class="notice" role="status" data-testid="half-pair">{IdentityForm::HALF_PAIR}</p>
@@ -328,4 +320,16 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
             </div>
         </form>
     }
+}
+
+/// What the Create Identity dialog sends: the new identity, or — when the email is already in
+/// the account — that identity added to this application with the chosen role.
+#[derive(Clone)]
+enum Request {
+    Create(IdentityForm),
+    AddInstead {
+        identity_id: String,
+        role_id: String,
+        node_id: String,
+    },
 }

@@ -2,11 +2,11 @@
 //! members, and **Add from directory** for account identities not yet in this application. Both
 //! send one request and show a result per row (what failed, and why); the rest still happen.
 
+use crate::components::form::{FormAlert, use_form};
 use crate::components::layout::use_scope;
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
-use crate::error::AppError;
-use crate::model::{AssignmentForm, BULK_MAX, DirectoryQuery, RowResult};
+use crate::model::{AssignmentForm, BULK_MAX, DirectoryQuery, EnvPath, RowResult};
 use crate::server::assignments::bulk_create_assignments;
 use crate::server::directory::list_directory;
 use crate::server::identities::add_from_directory;
@@ -60,7 +60,7 @@ pub fn BulkAssign(
     let node = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
+    // A rule's message, else the server's answer.
     let problem = RwSignal::new(None::<String>);
     let report = RwSignal::new(None::<(usize, Vec<(String, String)>)>);
     let forms = move || -> Vec<AssignmentForm> {
@@ -76,6 +76,32 @@ pub fn BulkAssign(
                 .collect()
         })
     };
+    let submission = use_form(
+        move |(env, forms, labels): (EnvPath, Vec<AssignmentForm>, Vec<String>)| async move {
+            let results = bulk_create_assignments(env, forms).await?;
+            let failed = failures(&labels, &results);
+            let done = results.len() - failed.len();
+            if failed.is_empty() {
+                toasts.success(format!(
+                    "Assigned the role to {done} identit{}",
+                    if done == 1 { "y" } else { "ies" }
+                ));
+                selected.set(BTreeMap::new());
+                open.set(false);
+            } else {
+                report.set(Some((done, failed)));
+            }
+            on_done.run(());
+            Ok(())
+        },
+    );
+    let server_error = submission.error();
+    let message = move || {
+        problem
+            .get()
+            .or_else(|| server_error.get().map(|e| e.to_string()))
+    };
+    let busy = submission.busy();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let forms = forms();
@@ -86,29 +112,8 @@ pub fn BulkAssign(
         }
         let Some(env) = env.clone() else { return };
         problem.set(None);
-        busy.set(true);
         let labels: Vec<String> = selected.with_untracked(|s| s.values().cloned().collect());
-        leptos::task::spawn_local(async move {
-            match bulk_create_assignments(env, forms).await {
-                Ok(results) => {
-                    let failed = failures(&labels, &results);
-                    let done = results.len() - failed.len();
-                    if failed.is_empty() {
-                        toasts.success(format!(
-                            "Assigned the role to {done} identit{}",
-                            if done == 1 { "y" } else { "ies" }
-                        ));
-                        selected.set(BTreeMap::new());
-                        open.set(false);
-                    } else {
-                        report.set(Some((done, failed)));
-                    }
-                    on_done.run(());
-                }
-                Err(e) => problem.set(Some(e.to_string())),
-            }
-            busy.set(false);
-        });
+        submission.submit((env, forms, labels));
     };
     view! {
         <form on:submit=submit novalidate data-testid="bulk-assign-form">
@@ -124,7 +129,7 @@ pub fn BulkAssign(
                     <input id="bulk-to" type="datetime-local" prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
                 </div>
             </div>
-            {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert" data-testid="bulk-problem">{p}</div> })}
+            {move || message().map(|p| view! { <div class="alert alert-error" role="alert" data-testid="bulk-problem">{p}</div> })}
             {move || busy.get().then(|| view! { <div class="progress progress-busy" role="progressbar" aria-label="Assigning"><span></span></div> })}
             {move || report.get().map(|(done, failed)| view! { <RowReport done failed verb="assigned" /> })}
             <div class="dialog-actions">
@@ -143,9 +148,7 @@ pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl Int
     let toasts = use_toasts();
     let search = RwSignal::new(String::new());
     let picked = RwSignal::new(BTreeMap::<String, String>::new());
-    let busy = RwSignal::new(false);
     let report = RwSignal::new(None::<(usize, Vec<(String, String)>)>);
-    let problem = RwSignal::new(None::<AppError>);
     let reload = RwSignal::new(0u32);
     let candidates = LocalResource::new(move || {
         let account = scope.map(|s| s.account.get()).unwrap_or_default();
@@ -165,6 +168,27 @@ pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl Int
             .await
         }
     });
+    let submission = use_form(
+        move |(env, ids, labels): (EnvPath, Vec<String>, Vec<String>)| async move {
+            let results = add_from_directory(env, ids).await?;
+            let failed = failures(&labels, &results);
+            let done = results.len() - failed.len();
+            picked.set(BTreeMap::new());
+            reload.update(|n| *n += 1);
+            on_done.run(());
+            if failed.is_empty() {
+                toasts.success(format!(
+                    "Added {done} identit{} to this application",
+                    if done == 1 { "y" } else { "ies" }
+                ));
+                open.set(false);
+            } else {
+                report.set(Some((done, failed)));
+            }
+            Ok(())
+        },
+    );
+    let busy = submission.busy();
     let submit = move |_| {
         let Some(env) = scope.map(|s| s.env_path()) else {
             return;
@@ -174,30 +198,7 @@ pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl Int
         if ids.is_empty() {
             return;
         }
-        busy.set(true);
-        problem.set(None);
-        leptos::task::spawn_local(async move {
-            match add_from_directory(env, ids).await {
-                Ok(results) => {
-                    let failed = failures(&labels, &results);
-                    let done = results.len() - failed.len();
-                    picked.set(BTreeMap::new());
-                    reload.update(|n| *n += 1);
-                    on_done.run(());
-                    if failed.is_empty() {
-                        toasts.success(format!(
-                            "Added {done} identit{} to this application",
-                            if done == 1 { "y" } else { "ies" }
-                        ));
-                        open.set(false);
-                    } else {
-                        report.set(Some((done, failed)));
-                    }
-                }
-                Err(e) => problem.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        submission.submit((env, ids, labels));
     };
     view! {
         <div data-testid="add-from-directory">
@@ -235,7 +236,7 @@ pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl Int
                     {(page.total > page.per_page).then(|| view! { <p class="muted small">{format!("Showing {} of {}; search to find others.", page.per_page, page.total)}</p> })}
                 }.into_any(),
             }}
-            {move || problem.get().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+            <FormAlert error=submission.error() />
             {move || busy.get().then(|| view! { <div class="progress progress-busy" role="progressbar" aria-label="Adding"><span></span></div> })}
             {move || report.get().map(|(done, failed)| view! { <RowReport done failed verb="added" /> })}
             <div class="dialog-actions">

@@ -1,11 +1,12 @@
 //! Access Control › Overview: what the active environment holds, and what is left to set up.
 
 use crate::components::badge::EnvironmentBadge;
+use crate::components::env_resource::env_resource;
 use crate::components::layout::use_scope;
 use crate::components::setup_guide::{GuideTab, use_setup_guide};
 use crate::components::stat::Stat;
 use crate::components::states::{ErrorPanel, Loading};
-use crate::model::{EnvironmentCounts, Overview};
+use crate::model::{EnvPath, EnvironmentCounts, Overview};
 use crate::server::workspace::load_overview;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,16 +19,9 @@ pub fn OverviewPage() -> impl IntoView {
     let Some(scope) = use_scope() else {
         return view! { <Loading /> }.into_any();
     };
-    let overview = Resource::new(
-        move || {
-            (
-                scope.account.get(),
-                scope.application.get(),
-                scope.environment.get(),
-            )
-        },
-        |(account, application, environment)| load_overview(account, application, environment),
-    );
+    let (overview, _) = env_resource(scope, |env: EnvPath| {
+        load_overview(env.account, env.application, env.environment)
+    });
     view! {
         <Title text="Overview" />
         <Transition fallback=|| view! { <Loading label="Loading overview…" /> }>

@@ -2,12 +2,13 @@
 //! Permission dialog, the Create Permission Group wizard, edit and delete.
 
 use crate::components::dialog::Dialog;
-use crate::components::field::{TextField, inline_error};
+use crate::components::env_resource::env_resource;
+use crate::components::field::TextField;
+use crate::components::form::{FormAlert, use_form};
 use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
-use crate::error::AppError;
-use crate::model::{Permission, PermissionForm, PermissionGroupForm};
+use crate::model::{EnvPath, Permission, PermissionForm, PermissionGroupForm};
 use crate::server::catalog::{
     create_permission, create_permission_group, delete_permission, list_permissions,
     update_permission,
@@ -21,11 +22,7 @@ pub fn PermissionsPage() -> impl IntoView {
     let Some(scope) = use_scope() else {
         return view! { <Loading /> }.into_any();
     };
-    let refresh = RwSignal::new(0u32);
-    let permissions = Resource::new(
-        move || (scope.env_path(), refresh.get()),
-        |(env, _)| list_permissions(env),
-    );
+    let (permissions, reload) = env_resource(scope, list_permissions);
     let search = RwSignal::new(String::new());
     let show_system = RwSignal::new(false);
     let create_open = RwSignal::new(false);
@@ -36,7 +33,6 @@ pub fn PermissionsPage() -> impl IntoView {
     let deleting = RwSignal::new(None::<Permission>);
     let edit_open = RwSignal::new(false);
     let delete_open = RwSignal::new(false);
-    let reload = Callback::new(move |_| refresh.update(|n| *n += 1));
 
     view! {
         <Title text="Permissions" />
@@ -172,65 +168,52 @@ fn PermissionDialog(
             .map(|p| p.category.clone())
             .unwrap_or_default(),
     );
-    let touched = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<AppError>);
-    let busy = RwSignal::new(false);
     let editing = StoredValue::new(editing);
     let form = move || PermissionForm {
         key: key.get(),
         description: description.get(),
         category: category.get(),
     };
-    let error_for = move |field: &'static str| {
-        inline_error(field, server_error, touched.into(), move |f| {
-            form().field_error(f)
-        })
-    };
+    let submission = use_form(move |(env, form): (EnvPath, PermissionForm)| async move {
+        let current = editing.get_value();
+        let p = match &current {
+            Some(p) => update_permission(env, p.id.clone(), p.version, form).await?,
+            None => create_permission(env, form).await?,
+        };
+        toasts.success(if current.is_some() {
+            format!("Saved {}", p.key)
+        } else {
+            format!("Created {}", p.key)
+        });
+        open.set(false);
+        on_done.run(());
+        Ok(())
+    });
+    let error_for =
+        move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        touched.set(true);
+        submission.touch();
         if form().validate().is_err() {
             return;
         }
         let Some(env) = env.clone() else { return };
-        busy.set(true);
-        server_error.set(None);
-        let form = form();
-        let current = editing.get_value();
-        leptos::task::spawn_local(async move {
-            let result = match &current {
-                Some(p) => update_permission(env, p.id.clone(), p.version, form).await,
-                None => create_permission(env, form).await,
-            };
-            busy.set(false);
-            match result {
-                Ok(p) => {
-                    toasts.success(if current.is_some() {
-                        format!("Saved {}", p.key)
-                    } else {
-                        format!("Created {}", p.key)
-                    });
-                    open.set(false);
-                    on_done.run(());
-                }
-                Err(error) => server_error.set(Some(error)),
-            }
-        });
+        submission.submit((env, form()));
     };
     let is_edit = editing.with_value(Option::is_some);
     view! {
         <form on:submit=submit novalidate>
-            {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+            <FormAlert error=submission.general_error() />
             {if is_edit {
                 view! { <p class="mono">{key.get_untracked()}</p><p class="field-hint">"Keys cannot change once created."</p> }.into_any()
             } else {
-                view! { <TextField name="key" label="Key" value=key error=error_for("key") on_blur=Callback::new(move |_| touched.set(true)) autofocus=true hint="resource.action, e.g. invoice.approve or billing.invoice.approve" /> }.into_any()
+                view! { <TextField name="key" label="Key" value=key error=error_for("key") on_blur=Callback::new(move |_| submission.touch()) autofocus=true hint="resource.action, e.g. invoice.approve or billing.invoice.approve" /> }.into_any()
             }}
             <TextField name="description" label="Description (optional)" value=description error=error_for("description") on_blur=Callback::new(|_| ()) />
             <TextField name="category" label="Category (optional)" value=category error=error_for("category") on_blur=Callback::new(|_| ()) hint="Groups it in the catalog; defaults to the resource." />
             <div class="dialog-actions">
                 <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                <button type="submit" class="btn btn-primary" disabled=move || busy.get() data-testid="submit-permission">
+                <button type="submit" class="btn btn-primary" disabled=submission.busy() data-testid="submit-permission">
                     {if is_edit { "Save" } else { "Create Permission" }}
                 </button>
             </div>
@@ -252,12 +235,39 @@ fn GroupWizard(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
             .collect::<Vec<_>>(),
     );
     let new_action = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    // A rule's message, else the server's answer to the last Create.
+    let problem = RwSignal::new(None::<String>);
     let form = move || PermissionGroupForm {
         resource: resource.get(),
         actions: actions.get(),
     };
+    let submission = use_form(
+        move |(env, form): (EnvPath, PermissionGroupForm)| async move {
+            let outcome = create_permission_group(env, form).await?;
+            let mut message = format!(
+                "Created {} permission{}",
+                outcome.created.len(),
+                if outcome.created.len() == 1 { "" } else { "s" }
+            );
+            if !outcome.skipped.is_empty() {
+                message.push_str(&format!(
+                    "; skipped {} that already existed ({})",
+                    outcome.skipped.len(),
+                    outcome.skipped.join(", ")
+                ));
+            }
+            toasts.success(message);
+            open.set(false);
+            on_done.run(());
+            Ok(())
+        },
+    );
+    let server_error = submission.error();
+    let error = Signal::derive(move || {
+        problem
+            .get()
+            .or_else(|| server_error.get().map(|e| e.to_string()))
+    });
     let resource_error = Signal::derive(move || error.get().filter(|_| step.get() == 1));
 
     let next = move |ev: leptos::ev::SubmitEvent| {
@@ -268,9 +278,10 @@ fn GroupWizard(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
         }
         .validate();
         match check {
-            Err(errors) => error.set(errors.into_iter().next().map(|e| e.message)),
+            Err(errors) => problem.set(errors.into_iter().next().map(|e| e.message)),
             Ok(_) => {
-                error.set(None);
+                problem.set(None);
+                submission.clear_error();
                 step.set(2);
             }
         }
@@ -285,37 +296,12 @@ fn GroupWizard(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
     let create = Callback::new(move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Err(errors) = form().validate() {
-            error.set(errors.into_iter().next().map(|e| e.message));
+            problem.set(errors.into_iter().next().map(|e| e.message));
             return;
         }
         let Some(env) = env.clone() else { return };
-        busy.set(true);
-        let form = form();
-        leptos::task::spawn_local(async move {
-            match create_permission_group(env, form).await {
-                Ok(outcome) => {
-                    let mut message = format!(
-                        "Created {} permission{}",
-                        outcome.created.len(),
-                        if outcome.created.len() == 1 { "" } else { "s" }
-                    );
-                    if !outcome.skipped.is_empty() {
-                        message.push_str(&format!(
-                            "; skipped {} that already existed ({})",
-                            outcome.skipped.len(),
-                            outcome.skipped.join(", ")
-                        ));
-                    }
-                    toasts.success(message);
-                    open.set(false);
-                    on_done.run(());
-                }
-                Err(e) => {
-                    busy.set(false);
-                    error.set(Some(e.to_string()));
-                }
-            }
-        });
+        problem.set(None);
+        submission.submit((env, form()));
     });
 
     let indexed_actions = move || actions.get().into_iter().enumerate().collect::<Vec<_>>();
@@ -362,7 +348,7 @@ fn GroupWizard(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 <div class="dialog-actions">
                     <button type="button" class="btn btn-secondary" on:click=move |_| step.set(1)>"Back"</button>
-                    <button type="submit" class="btn btn-primary" disabled=move || busy.get() data-testid="create-group">"Create Group"</button>
+                    <button type="submit" class="btn btn-primary" disabled=submission.busy_or_done() data-testid="create-group">"Create Group"</button>
                 </div>
             </form>
         </Show>
@@ -379,21 +365,18 @@ fn EditDialogs(
 ) -> impl IntoView {
     let env = use_scope().map(|s| s.env_path());
     let toasts = use_toasts();
-    let delete_error = RwSignal::new(None::<String>);
+    let deletion = use_form(move |(env, p): (EnvPath, Permission)| async move {
+        delete_permission(env, p.id.clone(), p.version).await?;
+        toasts.success(format!("Deleted {}", p.key));
+        delete_open.set(false);
+        on_done.run(());
+        Ok(())
+    });
     let confirm_delete = Callback::new(move |_: ()| {
         let (Some(env), Some(p)) = (env.clone(), deleting.get_untracked()) else {
             return;
         };
-        leptos::task::spawn_local(async move {
-            match delete_permission(env, p.id.clone(), p.version).await {
-                Ok(()) => {
-                    toasts.success(format!("Deleted {}", p.key));
-                    delete_open.set(false);
-                    on_done.run(());
-                }
-                Err(e) => delete_error.set(Some(e.to_string())),
-            }
-        });
+        deletion.submit((env, p));
     });
     view! {
         <Dialog open=edit_open title="Edit permission" testid="edit-permission">
@@ -401,7 +384,7 @@ fn EditDialogs(
         </Dialog>
         <Dialog open=delete_open title="Delete permission?" testid="delete-permission">
             <p>"Delete " <strong class="mono">{move || deleting.get().map(|p| p.key).unwrap_or_default()}</strong> "? Roles that grant it lose it immediately."</p>
-            {move || delete_error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            <FormAlert error=deletion.error() />
             <div class="dialog-actions">
                 <button type="button" class="btn btn-secondary" on:click=move |_| delete_open.set(false)>"Cancel"</button>
                 <button type="button" class="btn btn-danger" on:click=move |_| confirm_delete.run(()) data-testid="confirm-delete">"Delete"</button>

@@ -2,12 +2,12 @@
 //! right (tick to grant; Save replaces the whole set in one transaction).
 
 use crate::components::dialog::Dialog;
-use crate::components::field::{TextField, inline_error};
+use crate::components::field::TextField;
+use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
-use crate::error::AppError;
-use crate::model::{Permission, Role, RoleForm};
+use crate::model::{EnvPath, Permission, Role, RoleForm};
 use crate::server::catalog::{
     create_role, delete_role, list_permissions, list_roles, role_permissions, set_role_permissions,
     update_role,
@@ -156,74 +156,65 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
         }
     });
     let dirty = move || ticked.get() != saved.get();
-    let busy = RwSignal::new(false);
+    let saving = use_operation(
+        move |(env, id, keys): (EnvPath, String, Vec<String>)| async move {
+            let keys = set_role_permissions(env, id, keys).await?;
+            saved.set(keys.into_iter().collect());
+            toasts.success("Permissions saved");
+            on_changed.run(());
+            Ok(())
+        },
+    );
+    let busy = saving.busy();
     let save = {
         let env = env.clone();
         let id = role_id.clone();
         move |_| {
             let Some(env) = env.clone() else { return };
-            let id = id.clone();
             let keys: Vec<String> = ticked.get_untracked().into_iter().collect();
-            busy.set(true);
-            leptos::task::spawn_local(async move {
-                match set_role_permissions(env, id, keys).await {
-                    Ok(keys) => {
-                        saved.set(keys.into_iter().collect());
-                        toasts.success("Permissions saved");
-                        on_changed.run(());
-                    }
-                    Err(e) => toasts.error(e.to_string()),
-                }
-                busy.set(false);
-            });
+            saving.submit((env, id.clone(), keys));
         }
     };
     let rename_open = RwSignal::new(false);
     let delete_open = RwSignal::new(false);
     let role = StoredValue::new(role);
+    let toggling = use_operation(move |(env, r): (EnvPath, Role)| async move {
+        let form = RoleForm {
+            name: r.name.clone(),
+            description: r.description.clone(),
+        };
+        let updated = update_role(env, r.id.clone(), r.version, form, !r.is_active).await?;
+        toasts.success(format!(
+            "{} is now {}",
+            updated.name,
+            if updated.is_active {
+                "active"
+            } else {
+                "inactive"
+            }
+        ));
+        on_changed.run(());
+        Ok(())
+    });
     let toggle_active = {
         let env = env.clone();
         move |_| {
             let Some(env) = env.clone() else { return };
-            let r = role.get_value();
-            leptos::task::spawn_local(async move {
-                let form = RoleForm {
-                    name: r.name.clone(),
-                    description: r.description.clone(),
-                };
-                match update_role(env, r.id.clone(), r.version, form, !r.is_active).await {
-                    Ok(updated) => {
-                        toasts.success(format!(
-                            "{} is now {}",
-                            updated.name,
-                            if updated.is_active {
-                                "active"
-                            } else {
-                                "inactive"
-                            }
-                        ));
-                        on_changed.run(());
-                    }
-                    Err(e) => toasts.error(e.to_string()),
-                }
-            });
+            toggling.submit((env, role.get_value()));
         }
     };
+    let deleting = use_operation(move |(env, r): (EnvPath, Role)| async move {
+        delete_role(env, r.id.clone(), r.version).await?;
+        toasts.success(format!("Deleted {}", r.name));
+        delete_open.set(false);
+        on_changed.run(());
+        Ok(())
+    });
     let confirm_delete = {
         let env = env.clone();
         Callback::new(move |_: ()| {
             let Some(env) = env.clone() else { return };
-            let r = role.get_value();
-            leptos::task::spawn_local(async move {
-                match delete_role(env, r.id.clone(), r.version).await {
-                    Ok(()) => {
-                        toasts.success(format!("Deleted {}", r.name));
-                        delete_open.set(false);
-                        on_changed.run(());
-                    }
-                    Err(e) => toasts.error(e.to_string()),
-                }
-            });
+            deleting.submit((env, role.get_value()));
         })
     };
 
@@ -322,46 +313,32 @@ fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoVi
     let toasts = use_toasts();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let touched = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<AppError>);
-    let busy = RwSignal::new(false);
     let form = move || RoleForm {
         name: name.get(),
         description: description.get(),
     };
-    let error_for = move |field: &'static str| {
-        inline_error(field, server_error, touched.into(), move |f| {
-            form().field_error(f)
-        })
-    };
+    let submission = use_form(move |(env, form): (EnvPath, RoleForm)| async move {
+        let role = create_role(env, form).await?;
+        toasts.success(format!("Created {}", role.name));
+        open.set(false);
+        on_created.run(role.id);
+        Ok(())
+    });
+    let error_for =
+        move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        touched.set(true);
+        submission.touch();
         if form().validate().is_err() {
             return;
         }
         let Some(env) = env.clone() else { return };
-        busy.set(true);
-        server_error.set(None);
-        let form = form();
-        leptos::task::spawn_local(async move {
-            match create_role(env, form).await {
-                Ok(role) => {
-                    toasts.success(format!("Created {}", role.name));
-                    open.set(false);
-                    on_created.run(role.id);
-                }
-                Err(error) => {
-                    busy.set(false);
-                    server_error.set(Some(error));
-                }
-            }
-        });
+        submission.submit((env, form()));
     };
     view! {
         <form on:submit=submit novalidate>
-            {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
-            <TextField name="name" label="Role Name" value=name error=error_for("name") on_blur=Callback::new(move |_| touched.set(true)) autofocus=true />
+            <FormAlert error=submission.general_error() />
+            <TextField name="name" label="Role Name" value=name error=error_for("name") on_blur=Callback::new(move |_| submission.touch()) autofocus=true />
             <div class="chips" aria-label="Suggestions">
                 {RoleForm::STARTERS.iter().map(|starter| view! {
                     <button type="button" class="chip" on:click=move |_| name.set((*starter).to_owned())>{*starter}</button>
@@ -370,7 +347,7 @@ fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoVi
             <TextField name="description" label="Description (optional)" value=description error=error_for("description") on_blur=Callback::new(|_| ()) />
             <div class="dialog-actions">
                 <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                <button type="submit" class="btn btn-primary" disabled=move || busy.get() data-testid="submit-role">"Create"</button>
+                <button type="submit" class="btn btn-primary" disabled=submission.busy_or_done() data-testid="submit-role">"Create"</button>
             </div>
         </form>
     }
@@ -382,39 +359,33 @@ fn RenameRole(open: RwSignal<bool>, role: Role, on_done: Callback<()>) -> impl I
     let toasts = use_toasts();
     let name = RwSignal::new(role.name.clone());
     let description = RwSignal::new(role.description.clone());
-    let server_error = RwSignal::new(None::<AppError>);
     let form = move || RoleForm {
         name: name.get(),
         description: description.get(),
     };
-    let error_for = move |field: &'static str| {
-        inline_error(field, server_error, Signal::stored(true), move |f| {
-            form().field_error(f)
-        })
-    };
     let role = StoredValue::new(role);
+    let submission = use_form(move |(env, form): (EnvPath, RoleForm)| async move {
+        let r = role.get_value();
+        let updated = update_role(env, r.id.clone(), r.version, form, r.is_active).await?;
+        toasts.success(format!("Saved {}", updated.name));
+        open.set(false);
+        on_done.run(());
+        Ok(())
+    })
+    .touched_from_start();
+    let error_for =
+        move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if form().validate().is_err() {
             return;
         }
         let Some(env) = env.clone() else { return };
-        let r = role.get_value();
-        let form = form();
-        leptos::task::spawn_local(async move {
-            match update_role(env, r.id.clone(), r.version, form, r.is_active).await {
-                Ok(updated) => {
-                    toasts.success(format!("Saved {}", updated.name));
-                    open.set(false);
-                    on_done.run(());
-                }
-                Err(error) => server_error.set(Some(error)),
-            }
-        });
+        submission.submit((env, form()));
     };
     view! {
         <form on:submit=submit novalidate>
-            {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+            <FormAlert error=submission.general_error() />
             <TextField name="name" label="Role Name" value=name error=error_for("name") on_blur=Callback::new(|_| ()) autofocus=true />
             <TextField name="description" label="Description (optional)" value=description error=error_for("description") on_blur=Callback::new(|_| ()) />
             <div class="dialog-actions">

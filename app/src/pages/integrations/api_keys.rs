@@ -4,14 +4,15 @@
 
 use crate::components::browser::copy_to_clipboard;
 use crate::components::dialog::Dialog;
-use crate::components::field::{TextField, inline_error};
+use crate::components::env_resource::env_resource;
+use crate::components::field::TextField;
+use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::identity_assignments::short_time;
 use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
-use crate::error::AppError;
 use crate::model::{
-    ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS, SystemPermission,
+    ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS, EnvPath, SystemPermission,
 };
 use crate::server::api_keys::{create_api_key, list_api_keys, revoke_api_key};
 use leptos::prelude::*;
@@ -24,14 +25,9 @@ pub fn ApiKeysPage() -> impl IntoView {
     let Some(scope) = use_scope() else {
         return view! { <Loading /> }.into_any();
     };
-    let refresh = RwSignal::new(0u32);
-    let keys = Resource::new(
-        move || (scope.env_path(), refresh.get()),
-        |(env, _)| list_api_keys(env),
-    );
+    let (keys, changed) = env_resource(scope, list_api_keys);
     let wizard_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", wizard_open);
-    let changed = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
     view! {
         <Title text="API Keys" />
         <div class="page-header">
@@ -91,17 +87,15 @@ fn KeyLine(key: ApiKey, changed: Callback<()>) -> impl IntoView {
     };
     let id = StoredValue::new(key.id.clone());
     let name = StoredValue::new(key.name.clone());
+    let revoking = use_operation(move |env: EnvPath| async move {
+        revoke_api_key(env, id.get_value()).await?;
+        toasts.success(format!("Revoked {}", name.get_value()));
+        changed.run(());
+        Ok(())
+    });
     let revoke = Callback::new(move |_: ()| {
         let Some(env) = env.clone() else { return };
-        leptos::task::spawn_local(async move {
-            match revoke_api_key(env, id.get_value()).await {
-                Ok(()) => {
-                    toasts.success(format!("Revoked {}", name.get_value()));
-                    changed.run(());
-                }
-                Err(e) => toasts.error(e.to_string()),
-            }
-        });
+        revoking.submit(env);
     });
     view! {
         <tr data-testid="key-row">
@@ -146,9 +140,6 @@ fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoV
     let preset = RwSignal::new("90d".to_owned());
     let custom_date = RwSignal::new(String::new());
     let scopes = RwSignal::new(BTreeSet::<String>::new());
-    let touched = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<AppError>);
     let created = RwSignal::new(None::<CreatedApiKey>);
     let expires = move || {
         if preset.get() == "custom" {
@@ -163,42 +154,38 @@ fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoV
         expires: expires(),
         scopes: scopes.get().into_iter().collect(),
     };
-    let error_for = move |field: &'static str| {
-        inline_error(field, server_error, touched.into(), move |f| {
-            form().field_error(f)
-        })
-    };
+    let submission = use_form(move |(env, form): (EnvPath, ApiKeyForm)| async move {
+        match create_api_key(env, form).await {
+            Ok(key) => {
+                created.set(Some(key));
+                step.set(Step::Credentials);
+                on_created.run(());
+                Ok(())
+            }
+            Err(error) => {
+                // A field problem belongs to the first step.
+                if error.is_field_error() {
+                    step.set(Step::Details);
+                }
+                Err(error)
+            }
+        }
+    });
+    let busy = submission.busy();
+    let error_for =
+        move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
     let expires_error = error_for("expires");
     let details_ok =
         move || form().field_error("name").is_none() && form().field_error("expires").is_none();
     let next = move |_| {
-        touched.set(true);
+        submission.touch();
         if details_ok() {
             step.set(Step::Permissions);
         }
     };
     let create = move |_| {
         let Some(env) = env.clone() else { return };
-        busy.set(true);
-        server_error.set(None);
-        let form = form();
-        leptos::task::spawn_local(async move {
-            match create_api_key(env, form).await {
-                Ok(key) => {
-                    created.set(Some(key));
-                    step.set(Step::Credentials);
-                    on_created.run(());
-                }
-                Err(error) => {
-                    // A field problem belongs to the first step.
-                    if error.is_field_error() {
-                        step.set(Step::Details);
-                    }
-                    server_error.set(Some(error));
-                }
-            }
-            busy.set(false);
-        });
+        submission.submit((env, form()));
     };
     let mut groups: BTreeMap<&'static str, Vec<(&'static str, &'static str)>> = BTreeMap::new();
     for p in SystemPermission::ALL {
@@ -219,11 +206,11 @@ fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoV
                 <li class:current=move || step.get() == s aria-current=move || (step.get() == s).then_some("step")>{format!("{} {label}", i + 1)}</li>
             }).collect_view()}
         </ol>
-        {move || server_error.get().filter(|e| !e.is_field_error()).map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+        <FormAlert error=submission.general_error() />
         {move || match step.get() {
             Step::Details => view! {
                 <div data-testid="wizard-details">
-                    <TextField name="name" label="Name" value=name error=error_for("name") on_blur=Callback::new(move |_| touched.set(true)) autofocus=true
+                    <TextField name="name" label="Name" value=name error=error_for("name") on_blur=Callback::new(move |_| submission.touch()) autofocus=true
                         hint="Say where it is used, e.g. \"Billing backend (prod)\"." />
                     <TextField name="description" label="Description (optional)" value=description error=error_for("description") on_blur=Callback::new(|_| ()) />
                     <fieldset class="field radio-group">

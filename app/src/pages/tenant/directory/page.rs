@@ -1,0 +1,213 @@
+//! The directory page: stat cards (each one a filter), search, status and assignment filters,
+//! sortable columns and pages.
+
+use super::create::CreateDirectoryIdentity;
+use super::drawer::IdentityDrawer;
+use crate::components::badge::IdentityStatusBadge;
+use crate::components::dialog::Dialog;
+use crate::components::layout::use_scope;
+use crate::components::states::{ErrorPanel, Loading};
+use crate::model::{DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, IdentityStatus};
+use crate::server::directory::{list_directory, load_directory_summary};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn DirectoryPage() -> impl IntoView {
+    let Some(scope) = use_scope() else {
+        return view! { <Loading /> }.into_any();
+    };
+    let refresh = RwSignal::new(0u32);
+    let query = RwSignal::new(DirectoryQuery {
+        page: 1,
+        descending: true,
+        ..DirectoryQuery::default()
+    });
+    let rows = Resource::new(
+        move || (scope.account.get(), query.get(), refresh.get()),
+        |(account, query, _)| list_directory(account, query),
+    );
+    let summary = LocalResource::new(move || {
+        let account = scope.account.get();
+        refresh.track();
+        load_directory_summary(account)
+    });
+    let create_open = RwSignal::new(false);
+    crate::components::deep_link::open_on_create_param("1", create_open);
+    let (drawer_id, drawer_open) = crate::components::deep_link::identity_drawer(
+        move || scope.href("directory"),
+        Callback::new(move |_: ()| refresh.update(|n| *n += 1)),
+    );
+    let on_created = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
+    let set = move |change: fn(&mut DirectoryQuery)| {
+        query.update(|q| {
+            change(q);
+            q.page = 1;
+        })
+    };
+    view! {
+        <Title text="Identities · Directory" />
+        <div class="page-header">
+            <div>
+                <p class="eyebrow">"Tenant"</p>
+                <h1>"Identities"</h1>
+                <p class="muted">"Your account's directory: every end user, whichever applications they belong to. Deactivating an identity here shuts it out of every application."</p>
+            </div>
+            <div class="page-actions">
+                <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-directory-identity">"Create Identity"</button>
+            </div>
+        </div>
+        <SummaryCards summary=Signal::derive(move || summary.get().and_then(Result::ok)) query />
+        <div class="toolbar filters">
+            <input class="search" type="search" placeholder="Search name, email or external id" aria-label="Search the directory"
+                prop:value=move || query.with(|q| q.q.clone())
+                on:input=move |ev| { let text = event_target_value(&ev); query.update(|q| { q.q = text; q.page = 1; }) }
+                data-testid="directory-search" />
+            <label class="inline-select">"Status "
+                <select on:change=move |ev| { let v = event_target_value(&ev); query.update(|q| { q.status = (!v.is_empty()).then_some(v); q.page = 1; }) }
+                    data-testid="filter-status">
+                    <option value="" selected=move || query.with(|q| q.status.is_none())>"All"</option>
+                    {["active", "pending", "inactive"].into_iter().map(|s| view! {
+                        <option value=s selected=move || query.with(|q| q.status.as_deref() == Some(s))>{IdentityStatus::parse(s).label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="inline-select">"Assignments "
+                <select on:change=move |ev| { let v = event_target_value(&ev); query.update(|q| { q.has_any_assignment = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None }; q.page = 1; }) }
+                    data-testid="filter-assignments">
+                    <option value="" selected=move || query.with(|q| q.has_any_assignment.is_none())>"Any"</option>
+                    <option value="yes" selected=move || query.with(|q| q.has_any_assignment == Some(true))>"With assignments"</option>
+                    <option value="no" selected=move || query.with(|q| q.has_any_assignment == Some(false))>"Orphans (none)"</option>
+                </select>
+            </label>
+            {move || query.with(|q| !q.q.is_empty() || q.status.is_some() || q.has_any_assignment.is_some() || q.without_membership).then(|| view! {
+                <button class="btn btn-ghost btn-small" on:click=move |_| set(|q| { q.q.clear(); q.status = None; q.has_any_assignment = None; q.without_membership = false; })>"Clear filters"</button>
+            })}
+        </div>
+        <Transition fallback=|| view! { <Loading label="Loading the directory…" /> }>
+            {move || Suspend::new(async move {
+                match rows.await {
+                    Ok(page) if page.total == 0 && query.with_untracked(|q| q.q.is_empty() && q.status.is_none() && q.has_any_assignment.is_none() && !q.without_membership) => view! {
+                        <div class="empty-state" data-testid="directory-empty">
+                            <p><strong>"Your directory is empty."</strong></p>
+                            <p class="muted">"Create identities here to pre-provision them, optionally in an application; roles come later, per environment."</p>
+                            <button class="btn btn-primary" on:click=move |_| create_open.set(true)>"Create Identity"</button>
+                        </div>
+                    }.into_any(),
+                    Ok(page) if page.total == 0 => view! {
+                        <div class="empty-inline" data-testid="directory-no-match">"No identity matches these filters."</div>
+                    }.into_any(),
+                    Ok(page) => {
+                        let (pages, current, total) = (page.pages(), page.page, page.total);
+                        view! {
+                            <div class="table-wrap">
+                                <table data-testid="directory-table">
+                                    <thead><tr>
+                                        <SortHeader label="Name" sort=DirectorySort::Name query />
+                                        <SortHeader label="Email" sort=DirectorySort::Email query />
+                                        <SortHeader label="Status" sort=DirectorySort::Status query />
+                                        <th>"Applications"</th>
+                                        <th>"Assignments"</th>
+                                        <SortHeader label="Created" sort=DirectorySort::Created query />
+                                    </tr></thead>
+                                    <tbody>{page.items.into_iter().map(|row| view! { <DirectoryLine row /> }).collect_view()}</tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label="Pages">
+                                <span class="muted">{format!("{total} identit{} · page {current} of {pages}", if total == 1 { "y" } else { "ies" })}</span>
+                                {(pages > 1).then(|| view! {
+                                    <button class="btn btn-secondary btn-small" disabled={current <= 1} on:click=move |_| query.update(|q| q.page -= 1)>"Previous"</button>
+                                    <button class="btn btn-secondary btn-small" disabled={current >= pages} on:click=move |_| query.update(|q| q.page += 1)>"Next"</button>
+                                })}
+                            </nav>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Dialog open=create_open title="Create Identity" testid="create-directory-identity" wide=true>
+            <CreateDirectoryIdentity open=create_open on_created />
+        </Dialog>
+        <Dialog open=drawer_open title="Identity" testid="directory-drawer" wide=true>
+            {move || drawer_id.get().map(|id| view! { <IdentityDrawer id /> })}
+        </Dialog>
+    }
+    .into_any()
+}
+
+#[component]
+fn SummaryCards(
+    summary: Signal<Option<DirectorySummary>>,
+    query: RwSignal<DirectoryQuery>,
+) -> impl IntoView {
+    // Each card is also a filter: one click shows the identities it counts.
+    let card = move |label: &'static str,
+                     hint: &'static str,
+                     testid: &'static str,
+                     value: fn(&DirectorySummary) -> i64,
+                     apply: fn(&mut DirectoryQuery)| {
+        view! {
+            <button type="button" class="stat stat-button" data-testid=testid
+                on:click=move |_| query.update(|q| { q.status = None; q.has_any_assignment = None; q.without_membership = false; apply(q); q.page = 1; })>
+                <p class="stat-label">{label}</p>
+                <p class="stat-value">{move || summary.get().map_or_else(|| "–".to_owned(), |s| value(&s).to_string())}</p>
+                <p class="stat-hint">{hint}</p>
+            </button>
+        }
+    };
+    view! {
+        <section class="stat-grid directory-stats" aria-label="Directory summary">
+            {card("Total", "in this account", "dir-stat-total", |s| s.total, |_| {})}
+            {card("Active", "can sign in", "dir-stat-active", |s| s.active, |q| q.status = Some("active".into()))}
+            {card("Pending", "no password yet", "dir-stat-pending", |s| s.pending, |q| q.status = Some("pending".into()))}
+            {card("Inactive", "switched off account-wide", "dir-stat-inactive", |s| s.inactive, |q| q.status = Some("inactive".into()))}
+            {card("Email unverified", "not confirmed yet", "dir-stat-unverified", |s| s.email_unverified, |_| {})}
+            {card("No memberships", "directory-only", "dir-stat-orphans", |s| s.no_memberships, |q| q.without_membership = true)}
+        </section>
+    }
+}
+
+#[component]
+fn SortHeader(
+    label: &'static str,
+    sort: DirectorySort,
+    query: RwSignal<DirectoryQuery>,
+) -> impl IntoView {
+    let active = move || query.with(|q| q.sort == sort);
+    let aria = move || match (active(), query.with(|q| q.descending)) {
+        (false, _) => "none",
+        (true, true) => "descending",
+        (true, false) => "ascending",
+    };
+    view! {
+        <th aria-sort=aria>
+            <button type="button" class="sort-button" data-testid=format!("sort-{}", label.to_lowercase())
+                on:click=move |_| query.update(|q| {
+                    if q.sort == sort { q.descending = !q.descending } else { q.sort = sort; q.descending = false }
+                    q.page = 1;
+                })>
+                {label}
+                <span aria-hidden="true">{move || match aria() { "ascending" => " ▲", "descending" => " ▼", _ => "" }}</span>
+            </button>
+        </th>
+    }
+}
+
+#[component]
+fn DirectoryLine(row: DirectoryRow) -> impl IntoView {
+    let href = use_scope()
+        .map(|s| format!("{}?identity={}", s.href("directory"), row.identity.id))
+        .unwrap_or_default();
+    let i = row.identity;
+    view! {
+        <tr data-testid="directory-row">
+            <td><a href=href class="identity-link">{i.name()}</a></td>
+            <td>{i.email.clone()}</td>
+            <td><IdentityStatusBadge status=i.status /></td>
+            <td>{if row.membership_count == 0 { "None".to_owned() } else { row.membership_count.to_string() }}</td>
+            <td>{row.assignment_count}</td>
+            <td>{i.created_at.get(..10).unwrap_or_default().to_owned()}</td>
+        </tr>
+    }
+}
