@@ -3,7 +3,7 @@
 //! detail and by the identity drawers.
 
 use crate::components::field::inline_error;
-use crate::components::layout::use_scope;
+use crate::components::layout::use_env_path;
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
@@ -28,7 +28,7 @@ pub fn short_time(rfc3339: &str) -> String {
 
 #[component]
 pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let refresh = RwSignal::new(0u32);
     let identity = StoredValue::new(identity_id);

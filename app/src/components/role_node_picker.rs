@@ -3,7 +3,7 @@
 //! by their path from the root; in the flat model the root is the only node and is chosen for you.
 //! Both lists can be searched; both load in the browser (secondary data of the page).
 
-use crate::components::layout::use_scope;
+use crate::components::layout::use_env_path;
 use crate::model::{AccessModel, Node};
 use crate::server::catalog::list_roles;
 use crate::server::hierarchy::load_hierarchy;
@@ -55,7 +55,7 @@ pub fn RoleNodePicker(
     #[prop(into, optional)] role_error: Signal<Option<String>>,
     #[prop(into, optional)] node_error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let roles = LocalResource::new({
         let env = env.clone();
         move || {

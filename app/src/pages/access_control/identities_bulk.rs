@@ -2,7 +2,7 @@
 //! members, and **Add from directory** for account identities not yet in this application. Both
 //! send one request and show a result per row (what failed, and why); the rest still happen.
 
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
@@ -54,7 +54,7 @@ pub fn BulkAssign(
     open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let role = RwSignal::new(String::new());
     let node = RwSignal::new(String::new());

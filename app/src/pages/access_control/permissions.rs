@@ -3,7 +3,7 @@
 
 use crate::components::dialog::Dialog;
 use crate::components::field::{TextField, inline_error};
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
@@ -157,7 +157,7 @@ fn PermissionDialog(
     editing: Option<Permission>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let key = RwSignal::new(editing.as_ref().map(|p| p.key.clone()).unwrap_or_default());
     let description = RwSignal::new(
@@ -241,7 +241,7 @@ fn PermissionDialog(
 /// Step 1: the resource. Step 2: its actions (CRUD pre-filled, editable, removable, extendable).
 #[component]
 fn GroupWizard(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let step = RwSignal::new(1u8);
     let resource = RwSignal::new(String::new());
@@ -377,7 +377,7 @@ fn EditDialogs(
     delete_open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let delete_error = RwSignal::new(None::<String>);
     let confirm_delete = Callback::new(move |_: ()| {

@@ -3,7 +3,7 @@
 
 use crate::components::dialog::Dialog;
 use crate::components::field::{TextField, inline_error};
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
@@ -117,7 +117,7 @@ fn RolesSplit(
 fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
     let scope = use_scope();
     let toasts = use_toasts();
-    let env = scope.map(|s| s.env_path());
+    let env = scope.map(|s| s.env_path_untracked());
     let role_id = role.id.clone();
     // Loaded in the browser only (secondary data inside an already-suspended page), so server
     // and hydrating client agree on the first render.
@@ -318,7 +318,7 @@ fn Grid(all: Vec<Permission>, ticked: RwSignal<BTreeSet<String>>) -> impl IntoVi
 
 #[component]
 fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -378,7 +378,7 @@ fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoVi
 
 #[component]
 fn RenameRole(open: RwSignal<bool>, role: Role, on_done: Callback<()>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let name = RwSignal::new(role.name.clone());
     let description = RwSignal::new(role.description.clone());

@@ -6,7 +6,7 @@ use crate::components::browser::copy_to_clipboard;
 use crate::components::dialog::Dialog;
 use crate::components::field::{TextField, inline_error};
 use crate::components::identity_assignments::short_time;
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
@@ -76,7 +76,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 
 #[component]
 fn KeyLine(key: ApiKey, changed: Callback<()>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let confirming = RwSignal::new(false);
     let access = if key.scopes.is_empty() {
@@ -139,7 +139,7 @@ enum Step {
 
 #[component]
 fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let step = RwSignal::new(Step::Details);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());

@@ -209,7 +209,13 @@ fn SortHeader(
 #[component]
 fn DirectoryLine(row: DirectoryRow) -> impl IntoView {
     let href = use_scope()
-        .map(|s| format!("{}?identity={}", s.href("directory"), row.identity.id))
+        .map(|s| {
+            format!(
+                "{}?identity={}",
+                s.href_untracked("directory"),
+                row.identity.id
+            )
+        })
         .unwrap_or_default();
     let i = row.identity;
     view! {
@@ -289,7 +295,9 @@ fn CreateDirectoryIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> im
             match create_directory_identity(account, form).await {
                 Ok(identity) => {
                     let link = scope
-                        .map(|s| format!("{}?identity={}", s.href("directory"), identity.id))
+                        .map(|s| {
+                            format!("{}?identity={}", s.href_untracked("directory"), identity.id)
+                        })
                         .unwrap_or_default();
                     toasts.success_with_link(format!("Created {}.", identity.name()), "View", link);
                     open.set(false);
