@@ -242,14 +242,15 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
                     <button class="btn btn-secondary btn-small danger" on:click=move |_| delete_open.set(true)>"Delete"</button>
                 </div>
             </header>
-            <Transition fallback=|| view! { <Loading label="Loading permissions…" /> }>
-                {move || Suspend::new(async move {
-                    match catalog.await {
-                        Ok(all) => view! { <Grid all ticked /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            // Read, not awaited in a nested <Transition>: the server marks a nested boundary
+            // that waits on a browser-only resource "incomplete" by an id that the hydrating
+            // browser, creating this inside the page's own async block, does not always draw the
+            // same, and then hydrates the grid over the server's placeholder and dies.
+            {move || match catalog.get() {
+                None => view! { <Loading label="Loading permissions…" /> }.into_any(),
+                Some(Ok(all)) => view! { <Grid all ticked /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorPanel error /> }.into_any(),
+            }}
             <div class="grid-footer">
                 <span class="muted" data-testid="unsaved">{move || if dirty() { "Unsaved changes" } else { "" }}</span>
                 <button class="btn btn-primary" disabled=move || !dirty() || busy.get() on:click=save data-testid="save-permissions">
