@@ -13,6 +13,7 @@ mod evaluation_property;
 mod hierarchy;
 mod identities;
 mod isolation;
+mod list_bounds;
 mod openapi;
 mod platform;
 mod sessions;
