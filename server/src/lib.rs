@@ -8,6 +8,7 @@ pub mod config;
 pub mod envelope;
 pub mod health;
 pub mod origin;
+pub mod panics;
 pub mod server_fn_status;
 pub mod signed_out;
 pub mod telemetry;
@@ -98,6 +99,7 @@ pub fn router(services: Services, config: &Config) -> Router {
             origin::refuse_cross_origin,
         ))
         .layer(CompressionLayer::new())
+        .layer(panics::layer())
         .layer(
             // One INFO line per request (method, path, status, latency); never headers or bodies,
             // so cookies and passwords stay out of the logs.

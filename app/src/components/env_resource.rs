@@ -1,7 +1,7 @@
 //! A resource of the current environment: data a page loads for the environment in its URL,
 //! loaded again when the admin switches environment or when the page reports a change.
 
-use crate::components::layout::{WorkspaceScope, use_scope};
+use crate::components::layout::{WorkspaceScope, use_env_path};
 use crate::error::AppError;
 use crate::model::EnvPath;
 use leptos::prelude::*;
@@ -52,7 +52,7 @@ where
     T: Default + 'static,
     Fut: Future<Output = Result<T, AppError>> + 'static,
 {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let version = RwSignal::new(0u32);
     let resource = LocalResource::new(move || {
         version.track();

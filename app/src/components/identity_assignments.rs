@@ -4,7 +4,7 @@
 
 use crate::components::env_resource::env_local_resource;
 use crate::components::form::{use_form, use_operation};
-use crate::components::layout::use_scope;
+use crate::components::layout::use_env_path;
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
 use crate::model::{Assignment, AssignmentForm, AssignmentStatus, EnvPath};
@@ -28,7 +28,7 @@ pub fn short_time(rfc3339: &str) -> String {
 
 #[component]
 pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let identity = StoredValue::new(identity_id);
     let (list, reload) =

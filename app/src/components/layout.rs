@@ -29,10 +29,22 @@ impl WorkspaceScope {
             self.environment.get()
         )
     }
+
+    /// `href` without subscribing: for a link built once, in a component's setup or after an
+    /// `await`, where a tracked read warns in the console.
+    pub fn href_untracked(&self, page: &str) -> String {
+        format!(
+            "/{}/{}/{}/{page}",
+            self.account.get_untracked(),
+            self.application.get_untracked(),
+            self.environment.get_untracked()
+        )
+    }
 }
 
 impl WorkspaceScope {
-    /// The environment this page is about, as server functions take it.
+    /// The environment this page is about, as server functions take it; read in a reactive
+    /// context (a resource's source), it subscribes to the URL.
     pub fn env_path(&self) -> crate::model::EnvPath {
         crate::model::EnvPath {
             account: self.account.get(),
@@ -40,10 +52,26 @@ impl WorkspaceScope {
             environment: self.environment.get(),
         }
     }
+
+    /// The environment as it is now, without subscribing: for a component's setup, which runs
+    /// outside any reactive context (reading with `env_path` there warns in the console).
+    pub fn env_path_untracked(&self) -> crate::model::EnvPath {
+        crate::model::EnvPath {
+            account: self.account.get_untracked(),
+            application: self.application.get_untracked(),
+            environment: self.environment.get_untracked(),
+        }
+    }
 }
 
 pub fn use_scope() -> Option<WorkspaceScope> {
     use_context::<WorkspaceScope>()
+}
+
+/// The current environment for a dialog, a detail panel or a row: components that are created
+/// again when the page's data (and so the environment) changes, so a snapshot is what they need.
+pub fn use_env_path() -> Option<crate::model::EnvPath> {
+    use_scope().map(|s| s.env_path_untracked())
 }
 
 /// The page segment after `/{account}/{app}/{env}/`, so switching keeps the admin on it.

@@ -25,7 +25,7 @@ pub fn Home() -> impl IntoView {
 #[component]
 pub fn ToOverview() -> impl IntoView {
     let href = use_scope()
-        .map(|s| s.href("overview"))
+        .map(|s| s.href_untracked("overview"))
         .unwrap_or_else(|| "/".to_owned());
     view! { <Redirect path=href /> }
 }

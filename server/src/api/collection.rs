@@ -1,5 +1,5 @@
 //! The collection envelope (decisions.md › Envelopes): `{items, pagination}`, with 1-based
-//! `page`, `take` 1–100 (default 20) and an optional `q` on every list.
+//! `page` (at most `MAX_PAGE`), `take` 1–100 (default 20) and an optional `q` on every list.
 
 use super::extract::ApiError;
 use app::error::{AppError, FieldError};
@@ -11,15 +11,18 @@ use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_TAKE: i64 = 20;
 pub const MAX_TAKE: i64 = 100;
+/// The last page a list answers (decisions.md › List bounds): a billion items at the largest
+/// `take`, far beyond any list, while `(page - 1) * take` stays far inside `i64`.
+pub const MAX_PAGE: i64 = 10_000_000;
 
 /// `?page=&take=&q=` of a list; anything else in the query is refused.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// The page, from 1.
+    /// The page, from 1 to 10000000.
     #[serde(default = "first_page")]
-    #[param(minimum = 1, default = 1, example = 1)]
+    #[param(minimum = 1, maximum = 10_000_000, default = 1, example = 1)]
     pub page: i64,
     /// Items per page, 1 to 100.
     #[serde(default = "default_take")]
@@ -60,8 +63,12 @@ impl FromRequestParts<Services> for List {
                 detail: e.body_text(),
             })?;
         let mut errors = Vec::new();
-        if query.page < 1 {
-            errors.push(FieldError::new("page", "out_of_range", "page starts at 1."));
+        if !(1..=MAX_PAGE).contains(&query.page) {
+            errors.push(FieldError::new(
+                "page",
+                "out_of_range",
+                format!("page must be 1 to {MAX_PAGE}."),
+            ));
         }
         if !(1..=MAX_TAKE).contains(&query.take) {
             errors.push(FieldError::new(
@@ -129,5 +136,23 @@ impl<T> Collection<T> {
             page: query.page,
             per_page: query.take,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::IntoParams;
+    use utoipa::openapi::path::ParameterIn;
+
+    #[test]
+    fn the_documented_page_bound_is_the_enforced_one() {
+        let params = ListQuery::into_params(|| Some(ParameterIn::Query));
+        let page = params.iter().find(|p| p.name == "page");
+        let documented = serde_json::to_value(page).unwrap_or_default();
+        assert_eq!(documented["schema"]["minimum"], 1, "{documented}");
+        assert_eq!(documented["schema"]["maximum"], MAX_PAGE, "{documented}");
+        // The largest product the bound allows fits, with room to spare.
+        assert!((MAX_PAGE - 1).checked_mul(MAX_TAKE).is_some());
     }
 }

@@ -15,6 +15,7 @@ mod hierarchy;
 mod idempotency;
 mod identities;
 mod isolation;
+mod list_bounds;
 mod openapi;
 mod platform;
 mod routing;

@@ -3,7 +3,7 @@
 //! to flat with its consequences shown before confirming.
 
 use crate::components::dialog::Dialog;
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::model::{
@@ -235,7 +235,7 @@ fn NodeActionForm(
     open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -401,7 +401,7 @@ fn SchemaEditor(
     schema: HierarchySchema,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let text = RwSignal::new(serde_json::to_string_pretty(&schema).unwrap_or_default());
     let error = RwSignal::new(None::<String>);
@@ -463,7 +463,7 @@ fn SchemaEditor(
 #[component]
 fn RevertDialog(open: RwSignal<bool>, version: i64, on_done: Callback<()>) -> impl IntoView {
     let scope = use_scope();
-    let env = scope.map(|s| s.env_path());
+    let env = scope.map(|s| s.env_path_untracked());
     let toasts = use_toasts();
     let preview = Resource::new(
         {
@@ -540,7 +540,7 @@ fn reason_text(reason: DenialReason) -> &'static str {
 /// Pick identity, permission and node; see allowed or denied, and why.
 #[component]
 fn AccessChecker(nodes: Vec<Node>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     // Loaded in the browser only: secondary data inside an already-suspended page, so the server
     // and the hydrating client render the same placeholder first.
     let permissions = LocalResource::new({

@@ -153,7 +153,13 @@ pub fn IdentitiesPage() -> impl IntoView {
 fn MemberLine(row: MemberRow, selected: RwSignal<BTreeMap<String, String>>) -> impl IntoView {
     let scope = use_scope();
     let href = scope
-        .map(|s| format!("{}?identity={}", s.href("identities"), row.identity.id))
+        .map(|s| {
+            format!(
+                "{}?identity={}",
+                s.href_untracked("identities"),
+                row.identity.id
+            )
+        })
         .unwrap_or_default();
     let identity = row.identity;
     let created = identity.created_at.get(..10).unwrap_or_default().to_owned();
@@ -204,7 +210,7 @@ fn MemberLine(row: MemberRow, selected: RwSignal<BTreeMap<String, String>>) -> i
 #[component]
 fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoView {
     let scope = use_scope();
-    let env = scope.map(|s| s.env_path());
+    let env = scope.map(|s| s.env_path_untracked());
     let toasts = use_toasts();
     let email = RwSignal::new(String::new());
     let first_name = RwSignal::new(String::new());
@@ -226,7 +232,13 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
     let done = move |created: CreatedIdentity, verb: &str| {
         let who = created.identity.name();
         let link = scope
-            .map(|s| format!("{}?identity={}", s.href("identities"), created.identity.id))
+            .map(|s| {
+                format!(
+                    "{}?identity={}",
+                    s.href_untracked("identities"),
+                    created.identity.id
+                )
+            })
             .unwrap_or_default();
         let mut message = match &created.assignment {
             Some(a) => format!("{verb} {who} with {} at {}.", a.role_name, a.node_name),

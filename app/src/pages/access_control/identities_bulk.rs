@@ -3,7 +3,7 @@
 //! send one request and show a result per row (what failed, and why); the rest still happen.
 
 use crate::components::form::{FormAlert, use_form};
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
 use crate::model::{AssignmentForm, BULK_MAX, DirectoryQuery, EnvPath, RowResult};
@@ -54,7 +54,7 @@ pub fn BulkAssign(
     open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let role = RwSignal::new(String::new());
     let node = RwSignal::new(String::new());
@@ -190,7 +190,7 @@ pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl Int
     );
     let busy = submission.busy();
     let submit = move |_| {
-        let Some(env) = scope.map(|s| s.env_path()) else {
+        let Some(env) = scope.map(|s| s.env_path_untracked()) else {
             return;
         };
         let (ids, labels): (Vec<String>, Vec<String>) =

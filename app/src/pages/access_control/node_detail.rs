@@ -4,7 +4,7 @@
 
 use crate::components::dialog::Dialog;
 use crate::components::identity_assignments::{IdentityAssignments, short_time, status_label};
-use crate::components::layout::use_scope;
+use crate::components::layout::use_env_path;
 use crate::components::stat::Stat;
 use crate::model::{AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccessEntry};
 use crate::server::assignments::load_node_access;
@@ -57,7 +57,7 @@ pub fn NodeDetail(
     #[prop(into)]
     refresh: Signal<u32>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let reload = RwSignal::new(0u32);
     let access = LocalResource::new(move || {
         let env = env.clone();

@@ -5,7 +5,7 @@ use crate::components::dialog::Dialog;
 use crate::components::env_resource::env_resource;
 use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form};
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::model::{EnvPath, Permission, PermissionForm, PermissionGroupForm};
@@ -153,7 +153,7 @@ fn PermissionDialog(
     editing: Option<Permission>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let key = RwSignal::new(editing.as_ref().map(|p| p.key.clone()).unwrap_or_default());
     let description = RwSignal::new(
@@ -224,7 +224,7 @@ fn PermissionDialog(
 /// Step 1: the resource. Step 2: its actions (CRUD pre-filled, editable, removable, extendable).
 #[component]
 fn GroupWizard(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let step = RwSignal::new(1u8);
     let resource = RwSignal::new(String::new());
@@ -363,7 +363,7 @@ fn EditDialogs(
     delete_open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let deletion = use_form(move |(env, p): (EnvPath, Permission)| async move {
         delete_permission(env, p.id.clone(), p.version).await?;

@@ -4,7 +4,7 @@
 use crate::components::dialog::Dialog;
 use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form, use_operation};
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::model::{EnvPath, Permission, Role, RoleForm};
@@ -117,7 +117,7 @@ fn RolesSplit(
 fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
     let scope = use_scope();
     let toasts = use_toasts();
-    let env = scope.map(|s| s.env_path());
+    let env = scope.map(|s| s.env_path_untracked());
     let role_id = role.id.clone();
     // Loaded in the browser only (secondary data inside an already-suspended page), so server
     // and hydrating client agree on the first render.
@@ -233,14 +233,15 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
                     <button class="btn btn-secondary btn-small danger" on:click=move |_| delete_open.set(true)>"Delete"</button>
                 </div>
             </header>
-            <Transition fallback=|| view! { <Loading label="Loading permissions…" /> }>
-                {move || Suspend::new(async move {
-                    match catalog.await {
-                        Ok(all) => view! { <Grid all ticked /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            // Read, not awaited in a nested <Transition>: the server marks a nested boundary
+            // that waits on a browser-only resource "incomplete" by an id that the hydrating
+            // browser, creating this inside the page's own async block, does not always draw the
+            // same, and then hydrates the grid over the server's placeholder and dies.
+            {move || match catalog.get() {
+                None => view! { <Loading label="Loading permissions…" /> }.into_any(),
+                Some(Ok(all)) => view! { <Grid all ticked /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorPanel error /> }.into_any(),
+            }}
             <div class="grid-footer">
                 <span class="muted" data-testid="unsaved">{move || if dirty() { "Unsaved changes" } else { "" }}</span>
                 <button class="btn btn-primary" disabled=move || !dirty() || busy.get() on:click=save data-testid="save-permissions">
@@ -309,7 +310,7 @@ fn Grid(all: Vec<Permission>, ticked: RwSignal<BTreeSet<String>>) -> impl IntoVi
 
 #[component]
 fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -355,7 +356,7 @@ fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoVi
 
 #[component]
 fn RenameRole(open: RwSignal<bool>, role: Role, on_done: Callback<()>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let name = RwSignal::new(role.name.clone());
     let description = RwSignal::new(role.description.clone());

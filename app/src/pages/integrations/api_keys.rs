@@ -8,7 +8,7 @@ use crate::components::env_resource::env_resource;
 use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::identity_assignments::short_time;
-use crate::components::layout::use_scope;
+use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::model::{
@@ -72,7 +72,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 
 #[component]
 fn KeyLine(key: ApiKey, changed: Callback<()>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let toasts = use_toasts();
     let confirming = RwSignal::new(false);
     let access = if key.scopes.is_empty() {
@@ -133,7 +133,7 @@ enum Step {
 
 #[component]
 fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoView {
-    let env = use_scope().map(|s| s.env_path());
+    let env = use_env_path();
     let step = RwSignal::new(Step::Details);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());

@@ -49,7 +49,7 @@ pub fn CreateDirectoryIdentity(open: RwSignal<bool>, on_created: Callback<()>) -
         move |(account, form): (String, DirectoryIdentityForm)| async move {
             let identity = create_directory_identity(account, form).await?;
             let link = scope
-                .map(|s| format!("{}?identity={}", s.href("directory"), identity.id))
+                .map(|s| format!("{}?identity={}", s.href_untracked("directory"), identity.id))
                 .unwrap_or_default();
             toasts.success_with_link(format!("Created {}.", identity.name()), "View", link);
             open.set(false);

@@ -197,7 +197,13 @@ fn SortHeader(
 #[component]
 fn DirectoryLine(row: DirectoryRow) -> impl IntoView {
     let href = use_scope()
-        .map(|s| format!("{}?identity={}", s.href("directory"), row.identity.id))
+        .map(|s| {
+            format!(
+                "{}?identity={}",
+                s.href_untracked("directory"),
+                row.identity.id
+            )
+        })
         .unwrap_or_default();
     let i = row.identity;
     view! {
