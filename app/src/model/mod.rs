@@ -19,6 +19,7 @@ mod prehashed;
 mod signup;
 mod slug;
 mod system_catalog;
+pub mod tree;
 mod workspace;
 
 pub use access::{
