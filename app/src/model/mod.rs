@@ -52,6 +52,8 @@ pub use identity::{
     ValidIdentity, ValidProfile, check_metadata, parse_metadata_text,
 };
 pub use names::{DisplayName, PersonName};
+#[cfg(feature = "ssr")]
+pub use password::common_password_error;
 pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};
 pub use prehashed::{HashAlgorithm, PrehashedPassword};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
