@@ -679,7 +679,7 @@ mod tests {
             }
             let live: HashSet<(&str, &str)> = placed
                 .iter()
-                .filter(|a| !a.effective_to_ms.is_some_and(|to| to <= now))
+                .filter(|a| a.effective_to_ms.is_none_or(|to| to > now))
                 .map(|a| (a.identity_id, a.role_id))
                 .collect();
             prop_assert_eq!(survivors.len(), live.len());

@@ -213,7 +213,7 @@ async fn the_move_dialog_offers_exactly_the_parents_the_server_accepts(engine: E
     };
     assert_eq!(
         offered(&paris),
-        [apac.clone()],
+        [apac.as_str()],
         "Tokyo allows teams, but Paris › Night would reach depth 5"
     );
 
