@@ -45,3 +45,41 @@ test("switch to a hierarchy and build a three-level tree", async ({ page }) => {
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("node-EMEA")).toBeVisible();
 });
+
+test("the Move dialog offers only the parents the server accepts, depth included", async ({ page }) => {
+  const id = unique();
+  await signUp(page, { email: `move.${id}@example.com`, password: "organisation chart 2026", company: `Moves ${id}` });
+  await expect(page).toHaveURL(/\/overview$/);
+  await hydrated(page);
+  await page.getByTestId("nav-hierarchy").click();
+  await page.getByTestId("switch-to-hierarchy").click();
+  await page.getByTestId("schema-submit").click();
+  await expect(page.getByTestId("access-model")).toHaveText("Hierarchy");
+
+  const dialog = page.getByTestId("node-dialog");
+  const addUnder = async (parent: string, name: string) => {
+    await page.getByTestId(`node-${parent}`).getByTestId("add-child").click();
+    await dialog.getByTestId("node-name").fill(name);
+    await dialog.getByTestId("node-submit").click();
+    await expect(page.getByTestId(`node-${name}`)).toBeVisible();
+  };
+  await addUnder(`Moves ${id}`, "EMEA");
+  await addUnder(`Moves ${id}`, "APAC");
+  await addUnder("EMEA", "Paris");
+  await addUnder("Paris", "Night");
+  await addUnder("APAC", "Tokyo");
+
+  // Tokyo takes teams, but Paris with Night below it would reach depth 5 of 4: not offered.
+  await page.getByTestId("node-Paris").getByRole("button", { name: "Move" }).click();
+  await expect(dialog.getByTestId("move-target").locator("option")).toHaveText(["APAC (region)"]);
+  await dialog.getByTestId("node-submit").click();
+  await expect(page.getByTestId("toast").last()).toContainText("Moved Paris");
+  await page.getByTestId("node-search").fill("Night");
+  await expect(page.getByTestId("node-APAC")).toBeVisible();
+  await expect(page.getByTestId("node-EMEA")).toHaveCount(0);
+  await page.getByTestId("node-search").fill("");
+
+  // A leaf team fits under a depth-3 team.
+  await page.getByTestId("node-Night").getByRole("button", { name: "Move" }).click();
+  await expect(dialog.getByTestId("move-target").locator("option")).toHaveText(["APAC (region)", "EMEA (region)", "Tokyo (team)"]);
+});

@@ -3,6 +3,7 @@
 
 use crate::components::browser::{copy_to_clipboard, generated_password};
 use crate::components::field::TextField;
+use crate::components::password_check::CommonPasswordCheck;
 use crate::components::toast::use_toasts;
 use leptos::prelude::*;
 
@@ -14,6 +15,12 @@ pub fn InitialPassword(
     #[prop(into)] on_blur: Callback<()>,
 ) -> impl IntoView {
     let toasts = use_toasts();
+    let common = CommonPasswordCheck::new(password);
+    let error = Signal::derive(move || error.get().or_else(|| common.error()));
+    let on_blur = Callback::new(move |()| {
+        on_blur.run(());
+        common.check();
+    });
     let generate = move |_| {
         if let Some(generated) = generated_password() {
             password.set(generated);

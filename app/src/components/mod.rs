@@ -10,6 +10,7 @@ pub mod form;
 pub mod identity_assignments;
 pub mod initial_password;
 pub mod layout;
+pub mod password_check;
 pub mod role_node_picker;
 pub mod setup_guide;
 pub mod stat;

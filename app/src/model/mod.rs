@@ -22,6 +22,7 @@ mod scope;
 mod signup;
 mod slug;
 mod system_catalog;
+pub mod tree;
 mod warning;
 mod workspace;
 
@@ -55,6 +56,8 @@ pub use identity::{
     ValidIdentity, ValidProfile, check_metadata, parse_metadata_text,
 };
 pub use names::{DisplayName, PersonName};
+#[cfg(feature = "ssr")]
+pub use password::common_password_error;
 pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};
 pub use patch::{IdentityPatch, NodePatch, PermissionPatch, Precondition, RolePatch};
 pub use prehashed::{HashAlgorithm, PrehashedPassword};

@@ -4,6 +4,7 @@
 
 use crate::components::field::TextField;
 use crate::components::form::use_form;
+use crate::components::password_check::CommonPasswordCheck;
 use crate::error::AppError;
 use crate::model::{AdminPassword, SignupForm};
 use crate::server::auth::sign_up;
@@ -76,6 +77,15 @@ pub fn SignUp() -> impl IntoView {
             })
         })
     };
+    let common = CommonPasswordCheck::new(password);
+    let password_error = {
+        let local = error_for("password");
+        Signal::derive(move || local.get().or_else(|| common.error()))
+    };
+    let password_blur = Callback::new(move |()| {
+        blur("password").run(());
+        common.check();
+    });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -113,8 +123,8 @@ pub fn SignUp() -> impl IntoView {
                         label="Password"
                         input_type="password"
                         value=password
-                        error=error_for("password")
-                        on_blur=blur("password")
+                        error=password_error
+                        on_blur=password_blur
                         autocomplete="new-password"
                         revealable=true
                         hint=format!("{}–{} characters. Long passphrases are welcome; common passwords are refused.", AdminPassword::MIN_LEN, AdminPassword::MAX_LEN)

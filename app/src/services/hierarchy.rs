@@ -3,16 +3,16 @@
 //! written, and every change runs in one transaction with its audit event.
 
 use crate::error::{AppError, Resource};
+use crate::model::tree::{self, AncestryError, PlacedAssignment, TreeRule};
 use crate::model::{
     AccessModel, EnvScope, EnvironmentSettings, HierarchySchema, HierarchyView, Node, NodeForm,
-    NodePatch, Precondition, RevertToFlatOutcome, Slug, SystemPermission,
+    NodePatch, Precondition, RevertToFlatOutcome, SystemPermission,
 };
 use crate::services::audit::{self, Event};
 use crate::services::{Caller, Services};
 use crate::store::hierarchy::{self as store_h, AssignmentRow};
 use crate::store::versioned::{self, Versioned};
 use crate::store::{self, Tx};
-use std::collections::{BTreeMap, HashMap, HashSet};
 
 fn rule(message: impl Into<String>) -> AppError {
     AppError::HierarchyRule {
@@ -39,41 +39,6 @@ async fn view_of(s: &Services, scope: &EnvScope) -> Result<HierarchyView, AppErr
         environment_version,
         nodes,
     })
-}
-
-/// The first way `nodes` break `schema`, if any.
-fn misfit(schema: &HierarchySchema, nodes: &[Node]) -> Option<String> {
-    let by_id: HashMap<&str, &Node> = nodes.iter().map(|n| (n.id.as_str(), n)).collect();
-    for node in nodes {
-        if !schema.node_types.contains(&node.node_type) {
-            return Some(format!(
-                "The node \"{}\" is a {}, which the schema no longer has.",
-                node.name, node.node_type
-            ));
-        }
-        if node.depth > i64::from(schema.max_depth) {
-            return Some(format!(
-                "The node \"{}\" is at depth {}, deeper than {}.",
-                node.name, node.depth, schema.max_depth
-            ));
-        }
-        match node.parent_node_id.as_deref().and_then(|p| by_id.get(p)) {
-            None if node.node_type != schema.root_node_type => {
-                return Some(format!(
-                    "The root is a {}, not a {}.",
-                    node.node_type, schema.root_node_type
-                ));
-            }
-            Some(parent) if !schema.allows(&parent.node_type, &node.node_type) => {
-                return Some(format!(
-                    "\"{}\" ({}) sits under \"{}\" ({}), which the schema would not allow.",
-                    node.name, node.node_type, parent.name, parent.node_type
-                ));
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 async fn write_settings(
@@ -143,7 +108,7 @@ pub async fn update_schema(
         ));
     }
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
-    if let Some(problem) = misfit(&schema, &nodes) {
+    if let Some(problem) = tree::misfit(&schema, &nodes) {
         return Err(rule(format!(
             "The schema change would invalidate existing nodes: {problem}"
         )));
@@ -160,48 +125,38 @@ pub async fn update_schema(
     view_of(s, scope).await
 }
 
-/// What revert-to-flat does with the assignments: expired ones are dropped (reviving them as
-/// unbounded root rows would resurrect dead access); of the rest, one per (identity, role) is
-/// kept — one already on the root if there is one — and moved to the root; the others go.
+/// A refusal of the tree's rules as the error the caller sees.
+fn refused(r: TreeRule) -> AppError {
+    match r {
+        TreeRule::UnknownNode => AppError::NotFound {
+            resource: Resource::Node,
+        },
+        other => rule(other.to_string()),
+    }
+}
+
+/// Revert-to-flat's plan for these rows (see `tree::plan_revert`).
 fn plan_revert(
-    assignments: &[AssignmentRow],
+    nodes: &[Node],
     root_id: &str,
+    assignments: &[AssignmentRow],
     now_ms: i64,
-) -> (RevertToFlatOutcome, Vec<String>, Vec<String>) {
-    let mut counts = RevertToFlatOutcome::default();
-    let mut moves = Vec::new();
-    let mut deletes = Vec::new();
-    let mut groups: BTreeMap<(&str, &str), Vec<&AssignmentRow>> = BTreeMap::new();
-    for a in assignments {
-        if a.effective_to_ms.is_some_and(|to| to <= now_ms) {
-            counts.assignments_expired_dropped += 1;
-            deletes.push(a.id.clone());
-        } else {
-            groups
-                .entry((&a.identity_id, &a.role_id))
-                .or_default()
-                .push(a);
-        }
-    }
-    for (_, mut group) in groups {
-        group.sort_by_key(|a| a.node_id != root_id);
-        let (keep, rest) = group.split_at(1);
-        if keep[0].node_id != root_id {
-            counts.assignments_moved += 1;
-            moves.push(keep[0].id.clone());
-        }
-        for a in rest {
-            counts.assignments_deduplicated += 1;
-            deletes.push(a.id.clone());
-        }
-    }
-    (counts, moves, deletes)
+) -> tree::RevertPlan {
+    let placed: Vec<PlacedAssignment> = assignments
+        .iter()
+        .map(|a| PlacedAssignment {
+            id: &a.id,
+            identity_id: &a.identity_id,
+            role_id: &a.role_id,
+            node_id: &a.node_id,
+            effective_to_ms: a.effective_to_ms,
+        })
+        .collect();
+    tree::plan_revert(nodes, root_id, &placed, now_ms)
 }
 
 fn root_of(nodes: &[Node]) -> Result<&Node, AppError> {
-    nodes
-        .iter()
-        .find(|n| n.parent_node_id.is_none())
+    tree::root(nodes)
         .ok_or_else(|| AppError::internal("hierarchy", "environment without a root node"))
 }
 
@@ -217,9 +172,7 @@ pub async fn preview_revert(
     let root = root_of(&nodes)?;
     let assignments = store_h::assignments(&mut tx, scope.key()).await?;
     tx.rollback().await?;
-    let (mut counts, _, _) = plan_revert(&assignments, &root.id, store::ms(s.now()));
-    counts.nodes_deleted = i64::try_from(nodes.len().saturating_sub(1)).unwrap_or(i64::MAX);
-    Ok(counts)
+    Ok(plan_revert(&nodes, &root.id, &assignments, store::ms(s.now())).outcome)
 }
 
 pub async fn revert_to_flat(
@@ -238,22 +191,17 @@ pub async fn revert_to_flat(
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
     let root = root_of(&nodes)?.clone();
     let assignments = store_h::assignments(&mut tx, scope.key()).await?;
-    let (mut counts, moves, deletes) = plan_revert(&assignments, &root.id, now_ms);
-    for id in &deletes {
+    let plan = plan_revert(&nodes, &root.id, &assignments, now_ms);
+    for id in &plan.deletes {
         store_h::delete_assignment(&mut tx, scope.key(), id).await?;
     }
-    for id in &moves {
+    for id in &plan.moves {
         store_h::move_assignment(&mut tx, scope.key(), id, &root.id, now_ms).await?;
     }
-    let mut doomed: Vec<&Node> = nodes
-        .iter()
-        .filter(|n| n.parent_node_id.is_some())
-        .collect();
-    doomed.sort_by_key(|n| std::cmp::Reverse(n.depth));
-    for node in &doomed {
-        store_h::delete_node(&mut tx, scope.key(), &node.id).await?;
+    for id in &plan.nodes {
+        store_h::delete_node(&mut tx, scope.key(), id).await?;
     }
-    counts.nodes_deleted = i64::try_from(doomed.len()).unwrap_or(i64::MAX);
+    let counts = plan.outcome;
     write_settings(
         s,
         &mut tx,
@@ -281,24 +229,6 @@ async fn schema_for_nodes(s: &Services, scope: &EnvScope) -> Result<HierarchySch
             "This environment is flat: switch it to a hierarchy to add nodes.",
         )),
     }
-}
-
-/// A slug for `name` that no sibling under `parent` uses.
-fn sibling_slug(nodes: &[Node], parent: &str, name: &str, except: Option<&str>) -> String {
-    let taken: HashSet<&str> = nodes
-        .iter()
-        .filter(|n| n.parent_node_id.as_deref() == Some(parent) && Some(n.id.as_str()) != except)
-        .map(|n| n.slug.as_str())
-        .collect();
-    let base = Slug::derive(name, "node");
-    if !taken.contains(base.as_str()) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|n| base.with_suffix(n))
-        .find(|s| !taken.contains(s.as_str()))
-        .unwrap_or(base)
-        .to_string()
 }
 
 /// Creates a node under `parent_id`, as the schema allows (type under that parent, depth).
@@ -330,21 +260,9 @@ pub async fn create_node(
             format!("Choose one of: {}.", schema.node_types.join(", ")),
         )]));
     }
-    if !schema.allows(&parent.node_type, node_type) {
-        return Err(rule(format!(
-            "A {node_type} cannot sit under a {} (\"{}\").",
-            parent.node_type, parent.name
-        )));
-    }
-    let depth = parent.depth + 1;
-    if depth > i64::from(schema.max_depth) {
-        return Err(rule(format!(
-            "The hierarchy is limited to {} levels.",
-            schema.max_depth
-        )));
-    }
+    let depth = tree::check_child(&schema, parent, node_type).map_err(refused)?;
     let id = s.new_id();
-    let slug = sibling_slug(&nodes, parent_id, &name, None);
+    let slug = tree::sibling_slug(&nodes, parent_id, &name, None);
     store_h::insert_node(
         &mut tx,
         scope.key(),
@@ -434,70 +352,28 @@ pub async fn move_node(
     let mut tx = s.db.begin().await?;
     versioned::prepare(&mut tx, Versioned::Node, scope.key(), id, precondition).await?;
     let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
-    let by_id: HashMap<&str, &Node> = nodes.iter().map(|n| (n.id.as_str(), n)).collect();
-    let node = (*by_id.get(id).ok_or(AppError::NotFound {
-        resource: Resource::Node,
-    })?)
-    .clone();
+    let node = nodes
+        .iter()
+        .find(|n| n.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound {
+            resource: Resource::Node,
+        })?;
     let version = precondition.version(node.version)?;
     let schema = schema_for_nodes(s, scope).await?;
     if node.version != version {
         return Err(AppError::VersionConflict);
     }
-    if node.parent_node_id.is_none() {
-        return Err(rule("The root node cannot be moved."));
-    }
-    let parent = by_id.get(new_parent_id).ok_or(AppError::NotFound {
-        resource: Resource::Node,
-    })?;
-    // The subtree of `node`, to refuse cycles and to re-depth it.
-    let mut children: HashMap<&str, Vec<&Node>> = HashMap::new();
-    for n in &nodes {
-        if let Some(p) = n.parent_node_id.as_deref() {
-            children.entry(p).or_default().push(n);
-        }
-    }
-    let mut subtree = vec![&node];
-    let mut i = 0;
-    while i < subtree.len() {
-        let current = subtree[i].id.as_str();
-        subtree.extend(children.get(current).into_iter().flatten().copied());
-        i += 1;
-    }
-    if subtree.iter().any(|n| n.id == new_parent_id) {
-        return Err(rule(
-            "A node cannot move under itself or its own descendants.",
-        ));
-    }
-    if !schema.allows(&parent.node_type, &node.node_type) {
-        return Err(rule(format!(
-            "A {} cannot sit under a {} (\"{}\").",
-            node.node_type, parent.node_type, parent.name
-        )));
-    }
-    let delta = parent.depth + 1 - node.depth;
-    let deepest = subtree.iter().map(|n| n.depth).max().unwrap_or(node.depth) + delta;
-    if deepest > i64::from(schema.max_depth) {
-        return Err(rule(format!(
-            "The move would make the tree {deepest} levels deep; the limit is {}.",
-            schema.max_depth
-        )));
-    }
+    let plan = tree::plan_move(&schema, &nodes, id, new_parent_id).map_err(refused)?;
     let mut moved = node.clone();
     moved.parent_node_id = Some(new_parent_id.to_owned());
-    moved.depth = node.depth + delta;
-    moved.slug = sibling_slug(&nodes, new_parent_id, &node.slug, Some(id));
+    moved.depth = plan.depth;
+    moved.slug = plan.slug.clone();
     if !store_h::update_node(&mut tx, scope.key(), &moved, version, store::ms(s.now())).await? {
         return Err(AppError::VersionConflict);
     }
-    for descendant in subtree.iter().skip(1) {
-        store_h::set_depth(
-            &mut tx,
-            scope.key(),
-            &descendant.id,
-            descendant.depth + delta,
-        )
-        .await?;
+    for (descendant, depth) in &plan.descendants {
+        store_h::set_depth(&mut tx, scope.key(), &descendant.id, *depth).await?;
     }
     moved.version += 1;
     let e = event(caller, "node.moved")
@@ -565,19 +441,11 @@ pub async fn get_node(s: &Services, caller: &Caller, id: &str) -> Result<Node, A
 pub async fn ancestors(s: &Services, caller: &Caller, id: &str) -> Result<Vec<Node>, AppError> {
     caller.require(SystemPermission::NodeRead)?;
     let nodes = store_h::nodes(s.db.reader(), caller.env()?.key()).await?;
-    let by_id: HashMap<&str, &Node> = nodes.iter().map(|n| (n.id.as_str(), n)).collect();
-    let mut current = *by_id.get(id).ok_or(AppError::NotFound {
-        resource: Resource::Node,
-    })?;
-    let mut chain = Vec::new();
-    // Bounded by the node count, so a corrupt parent cycle cannot loop forever.
-    while let Some(parent) = current.parent_node_id.as_deref().and_then(|p| by_id.get(p)) {
-        if chain.len() >= nodes.len() {
-            return Err(AppError::internal("hierarchy", "parent cycle"));
-        }
-        chain.push((*parent).clone());
-        current = parent;
+    match tree::ancestors(&nodes, id) {
+        Ok(chain) => Ok(chain.into_iter().cloned().collect()),
+        Err(AncestryError::UnknownNode) => Err(AppError::NotFound {
+            resource: Resource::Node,
+        }),
+        Err(AncestryError::Cycle) => Err(AppError::internal("hierarchy", "parent cycle")),
     }
-    chain.reverse();
-    Ok(chain)
 }

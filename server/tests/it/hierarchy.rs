@@ -2,11 +2,15 @@
 
 use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
+use app::model::tree;
+use app::model::{HierarchySchema, Node};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 on_both_engines!(
     a_three_level_tree_follows_the_schema,
     moves_refuse_cycles_wrong_types_and_excess_depth,
+    the_move_dialog_offers_exactly_the_parents_the_server_accepts,
     schema_edits_that_would_break_nodes_are_refused,
     deletes_protect_the_root_children_and_assignments,
     revert_to_flat_reseats_assignments_at_the_root,
@@ -178,6 +182,100 @@ async fn moves_refuse_cycles_wrong_types_and_excess_depth(engine: Engine) {
     );
     let stale = mv(&paris, 1, &emea).await;
     assert_eq!(stale.code(), "common.version_conflict");
+}
+
+/// The Hierarchy page computes its Move targets with `model::tree::move_targets`; for every node
+/// and every candidate parent the server accepts the move exactly when the page offers it. The
+/// tree makes the depth rule bite: a team with a sub-team may sit under a team by type, but not
+/// below depth 2 of a depth-4 schema.
+async fn the_move_dialog_offers_exactly_the_parents_the_server_accepts(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, root) = enabled(&app).await;
+    let emea = id(&node(&app, &admin, &root, "EMEA", "region").await);
+    let apac = id(&node(&app, &admin, &root, "APAC", "region").await);
+    let paris = id(&node(&app, &admin, &emea, "Paris", "team").await);
+    id(&node(&app, &admin, &paris, "Night", "team").await);
+    let tokyo = id(&node(&app, &admin, &apac, "Tokyo", "team").await);
+    id(&node(&app, &admin, &tokyo, "Shibuya", "team").await);
+
+    let view = hierarchy(&app, &admin).await;
+    let nodes: Vec<Node> = serde_json::from_value(view["nodes"].clone())
+        .unwrap_or_else(|e| panic!("nodes ({e}): {view}"));
+    let schema: HierarchySchema =
+        serde_json::from_value(view["settings"]["hierarchy_schema"].clone())
+            .unwrap_or_else(|e| panic!("schema ({e}): {view}"));
+    assert_eq!(nodes.len(), 7);
+    let offered = |id: &str| -> Vec<String> {
+        tree::move_targets(&schema, &nodes, id)
+            .into_iter()
+            .map(|n| n.id.clone())
+            .collect()
+    };
+    assert_eq!(
+        offered(&paris),
+        [apac.as_str()],
+        "Tokyo allows teams, but Paris › Night would reach depth 5"
+    );
+
+    let mut versions: HashMap<String, i64> =
+        nodes.iter().map(|n| (n.id.clone(), n.version)).collect();
+    let mut accepted = 0;
+    for moving in &nodes {
+        let offers = offered(&moving.id);
+        for target in &nodes {
+            if moving.parent_node_id.as_deref() == Some(target.id.as_str()) {
+                continue; // where it already is: not offered, and a no-op on the server
+            }
+            let version = versions[moving.id.as_str()];
+            let reply = app
+                .call(
+                    &admin,
+                    "move_node",
+                    json!({ "env": env(), "id": moving.id, "version": version, "parent_node_id": target.id }),
+                )
+                .await;
+            let is_offered = offers.contains(&target.id);
+            assert_eq!(
+                reply.status == 200,
+                is_offered,
+                "{} under {}: offered {is_offered}, server said {}",
+                moving.name,
+                target.name,
+                reply.body
+            );
+            if reply.status != 200 {
+                assert_eq!(reply.code(), "hierarchy.rule_violation", "{}", reply.body);
+                continue;
+            }
+            accepted += 1;
+            // Put it back, so every candidate is judged against the same tree.
+            let back = app
+                .call(
+                    &admin,
+                    "move_node",
+                    json!({ "env": env(), "id": moving.id, "version": version + 1, "parent_node_id": moving.parent_node_id }),
+                )
+                .await;
+            assert_eq!(back.status, 200, "{}", back.body);
+            versions.insert(moving.id.clone(), version + 2);
+        }
+    }
+    assert!(
+        accepted >= 4,
+        "the walk tried real moves, not only refusals"
+    );
+    let refused = app
+        .call(
+            &admin,
+            "move_node",
+            json!({ "env": env(), "id": paris, "version": versions[paris.as_str()], "parent_node_id": tokyo }),
+        )
+        .await;
+    assert!(
+        refused.error().to_string().contains("levels deep"),
+        "{}",
+        refused.body
+    );
 }
 
 async fn schema_edits_that_would_break_nodes_are_refused(engine: Engine) {

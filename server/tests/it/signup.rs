@@ -10,6 +10,7 @@ on_both_engines!(
     two_signups_with_the_same_company_name_get_distinct_slugs,
     a_second_admin_with_the_same_email_is_refused,
     invalid_signup_reports_every_field_and_writes_nothing,
+    the_common_password_check_answers_signed_out_forms,
 );
 
 async fn signup_seeds_exactly_account_owner_application_and_two_environments(engine: Engine) {
@@ -239,4 +240,34 @@ async fn invalid_signup_reports_every_field_and_writes_nothing(engine: Engine) {
         (400..500).contains(&garbage),
         "malformed JSON is a client error, got {garbage}"
     );
+}
+
+/// The browser bundle has no common-password list: forms ask `password_too_common` when the
+/// field loses focus (sign-up is signed out), and get the sentence to show, or nothing.
+async fn the_common_password_check_answers_signed_out_forms(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let client = app.client();
+    let ask = |password: &str| {
+        app.call(
+            &client,
+            "password_too_common",
+            serde_json::json!({ "password": password }),
+        )
+    };
+    let common = ask("PassWord1").await;
+    assert_eq!(common.status, 200, "{}", common.body);
+    assert!(
+        common
+            .body
+            .as_str()
+            .is_some_and(|m| m.contains("too common")),
+        "{}",
+        common.body
+    );
+    for fine in ["universal machine 1936", "short", ""] {
+        let reply = ask(fine).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.body, serde_json::Value::Null, "{fine:?}");
+    }
+    assert_eq!(app.count("admin_users").await, 0, "it writes nothing");
 }

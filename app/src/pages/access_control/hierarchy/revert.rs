@@ -1,0 +1,70 @@
+//! Revert to flat: the consequences first, then the confirmation.
+
+use crate::components::layout::use_scope;
+use crate::components::states::{ErrorPanel, Loading};
+use crate::components::toast::use_toasts;
+use crate::server::hierarchy::{preview_revert_to_flat, revert_to_flat};
+use leptos::prelude::*;
+
+/// Revert to flat, with what it would do shown before the admin confirms.
+#[component]
+pub(super) fn RevertDialog(
+    open: RwSignal<bool>,
+    version: i64,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let scope = use_scope();
+    let env = scope.map(|s| s.env_path_untracked());
+    let toasts = use_toasts();
+    let preview = Resource::new(
+        {
+            let env = env.clone();
+            move || env.clone()
+        },
+        |env| async move {
+            match env {
+                Some(env) => preview_revert_to_flat(env).await,
+                None => Ok(Default::default()),
+            }
+        },
+    );
+    let error = RwSignal::new(None::<String>);
+    let confirm = move |_| {
+        let Some(env) = env.clone() else { return };
+        leptos::task::spawn_local(async move {
+            match revert_to_flat(env, version).await {
+                Ok(done) => {
+                    toasts.success(format!(
+                        "Reverted to flat: {} node(s) deleted",
+                        done.nodes_deleted
+                    ));
+                    open.set(false);
+                    on_done.run(());
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <Suspense fallback=|| view! { <Loading label="Working out what would change…" /> }>
+            {move || Suspend::new(async move {
+                match preview.await {
+                    Ok(p) => view! {
+                        <ul class="consequences" data-testid="revert-preview">
+                            <li>{format!("{} node(s) below the root will be deleted.", p.nodes_deleted)}</li>
+                            <li>{format!("{} assignment(s) will move to the root.", p.assignments_moved)}</li>
+                            <li>{format!("{} duplicate assignment(s) will be removed.", p.assignments_deduplicated)}</li>
+                            <li>{format!("{} expired assignment(s) will be dropped rather than revived.", p.assignments_expired_dropped)}</li>
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+        <div class="dialog-actions">
+            <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+            <button type="button" class="btn btn-danger" on:click=confirm data-testid="confirm-revert">"Revert to flat"</button>
+        </div>
+    }
+}
