@@ -1,6 +1,6 @@
 //! Tenant › Identities: the Account directory's list, counts and identity detail.
 
-use crate::model::{Assignment, Identity};
+use crate::model::{Assignment, Identity, IdentityStatus, MembershipStatus};
 use serde::{Deserialize, Serialize};
 
 /// The stat cards.
@@ -31,9 +31,9 @@ pub enum DirectorySort {
 pub struct DirectoryQuery {
     #[serde(default)]
     pub q: String,
-    /// `pending`, `active` or `inactive`; `None` = all.
+    /// `None` = all.
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<IdentityStatus>,
     /// `Some(true)`: with at least one assignment; `Some(false)`: orphans (none).
     #[serde(default)]
     pub has_any_assignment: Option<bool>,
@@ -64,7 +64,7 @@ pub struct MembershipInfo {
     pub id: String,
     pub application_id: String,
     pub application_name: String,
-    pub status: String,
+    pub status: MembershipStatus,
     /// Assignments the identity holds in this application's environments.
     pub assignment_count: i64,
 }

@@ -1,6 +1,7 @@
 //! The node hierarchy: the schema that types it, node inputs, and the tree as pages show it.
 
 use crate::error::FieldError;
+use crate::model::ActiveStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -186,8 +187,7 @@ pub struct Node {
     pub node_type: String,
     pub name: String,
     pub slug: String,
-    /// `active` or `inactive`.
-    pub status: String,
+    pub status: ActiveStatus,
     pub depth: i64,
     pub version: i64,
 }
@@ -195,7 +195,7 @@ pub struct Node {
 impl Node {
     /// An inactive node grants nothing, at it or below it.
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status.is_active()
     }
 }
 

@@ -3,7 +3,8 @@
 
 use crate::error::FieldError;
 use crate::model::{
-    Assignment, Email, IdentityPassword, PersonName, PrehashedPassword, Warning, assignment_pair,
+    Assignment, Email, IdentityPassword, MembershipStatus, PersonName, PrehashedPassword, Warning,
+    assignment_pair,
 };
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,13 @@ pub enum IdentityStatus {
 }
 
 impl IdentityStatus {
+    /// In the order the directory lists them.
+    pub const ALL: [IdentityStatus; 3] = [
+        IdentityStatus::Active,
+        IdentityStatus::Pending,
+        IdentityStatus::Inactive,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             IdentityStatus::Pending => "pending",
@@ -492,9 +500,13 @@ pub struct CreatedIdentity {
 pub struct MemberRow {
     pub identity: Identity,
     /// `active`, `deactivated`, …
-    pub membership_status: String,
+    pub membership_status: MembershipStatus,
     pub assignments: Vec<Assignment>,
 }
+
+/// The highest page number any list serves: `(MAX_PAGE - 1) * 100` cannot overflow, and no list
+/// is that long.
+pub const MAX_PAGE: i64 = 10_000_000;
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,6 +21,7 @@ mod return_to;
 mod scope;
 mod signup;
 mod slug;
+mod status;
 mod system_catalog;
 pub mod tree;
 mod warning;
@@ -52,7 +53,7 @@ pub use hierarchy::{
 };
 pub use identity::{
     CreatedIdentity, DirectoryIdentityForm, EXTERNAL_ID_MAX, Identity, IdentityForm,
-    IdentityStatus, InitialPassword, METADATA_MAX_BYTES, MemberRow, Page, ProfileForm,
+    IdentityStatus, InitialPassword, MAX_PAGE, METADATA_MAX_BYTES, MemberRow, Page, ProfileForm,
     ValidIdentity, ValidProfile, check_metadata, parse_metadata_text,
 };
 pub use names::{DisplayName, PersonName};
@@ -65,6 +66,7 @@ pub use return_to::{safe_next, signin_path};
 pub use scope::{EnvPath, EnvScope};
 pub use signup::{SignInForm, SignupForm, ValidSignup};
 pub use slug::{RESERVED_SLUGS, Slug, is_reserved};
+pub use status::{ActiveStatus, MembershipStatus};
 pub use system_catalog::{SystemPermission, is_management_scope};
 pub use warning::{Warning, WarningCode, assignment_pair};
 pub use workspace::*;

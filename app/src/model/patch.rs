@@ -4,7 +4,7 @@
 //! and every surface (dashboard, REST) gets the same rules from the same code.
 
 use crate::error::{AppError, FieldError};
-use crate::model::{Node, Permission, PermissionForm, ProfileForm, Role, RoleForm};
+use crate::model::{ActiveStatus, Node, Permission, PermissionForm, ProfileForm, Role, RoleForm};
 use serde::{Deserialize, Deserializer};
 
 /// Which version a change was made against (HTTP `If-Match`; the dashboard sends the version it
@@ -112,11 +112,10 @@ pub struct NodePatch {
 impl NodePatch {
     /// The node's name and whether it is active afterwards; an unknown status is a field error.
     pub fn apply(&self, current: &Node) -> Result<(String, bool), AppError> {
-        let active = match self.status.as_deref() {
+        let active = match self.status.as_deref().map(ActiveStatus::parse) {
             None => current.is_active(),
-            Some("active") => true,
-            Some("inactive") => false,
-            Some(_) => {
+            Some(Some(status)) => status.is_active(),
+            Some(None) => {
                 return Err(AppError::validation(vec![FieldError::new(
                     "status",
                     "invalid",
@@ -236,7 +235,7 @@ mod tests {
             node_type: "team".into(),
             name: "Ops".into(),
             slug: "ops".into(),
-            status: "active".into(),
+            status: ActiveStatus::Active,
             depth: 1,
             version: 1,
         };

@@ -19,15 +19,3 @@ pub struct EnvScope {
     pub application_id: String,
     pub environment_id: String,
 }
-
-#[cfg(feature = "ssr")]
-impl EnvScope {
-    /// The borrowed form the store's queries take.
-    pub fn key(&self) -> crate::store::catalog::EnvKey<'_> {
-        crate::store::catalog::EnvKey {
-            account_id: &self.account_id,
-            application_id: &self.application_id,
-            environment_id: &self.environment_id,
-        }
-    }
-}

@@ -383,7 +383,7 @@ mod tests {
             node_type: node_type.to_owned(),
             name: id.to_uppercase(),
             slug: id.to_owned(),
-            status: "active".to_owned(),
+            status: crate::model::ActiveStatus::Active,
             depth,
             version: 1,
         }

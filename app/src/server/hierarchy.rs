@@ -67,7 +67,11 @@ pub async fn update_node(
     let (s, caller) = super::context::caller_in(&env).await?;
     let patch = NodePatch {
         name: Some(name),
-        status: Some(if active { "active" } else { "inactive" }.to_owned()),
+        status: Some(
+            crate::model::ActiveStatus::from_active(active)
+                .as_str()
+                .to_owned(),
+        ),
     };
     crate::services::hierarchy::update_node(
         &s,

@@ -1,7 +1,7 @@
 //! "May identity X do P at node N?" over the stored environment, through the evaluation cache.
 
 use crate::error::{AppError, FieldError};
-use crate::model::{EnvScope, SystemPermission};
+use crate::model::{EnvScope, IdentityStatus, SystemPermission};
 use crate::services::evaluate::{
     AssignmentInfo, Decision, IdentityInfo, NodeInfo, RoleInfo, Scope, Snapshot,
 };
@@ -14,16 +14,17 @@ use std::sync::Arc;
 async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
     let reader = s.db.reader();
     let mut snapshot = Snapshot::default();
-    for node in store_h::nodes(reader, scope.key()).await? {
+    for node in store_h::nodes(reader, scope).await? {
+        let active = node.is_active();
         snapshot.nodes.insert(
             node.id,
             NodeInfo {
                 parent: node.parent_node_id,
-                active: node.status == "active",
+                active,
             },
         );
     }
-    for (id, name, active, key) in store_a::role_grants(reader, scope.key()).await? {
+    for (id, name, active, key) in store_a::role_grants(reader, scope).await? {
         let role = snapshot.roles.entry(id).or_insert_with(|| RoleInfo {
             name,
             active,
@@ -33,12 +34,12 @@ async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
             role.permissions.insert(key);
         }
     }
-    for grant in store_a::environment_grants(reader, scope.key()).await? {
+    for grant in store_a::environment_grants(reader, scope).await? {
         let identity = snapshot
             .identities
             .entry(grant.identity_id)
             .or_insert_with(|| IdentityInfo {
-                active: grant.identity_status != "inactive",
+                active: IdentityStatus::parse(&grant.identity_status) != IdentityStatus::Inactive,
                 member: grant.membership_active,
                 assignments: Vec::new(),
             });
@@ -83,9 +84,9 @@ async fn with_identity<T>(
     if let Some(identity) = snapshot.identities.get(identity_id) {
         return Ok(answer(Some(identity)));
     }
-    let standing = store_a::identity_standing(s.db.reader(), scope.key(), identity_id).await?;
+    let standing = store_a::identity_standing(s.db.reader(), scope, identity_id).await?;
     let identity = standing.map(|(status, member)| IdentityInfo {
-        active: status != "inactive",
+        active: IdentityStatus::parse(&status) != IdentityStatus::Inactive,
         member,
         assignments: Vec::new(),
     });

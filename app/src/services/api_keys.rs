@@ -94,7 +94,7 @@ pub async fn create(
     caller.require(SystemPermission::ApiKeyManage)?;
     let valid = form.validate(Some(s.now())).map_err(AppError::validation)?;
     let env = caller.env()?;
-    let kind = store_k::environment_kind(s.db.reader(), env.key()).await?;
+    let kind = store_k::environment_kind(s.db.reader(), env).await?;
     let key = format!("arb_{}{}", marker(&kind), tokens::new_token());
     let preview = format!("{}****", key.chars().take(12).collect::<String>());
     let id = s.new_id();
@@ -106,7 +106,7 @@ pub async fn create(
     let mut tx = s.db.begin().await?;
     store_k::insert(
         &mut tx,
-        env.key(),
+        env,
         store_k::NewApiKey {
             id: &id,
             name: &valid.name,
@@ -124,7 +124,7 @@ pub async fn create(
         .event("api_key.created", "api_key")
         .resource("api_key", &id, &valid.name)
         .metadata(serde_json::json!({ "scopes": valid.scopes, "preview": preview }));
-    let row = store_k::by_id(&mut *tx, env.key(), &id)
+    let row = store_k::by_id(&mut *tx, env, &id)
         .await?
         .ok_or_else(|| AppError::internal("api_key", "vanished"))?;
     audit::commit(s, tx, vec![event]).await?;
@@ -159,7 +159,7 @@ pub async fn scope_by_slugs(
 pub async fn list(s: &Services, caller: &Caller) -> Result<Vec<ApiKey>, AppError> {
     caller.require(SystemPermission::ApiKeyManage)?;
     let now_ms = store::ms(s.now());
-    Ok(store_k::of_environment(s.db.reader(), caller.env()?.key())
+    Ok(store_k::of_environment(s.db.reader(), caller.env()?)
         .await?
         .into_iter()
         .map(|row| to_dto(row, now_ms))
@@ -171,12 +171,12 @@ pub async fn revoke(s: &Services, caller: &Caller, id: &str) -> Result<(), AppEr
     caller.require(SystemPermission::ApiKeyManage)?;
     let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let row = store_k::by_id(&mut *tx, env.key(), id)
+    let row = store_k::by_id(&mut *tx, env, id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::ApiKey,
         })?;
-    if !store_k::revoke(&mut tx, env.key(), id, store::ms(s.now())).await? {
+    if !store_k::revoke(&mut tx, env, id, store::ms(s.now())).await? {
         return Err(AppError::NotFound {
             resource: Resource::ApiKey,
         });

@@ -53,7 +53,7 @@ pub(crate) fn assignment_at(
 
 /// The role must be custom and active to be newly assigned.
 async fn assignable_role(tx: &mut Tx, scope: &EnvScope, role_id: &str) -> Result<String, AppError> {
-    let role = catalog::role_by_id(&mut **tx, scope.key(), role_id)
+    let role = catalog::role_by_id(&mut **tx, scope, role_id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Role,
@@ -74,7 +74,7 @@ pub(crate) async fn insert_checked(
     scope: &EnvScope,
     valid: &ValidAssignment,
 ) -> Result<String, AppError> {
-    match store_a::identity_standing(&mut **tx, scope.key(), &valid.identity_id).await? {
+    match store_a::identity_standing(&mut **tx, scope, &valid.identity_id).await? {
         None => {
             return Err(AppError::NotFound {
                 resource: Resource::Identity,
@@ -84,7 +84,7 @@ pub(crate) async fn insert_checked(
         Some(_) => {}
     }
     assignable_role(tx, scope, &valid.role_id).await?;
-    let nodes = store_h::nodes(&mut **tx, scope.key()).await?;
+    let nodes = store_h::nodes(&mut **tx, scope).await?;
     if !nodes.iter().any(|n| n.id == valid.node_id) {
         return Err(AppError::NotFound {
             resource: Resource::Node,
@@ -94,7 +94,7 @@ pub(crate) async fn insert_checked(
     let id = s.new_id();
     let inserted = store_a::insert(
         tx,
-        scope.key(),
+        scope,
         store_a::NewAssignment {
             id: &id,
             identity_id: &valid.identity_id,
@@ -122,7 +122,7 @@ pub(crate) fn event(caller: &Caller, action: &'static str, id: &str, identity_id
 
 /// The assignment `id` of this environment, or `assignments.not_found`.
 async fn existing(tx: &mut Tx, scope: &EnvScope, id: &str) -> Result<AssignmentRow, AppError> {
-    store_a::by_id(&mut **tx, scope.key(), id)
+    store_a::by_id(&mut **tx, scope, id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Assignment,
@@ -139,7 +139,7 @@ pub async fn create_assignment(
     let valid = form.validate().map_err(AppError::validation)?;
     let mut tx = s.db.begin().await?;
     let id = insert_checked(s, &mut tx, scope, &valid).await?;
-    let row = store_a::by_id(&mut *tx, scope.key(), &id)
+    let row = store_a::by_id(&mut *tx, scope, &id)
         .await?
         .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
     let e =
@@ -165,7 +165,7 @@ pub async fn bulk_create(
             let valid = form.validate().map_err(AppError::validation)?;
             let mut tx = s.db.begin().await?;
             let id = insert_checked(s, &mut tx, scope, &valid).await?;
-            let row = store_a::by_id(&mut *tx, scope.key(), &id)
+            let row = store_a::by_id(&mut *tx, scope, &id)
                 .await?
                 .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
             let e = event(caller, "assignment.created", &id, &valid.identity_id);
@@ -209,7 +209,7 @@ pub async fn change_assignment(
     }
     if !store_a::update(
         &mut tx,
-        scope.key(),
+        scope,
         id,
         &valid.role_id,
         from_ms,
@@ -231,7 +231,7 @@ pub async fn remove_assignment(s: &Services, caller: &Caller, id: &str) -> Resul
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
     let row = existing(&mut tx, scope, id).await?;
-    store_h::delete_assignment(&mut tx, scope.key(), id).await?;
+    store_h::delete_assignment(&mut tx, scope, id).await?;
     let e = event(caller, "assignment.removed", id, &row.identity_id);
     audit::commit(s, tx, vec![e]).await
 }
@@ -253,7 +253,7 @@ pub async fn identity_assignments(
             resource: Resource::Identity,
         });
     }
-    let rows = store_a::of_identity(s.db.reader(), scope.key(), identity_id).await?;
+    let rows = store_a::of_identity(s.db.reader(), scope, identity_id).await?;
     Ok(rows.into_iter().map(|r| to_dto(s, scope, r)).collect())
 }
 
@@ -266,7 +266,7 @@ pub async fn node_access(
 ) -> Result<NodeAccess, AppError> {
     caller.require(SystemPermission::AssignmentRead)?;
     let scope = caller.env()?;
-    let nodes = store_h::nodes(s.db.reader(), scope.key()).await?;
+    let nodes = store_h::nodes(s.db.reader(), scope).await?;
     let by_id: HashMap<&str, &crate::model::Node> =
         nodes.iter().map(|n| (n.id.as_str(), n)).collect();
     let mut lineage: Vec<&crate::model::Node> = Vec::new();
@@ -292,7 +292,7 @@ pub async fn node_access(
     let mut summary = NodeAccessSummary::default();
     let mut with_access = HashSet::new();
     let mut entries: Vec<(usize, NodeAccessEntry)> = Vec::new();
-    for (row, email, name) in store_a::at_nodes(s.db.reader(), scope.key(), &ids).await? {
+    for (row, email, name) in store_a::at_nodes(s.db.reader(), scope, &ids).await? {
         let distance = ids.iter().position(|id| *id == row.node_id).unwrap_or(0);
         let ends_soon = row.to_ms.is_some_and(|to| to <= store::ms(soon));
         let assignment = to_dto(s, scope, row);
@@ -349,7 +349,7 @@ pub async fn bulk_remove(
         let one = async {
             let mut tx = s.db.begin().await?;
             let row = existing(&mut tx, scope, id).await?;
-            store_h::delete_assignment(&mut tx, scope.key(), id).await?;
+            store_h::delete_assignment(&mut tx, scope, id).await?;
             let e = event(caller, "assignment.removed", id, &row.identity_id);
             audit::commit(s, tx, vec![e]).await
         };
@@ -377,7 +377,7 @@ pub async fn bulk_change_role(
             let now_ms = store::ms(s.now());
             if !store_a::update(
                 &mut tx,
-                scope.key(),
+                scope,
                 id,
                 role_id,
                 current.from_ms,

@@ -19,7 +19,7 @@ fn event(caller: &Caller, action: &'static str) -> Event {
 /// The permission catalog of the caller's environment, system permissions included.
 pub async fn list_permissions(s: &Services, caller: &Caller) -> Result<Vec<Permission>, AppError> {
     caller.require(SystemPermission::PermissionRead)?;
-    catalog::permissions(s.db.reader(), caller.env()?.key()).await
+    catalog::permissions(s.db.reader(), caller.env()?).await
 }
 
 pub async fn get_permission(
@@ -28,7 +28,7 @@ pub async fn get_permission(
     id: &str,
 ) -> Result<Permission, AppError> {
     caller.require(SystemPermission::PermissionRead)?;
-    let permission = catalog::permission_by_id(s.db.reader(), caller.env()?.key(), id).await?;
+    let permission = catalog::permission_by_id(s.db.reader(), caller.env()?, id).await?;
     permission.ok_or(AppError::NotFound {
         resource: Resource::Permission,
     })
@@ -90,7 +90,7 @@ pub async fn create_permissions(
     crate::model::count_rule("permissions", forms.len())?;
     let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let mut taken = catalog::existing_keys(&mut tx, env.key()).await?;
+    let mut taken = catalog::existing_keys(&mut tx, env).await?;
     let mut outcomes: Vec<Result<ValidPermission, AppError>> = Vec::with_capacity(forms.len());
     for form in forms {
         outcomes.push(match form.validate() {
@@ -110,7 +110,7 @@ pub async fn create_permissions(
     let created = insert_permissions(s, &mut tx, env, &fresh).await?;
     // The written rows as the catalog shows them, read once for the whole batch.
     let mut catalog_rows: std::collections::HashMap<String, Permission> =
-        catalog::permissions(&mut *tx, env.key())
+        catalog::permissions(&mut *tx, env)
             .await?
             .into_iter()
             .map(|p| (p.id.clone(), p))
@@ -153,7 +153,7 @@ pub async fn create_permission_group(
     let wanted = form.validate().map_err(AppError::validation)?;
     let env = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let existing = catalog::existing_keys(&mut tx, env.key()).await?;
+    let existing = catalog::existing_keys(&mut tx, env).await?;
     let (skipped, fresh): (Vec<ValidPermission>, Vec<ValidPermission>) = wanted
         .into_iter()
         .partition(|p| existing.iter().any(|k| k == p.key.as_str()));
@@ -181,12 +181,13 @@ async fn custom_permission(
     id: &str,
     precondition: Precondition,
 ) -> Result<Permission, AppError> {
-    versioned::prepare(tx, Versioned::Permission, env.key(), id, precondition).await?;
-    let permission = catalog::permission_by_id(&mut **tx, env.key(), id)
-        .await?
-        .ok_or(AppError::NotFound {
-            resource: Resource::Permission,
-        })?;
+    versioned::prepare(tx, Versioned::Permission, env, id, precondition).await?;
+    let permission =
+        catalog::permission_by_id(&mut **tx, env, id)
+            .await?
+            .ok_or(AppError::NotFound {
+                resource: Resource::Permission,
+            })?;
     if permission.source == "system" {
         return Err(AppError::SystemItemReadOnly);
     }
@@ -212,7 +213,7 @@ pub async fn update_permission(
         .map_err(AppError::validation)?;
     let updated = catalog::update_permission(
         &mut tx,
-        env.key(),
+        env,
         id,
         version,
         &valid.description,
@@ -223,11 +224,12 @@ pub async fn update_permission(
     if !updated {
         return Err(AppError::VersionConflict);
     }
-    let permission = catalog::permission_by_id(&mut *tx, env.key(), id)
-        .await?
-        .ok_or(AppError::NotFound {
-            resource: Resource::Permission,
-        })?;
+    let permission =
+        catalog::permission_by_id(&mut *tx, env, id)
+            .await?
+            .ok_or(AppError::NotFound {
+                resource: Resource::Permission,
+            })?;
     let events = vec![event(caller, "permission.updated").resource("permission", id, &current.key)];
     audit::commit(s, tx, events).await?;
     Ok(permission)
@@ -245,7 +247,7 @@ pub async fn delete_permission(
     let mut tx = s.db.begin().await?;
     let current = custom_permission(&mut tx, env, id, precondition).await?;
     let version = precondition.version(current.version)?;
-    if !catalog::delete_permission(&mut tx, env.key(), id, version).await? {
+    if !catalog::delete_permission(&mut tx, env, id, version).await? {
         return Err(AppError::VersionConflict);
     }
     let events = vec![event(caller, "permission.deleted").resource("permission", id, &current.key)];
@@ -255,12 +257,12 @@ pub async fn delete_permission(
 /// The roles of the caller's environment.
 pub async fn list_roles(s: &Services, caller: &Caller) -> Result<Vec<Role>, AppError> {
     caller.require(SystemPermission::RoleRead)?;
-    catalog::roles(s.db.reader(), caller.env()?.key()).await
+    catalog::roles(s.db.reader(), caller.env()?).await
 }
 
 pub async fn get_role(s: &Services, caller: &Caller, id: &str) -> Result<Role, AppError> {
     caller.require(SystemPermission::RoleRead)?;
-    let role = catalog::role_by_id(s.db.reader(), caller.env()?.key(), id).await?;
+    let role = catalog::role_by_id(s.db.reader(), caller.env()?, id).await?;
     role.ok_or(AppError::NotFound {
         resource: Resource::Role,
     })
@@ -274,7 +276,7 @@ pub async fn create_role(s: &Services, caller: &Caller, form: &RoleForm) -> Resu
     let id = s.new_id();
     if !catalog::insert_role(
         &mut tx,
-        env.key(),
+        env,
         &id,
         &valid.name,
         &valid.description,
@@ -284,7 +286,7 @@ pub async fn create_role(s: &Services, caller: &Caller, form: &RoleForm) -> Resu
     {
         return Err(AppError::RoleNameTaken { name: valid.name });
     }
-    let role = catalog::role_by_id(&mut *tx, env.key(), &id)
+    let role = catalog::role_by_id(&mut *tx, env, &id)
         .await?
         .ok_or_else(|| AppError::internal("role", "vanished"))?;
     let events = vec![event(caller, "role.created").resource("role", &id, &valid.name)];
@@ -299,8 +301,8 @@ async fn custom_role(
     id: &str,
     precondition: Precondition,
 ) -> Result<Role, AppError> {
-    versioned::prepare(tx, Versioned::Role, env.key(), id, precondition).await?;
-    let role = catalog::role_by_id(&mut **tx, env.key(), id)
+    versioned::prepare(tx, Versioned::Role, env, id, precondition).await?;
+    let role = catalog::role_by_id(&mut **tx, env, id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Role,
@@ -326,12 +328,12 @@ pub async fn update_role(
     let version = precondition.version(current.version)?;
     let (form, active) = patch.apply(&current);
     let valid = form.validate().map_err(AppError::validation)?;
-    if catalog::role_name_taken(&mut tx, env.key(), &valid.name, id).await? {
+    if catalog::role_name_taken(&mut tx, env, &valid.name, id).await? {
         return Err(AppError::RoleNameTaken { name: valid.name });
     }
     let updated = catalog::update_role(
         &mut tx,
-        env.key(),
+        env,
         id,
         version,
         &valid.name,
@@ -343,7 +345,7 @@ pub async fn update_role(
     if !updated {
         return Err(AppError::VersionConflict);
     }
-    let role = catalog::role_by_id(&mut *tx, env.key(), id)
+    let role = catalog::role_by_id(&mut *tx, env, id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Role,
@@ -368,7 +370,7 @@ pub async fn delete_role(
     let mut tx = s.db.begin().await?;
     let current = custom_role(&mut tx, env, id, precondition).await?;
     let version = precondition.version(current.version)?;
-    if !catalog::delete_role(&mut tx, env.key(), id, version).await? {
+    if !catalog::delete_role(&mut tx, env, id, version).await? {
         return Err(AppError::VersionConflict);
     }
     let events = vec![event(caller, "role.deleted").resource("role", id, &current.name)];
@@ -397,7 +399,7 @@ pub async fn set_role_permissions(
     let env = caller.env()?;
     let mut tx = s.db.begin().await?;
     let role = custom_role(&mut tx, env, id, Precondition::Any).await?;
-    let catalog_ids = catalog::permission_ids(&mut tx, env.key()).await?;
+    let catalog_ids = catalog::permission_ids(&mut tx, env).await?;
     let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -424,7 +426,7 @@ pub async fn set_role_permissions(
     for pid in &ids {
         catalog::grant(&mut tx, &env.account_id, id, pid, now_ms).await?;
     }
-    let role_now = catalog::role_by_id(&mut *tx, env.key(), id)
+    let role_now = catalog::role_by_id(&mut *tx, env, id)
         .await?
         .ok_or_else(|| AppError::internal("role", "vanished"))?;
     let events = vec![

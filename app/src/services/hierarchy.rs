@@ -5,8 +5,8 @@
 use crate::error::{AppError, Resource};
 use crate::model::tree::{self, AncestryError, PlacedAssignment, TreeRule};
 use crate::model::{
-    AccessModel, EnvScope, EnvironmentSettings, HierarchySchema, HierarchyView, Node, NodeForm,
-    NodePatch, Precondition, RevertToFlatOutcome, SystemPermission,
+    AccessModel, ActiveStatus, EnvScope, EnvironmentSettings, HierarchySchema, HierarchyView, Node,
+    NodeForm, NodePatch, Precondition, RevertToFlatOutcome, SystemPermission,
 };
 use crate::services::audit::{self, Event};
 use crate::services::{Caller, Services};
@@ -32,8 +32,8 @@ pub async fn view(s: &Services, caller: &Caller) -> Result<HierarchyView, AppErr
 
 /// The view a change answers with (its caller was authorised for the change).
 async fn view_of(s: &Services, scope: &EnvScope) -> Result<HierarchyView, AppError> {
-    let (settings, environment_version) = store_h::settings(s.db.reader(), scope.key()).await?;
-    let nodes = store_h::nodes(s.db.reader(), scope.key()).await?;
+    let (settings, environment_version) = store_h::settings(s.db.reader(), scope).await?;
+    let nodes = store_h::nodes(s.db.reader(), scope).await?;
     Ok(HierarchyView {
         settings,
         environment_version,
@@ -48,7 +48,7 @@ async fn write_settings(
     version: i64,
     settings: &EnvironmentSettings,
 ) -> Result<(), AppError> {
-    if !store_h::save_settings(tx, scope.key(), version, settings, store::ms(s.now())).await? {
+    if !store_h::save_settings(tx, scope, version, settings, store::ms(s.now())).await? {
         return Err(AppError::VersionConflict);
     }
     Ok(())
@@ -66,16 +66,16 @@ pub async fn enable_hierarchy(
     schema.validate().map_err(AppError::validation)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
+    let (settings, _) = store_h::settings(s.db.reader(), scope).await?;
     if settings.access_model == AccessModel::Hierarchy {
         return Err(rule("This environment already uses a hierarchy."));
     }
     // In flat mode only the root exists; it takes the schema's root type.
-    for mut node in store_h::nodes(&mut *tx, scope.key()).await? {
+    for mut node in store_h::nodes(&mut *tx, scope).await? {
         if node.parent_node_id.is_none() && node.node_type != schema.root_node_type {
             let version = node.version;
             node.node_type = schema.root_node_type.clone();
-            store_h::update_node(&mut tx, scope.key(), &node, version, store::ms(s.now())).await?;
+            store_h::update_node(&mut tx, scope, &node, version, store::ms(s.now())).await?;
         }
     }
     let new_settings = EnvironmentSettings {
@@ -101,13 +101,13 @@ pub async fn update_schema(
     schema.validate().map_err(AppError::validation)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
+    let (settings, _) = store_h::settings(s.db.reader(), scope).await?;
     if settings.access_model != AccessModel::Hierarchy {
         return Err(rule(
             "Switch this environment to a hierarchy before editing its schema.",
         ));
     }
-    let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
+    let nodes = store_h::nodes(&mut *tx, scope).await?;
     if let Some(problem) = tree::misfit(&schema, &nodes) {
         return Err(rule(format!(
             "The schema change would invalidate existing nodes: {problem}"
@@ -168,9 +168,9 @@ pub async fn preview_revert(
     caller.require(SystemPermission::NodeRead)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
+    let nodes = store_h::nodes(&mut *tx, scope).await?;
     let root = root_of(&nodes)?;
-    let assignments = store_h::assignments(&mut tx, scope.key()).await?;
+    let assignments = store_h::assignments(&mut tx, scope).await?;
     tx.rollback().await?;
     Ok(plan_revert(&nodes, &root.id, &assignments, store::ms(s.now())).outcome)
 }
@@ -183,23 +183,23 @@ pub async fn revert_to_flat(
     caller.require(SystemPermission::EnvironmentManage)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
+    let (settings, _) = store_h::settings(s.db.reader(), scope).await?;
     if settings.access_model != AccessModel::Hierarchy {
         return Err(rule("This environment is already flat."));
     }
     let now_ms = store::ms(s.now());
-    let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
+    let nodes = store_h::nodes(&mut *tx, scope).await?;
     let root = root_of(&nodes)?.clone();
-    let assignments = store_h::assignments(&mut tx, scope.key()).await?;
+    let assignments = store_h::assignments(&mut tx, scope).await?;
     let plan = plan_revert(&nodes, &root.id, &assignments, now_ms);
     for id in &plan.deletes {
-        store_h::delete_assignment(&mut tx, scope.key(), id).await?;
+        store_h::delete_assignment(&mut tx, scope, id).await?;
     }
     for id in &plan.moves {
-        store_h::move_assignment(&mut tx, scope.key(), id, &root.id, now_ms).await?;
+        store_h::move_assignment(&mut tx, scope, id, &root.id, now_ms).await?;
     }
     for id in &plan.nodes {
-        store_h::delete_node(&mut tx, scope.key(), id).await?;
+        store_h::delete_node(&mut tx, scope, id).await?;
     }
     let counts = plan.outcome;
     write_settings(
@@ -222,7 +222,7 @@ pub async fn revert_to_flat(
 
 /// The hierarchy's schema, or the rule that nodes need one.
 async fn schema_for_nodes(s: &Services, scope: &EnvScope) -> Result<HierarchySchema, AppError> {
-    let (settings, _) = store_h::settings(s.db.reader(), scope.key()).await?;
+    let (settings, _) = store_h::settings(s.db.reader(), scope).await?;
     match (settings.access_model, settings.hierarchy_schema) {
         (AccessModel::Hierarchy, Some(schema)) => Ok(schema),
         _ => Err(rule(
@@ -245,7 +245,7 @@ pub async fn create_node(
         .map_err(|e| AppError::validation(vec![e]))?;
     let schema = schema_for_nodes(s, scope).await?;
     let mut tx = s.db.begin().await?;
-    let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
+    let nodes = store_h::nodes(&mut *tx, scope).await?;
     let parent = nodes
         .iter()
         .find(|n| n.id == parent_id)
@@ -265,7 +265,7 @@ pub async fn create_node(
     let slug = tree::sibling_slug(&nodes, parent_id, &name, None);
     store_h::insert_node(
         &mut tx,
-        scope.key(),
+        scope,
         store_h::NewNode {
             id: &id,
             parent_id,
@@ -288,7 +288,7 @@ pub async fn create_node(
         node_type: node_type.to_owned(),
         name,
         slug,
-        status: "active".to_owned(),
+        status: ActiveStatus::Active,
         depth,
         version: 1,
     })
@@ -305,8 +305,8 @@ pub async fn update_node(
     caller.require(SystemPermission::NodeManage)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    versioned::prepare(&mut tx, Versioned::Node, scope.key(), id, precondition).await?;
-    let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
+    versioned::prepare(&mut tx, Versioned::Node, scope, id, precondition).await?;
+    let nodes = store_h::nodes(&mut *tx, scope).await?;
     let mut node = nodes
         .iter()
         .find(|n| n.id == id)
@@ -326,8 +326,8 @@ pub async fn update_node(
         return Err(AppError::VersionConflict);
     }
     node.name = name;
-    node.status = if active { "active" } else { "inactive" }.to_owned();
-    if !store_h::update_node(&mut tx, scope.key(), &node, version, store::ms(s.now())).await? {
+    node.status = ActiveStatus::from_active(active);
+    if !store_h::update_node(&mut tx, scope, &node, version, store::ms(s.now())).await? {
         return Err(AppError::VersionConflict);
     }
     node.version += 1;
@@ -350,8 +350,8 @@ pub async fn move_node(
     caller.require(SystemPermission::NodeManage)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    versioned::prepare(&mut tx, Versioned::Node, scope.key(), id, precondition).await?;
-    let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
+    versioned::prepare(&mut tx, Versioned::Node, scope, id, precondition).await?;
+    let nodes = store_h::nodes(&mut *tx, scope).await?;
     let node = nodes
         .iter()
         .find(|n| n.id == id)
@@ -369,11 +369,11 @@ pub async fn move_node(
     moved.parent_node_id = Some(new_parent_id.to_owned());
     moved.depth = plan.depth;
     moved.slug = plan.slug.clone();
-    if !store_h::update_node(&mut tx, scope.key(), &moved, version, store::ms(s.now())).await? {
+    if !store_h::update_node(&mut tx, scope, &moved, version, store::ms(s.now())).await? {
         return Err(AppError::VersionConflict);
     }
     for (descendant, depth) in &plan.descendants {
-        store_h::set_depth(&mut tx, scope.key(), &descendant.id, *depth).await?;
+        store_h::set_depth(&mut tx, scope, &descendant.id, *depth).await?;
     }
     moved.version += 1;
     let e = event(caller, "node.moved")
@@ -395,8 +395,8 @@ pub async fn delete_node(
     caller.require(SystemPermission::NodeManage)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    versioned::prepare(&mut tx, Versioned::Node, scope.key(), id, precondition).await?;
-    let nodes = store_h::nodes(&mut *tx, scope.key()).await?;
+    versioned::prepare(&mut tx, Versioned::Node, scope, id, precondition).await?;
+    let nodes = store_h::nodes(&mut *tx, scope).await?;
     let node = nodes
         .iter()
         .find(|n| n.id == id)
@@ -416,11 +416,11 @@ pub async fn delete_node(
     {
         return Err(AppError::NodeHasChildren);
     }
-    let count = store_h::assignments_on_node(&mut tx, scope.key(), id).await?;
+    let count = store_h::assignments_on_node(&mut tx, scope, id).await?;
     if count > 0 && !cascade {
         return Err(AppError::NodeHasAssignments { count });
     }
-    store_h::delete_node(&mut tx, scope.key(), id).await?;
+    store_h::delete_node(&mut tx, scope, id).await?;
     let e = event(caller, "node.deleted")
         .resource("node", id, &node.name)
         .metadata(serde_json::json!({ "assignments_removed": count }));
@@ -430,7 +430,7 @@ pub async fn delete_node(
 /// One node of the caller's environment.
 pub async fn get_node(s: &Services, caller: &Caller, id: &str) -> Result<Node, AppError> {
     caller.require(SystemPermission::NodeRead)?;
-    store_h::node_by_id(s.db.reader(), caller.env()?.key(), id)
+    store_h::node_by_id(s.db.reader(), caller.env()?, id)
         .await?
         .ok_or(AppError::NotFound {
             resource: Resource::Node,
@@ -440,7 +440,7 @@ pub async fn get_node(s: &Services, caller: &Caller, id: &str) -> Result<Node, A
 /// The node's ancestors, root first (the node itself not included).
 pub async fn ancestors(s: &Services, caller: &Caller, id: &str) -> Result<Vec<Node>, AppError> {
     caller.require(SystemPermission::NodeRead)?;
-    let nodes = store_h::nodes(s.db.reader(), caller.env()?.key()).await?;
+    let nodes = store_h::nodes(s.db.reader(), caller.env()?).await?;
     match tree::ancestors(&nodes, id) {
         Ok(chain) => Ok(chain.into_iter().cloned().collect()),
         Err(AncestryError::UnknownNode) => Err(AppError::NotFound {

@@ -5,7 +5,7 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{
-    AssignmentForm, BULK_MAX, CreatedIdentity, EnvScope, IdentityForm, MemberRow, Page,
+    AssignmentForm, BULK_MAX, CreatedIdentity, EnvScope, IdentityForm, MAX_PAGE, MemberRow, Page,
     SystemPermission, ValidAssignment, ValidIdentity, assignment_pair, count_rule,
 };
 use crate::services::assignments::{insert_checked, to_dto};
@@ -92,7 +92,7 @@ async fn created(
         .await?
         .ok_or_else(|| AppError::internal("identity", "vanished after commit"))?;
     let assignment = match assignment_id {
-        Some(id) => store_a::by_id(reader, scope.key(), &id)
+        Some(id) => store_a::by_id(reader, scope, &id)
             .await?
             .map(|row| to_dto(s, scope, row)),
         None => None,
@@ -188,7 +188,7 @@ async fn write(
         )
         .await?;
         return Err(match found {
-            Some((identity_id, membership)) if membership.as_deref() != Some("active") => {
+            Some((identity_id, membership)) if !membership.is_some_and(|m| m.is_active()) => {
                 AppError::IdentityExistsInAccount { identity_id }
             }
             _ => AppError::IdentityEmailTaken,
@@ -266,10 +266,10 @@ pub async fn members(
 ) -> Result<Page<MemberRow>, AppError> {
     caller.require(SystemPermission::IdentityRead)?;
     let scope = caller.env()?;
-    let page = page.max(1);
+    let page = page.clamp(1, MAX_PAGE);
     let (rows, total) = store_i::members_page(
         s.db.reader(),
-        scope.key(),
+        scope,
         q,
         has_role,
         per_page,
@@ -278,7 +278,7 @@ pub async fn members(
     .await?;
     let ids: Vec<&str> = rows.iter().map(|(i, _)| i.id.as_str()).collect();
     let mut by_identity: HashMap<String, Vec<crate::model::Assignment>> = HashMap::new();
-    for row in store_a::of_identities(s.db.reader(), scope.key(), &ids).await? {
+    for row in store_a::of_identities(s.db.reader(), scope, &ids).await? {
         by_identity
             .entry(row.identity_id.clone())
             .or_default()
@@ -320,7 +320,7 @@ pub(crate) async fn member_of(
     let not_found = AppError::NotFound {
         resource: Resource::Identity,
     };
-    match store_a::identity_standing(s.db.reader(), scope.key(), id).await? {
+    match store_a::identity_standing(s.db.reader(), scope, id).await? {
         Some((_, true)) => store_i::by_id(s.db.reader(), &scope.account_id, id)
             .await?
             .ok_or(not_found),

@@ -1,4 +1,5 @@
 use crate::error::AppError;
+use crate::model::ActiveStatus;
 use crate::store::{Tx, insert_unique};
 use sqlx::AnyPool;
 
@@ -72,7 +73,7 @@ impl From<CredentialsRow> for AdminCredentials {
         AdminCredentials {
             id: row.id,
             password_hash: row.password_hash,
-            active: row.status == "active",
+            active: ActiveStatus::from_stored(&row.status).is_active(),
         }
     }
 }

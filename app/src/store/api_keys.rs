@@ -2,8 +2,8 @@
 //! never by comparing secrets in memory.
 
 use crate::error::AppError;
+use crate::model::EnvScope;
 use crate::store::Tx;
-use crate::store::catalog::EnvKey;
 use sqlx::AnyPool;
 
 pub struct ApiKeyRow {
@@ -72,16 +72,16 @@ pub struct NewApiKey<'a> {
     pub now_ms: i64,
 }
 
-pub async fn insert(tx: &mut Tx, env: EnvKey<'_>, k: NewApiKey<'_>) -> Result<(), AppError> {
+pub async fn insert(tx: &mut Tx, env: &EnvScope, k: NewApiKey<'_>) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO api_keys (account_id, id, application_id, environment_id, name, description, key_hash, \
            key_preview, scopes, expires_at, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
-    .bind(env.account_id)
+    .bind(&env.account_id)
     .bind(k.id)
-    .bind(env.application_id)
-    .bind(env.environment_id)
+    .bind(&env.application_id)
+    .bind(&env.environment_id)
     .bind(k.name)
     .bind(k.description)
     .bind(k.key_hash)
@@ -107,41 +107,41 @@ pub async fn by_hash(pool: &AnyPool, key_hash: &str) -> Result<Option<ApiKeyRow>
 
 pub async fn by_id(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
 ) -> Result<Option<ApiKeyRow>, AppError> {
     let found: Option<Stored> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM api_keys WHERE account_id = $1 AND environment_id = $2 AND id = $3"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .fetch_optional(executor)
     .await?;
     Ok(found.map(ApiKeyRow::from))
 }
 
-pub async fn of_environment(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<ApiKeyRow>, AppError> {
+pub async fn of_environment(pool: &AnyPool, env: &EnvScope) -> Result<Vec<ApiKeyRow>, AppError> {
     let rows: Vec<Stored> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM api_keys WHERE account_id = $1 AND environment_id = $2 \
          ORDER BY created_at DESC, id DESC"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(ApiKeyRow::from).collect())
 }
 
 /// `Ok(false)` when it was already revoked.
-pub async fn revoke(tx: &mut Tx, env: EnvKey<'_>, id: &str, now_ms: i64) -> Result<bool, AppError> {
+pub async fn revoke(tx: &mut Tx, env: &EnvScope, id: &str, now_ms: i64) -> Result<bool, AppError> {
     let result = sqlx::query(
         "UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND environment_id = $3 AND id = $4 \
          AND revoked_at IS NULL",
     )
     .bind(now_ms)
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -179,11 +179,11 @@ pub async fn environment_by_slugs(
     .await?)
 }
 
-pub async fn environment_kind(pool: &AnyPool, env: EnvKey<'_>) -> Result<String, AppError> {
+pub async fn environment_kind(pool: &AnyPool, env: &EnvScope) -> Result<String, AppError> {
     Ok(
         sqlx::query_scalar("SELECT kind FROM environments WHERE account_id = $1 AND id = $2")
-            .bind(env.account_id)
-            .bind(env.environment_id)
+            .bind(&env.account_id)
+            .bind(&env.environment_id)
             .fetch_one(pool)
             .await?,
     )

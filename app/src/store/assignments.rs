@@ -1,14 +1,14 @@
 //! Assignment rows and what evaluation reads of an environment.
 
 use crate::error::AppError;
-use crate::store::catalog::EnvKey;
+use crate::model::{ActiveStatus, EnvScope, MembershipStatus};
 use crate::store::{Tx, insert_unique, unless_unique_violation};
 use sqlx::AnyPool;
 
 /// The identity's status and whether it is an active member of the application, if it exists.
 pub async fn identity_standing(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     identity_id: &str,
 ) -> Result<Option<(String, bool)>, AppError> {
     let row: Option<(String, i64)> = sqlx::query_as(
@@ -16,9 +16,9 @@ pub async fn identity_standing(
            AND m.identity_id = i.id AND m.application_id = $3 AND m.status = 'active') AS member \
          FROM identities i WHERE i.account_id = $1 AND i.id = $2",
     )
-    .bind(env.account_id)
+    .bind(&env.account_id)
     .bind(identity_id)
-    .bind(env.application_id)
+    .bind(&env.application_id)
     .fetch_optional(executor)
     .await?;
     Ok(row.map(|(status, memberships)| (status, memberships > 0)))
@@ -35,14 +35,14 @@ pub struct NewAssignment<'a> {
 }
 
 /// `Ok(false)` when the identity already has this role at this node.
-pub async fn insert(tx: &mut Tx, env: EnvKey<'_>, a: NewAssignment<'_>) -> Result<bool, AppError> {
+pub async fn insert(tx: &mut Tx, env: &EnvScope, a: NewAssignment<'_>) -> Result<bool, AppError> {
     let insert = sqlx::query(
         "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, effective_to, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT DO NOTHING",
     )
-    .bind(env.account_id)
+    .bind(&env.account_id)
     .bind(a.id)
-    .bind(env.environment_id)
+    .bind(&env.environment_id)
     .bind(a.identity_id)
     .bind(a.role_id)
     .bind(a.node_id)
@@ -77,14 +77,14 @@ pub(crate) const FROM: &str = "FROM assignments a \
 
 pub async fn by_id(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
 ) -> Result<Option<AssignmentRow>, AppError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} {FROM} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.id = $3"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .fetch_optional(executor)
     .await?)
@@ -92,14 +92,14 @@ pub async fn by_id(
 
 pub async fn of_identity(
     pool: &AnyPool,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     identity_id: &str,
 ) -> Result<Vec<AssignmentRow>, AppError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} {FROM} WHERE a.account_id = $1 AND a.environment_id = $2 AND a.identity_id = $3 ORDER BY a.created_at, a.id"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(identity_id)
     .fetch_all(pool)
     .await?)
@@ -118,7 +118,7 @@ struct WithIdentity {
 /// Every assignment sitting on one of `node_ids`, with its identity's email and name.
 pub async fn at_nodes(
     pool: &AnyPool,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     node_ids: &[&str],
 ) -> Result<Vec<(AssignmentRow, String, String)>, AppError> {
     let placeholders: Vec<String> = (0..node_ids.len()).map(|i| format!("${}", i + 3)).collect();
@@ -130,8 +130,8 @@ pub async fn at_nodes(
         placeholders.join(", ")
     );
     let mut query = sqlx::query_as::<_, WithIdentity>(&sql)
-        .bind(env.account_id)
-        .bind(env.environment_id);
+        .bind(&env.account_id)
+        .bind(&env.environment_id);
     for id in node_ids {
         query = query.bind(*id);
     }
@@ -148,7 +148,7 @@ pub async fn at_nodes(
 /// The assignments of several identities in the environment (one query for a page of members).
 pub async fn of_identities(
     pool: &AnyPool,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     identity_ids: &[&str],
 ) -> Result<Vec<AssignmentRow>, AppError> {
     if identity_ids.is_empty() {
@@ -163,8 +163,8 @@ pub async fn of_identities(
         placeholders.join(", ")
     );
     let mut query = sqlx::query_as(&sql)
-        .bind(env.account_id)
-        .bind(env.environment_id);
+        .bind(&env.account_id)
+        .bind(&env.environment_id);
     for id in identity_ids {
         query = query.bind(*id);
     }
@@ -174,7 +174,7 @@ pub async fn of_identities(
 /// Changes role and window; `Ok(false)` when the new (identity, role, node) already exists.
 pub async fn update(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
     role_id: &str,
     from_ms: i64,
@@ -189,8 +189,8 @@ pub async fn update(
     .bind(from_ms)
     .bind(to_ms)
     .bind(now_ms)
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id);
     Ok(unless_unique_violation(tx, update).await?.is_some())
 }
@@ -198,7 +198,7 @@ pub async fn update(
 /// The roles of the environment with their status and permission keys, for evaluation.
 pub async fn role_grants(
     pool: &AnyPool,
-    env: EnvKey<'_>,
+    env: &EnvScope,
 ) -> Result<Vec<(String, String, bool, Option<String>)>, AppError> {
     let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT r.id, r.name, r.status, p.key FROM roles r \
@@ -206,13 +206,20 @@ pub async fn role_grants(
          LEFT JOIN permissions p ON p.account_id = rp.account_id AND p.id = rp.permission_id \
          WHERE r.account_id = $1 AND r.environment_id = $2",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, status, key)| (id, name, status == "active", key))
+        .map(|(id, name, status, key)| {
+            (
+                id,
+                name,
+                ActiveStatus::from_stored(&status).is_active(),
+                key,
+            )
+        })
         .collect())
 }
 
@@ -258,7 +265,10 @@ impl From<StoredGrant> for GrantRow {
         GrantRow {
             identity_id: r.identity_id,
             identity_status: r.status,
-            membership_active: r.membership.as_deref() == Some("active"),
+            membership_active: r
+                .membership
+                .as_deref()
+                .is_some_and(|m| MembershipStatus::from_stored(m).is_active()),
             role_id: r.role_id,
             node_id: r.node_id,
             from_ms: r.effective_from,
@@ -267,10 +277,7 @@ impl From<StoredGrant> for GrantRow {
     }
 }
 
-pub async fn environment_grants(
-    pool: &AnyPool,
-    env: EnvKey<'_>,
-) -> Result<Vec<GrantRow>, AppError> {
+pub async fn environment_grants(pool: &AnyPool, env: &EnvScope) -> Result<Vec<GrantRow>, AppError> {
     let rows: Vec<StoredGrant> = sqlx::query_as(
         "SELECT a.identity_id, i.status, m.status AS membership, a.role_id, a.node_id, a.effective_from, a.effective_to \
          FROM assignments a \
@@ -279,9 +286,9 @@ pub async fn environment_grants(
            AND m.application_id = $3 \
          WHERE a.account_id = $1 AND a.environment_id = $2",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
-    .bind(env.application_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
+    .bind(&env.application_id)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(GrantRow::from).collect())

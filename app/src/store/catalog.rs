@@ -1,17 +1,9 @@
 //! Permissions, roles and their grants, per environment.
 
 use crate::error::AppError;
-use crate::model::{Permission, Role};
+use crate::model::{ActiveStatus, EnvScope, Permission, Role};
 use crate::store::{Flag, Tx, insert_unique, rfc3339, unless_unique_violation};
 use sqlx::AnyPool;
-
-/// Identifies an environment inside its account.
-#[derive(Debug, Clone, Copy)]
-pub struct EnvKey<'a> {
-    pub account_id: &'a str,
-    pub application_id: &'a str,
-    pub environment_id: &'a str,
-}
 
 const PERMISSION_COLUMNS: &str =
     "id, environment_id, key, description, category, source, version, created_at";
@@ -47,51 +39,51 @@ impl StoredPermission {
 
 pub async fn permissions(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    env: EnvKey<'_>,
+    env: &EnvScope,
 ) -> Result<Vec<Permission>, AppError> {
     let rows: Vec<StoredPermission> = sqlx::query_as(&format!(
         "SELECT {PERMISSION_COLUMNS} FROM permissions WHERE account_id = $1 AND environment_id = $2 ORDER BY category, key"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_all(executor)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| r.into_permission(env.application_id))
+        .map(|r| r.into_permission(&env.application_id))
         .collect())
 }
 
 pub async fn permission_by_id(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
 ) -> Result<Option<Permission>, AppError> {
     let row: Option<StoredPermission> = sqlx::query_as(&format!(
         "SELECT {PERMISSION_COLUMNS} FROM permissions WHERE account_id = $1 AND environment_id = $2 AND id = $3"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .fetch_optional(executor)
     .await?;
-    Ok(row.map(|r| r.into_permission(env.application_id)))
+    Ok(row.map(|r| r.into_permission(&env.application_id)))
 }
 
 /// Every key in the environment's catalog.
-pub async fn existing_keys(tx: &mut Tx, env: EnvKey<'_>) -> Result<Vec<String>, AppError> {
+pub async fn existing_keys(tx: &mut Tx, env: &EnvScope) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT key FROM permissions WHERE account_id = $1 AND environment_id = $2",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_all(&mut **tx)
     .await?)
 }
 
 pub async fn update_permission(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
     version: i64,
     description: &str,
@@ -105,8 +97,8 @@ pub async fn update_permission(
     .bind(description)
     .bind(category)
     .bind(now_ms)
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .bind(version)
     .execute(&mut **tx)
@@ -116,15 +108,15 @@ pub async fn update_permission(
 
 pub async fn delete_permission(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
     version: i64,
 ) -> Result<bool, AppError> {
     let result = sqlx::query(
         "DELETE FROM permissions WHERE account_id = $1 AND environment_id = $2 AND id = $3 AND version = $4",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .bind(version)
     .execute(&mut **tx)
@@ -160,7 +152,7 @@ impl StoredRole {
             name: self.name,
             description: self.description,
             is_system_role: self.is_system.into(),
-            is_active: self.status == "active",
+            is_active: ActiveStatus::from_stored(&self.status).is_active(),
             permission_count: self.permission_count,
             version: self.version,
             created_at: rfc3339(self.created_at),
@@ -169,40 +161,40 @@ impl StoredRole {
     }
 }
 
-pub async fn roles(pool: &AnyPool, env: EnvKey<'_>) -> Result<Vec<Role>, AppError> {
+pub async fn roles(pool: &AnyPool, env: &EnvScope) -> Result<Vec<Role>, AppError> {
     let rows: Vec<StoredRole> = sqlx::query_as(&format!(
         "{ROLE_SELECT} WHERE r.account_id = $1 AND r.environment_id = $2 ORDER BY lower(r.name)"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| r.into_role(env.application_id))
+        .map(|r| r.into_role(&env.application_id))
         .collect())
 }
 
 pub async fn role_by_id(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
 ) -> Result<Option<Role>, AppError> {
     let row: Option<StoredRole> = sqlx::query_as(&format!(
         "{ROLE_SELECT} WHERE r.account_id = $1 AND r.environment_id = $2 AND r.id = $3"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .fetch_optional(executor)
     .await?;
-    Ok(row.map(|r| r.into_role(env.application_id)))
+    Ok(row.map(|r| r.into_role(&env.application_id)))
 }
 
 /// Inserts a role; `Ok(false)` when the name is taken (case-insensitively).
 pub async fn insert_role(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
     name: &str,
     description: &str,
@@ -212,9 +204,9 @@ pub async fn insert_role(
         "INSERT INTO roles (account_id, id, environment_id, name, description, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING",
     )
-    .bind(env.account_id)
+    .bind(&env.account_id)
     .bind(id)
-    .bind(env.environment_id)
+    .bind(&env.environment_id)
     .bind(name)
     .bind(description)
     .bind(now_ms);
@@ -225,7 +217,7 @@ pub async fn insert_role(
 #[allow(clippy::too_many_arguments)]
 pub async fn update_role(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
     version: i64,
     name: &str,
@@ -239,10 +231,10 @@ pub async fn update_role(
     )
     .bind(name)
     .bind(description)
-    .bind(if active { "active" } else { "inactive" })
+    .bind(ActiveStatus::from_active(active).as_str())
     .bind(now_ms)
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .bind(version);
     match unless_unique_violation(tx, update).await? {
@@ -255,15 +247,15 @@ pub async fn update_role(
 
 pub async fn role_name_taken(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     name: &str,
     except_id: &str,
 ) -> Result<bool, AppError> {
     let found: Option<String> = sqlx::query_scalar(
         "SELECT id FROM roles WHERE account_id = $1 AND environment_id = $2 AND lower(name) = lower($3) AND id <> $4",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(name)
     .bind(except_id)
     .fetch_optional(&mut **tx)
@@ -273,15 +265,15 @@ pub async fn role_name_taken(
 
 pub async fn delete_role(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
     version: i64,
 ) -> Result<bool, AppError> {
     let result = sqlx::query(
         "DELETE FROM roles WHERE account_id = $1 AND environment_id = $2 AND id = $3 AND version = $4",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .bind(version)
     .execute(&mut **tx)
@@ -340,13 +332,13 @@ pub async fn grant(
 /// `(id, key)` of every permission in the environment.
 pub async fn permission_ids(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
 ) -> Result<Vec<(String, String)>, AppError> {
     Ok(sqlx::query_as(
         "SELECT id, key FROM permissions WHERE account_id = $1 AND environment_id = $2",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_all(&mut **tx)
     .await?)
 }

@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::model::{
     AuditEntry, DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, MembershipInfo,
+    MembershipStatus,
 };
 use crate::store::assignments::{AssignmentRow, COLUMNS as ASSIGNMENT_COLUMNS, FROM};
 use crate::store::identities::{COLUMNS, StoredIdentity};
@@ -61,8 +62,8 @@ pub async fn page(
              OR LOWER(COALESCE(i.external_id, '')) LIKE {p})"
         ));
     }
-    if let Some(status) = query.status.as_deref().filter(|s| !s.is_empty()) {
-        let p = next(status.to_owned(), &mut binds);
+    if let Some(status) = query.status {
+        let p = next(status.as_str().to_owned(), &mut binds);
         conditions.push(format!("i.status = {p}"));
     }
     match query.has_any_assignment {
@@ -151,7 +152,7 @@ pub async fn memberships(
             id: r.id,
             application_id: r.application_id,
             application_name: r.name,
-            status: r.status,
+            status: MembershipStatus::from_stored(&r.status),
             assignment_count: r.assignments,
         })
         .collect())

@@ -1,20 +1,20 @@
 //! Environment settings, nodes and the assignment rows hierarchy changes touch.
 
 use crate::error::AppError;
-use crate::model::{EnvironmentSettings, Node};
+use crate::model::EnvScope;
+use crate::model::{ActiveStatus, EnvironmentSettings, Node};
 use crate::store::Tx;
-use crate::store::catalog::EnvKey;
 use sqlx::AnyPool;
 
 pub async fn settings(
     pool: &AnyPool,
-    env: EnvKey<'_>,
+    env: &EnvScope,
 ) -> Result<(EnvironmentSettings, i64), AppError> {
     let (text, version): (String, i64) = sqlx::query_as(
         "SELECT settings, version FROM environments WHERE account_id = $1 AND id = $2",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_one(pool)
     .await?;
     let settings =
@@ -25,7 +25,7 @@ pub async fn settings(
 /// Writes settings if `version` is current; `Ok(false)` otherwise.
 pub async fn save_settings(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     version: i64,
     settings: &EnvironmentSettings,
     now_ms: i64,
@@ -38,8 +38,8 @@ pub async fn save_settings(
     )
     .bind(text)
     .bind(now_ms)
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(version)
     .execute(&mut **tx)
     .await?;
@@ -69,7 +69,7 @@ impl From<StoredNode> for Node {
             node_type: r.node_type,
             name: r.name,
             slug: r.slug,
-            status: r.status,
+            status: ActiveStatus::from_stored(&r.status),
             depth: r.depth,
             version: r.version,
         }
@@ -80,15 +80,15 @@ const NODE_COLUMNS: &str =
     "id, environment_id, parent_node_id, node_type, name, slug, status, depth, version";
 
 /// Every node of the environment, parents before children.
-pub async fn nodes<'c, E>(executor: E, env: EnvKey<'_>) -> Result<Vec<Node>, AppError>
+pub async fn nodes<'c, E>(executor: E, env: &EnvScope) -> Result<Vec<Node>, AppError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
     let rows: Vec<StoredNode> = sqlx::query_as(&format!(
         "SELECT {NODE_COLUMNS} FROM nodes WHERE account_id = $1 AND environment_id = $2 ORDER BY depth, name, id"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_all(executor)
     .await?;
     Ok(rows.into_iter().map(Node::from).collect())
@@ -96,14 +96,14 @@ where
 
 pub async fn node_by_id(
     executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
 ) -> Result<Option<Node>, AppError> {
     let row: Option<StoredNode> = sqlx::query_as(&format!(
         "SELECT {NODE_COLUMNS} FROM nodes WHERE account_id = $1 AND environment_id = $2 AND id = $3"
     ))
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .fetch_optional(executor)
     .await?;
@@ -120,14 +120,14 @@ pub struct NewNode<'a> {
     pub now_ms: i64,
 }
 
-pub async fn insert_node(tx: &mut Tx, env: EnvKey<'_>, n: NewNode<'_>) -> Result<(), AppError> {
+pub async fn insert_node(tx: &mut Tx, env: &EnvScope, n: NewNode<'_>) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO nodes (account_id, id, environment_id, parent_node_id, node_type, name, slug, depth, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
     )
-    .bind(env.account_id)
+    .bind(&env.account_id)
     .bind(n.id)
-    .bind(env.environment_id)
+    .bind(&env.environment_id)
     .bind(n.parent_id)
     .bind(n.node_type)
     .bind(n.name)
@@ -143,7 +143,7 @@ pub async fn insert_node(tx: &mut Tx, env: EnvKey<'_>, n: NewNode<'_>) -> Result
 #[allow(clippy::too_many_arguments)]
 pub async fn update_node(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     node: &Node,
     version: i64,
     now_ms: i64,
@@ -155,13 +155,13 @@ pub async fn update_node(
     )
     .bind(&node.name)
     .bind(&node.slug)
-    .bind(&node.status)
+    .bind(node.status.as_str())
     .bind(&node.node_type)
     .bind(node.parent_node_id.as_deref())
     .bind(node.depth)
     .bind(now_ms)
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(&node.id)
     .bind(version)
     .execute(&mut **tx)
@@ -169,23 +169,23 @@ pub async fn update_node(
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn set_depth(tx: &mut Tx, env: EnvKey<'_>, id: &str, depth: i64) -> Result<(), AppError> {
+pub async fn set_depth(tx: &mut Tx, env: &EnvScope, id: &str, depth: i64) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE nodes SET depth = $1 WHERE account_id = $2 AND environment_id = $3 AND id = $4",
     )
     .bind(depth)
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-pub async fn delete_node(tx: &mut Tx, env: EnvKey<'_>, id: &str) -> Result<(), AppError> {
+pub async fn delete_node(tx: &mut Tx, env: &EnvScope, id: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM nodes WHERE account_id = $1 AND environment_id = $2 AND id = $3")
-        .bind(env.account_id)
-        .bind(env.environment_id)
+        .bind(&env.account_id)
+        .bind(&env.environment_id)
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -194,14 +194,14 @@ pub async fn delete_node(tx: &mut Tx, env: EnvKey<'_>, id: &str) -> Result<(), A
 
 pub async fn assignments_on_node(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     node_id: &str,
 ) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM assignments WHERE account_id = $1 AND environment_id = $2 AND node_id = $3",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(node_id)
     .fetch_one(&mut **tx)
     .await?)
@@ -218,20 +218,20 @@ pub struct AssignmentRow {
     pub effective_to_ms: Option<i64>,
 }
 
-pub async fn assignments(tx: &mut Tx, env: EnvKey<'_>) -> Result<Vec<AssignmentRow>, AppError> {
+pub async fn assignments(tx: &mut Tx, env: &EnvScope) -> Result<Vec<AssignmentRow>, AppError> {
     Ok(sqlx::query_as(
         "SELECT id, identity_id, role_id, node_id, effective_to FROM assignments \
          WHERE account_id = $1 AND environment_id = $2 ORDER BY created_at, id",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .fetch_all(&mut **tx)
     .await?)
 }
 
 pub async fn move_assignment(
     tx: &mut Tx,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
     node_id: &str,
     now_ms: i64,
@@ -242,20 +242,20 @@ pub async fn move_assignment(
     )
     .bind(node_id)
     .bind(now_ms)
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-pub async fn delete_assignment(tx: &mut Tx, env: EnvKey<'_>, id: &str) -> Result<(), AppError> {
+pub async fn delete_assignment(tx: &mut Tx, env: &EnvScope, id: &str) -> Result<(), AppError> {
     sqlx::query(
         "DELETE FROM assignments WHERE account_id = $1 AND environment_id = $2 AND id = $3",
     )
-    .bind(env.account_id)
-    .bind(env.environment_id)
+    .bind(&env.account_id)
+    .bind(&env.environment_id)
     .bind(id)
     .execute(&mut **tx)
     .await?;

@@ -1,8 +1,8 @@
 //! Identity rows (Account directory) and their application memberships.
 
 use crate::error::AppError;
-use crate::model::{Identity, IdentityStatus};
-use crate::store::catalog::EnvKey;
+use crate::model::EnvScope;
+use crate::model::{Identity, IdentityStatus, MembershipStatus};
 use crate::store::{Flag, Tx, insert_unique, rfc3339};
 use sqlx::AnyPool;
 
@@ -52,8 +52,8 @@ pub async fn by_email_with_membership(
     account_id: &str,
     application_id: &str,
     email: &str,
-) -> Result<Option<(String, Option<String>)>, AppError> {
-    Ok(sqlx::query_as(
+) -> Result<Option<(String, Option<MembershipStatus>)>, AppError> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
         "SELECT i.id, m.status FROM identities i \
          LEFT JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
            AND m.application_id = $2 \
@@ -63,7 +63,8 @@ pub async fn by_email_with_membership(
     .bind(application_id)
     .bind(email)
     .fetch_optional(&mut **tx)
-    .await?)
+    .await?;
+    Ok(row.map(|(id, membership)| (id, membership.as_deref().map(MembershipStatus::from_stored))))
 }
 
 pub async fn by_id(
@@ -198,12 +199,12 @@ struct Member {
 /// first, with the total.
 pub async fn members_page(
     pool: &AnyPool,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     q: &str,
     has_role: Option<bool>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<(Identity, String)>, i64), AppError> {
+) -> Result<(Vec<(Identity, MembershipStatus)>, i64), AppError> {
     let pattern = format!("%{}%", q.trim().to_lowercase());
     let roles_here = "EXISTS (SELECT 1 FROM assignments a WHERE a.account_id = i.account_id \
          AND a.identity_id = i.id AND a.environment_id = $4)";
@@ -219,8 +220,8 @@ pub async fn members_page(
     );
     let count_sql = format!("SELECT COUNT(*) {filter}");
     let mut count = sqlx::query_scalar::<_, i64>(&count_sql)
-        .bind(env.account_id)
-        .bind(env.application_id)
+        .bind(&env.account_id)
+        .bind(&env.application_id)
         .bind(&pattern);
     // Limit and offset are numbers we computed, so they are written into the text; `$4` (the
     // environment) is only bound when the role filter uses it.
@@ -229,18 +230,23 @@ pub async fn members_page(
          ORDER BY i.created_at DESC, i.id DESC LIMIT {limit} OFFSET {offset}"
     );
     let mut list = sqlx::query_as::<_, Member>(&list_sql)
-        .bind(env.account_id)
-        .bind(env.application_id)
+        .bind(&env.account_id)
+        .bind(&env.application_id)
         .bind(&pattern);
     if has_role.is_some() {
-        count = count.bind(env.environment_id);
-        list = list.bind(env.environment_id);
+        count = count.bind(&env.environment_id);
+        list = list.bind(&env.environment_id);
     }
     let total = count.fetch_one(pool).await?;
     let rows = list.fetch_all(pool).await?;
     let items = rows
         .into_iter()
-        .map(|r| (r.identity.into(), r.membership_status))
+        .map(|r| {
+            (
+                r.identity.into(),
+                MembershipStatus::from_stored(&r.membership_status),
+            )
+        })
         .collect();
     Ok((items, total))
 }

@@ -1,4 +1,5 @@
 use crate::error::AppError;
+use crate::model::ActiveStatus;
 use crate::store::Tx;
 use sqlx::AnyPool;
 
@@ -63,7 +64,7 @@ impl From<StoredSession> for SessionRow {
             email: r.email,
             first_name: r.first_name,
             last_name: r.last_name,
-            admin_active: r.status == "active",
+            admin_active: ActiveStatus::from_stored(&r.status).is_active(),
         }
     }
 }

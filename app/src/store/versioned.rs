@@ -3,8 +3,8 @@
 //! overtaken before its `UPDATE … AND version = $n` runs (PostgreSQL; SQLite has one writer).
 
 use crate::error::AppError;
+use crate::model::EnvScope;
 use crate::store::Tx;
-use crate::store::catalog::EnvKey;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Versioned {
@@ -37,12 +37,12 @@ impl Versioned {
 pub async fn lock(
     tx: &mut Tx,
     kind: Versioned,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
 ) -> Result<bool, AppError> {
     let done = sqlx::query(kind.lock_sql())
-        .bind(env.account_id)
-        .bind(env.environment_id)
+        .bind(&env.account_id)
+        .bind(&env.environment_id)
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -54,7 +54,7 @@ pub async fn lock(
 pub async fn prepare(
     tx: &mut Tx,
     kind: Versioned,
-    env: EnvKey<'_>,
+    env: &EnvScope,
     id: &str,
     precondition: crate::model::Precondition,
 ) -> Result<(), AppError> {

@@ -13,7 +13,7 @@ pub const DEFAULT_TAKE: i64 = 20;
 pub const MAX_TAKE: i64 = 100;
 /// The last page a list answers (decisions.md › List bounds): a billion items at the largest
 /// `take`, far beyond any list, while `(page - 1) * take` stays far inside `i64`.
-pub const MAX_PAGE: i64 = 10_000_000;
+pub use app::model::MAX_PAGE;
 
 /// `?page=&take=&q=` of a list; anything else in the query is refused.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]

@@ -185,7 +185,7 @@ fn MemberLine(row: MemberRow, selected: RwSignal<BTreeMap<String, String>>) -> i
             </td>
             <td>
                 <IdentityStatusBadge status=identity.status />
-                {(row.membership_status != "active").then(|| view! { <span class="pill pill-muted">"not a member"</span> })}
+                {(!row.membership_status.is_active()).then(|| view! { <span class="pill pill-muted">"not a member"</span> })}
             </td>
             <td>
                 {if row.assignments.is_empty() {

@@ -203,7 +203,7 @@ fn Tree(
                             on:click={let id = node.id.clone(); move |_| selected.set(Some(id.clone()))}
                             data-testid="node-open">{node.name.clone()}</button>
                         <span class="pill pill-muted">{node.node_type.clone()}</span>
-                        {(node.status == "inactive").then(|| view! { <span class="pill pill-muted">"inactive"</span> })}
+                        {(!node.is_active()).then(|| view! { <span class="pill pill-muted">"inactive"</span> })}
                         <span class="tree-actions">
                             {can_add.then(|| view! { <button class="btn btn-ghost btn-small" on:click=move |_| open_action.run(NodeAction::AddChild(n1.clone())) data-testid="add-child">"Add child"</button> })}
                             {(!flat).then(|| view! { <button class="btn btn-ghost btn-small" on:click=move |_| open_action.run(NodeAction::Edit(n2.clone()))>"Edit"</button> })}

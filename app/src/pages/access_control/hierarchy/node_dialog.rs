@@ -38,7 +38,7 @@ pub(super) fn NodeActionForm(
     };
     let node_type = RwSignal::new(allowed.first().cloned().unwrap_or_default());
     let active = RwSignal::new(match &action {
-        NodeAction::Edit(n) => n.status == "active",
+        NodeAction::Edit(n) => n.is_active(),
         _ => true,
     });
     // Exactly the parents the server would accept (type, cycle and depth rules).

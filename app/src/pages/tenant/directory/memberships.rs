@@ -26,7 +26,7 @@ pub fn MembershipsTab(detail: IdentityDetail, changed: Callback<()>) -> impl Int
     let member_of: Vec<String> = detail
         .memberships
         .iter()
-        .filter(|m| m.status == "active")
+        .filter(|m| m.status.is_active())
         .map(|m| m.application_id.clone())
         .collect();
     let member_of = StoredValue::new(member_of);
@@ -70,7 +70,7 @@ pub fn MembershipsTab(detail: IdentityDetail, changed: Callback<()>) -> impl Int
                 view! {
                     <ul class="membership-list">
                         {rows.into_iter().map(|m| {
-                            let active = m.status == "active";
+                            let active = m.status.is_active();
                             let app_id = m.application_id.clone();
                             let app_for_confirm = m.application_id.clone();
                             let name = m.application_name.clone();
@@ -79,7 +79,7 @@ pub fn MembershipsTab(detail: IdentityDetail, changed: Callback<()>) -> impl Int
                                 <li class="membership" data-testid="membership-row">
                                     <div>
                                         <strong>{m.application_name.clone()}</strong>
-                                        <span class=if active { "pill status-active" } else { "pill status-expired" }>{m.status.clone()}</span>
+                                        <span class=if active { "pill status-active" } else { "pill status-expired" }>{m.status.as_str()}</span>
                                         <p class="muted small">{format!("{count} role assignment(s)")}</p>
                                     </div>
                                     {active.then(|| view! {

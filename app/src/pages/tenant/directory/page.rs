@@ -64,11 +64,11 @@ pub fn DirectoryPage() -> impl IntoView {
                 on:input=move |ev| { let text = event_target_value(&ev); query.update(|q| { q.q = text; q.page = 1; }) }
                 data-testid="directory-search" />
             <label class="inline-select">"Status "
-                <select on:change=move |ev| { let v = event_target_value(&ev); query.update(|q| { q.status = (!v.is_empty()).then_some(v); q.page = 1; }) }
+                <select on:change=move |ev| { let v = event_target_value(&ev); query.update(|q| { q.status = IdentityStatus::ALL.into_iter().find(|s| s.as_str() == v); q.page = 1; }) }
                     data-testid="filter-status">
                     <option value="" selected=move || query.with(|q| q.status.is_none())>"All"</option>
-                    {["active", "pending", "inactive"].into_iter().map(|s| view! {
-                        <option value=s selected=move || query.with(|q| q.status.as_deref() == Some(s))>{IdentityStatus::parse(s).label()}</option>
+                    {IdentityStatus::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=move || query.with(|q| q.status == Some(s))>{s.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -159,9 +159,9 @@ fn SummaryCards(
     view! {
         <section class="stat-grid directory-stats" aria-label="Directory summary">
             {card("Total", "in this account", "dir-stat-total", |s| s.total, |_| {})}
-            {card("Active", "can sign in", "dir-stat-active", |s| s.active, |q| q.status = Some("active".into()))}
-            {card("Pending", "no password yet", "dir-stat-pending", |s| s.pending, |q| q.status = Some("pending".into()))}
-            {card("Inactive", "switched off account-wide", "dir-stat-inactive", |s| s.inactive, |q| q.status = Some("inactive".into()))}
+            {card("Active", "can sign in", "dir-stat-active", |s| s.active, |q| q.status = Some(IdentityStatus::Active))}
+            {card("Pending", "no password yet", "dir-stat-pending", |s| s.pending, |q| q.status = Some(IdentityStatus::Pending))}
+            {card("Inactive", "switched off account-wide", "dir-stat-inactive", |s| s.inactive, |q| q.status = Some(IdentityStatus::Inactive))}
             {card("Email unverified", "not confirmed yet", "dir-stat-unverified", |s| s.email_unverified, |_| {})}
             {card("No memberships", "directory-only", "dir-stat-orphans", |s| s.no_memberships, |q| q.without_membership = true)}
         </section>
