@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 on_both_engines!(
     permissions_batch_etags_and_system_items,
     roles_with_if_match_and_their_permissions,
-    nodes_create_move_ancestors_and_delete
+    nodes_create_move_ancestors_and_delete,
+    concurrent_changes_with_if_match_any_all_apply
 );
 
 struct Reply {
@@ -618,4 +619,37 @@ async fn nodes_create_move_ancestors_and_delete(engine: Engine) {
         (403, "api_keys.scope_missing")
     );
     assert_eq!(app.count("nodes WHERE name = 'APAC'").await, 0);
+}
+
+/// `If-Match: *` means "whatever version is current", judged inside the write: concurrent changes
+/// all apply, none answers 409, and the version counts every one of them.
+async fn concurrent_changes_with_if_match_any_all_apply(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let full = key(&app, &admin, "development", json!({ "name": "Backend" })).await;
+    let role = call(
+        &app,
+        "POST",
+        "/roles",
+        &full,
+        None,
+        Some(json!({ "name": "Racer" })),
+    )
+    .await;
+    assert_eq!(role.status, 201, "{}", role.body);
+    let path = format!("/roles/{}", id(&role.body));
+    const WRITERS: usize = 12;
+    let changes = (0..WRITERS).map(|n| {
+        let (app, full, path) = (&app, &full, &path);
+        async move {
+            let body = json!({ "description": format!("change {n}") });
+            call(app, "PATCH", path, full, Some("*"), Some(body)).await
+        }
+    });
+    let answers = futures::future::join_all(changes).await;
+    for answer in &answers {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let now = call(&app, "GET", &path, &full, None, None).await;
+    assert_eq!(now.body["version"], json!(1 + WRITERS), "{}", now.body);
 }
