@@ -294,6 +294,27 @@ pub async fn create_node(
     })
 }
 
+/// The environment's nodes and the one about to change, read in `tx` (locked first when the
+/// change takes whatever version is current), with the version the change is made against.
+async fn node_to_change(
+    tx: &mut Tx,
+    scope: &EnvScope,
+    id: &str,
+    precondition: Precondition,
+) -> Result<(Vec<Node>, Node, i64), AppError> {
+    versioned::prepare(tx, Versioned::Node, scope, id, precondition).await?;
+    let nodes = store_h::nodes(&mut **tx, scope).await?;
+    let node = nodes
+        .iter()
+        .find(|n| n.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound {
+            resource: Resource::Node,
+        })?;
+    let version = precondition.version(node.version)?;
+    Ok((nodes, node, version))
+}
+
 /// Renames a node and/or sets its status (`active` / `inactive`) under `precondition`.
 pub async fn update_node(
     s: &Services,
@@ -305,16 +326,7 @@ pub async fn update_node(
     caller.require(SystemPermission::NodeManage)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    versioned::prepare(&mut tx, Versioned::Node, scope, id, precondition).await?;
-    let nodes = store_h::nodes(&mut *tx, scope).await?;
-    let mut node = nodes
-        .iter()
-        .find(|n| n.id == id)
-        .cloned()
-        .ok_or(AppError::NotFound {
-            resource: Resource::Node,
-        })?;
-    let version = precondition.version(node.version)?;
+    let (_, mut node, version) = node_to_change(&mut tx, scope, id, precondition).await?;
     let (name, active) = patch.apply(&node)?;
     let name = NodeForm {
         name,
@@ -350,16 +362,7 @@ pub async fn move_node(
     caller.require(SystemPermission::NodeManage)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    versioned::prepare(&mut tx, Versioned::Node, scope, id, precondition).await?;
-    let nodes = store_h::nodes(&mut *tx, scope).await?;
-    let node = nodes
-        .iter()
-        .find(|n| n.id == id)
-        .cloned()
-        .ok_or(AppError::NotFound {
-            resource: Resource::Node,
-        })?;
-    let version = precondition.version(node.version)?;
+    let (nodes, node, version) = node_to_change(&mut tx, scope, id, precondition).await?;
     let schema = schema_for_nodes(s, scope).await?;
     if node.version != version {
         return Err(AppError::VersionConflict);
@@ -395,15 +398,7 @@ pub async fn delete_node(
     caller.require(SystemPermission::NodeManage)?;
     let scope = caller.env()?;
     let mut tx = s.db.begin().await?;
-    versioned::prepare(&mut tx, Versioned::Node, scope, id, precondition).await?;
-    let nodes = store_h::nodes(&mut *tx, scope).await?;
-    let node = nodes
-        .iter()
-        .find(|n| n.id == id)
-        .ok_or(AppError::NotFound {
-            resource: Resource::Node,
-        })?;
-    let version = precondition.version(node.version)?;
+    let (nodes, node, version) = node_to_change(&mut tx, scope, id, precondition).await?;
     if node.version != version {
         return Err(AppError::VersionConflict);
     }
