@@ -12,6 +12,16 @@ pub struct EnvPath {
     pub environment: String,
 }
 
+impl EnvPath {
+    /// The dashboard URL of `page` (e.g. `overview`, `roles?create=1`) in this environment.
+    pub fn href(&self, page: &str) -> String {
+        format!(
+            "/{}/{}/{}/{page}",
+            self.account, self.application, self.environment
+        )
+    }
+}
+
 /// An environment resolved to its ids (an API key carries one; an admin's `EnvPath` becomes one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvScope {
@@ -29,5 +39,24 @@ impl EnvScope {
             application_id: &self.application_id,
             environment_id: &self.environment_id,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn href_puts_the_page_after_the_three_slugs() {
+        let env = EnvPath {
+            account: "acme".into(),
+            application: "billing".into(),
+            environment: "staging".into(),
+        };
+        assert_eq!(env.href("overview"), "/acme/billing/staging/overview");
+        assert_eq!(
+            env.href("roles?create=1"),
+            "/acme/billing/staging/roles?create=1"
+        );
     }
 }
