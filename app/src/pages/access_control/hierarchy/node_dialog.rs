@@ -1,9 +1,8 @@
 //! The node dialog: add a child, rename / (de)activate, move, delete.
 
-use crate::components::layout::use_env_path;
 use crate::components::toast::use_toasts;
 use crate::model::tree;
-use crate::model::{HierarchySchema, Node, NodeForm};
+use crate::model::{EnvPath, HierarchySchema, Node, NodeForm};
 use crate::server::hierarchy::{create_node, delete_node, move_node, update_node};
 use leptos::prelude::*;
 
@@ -24,7 +23,7 @@ pub(super) fn NodeActionForm(
     open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -54,7 +53,7 @@ pub(super) fn NodeActionForm(
     let action = StoredValue::new(action);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(env) = env.clone() else { return };
+        let env = env.get_untracked();
         let names_a_node = matches!(
             action.get_value(),
             NodeAction::AddChild(_) | NodeAction::Edit(_)

@@ -1,8 +1,8 @@
 //! Revert to flat: the consequences first, then the confirmation.
 
-use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
+use crate::model::EnvPath;
 use crate::server::hierarchy::{preview_revert_to_flat, revert_to_flat};
 use leptos::prelude::*;
 
@@ -13,24 +13,12 @@ pub(super) fn RevertDialog(
     version: i64,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let scope = use_scope();
-    let env = scope.map(|s| s.env_path_untracked());
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
-    let preview = Resource::new(
-        {
-            let env = env.clone();
-            move || env.clone()
-        },
-        |env| async move {
-            match env {
-                Some(env) => preview_revert_to_flat(env).await,
-                None => Ok(Default::default()),
-            }
-        },
-    );
+    let preview = Resource::new(move || env.get(), preview_revert_to_flat);
     let error = RwSignal::new(None::<String>);
     let confirm = move |_| {
-        let Some(env) = env.clone() else { return };
+        let env = env.get_untracked();
         leptos::task::spawn_local(async move {
             match revert_to_flat(env, version).await {
                 Ok(done) => {

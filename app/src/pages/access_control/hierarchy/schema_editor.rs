@@ -1,8 +1,7 @@
 //! The schema editor: switch to a hierarchy, or edit the schema of one.
 
-use crate::components::layout::use_env_path;
 use crate::components::toast::use_toasts;
-use crate::model::HierarchySchema;
+use crate::model::{EnvPath, HierarchySchema};
 use crate::server::hierarchy::{enable_hierarchy, update_hierarchy_schema};
 use leptos::prelude::*;
 
@@ -15,7 +14,7 @@ pub(super) fn SchemaEditor(
     schema: HierarchySchema,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let text = RwSignal::new(serde_json::to_string_pretty(&schema).unwrap_or_default());
     let error = RwSignal::new(None::<String>);
@@ -37,7 +36,7 @@ pub(super) fn SchemaEditor(
             Ok(schema) => schema,
             Err(e) => return error.set(Some(e)),
         };
-        let Some(env) = env.clone() else { return };
+        let env = env.get_untracked();
         leptos::task::spawn_local(async move {
             let result = if flat {
                 enable_hierarchy(env, version, Some(schema)).await
