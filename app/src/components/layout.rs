@@ -1,10 +1,12 @@
 //! The dashboard frame: left navigation, header with the workspace switcher and the admin menu,
 //! and the page. It loads the workspace once per account and shares it with every page.
 
+use crate::components::form::use_form;
 use crate::components::scope::provide_env_in_scope;
 use crate::components::setup_guide::{SetupGuidePanel, provide_setup_guide};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::workspace_switcher::WorkspaceSwitcher;
+use crate::error::AppError;
 use crate::model::{EnvPath, Workspace};
 use crate::server::auth::sign_out;
 use crate::server::workspace::load_workspace;
@@ -141,17 +143,17 @@ fn AdminMenu(workspace: Workspace) -> impl IntoView {
         "{} {}",
         workspace.admin.first_name, workspace.admin.last_name
     );
-    let signing_out = RwSignal::new(false);
-    let on_sign_out = move |_| {
-        signing_out.set(true);
-        leptos::task::spawn_local(async move {
-            let _ = sign_out().await;
-            // A full load drops every piece of client state that belonged to the session.
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().set_href("/signin");
-            }
-        });
-    };
+    // Signed out or not, the admin leaves for the sign-in page: the button stays off.
+    let signing_out = use_form(move |()| async move {
+        let _ = sign_out().await;
+        // A full load drops every piece of client state that belonged to the session.
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().set_href("/signin");
+        }
+        Ok::<_, AppError>(())
+    });
+    let on_sign_out = move |_| signing_out.submit(());
+    let signing_out = signing_out.busy_or_done();
     view! {
         <div class="admin-menu">
             <span class="avatar" aria-hidden="true">{initials}</span>

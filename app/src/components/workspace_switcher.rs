@@ -3,8 +3,10 @@
 //! application for the next sign-in.
 
 use crate::components::badge::EnvironmentBadge;
+use crate::components::form::{use_form, use_operation};
 use crate::components::scope::current_page;
 use crate::components::toast::use_toasts;
+use crate::error::AppError;
 use crate::model::{EnvPath, EnvironmentKind, Workspace};
 use crate::server::workspace::{application_landing, remember_environment};
 use leptos::prelude::*;
@@ -53,6 +55,21 @@ pub fn WorkspaceSwitcher(workspace: Workspace, env: Memo<EnvPath>) -> impl IntoV
         }
     };
 
+    // Every switch is remembered, even one made while the last is still being saved.
+    let remember = use_form(move |switched: EnvPath| async move {
+        let EnvPath {
+            account,
+            application,
+            environment,
+        } = switched;
+        if remember_environment(account, application, environment)
+            .await
+            .is_err()
+        {
+            toasts.error("Could not remember this environment for your next sign-in.");
+        }
+        Ok::<_, AppError>(())
+    });
     let on_env_change = {
         let go = go.clone();
         move |ev| {
@@ -69,33 +86,20 @@ pub fn WorkspaceSwitcher(workspace: Workspace, env: Memo<EnvPath>) -> impl IntoV
             };
             go(switched.application.clone(), switched.environment.clone());
             toasts.success(format!("Switched to {name}"));
-            leptos::task::spawn_local(async move {
-                let EnvPath {
-                    account,
-                    application,
-                    environment,
-                } = switched;
-                if remember_environment(account, application, environment)
-                    .await
-                    .is_err()
-                {
-                    toasts.error("Could not remember this environment for your next sign-in.");
-                }
-            });
+            remember.send(switched);
         }
     };
 
-    let on_app_change = move |ev| {
-        let app = event_target_value(&ev);
-        let account = env.with_untracked(|e| e.account.clone());
+    let landing = use_operation(move |app: String| {
         let go = go.clone();
-        leptos::task::spawn_local(async move {
-            match application_landing(account, app.clone()).await {
-                Ok(slug) => go(app, slug),
-                Err(error) => toasts.error(error.to_string()),
-            }
-        });
-    };
+        let account = env.with_untracked(|e| e.account.clone());
+        async move {
+            let slug = application_landing(account, app.clone()).await?;
+            go(app, slug);
+            Ok(())
+        }
+    });
+    let on_app_change = move |ev| landing.send(event_target_value(&ev));
 
     view! {
         <div class="switcher" role="group" aria-label="Workspace">
