@@ -83,3 +83,28 @@ test("the Move dialog offers only the parents the server accepts, depth included
   await page.getByTestId("node-Night").getByRole("button", { name: "Move" }).click();
   await expect(dialog.getByTestId("move-target").locator("option")).toHaveText(["APAC (region)", "EMEA (region)", "Tokyo (team)"]);
 });
+
+test("the node dialog shows its name rule before sending, and Revert to flat confirms", async ({ page }) => {
+  const id = unique();
+  await signUp(page, { email: `revert.${id}@example.com`, password: "organisation chart 2026", company: `Revert ${id}` });
+  await expect(page).toHaveURL(/\/overview$/);
+  await hydrated(page);
+  await page.getByTestId("nav-hierarchy").click();
+  await page.getByTestId("switch-to-hierarchy").click();
+  await page.getByTestId("schema-submit").click();
+  await expect(page.getByTestId("access-model")).toHaveText("Hierarchy");
+
+  await page.getByTestId(`node-Revert ${id}`).getByTestId("add-child").click();
+  const dialog = page.getByTestId("node-dialog");
+  await dialog.getByTestId("node-submit").click();
+  await expect(dialog.getByTestId("node-error")).toBeVisible();
+  await dialog.getByTestId("node-name").fill("EMEA");
+  await dialog.getByTestId("node-submit").click();
+  await expect(page.getByTestId("node-EMEA")).toBeVisible();
+
+  await page.getByTestId("revert-to-flat").click();
+  await expect(page.getByTestId("revert-preview")).toContainText("1 node(s) below the root will be deleted.");
+  await page.getByTestId("confirm-revert").click();
+  await expect(page.getByTestId("access-model")).toHaveText("Flat");
+  await expect(page.getByTestId("node-EMEA")).toHaveCount(0);
+});

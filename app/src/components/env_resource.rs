@@ -1,7 +1,6 @@
 //! A resource of the current environment: data a page loads for the environment in its URL,
 //! loaded again when the admin switches environment or when the page reports a change.
 
-use crate::components::layout::{WorkspaceScope, use_env_path};
 use crate::error::AppError;
 use crate::model::EnvPath;
 use leptos::prelude::*;
@@ -10,19 +9,17 @@ use std::future::Future;
 
 /// The resource, and the callback that loads it again after a change.
 pub fn env_resource<T, Fut>(
-    scope: WorkspaceScope,
     load: impl Fn(EnvPath) -> Fut + Send + Sync + 'static,
 ) -> (Resource<Result<T, AppError>>, Callback<()>)
 where
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
     Fut: Future<Output = Result<T, AppError>> + Send + 'static,
 {
-    env_resource_by(scope, || (), move |env, ()| load(env))
+    env_resource_by(|| (), move |env, ()| load(env))
 }
 
 /// [`env_resource`] that also depends on page state (a search, a filter, a page number).
 pub fn env_resource_by<K, T, Fut>(
-    scope: WorkspaceScope,
     key: impl Fn() -> K + Send + Sync + 'static,
     load: impl Fn(EnvPath, K) -> Fut + Send + Sync + 'static,
 ) -> (Resource<Result<T, AppError>>, Callback<()>)
@@ -31,9 +28,10 @@ where
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
     Fut: Future<Output = Result<T, AppError>> + Send + 'static,
 {
+    let env = expect_context::<Memo<EnvPath>>();
     let version = RwSignal::new(0u32);
     let resource = Resource::new(
-        move || (scope.env_path(), key(), version.get()),
+        move || (env.get(), key(), version.get()),
         move |(env, key, _)| load(env, key),
     );
     (
@@ -44,25 +42,19 @@ where
 
 /// Secondary data of the current environment, loaded in the browser only: used inside a page
 /// that is already suspended, so the server and the hydrating browser agree on the first render.
-/// Outside a dashboard (no environment in scope) it holds `T::default()`.
 pub fn env_local_resource<T, Fut>(
     load: impl Fn(EnvPath) -> Fut + 'static,
 ) -> (LocalResource<Result<T, AppError>>, Callback<()>)
 where
-    T: Default + 'static,
+    T: 'static,
     Fut: Future<Output = Result<T, AppError>> + 'static,
 {
-    let env = use_env_path();
+    // A snapshot: the components using this are created again when the environment changes.
+    let env = expect_context::<Memo<EnvPath>>().get_untracked();
     let version = RwSignal::new(0u32);
     let resource = LocalResource::new(move || {
         version.track();
-        let loading = env.clone().map(&load);
-        async move {
-            match loading {
-                Some(loading) => loading.await,
-                None => Ok(T::default()),
-            }
-        }
+        load(env.clone())
     });
     (
         resource,

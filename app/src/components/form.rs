@@ -92,6 +92,12 @@ where
         self.action.dispatch(input);
     }
 
+    /// Sends `input` even while an earlier request is in flight: for calls the admin does not
+    /// submit, where each one counts (switching twice remembers the second switch too).
+    pub fn send(&self, input: I) {
+        self.action.dispatch(input);
+    }
+
     /// Forgets the server's last answer (the admin moved on from what it was about).
     pub fn clear_error(&self) {
         self.action.clear();
@@ -264,6 +270,30 @@ mod tests {
             form.submit(3);
             settle().await;
             assert_eq!(*sent.lock().unwrap_or_else(|e| e.into_inner()), vec![1, 3]);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_send_while_one_is_in_flight_is_sent_too() {
+        in_owner(async || {
+            let sent = Arc::new(Mutex::new(Vec::new()));
+            let form = {
+                let sent = Arc::clone(&sent);
+                use_form(move |input: u32| {
+                    if let Ok(mut s) = sent.lock() {
+                        s.push(input);
+                    }
+                    async move {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Ok::<_, AppError>(())
+                    }
+                })
+            };
+            form.send(1);
+            form.send(2);
+            settle().await;
+            assert_eq!(*sent.lock().unwrap_or_else(|e| e.into_inner()), vec![1, 2]);
         })
         .await;
     }

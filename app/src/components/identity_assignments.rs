@@ -4,7 +4,6 @@
 
 use crate::components::env_resource::env_local_resource;
 use crate::components::form::{use_form, use_operation};
-use crate::components::layout::use_env_path;
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
 use crate::model::{Assignment, AssignmentForm, AssignmentStatus, EnvPath};
@@ -28,7 +27,7 @@ pub fn short_time(rfc3339: &str) -> String {
 
 #[component]
 pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let identity = StoredValue::new(identity_id);
     let (list, reload) =
@@ -78,19 +77,15 @@ pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
                 .all(|f| e.field_message(f).is_none())
         })
     };
-    let add = {
-        let env = env.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            submission.touch();
-            submission.clear_error();
-            let form = form();
-            if form.validate().is_err() {
-                return;
-            }
-            let Some(env) = env.clone() else { return };
-            submission.submit((env, form));
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submission.touch();
+        submission.clear_error();
+        let form = form();
+        if form.validate().is_err() {
+            return;
         }
+        submission.submit((env.get_untracked(), form));
     };
     let removing = use_operation(move |(env, a): (EnvPath, Assignment)| async move {
         remove_assignment(env, a.id.clone()).await?;
@@ -99,8 +94,7 @@ pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
         Ok(())
     });
     let remove = Callback::new(move |a: Assignment| {
-        let Some(env) = env.clone() else { return };
-        removing.submit((env, a));
+        removing.submit((env.get_untracked(), a));
     });
     view! {
         <section class="identity-assignments" data-testid="identity-assignments">

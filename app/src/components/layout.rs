@@ -1,98 +1,25 @@
 //! The dashboard frame: left navigation, header with the workspace switcher and the admin menu,
 //! and the page. It loads the workspace once per account and shares it with every page.
 
+use crate::components::form::use_form;
+use crate::components::scope::provide_env_in_scope;
 use crate::components::setup_guide::{SetupGuidePanel, provide_setup_guide};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::workspace_switcher::WorkspaceSwitcher;
-use crate::model::Workspace;
+use crate::error::AppError;
+use crate::model::{EnvPath, Workspace};
 use crate::server::auth::sign_out;
 use crate::server::workspace::load_workspace;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use leptos_router::hooks::{use_location, use_params_map};
-
-/// The active account, application and environment, from the URL.
-#[derive(Clone, Copy)]
-pub struct WorkspaceScope {
-    pub account: Memo<String>,
-    pub application: Memo<String>,
-    pub environment: Memo<String>,
-}
-
-impl WorkspaceScope {
-    /// The URL of `page` in the current workspace, e.g. `overview`.
-    pub fn href(&self, page: &str) -> String {
-        format!(
-            "/{}/{}/{}/{page}",
-            self.account.get(),
-            self.application.get(),
-            self.environment.get()
-        )
-    }
-
-    /// `href` without subscribing: for a link built once, in a component's setup or after an
-    /// `await`, where a tracked read warns in the console.
-    pub fn href_untracked(&self, page: &str) -> String {
-        format!(
-            "/{}/{}/{}/{page}",
-            self.account.get_untracked(),
-            self.application.get_untracked(),
-            self.environment.get_untracked()
-        )
-    }
-}
-
-impl WorkspaceScope {
-    /// The environment this page is about, as server functions take it; read in a reactive
-    /// context (a resource's source), it subscribes to the URL.
-    pub fn env_path(&self) -> crate::model::EnvPath {
-        crate::model::EnvPath {
-            account: self.account.get(),
-            application: self.application.get(),
-            environment: self.environment.get(),
-        }
-    }
-
-    /// The environment as it is now, without subscribing: for a component's setup, which runs
-    /// outside any reactive context (reading with `env_path` there warns in the console).
-    pub fn env_path_untracked(&self) -> crate::model::EnvPath {
-        crate::model::EnvPath {
-            account: self.account.get_untracked(),
-            application: self.application.get_untracked(),
-            environment: self.environment.get_untracked(),
-        }
-    }
-}
-
-pub fn use_scope() -> Option<WorkspaceScope> {
-    use_context::<WorkspaceScope>()
-}
-
-/// The current environment for a dialog, a detail panel or a row: components that are created
-/// again when the page's data (and so the environment) changes, so a snapshot is what they need.
-pub fn use_env_path() -> Option<crate::model::EnvPath> {
-    use_scope().map(|s| s.env_path_untracked())
-}
-
-/// The page segment after `/{account}/{app}/{env}/`, so switching keeps the admin on it.
-pub fn current_page(path: &str) -> String {
-    path.split('/').skip(4).collect::<Vec<_>>().join("/")
-}
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn DashboardLayout() -> impl IntoView {
-    let params = use_params_map();
-    let param = move |name: &'static str| {
-        Memo::new(move |_| params.with(|p| p.get(name).unwrap_or_default()))
-    };
-    let scope = WorkspaceScope {
-        account: param("account"),
-        application: param("application"),
-        environment: param("environment"),
-    };
-    provide_context(scope);
+    let env = provide_env_in_scope();
     let guide = provide_setup_guide();
-    let workspace = Resource::new(move || scope.account.get(), load_workspace);
+    // Keyed on the account alone: switching environment keeps the loaded workspace.
+    let workspace = Resource::new(move || env.with(|e| e.account.clone()), load_workspace);
     let nav_open = RwSignal::new(false);
     let location = use_location();
     // Close the mobile menu whenever the page changes.
@@ -108,7 +35,7 @@ pub fn DashboardLayout() -> impl IntoView {
             <Suspense fallback=move || part.placeholder()>
                 {move || Suspend::new(async move {
                     match workspace.await {
-                        Ok(ws) => part.render(ws, scope),
+                        Ok(ws) => part.render(ws, env),
                         Err(error) if part == Part::Header => view! { <ErrorPanel error /> }.into_any(),
                         Err(_) => ().into_any(),
                     }
@@ -124,7 +51,7 @@ pub fn DashboardLayout() -> impl IntoView {
                     <span class="brand-name">"Arbor"</span>
                 </div>
                 {chrome(Part::AccountName)}
-                <Navigation scope />
+                <Navigation env />
             </aside>
             <div class="main-column">
                 <header class="topbar">
@@ -169,13 +96,13 @@ impl Part {
         }
     }
 
-    fn render(self, workspace: Workspace, scope: WorkspaceScope) -> AnyView {
+    fn render(self, workspace: Workspace, env: Memo<EnvPath>) -> AnyView {
         match self {
             Part::AccountName => {
                 view! { <p class="account-name" title="Account">{workspace.account.name.clone()}</p> }.into_any()
             }
             Part::Header => view! {
-                <WorkspaceSwitcher workspace=workspace.clone() scope />
+                <WorkspaceSwitcher workspace=workspace.clone() env />
                 <AdminMenu workspace />
             }
             .into_any(),
@@ -185,21 +112,21 @@ impl Part {
 
 /// Only pages that work are listed (decisions: no dead links).
 #[component]
-fn Navigation(scope: WorkspaceScope) -> impl IntoView {
+fn Navigation(env: Memo<EnvPath>) -> impl IntoView {
     view! {
         <nav class="nav">
             <p class="nav-group">"Access Control"</p>
-            <A href=move || scope.href("overview") attr:class="nav-link" attr:data-testid="nav-overview">"Overview"</A>
-            <A href=move || scope.href("identities") attr:class="nav-link" attr:data-testid="nav-identities">"Identities"</A>
-            <A href=move || scope.href("hierarchy") attr:class="nav-link" attr:data-testid="nav-hierarchy">"Hierarchy"</A>
-            <A href=move || scope.href("roles") attr:class="nav-link" attr:data-testid="nav-roles">"Roles"</A>
-            <A href=move || scope.href("permissions") attr:class="nav-link" attr:data-testid="nav-permissions">"Permissions"</A>
+            <A href=move || env.with(|e| e.href("overview")) attr:class="nav-link" attr:data-testid="nav-overview">"Overview"</A>
+            <A href=move || env.with(|e| e.href("identities")) attr:class="nav-link" attr:data-testid="nav-identities">"Identities"</A>
+            <A href=move || env.with(|e| e.href("hierarchy")) attr:class="nav-link" attr:data-testid="nav-hierarchy">"Hierarchy"</A>
+            <A href=move || env.with(|e| e.href("roles")) attr:class="nav-link" attr:data-testid="nav-roles">"Roles"</A>
+            <A href=move || env.with(|e| e.href("permissions")) attr:class="nav-link" attr:data-testid="nav-permissions">"Permissions"</A>
             <p class="nav-group">"Integrations"</p>
-            <A href=move || scope.href("api-keys") attr:class="nav-link" attr:data-testid="nav-api-keys">"API Keys"</A>
-            <A href=move || scope.href("api-reference") attr:class="nav-link" attr:data-testid="nav-api-reference">"API Reference"</A>
+            <A href=move || env.with(|e| e.href("api-keys")) attr:class="nav-link" attr:data-testid="nav-api-keys">"API Keys"</A>
+            <A href=move || env.with(|e| e.href("api-reference")) attr:class="nav-link" attr:data-testid="nav-api-reference">"API Reference"</A>
             <p class="nav-group">"Tenant"</p>
-            <A href=move || scope.href("directory") attr:class="nav-link" attr:data-testid="nav-directory">"Identities"</A>
-            <A href=move || scope.href("applications") attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>
+            <A href=move || env.with(|e| e.href("directory")) attr:class="nav-link" attr:data-testid="nav-directory">"Identities"</A>
+            <A href=move || env.with(|e| e.href("applications")) attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>
         </nav>
     }
     .into_any()
@@ -216,17 +143,17 @@ fn AdminMenu(workspace: Workspace) -> impl IntoView {
         "{} {}",
         workspace.admin.first_name, workspace.admin.last_name
     );
-    let signing_out = RwSignal::new(false);
-    let on_sign_out = move |_| {
-        signing_out.set(true);
-        leptos::task::spawn_local(async move {
-            let _ = sign_out().await;
-            // A full load drops every piece of client state that belonged to the session.
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().set_href("/signin");
-            }
-        });
-    };
+    // Signed out or not, the admin leaves for the sign-in page: the button stays off.
+    let signing_out = use_form(move |()| async move {
+        let _ = sign_out().await;
+        // A full load drops every piece of client state that belonged to the session.
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().set_href("/signin");
+        }
+        Ok::<_, AppError>(())
+    });
+    let on_sign_out = move |_| signing_out.submit(());
+    let signing_out = signing_out.busy_or_done();
     view! {
         <div class="admin-menu">
             <span class="avatar" aria-hidden="true">{initials}</span>

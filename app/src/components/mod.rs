@@ -12,6 +12,7 @@ pub mod initial_password;
 pub mod layout;
 pub mod password_check;
 pub mod role_node_picker;
+pub mod scope;
 pub mod setup_guide;
 pub mod stat;
 pub mod states;

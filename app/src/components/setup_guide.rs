@@ -2,9 +2,8 @@
 //! of the Overview banners. Each step shows done / to do from the environment's live counts,
 //! links to the page (or opens the dialog) that does it, and says in a sentence why it matters.
 
-use crate::components::layout::use_scope;
 use crate::components::toast::use_toasts;
-use crate::model::EnvironmentCounts;
+use crate::model::{EnvPath, EnvironmentCounts};
 use crate::server::workspace::load_overview;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -122,18 +121,12 @@ pub fn SetupGuidePanel() -> impl IntoView {
     let Some(guide) = use_setup_guide() else {
         return ().into_any();
     };
-    let Some(scope) = use_scope() else {
-        return ().into_any();
-    };
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let location = use_location();
     // Live counts: reloaded when the guide opens, the page changes, or a change succeeds.
     let counts = LocalResource::new(move || {
-        let env = (
-            scope.account.get(),
-            scope.application.get(),
-            scope.environment.get(),
-        );
+        let env = env.get();
         let open = guide.open.get();
         location.pathname.track();
         toasts.changes();
@@ -141,7 +134,7 @@ pub fn SetupGuidePanel() -> impl IntoView {
             if !open {
                 return None;
             }
-            load_overview(env.0, env.1, env.2)
+            load_overview(env.account, env.application, env.environment)
                 .await
                 .ok()
                 .map(|o| o.counts)
@@ -186,7 +179,7 @@ pub fn SetupGuidePanel() -> impl IntoView {
                                             <span class="visually-hidden">{if step.done { " (done)" } else { " (to do)" }}</span>
                                         </p>
                                         <p class="muted small">{step.help}</p>
-                                        <a class="btn btn-secondary btn-small" href=scope.href(step.page)>{step.action}</a>
+                                        <a class="btn btn-secondary btn-small" href=env.with(|e| e.href(step.page))>{step.action}</a>
                                     </div>
                                 </li>
                             }).collect_view()}

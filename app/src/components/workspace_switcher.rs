@@ -3,15 +3,17 @@
 //! application for the next sign-in.
 
 use crate::components::badge::EnvironmentBadge;
-use crate::components::layout::{WorkspaceScope, current_page};
+use crate::components::form::{use_form, use_operation};
+use crate::components::scope::current_page;
 use crate::components::toast::use_toasts;
-use crate::model::{EnvironmentKind, Workspace};
+use crate::error::AppError;
+use crate::model::{EnvPath, EnvironmentKind, Workspace};
 use crate::server::workspace::{application_landing, remember_environment};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
 #[component]
-pub fn WorkspaceSwitcher(workspace: Workspace, scope: WorkspaceScope) -> impl IntoView {
+pub fn WorkspaceSwitcher(workspace: Workspace, env: Memo<EnvPath>) -> impl IntoView {
     let ws = StoredValue::new(workspace);
     let navigate = use_navigate();
     let location = use_location();
@@ -19,7 +21,7 @@ pub fn WorkspaceSwitcher(workspace: Workspace, scope: WorkspaceScope) -> impl In
 
     let environments = Memo::new(move |_| {
         ws.with_value(|w| {
-            w.application(&scope.application.get())
+            env.with(|e| w.application(&e.application))
                 .map(|a| a.environments.clone())
                 .unwrap_or_default()
         })
@@ -28,13 +30,13 @@ pub fn WorkspaceSwitcher(workspace: Workspace, scope: WorkspaceScope) -> impl In
         environments
             .get()
             .iter()
-            .find(|e| e.slug == scope.environment.get())
+            .find(|e| env.with(|current| e.slug == current.environment))
             .map(|e| (e.kind, e.name.clone()))
     });
 
     let go = {
         let navigate = navigate.clone();
-        move |app: String, env: String| {
+        move |app: String, slug: String| {
             let page = current_page(&location.pathname.get_untracked());
             let page = if page.is_empty() {
                 "overview".to_owned()
@@ -42,55 +44,72 @@ pub fn WorkspaceSwitcher(workspace: Workspace, scope: WorkspaceScope) -> impl In
                 page
             };
             navigate(
-                &format!("/{}/{app}/{env}/{page}", scope.account.get_untracked()),
+                &EnvPath {
+                    account: env.with_untracked(|e| e.account.clone()),
+                    application: app,
+                    environment: slug,
+                }
+                .href(&page),
                 Default::default(),
             );
         }
     };
 
+    // Every switch is remembered, even one made while the last is still being saved.
+    let remember = use_form(move |switched: EnvPath| async move {
+        let EnvPath {
+            account,
+            application,
+            environment,
+        } = switched;
+        if remember_environment(account, application, environment)
+            .await
+            .is_err()
+        {
+            toasts.error("Could not remember this environment for your next sign-in.");
+        }
+        Ok::<_, AppError>(())
+    });
     let on_env_change = {
         let go = go.clone();
         move |ev| {
-            let env = event_target_value(&ev);
-            let app = scope.application.get_untracked();
-            let account = scope.account.get_untracked();
+            let slug = event_target_value(&ev);
             let name = environments
                 .get_untracked()
                 .iter()
-                .find(|e| e.slug == env)
+                .find(|e| e.slug == slug)
                 .map(|e| e.name.clone())
-                .unwrap_or_else(|| env.clone());
-            go(app.clone(), env.clone());
+                .unwrap_or_else(|| slug.clone());
+            let switched = EnvPath {
+                environment: slug,
+                ..env.get_untracked()
+            };
+            go(switched.application.clone(), switched.environment.clone());
             toasts.success(format!("Switched to {name}"));
-            leptos::task::spawn_local(async move {
-                if remember_environment(account, app, env).await.is_err() {
-                    toasts.error("Could not remember this environment for your next sign-in.");
-                }
-            });
+            remember.send(switched);
         }
     };
 
-    let on_app_change = move |ev| {
-        let app = event_target_value(&ev);
-        let account = scope.account.get_untracked();
+    let landing = use_operation(move |app: String| {
         let go = go.clone();
-        leptos::task::spawn_local(async move {
-            match application_landing(account, app.clone()).await {
-                Ok(env) => go(app, env),
-                Err(error) => toasts.error(error.to_string()),
-            }
-        });
-    };
+        let account = env.with_untracked(|e| e.account.clone());
+        async move {
+            let slug = application_landing(account, app.clone()).await?;
+            go(app, slug);
+            Ok(())
+        }
+    });
+    let on_app_change = move |ev| landing.send(event_target_value(&ev));
 
     view! {
         <div class="switcher" role="group" aria-label="Workspace">
             <label class="switcher-field">
                 <span class="switcher-label">"Application"</span>
-                <select on:change=on_app_change data-testid="app-switcher" prop:value=move || scope.application.get()>
+                <select on:change=on_app_change data-testid="app-switcher" prop:value=move || env.with(|e| e.application.clone())>
                     {ws.with_value(|w| w.applications.iter().map(|a| {
                         let slug = a.slug.clone();
                         view! {
-                            <option value=a.slug.clone() selected=move || scope.application.get() == slug>{a.name.clone()}</option>
+                            <option value=a.slug.clone() selected=move || env.with(|e| e.application == slug)>{a.name.clone()}</option>
                         }
                     }).collect_view())}
                 </select>
@@ -98,11 +117,11 @@ pub fn WorkspaceSwitcher(workspace: Workspace, scope: WorkspaceScope) -> impl In
             <span class="switcher-sep" aria-hidden="true">"/"</span>
             <label class="switcher-field">
                 <span class="switcher-label">"Environment"</span>
-                <select on:change=on_env_change data-testid="env-switcher" prop:value=move || scope.environment.get()>
-                    <For each=move || environments.get() key=|e| e.id.clone() let:env>
+                <select on:change=on_env_change data-testid="env-switcher" prop:value=move || env.with(|e| e.environment.clone())>
+                    <For each=move || environments.get() key=|e| e.id.clone() let:choice>
                         {
-                            let slug = env.slug.clone();
-                            view! { <option value=env.slug.clone() selected=move || scope.environment.get() == slug>{env.name.clone()}</option> }
+                            let slug = choice.slug.clone();
+                            view! { <option value=choice.slug.clone() selected=move || env.with(|e| e.environment == slug)>{choice.name.clone()}</option> }
                         }
                     </For>
                 </select>

@@ -124,10 +124,12 @@ pub struct Landing {
 
 impl Landing {
     pub fn overview_path(&self) -> String {
-        format!(
-            "/{}/{}/{}/overview",
-            self.account, self.application, self.environment
-        )
+        crate::model::EnvPath {
+            account: self.account.clone(),
+            application: self.application.clone(),
+            environment: self.environment.clone(),
+        }
+        .href("overview")
     }
 }
 

@@ -1,5 +1,5 @@
-use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
+use crate::model::EnvPath;
 use crate::server::auth::current_landing;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -24,8 +24,6 @@ pub fn Home() -> impl IntoView {
 /// `/{account}/{app}/{env}`: the environment's overview.
 #[component]
 pub fn ToOverview() -> impl IntoView {
-    let href = use_scope()
-        .map(|s| s.href_untracked("overview"))
-        .unwrap_or_else(|| "/".to_owned());
+    let href = expect_context::<Memo<EnvPath>>().with_untracked(|e| e.href("overview"));
     view! { <Redirect path=href /> }
 }

@@ -9,7 +9,6 @@ use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form};
 use crate::components::identity_assignments::{IdentityAssignments, status_label};
 use crate::components::initial_password::InitialPassword;
-use crate::components::layout::use_scope;
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
@@ -24,14 +23,11 @@ use std::collections::BTreeMap;
 
 #[component]
 pub fn IdentitiesPage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
+    let env = expect_context::<Memo<EnvPath>>();
     let search = RwSignal::new(String::new());
     let page = RwSignal::new(1i64);
     let has_role = RwSignal::new(None::<bool>);
     let (members, on_created) = env_resource_by(
-        scope,
         move || (search.get(), has_role.get(), page.get()),
         |env, (q, has_role, page)| list_members(env, q, has_role, page),
     );
@@ -40,8 +36,10 @@ pub fn IdentitiesPage() -> impl IntoView {
     let directory_open = RwSignal::new(false);
     let create_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", create_open);
-    let (drawer_id, drawer_open) =
-        crate::components::deep_link::identity_drawer(move || scope.href("identities"), on_created);
+    let (drawer_id, drawer_open) = crate::components::deep_link::identity_drawer(
+        move || env.with(|e| e.href("identities")),
+        on_created,
+    );
     view! {
         <Title text="Identities" />
         <div class="page-header">
@@ -151,16 +149,8 @@ pub fn IdentitiesPage() -> impl IntoView {
 
 #[component]
 fn MemberLine(row: MemberRow, selected: RwSignal<BTreeMap<String, String>>) -> impl IntoView {
-    let scope = use_scope();
-    let href = scope
-        .map(|s| {
-            format!(
-                "{}?identity={}",
-                s.href_untracked("identities"),
-                row.identity.id
-            )
-        })
-        .unwrap_or_default();
+    let href = expect_context::<Memo<EnvPath>>()
+        .with_untracked(|e| format!("{}?identity={}", e.href("identities"), row.identity.id));
     let identity = row.identity;
     let created = identity.created_at.get(..10).unwrap_or_default().to_owned();
     let (id, name) = (identity.id.clone(), identity.name());
@@ -209,8 +199,7 @@ fn MemberLine(row: MemberRow, selected: RwSignal<BTreeMap<String, String>>) -> i
 /// assignment and the success toast repeats the server's warning.
 #[component]
 fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoView {
-    let scope = use_scope();
-    let env = scope.map(|s| s.env_path_untracked());
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let email = RwSignal::new(String::new());
     let first_name = RwSignal::new(String::new());
@@ -231,15 +220,9 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
     };
     let done = move |created: CreatedIdentity, verb: &str| {
         let who = created.identity.name();
-        let link = scope
-            .map(|s| {
-                format!(
-                    "{}?identity={}",
-                    s.href_untracked("identities"),
-                    created.identity.id
-                )
-            })
-            .unwrap_or_default();
+        let link = env.with_untracked(|e| {
+            format!("{}?identity={}", e.href("identities"), created.identity.id)
+        });
         let mut message = match &created.assignment {
             Some(a) => format!("{verb} {who} with {} at {}.", a.role_name, a.node_name),
             None => format!("{verb} {who}."),
@@ -278,22 +261,19 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
         _ => None,
     };
     let busy = submission.busy();
-    let submit = {
-        let env = env.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            submission.touch();
-            if form().validate().is_err() {
-                return;
-            }
-            let Some(env) = env.clone() else { return };
-            submission.submit((env, Request::Create(form())));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submission.touch();
+        if form().validate().is_err() {
+            return;
         }
+        submission.submit((env.get_untracked(), Request::Create(form())));
     };
     let add_instead = move |_| {
-        let (Some(env), Some(identity_id)) = (env.clone(), existing()) else {
+        let Some(identity_id) = existing() else {
             return;
         };
+        let env = env.get_untracked();
         let (role_id, node_id) = (role.get(), node.get());
         submission.submit((
             env,
@@ -311,7 +291,7 @@ fn CreateIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoVi
             {move || existing().map(|_| view! {
                 <div class="alert alert-info" data-testid="exists-in-account">
                     <p>"This person is already in your account's directory, just not in this application."</p>
-                    <button type="button" class="btn btn-secondary btn-small" on:click=add_instead.clone() data-testid="add-instead">"Add to this application instead"</button>
+                    <button type="button" class="btn btn-secondary btn-small" on:click=add_instead data-testid="add-instead">"Add to this application instead"</button>
                 </div>
             })}
             <div class="field-pair">

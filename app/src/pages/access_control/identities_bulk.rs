@@ -3,7 +3,6 @@
 //! send one request and show a result per row (what failed, and why); the rest still happen.
 
 use crate::components::form::{FormAlert, use_form};
-use crate::components::layout::{use_env_path, use_scope};
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
 use crate::model::{AssignmentForm, BULK_MAX, DirectoryQuery, EnvPath, RowResult};
@@ -54,7 +53,7 @@ pub fn BulkAssign(
     open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let role = RwSignal::new(String::new());
     let node = RwSignal::new(String::new());
@@ -110,10 +109,9 @@ pub fn BulkAssign(
             problem.set(errors.first().map(|e| e.message.clone()));
             return;
         }
-        let Some(env) = env.clone() else { return };
         problem.set(None);
         let labels: Vec<String> = selected.with_untracked(|s| s.values().cloned().collect());
-        submission.submit((env, forms, labels));
+        submission.submit((env.get_untracked(), forms, labels));
     };
     view! {
         <form on:submit=submit novalidate data-testid="bulk-assign-form">
@@ -144,15 +142,14 @@ pub fn BulkAssign(
 /// only; roles come after).
 #[component]
 pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
-    let scope = use_scope();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let search = RwSignal::new(String::new());
     let picked = RwSignal::new(BTreeMap::<String, String>::new());
     let report = RwSignal::new(None::<(usize, Vec<(String, String)>)>);
     let reload = RwSignal::new(0u32);
     let candidates = LocalResource::new(move || {
-        let account = scope.map(|s| s.account.get()).unwrap_or_default();
-        let application = scope.map(|s| s.application.get());
+        let (account, application) = env.with(|e| (e.account.clone(), e.application.clone()));
         let q = search.get();
         reload.track();
         async move {
@@ -160,7 +157,7 @@ pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl Int
                 account,
                 DirectoryQuery {
                     q,
-                    not_in_application: application,
+                    not_in_application: Some(application),
                     page: 1,
                     ..DirectoryQuery::default()
                 },
@@ -190,15 +187,12 @@ pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl Int
     );
     let busy = submission.busy();
     let submit = move |_| {
-        let Some(env) = scope.map(|s| s.env_path_untracked()) else {
-            return;
-        };
         let (ids, labels): (Vec<String>, Vec<String>) =
             picked.with_untracked(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).unzip());
         if ids.is_empty() {
             return;
         }
-        submission.submit((env, ids, labels));
+        submission.submit((env.get_untracked(), ids, labels));
     };
     view! {
         <div data-testid="add-from-directory">

@@ -4,9 +4,8 @@
 
 use crate::components::dialog::Dialog;
 use crate::components::identity_assignments::{IdentityAssignments, short_time, status_label};
-use crate::components::layout::use_env_path;
 use crate::components::stat::Stat;
-use crate::model::{AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccessEntry};
+use crate::model::{AssignmentStatus, EXPIRING_SOON_DAYS, EnvPath, NodeAccessEntry};
 use crate::server::assignments::load_node_access;
 use leptos::prelude::*;
 
@@ -57,17 +56,18 @@ pub fn NodeDetail(
     #[prop(into)]
     refresh: Signal<u32>,
 ) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let reload = RwSignal::new(0u32);
     let access = LocalResource::new(move || {
-        let env = env.clone();
+        // The node belongs to this environment: a switch replaces the whole page, not the node.
+        let env = env.get_untracked();
         let node = node_id.get();
         refresh.track();
         reload.track();
         async move {
-            match (env, node) {
-                (Some(env), Some(node)) => load_node_access(env, node).await.map(Some),
-                _ => Ok(None),
+            match node {
+                Some(node) => load_node_access(env, node).await.map(Some),
+                None => Ok(None),
             }
         }
     });

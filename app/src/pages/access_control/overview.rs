@@ -2,7 +2,6 @@
 
 use crate::components::badge::EnvironmentBadge;
 use crate::components::env_resource::env_resource;
-use crate::components::layout::use_scope;
 use crate::components::setup_guide::{GuideTab, use_setup_guide};
 use crate::components::stat::Stat;
 use crate::components::states::{ErrorPanel, Loading};
@@ -16,12 +15,8 @@ pub const INVITE_BANNER: &str = "You haven't invited any users or assigned them 
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
-    let (overview, _) = env_resource(scope, |env: EnvPath| {
-        load_overview(env.account, env.application, env.environment)
-    });
+    let (overview, _) =
+        env_resource(|env: EnvPath| load_overview(env.account, env.application, env.environment));
     view! {
         <Title text="Overview" />
         <Transition fallback=|| view! { <Loading label="Loading overview…" /> }>

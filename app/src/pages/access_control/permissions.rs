@@ -5,7 +5,6 @@ use crate::components::dialog::Dialog;
 use crate::components::env_resource::env_resource;
 use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form};
-use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::model::{EnvPath, Permission, PermissionForm, PermissionGroupForm};
@@ -19,10 +18,7 @@ use std::collections::BTreeMap;
 
 #[component]
 pub fn PermissionsPage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
-    let (permissions, reload) = env_resource(scope, list_permissions);
+    let (permissions, reload) = env_resource(list_permissions);
     let search = RwSignal::new(String::new());
     let show_system = RwSignal::new(false);
     let create_open = RwSignal::new(false);
@@ -153,7 +149,7 @@ fn PermissionDialog(
     editing: Option<Permission>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let key = RwSignal::new(editing.as_ref().map(|p| p.key.clone()).unwrap_or_default());
     let description = RwSignal::new(
@@ -197,8 +193,7 @@ fn PermissionDialog(
         if form().validate().is_err() {
             return;
         }
-        let Some(env) = env.clone() else { return };
-        submission.submit((env, form()));
+        submission.submit((env.get_untracked(), form()));
     };
     let is_edit = editing.with_value(Option::is_some);
     view! {
@@ -224,7 +219,7 @@ fn PermissionDialog(
 /// Step 1: the resource. Step 2: its actions (CRUD pre-filled, editable, removable, extendable).
 #[component]
 fn GroupWizard(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let step = RwSignal::new(1u8);
     let resource = RwSignal::new(String::new());
@@ -299,9 +294,8 @@ fn GroupWizard(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
             problem.set(errors.into_iter().next().map(|e| e.message));
             return;
         }
-        let Some(env) = env.clone() else { return };
         problem.set(None);
-        submission.submit((env, form()));
+        submission.submit((env.get_untracked(), form()));
     });
 
     let indexed_actions = move || actions.get().into_iter().enumerate().collect::<Vec<_>>();
@@ -363,7 +357,7 @@ fn EditDialogs(
     delete_open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let deletion = use_form(move |(env, p): (EnvPath, Permission)| async move {
         delete_permission(env, p.id.clone(), p.version).await?;
@@ -373,10 +367,9 @@ fn EditDialogs(
         Ok(())
     });
     let confirm_delete = Callback::new(move |_: ()| {
-        let (Some(env), Some(p)) = (env.clone(), deleting.get_untracked()) else {
-            return;
-        };
-        deletion.submit((env, p));
+        if let Some(p) = deleting.get_untracked() {
+            deletion.submit((env.get_untracked(), p));
+        }
     });
     view! {
         <Dialog open=edit_open title="Edit permission" testid="edit-permission">

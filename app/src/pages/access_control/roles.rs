@@ -2,9 +2,9 @@
 //! right (tick to grant; Save replaces the whole set in one transaction).
 
 use crate::components::dialog::Dialog;
+use crate::components::env_resource::{env_local_resource, env_resource};
 use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form, use_operation};
-use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::model::{EnvPath, Permission, Role, RoleForm};
@@ -18,22 +18,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
-    let refresh = RwSignal::new(0u32);
-    let roles = Resource::new(
-        move || (scope.env_path(), refresh.get()),
-        |(env, _)| list_roles(env),
-    );
+    let (roles, reload) = env_resource(list_roles);
     let selected = RwSignal::new(None::<String>);
     let create_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", create_open);
-    let reload = Callback::new(move |_| refresh.update(|n| *n += 1));
     // A new role is selected as soon as it exists.
     let on_created = Callback::new(move |id: String| {
         selected.set(Some(id));
-        refresh.update(|n| *n += 1);
+        reload.run(());
     });
 
     view! {
@@ -115,36 +107,15 @@ fn RolesSplit(
 
 #[component]
 fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
-    let scope = use_scope();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
-    let env = scope.map(|s| s.env_path_untracked());
     let role_id = role.id.clone();
     // Loaded in the browser only (secondary data inside an already-suspended page), so server
     // and hydrating client agree on the first render.
-    let catalog = LocalResource::new({
-        let env = env.clone();
-        move || {
-            let env = env.clone();
-            async move {
-                match env {
-                    Some(env) => list_permissions(env).await,
-                    None => Ok(Vec::new()),
-                }
-            }
-        }
-    });
-    let granted = LocalResource::new({
-        let env = env.clone();
+    let (catalog, _) = env_local_resource(list_permissions);
+    let (granted, _) = env_local_resource({
         let id = role_id.clone();
-        move || {
-            let (env, id) = (env.clone(), id.clone());
-            async move {
-                match env {
-                    Some(env) => role_permissions(env, id).await,
-                    None => Ok(Vec::new()),
-                }
-            }
-        }
+        move |env| role_permissions(env, id.clone())
     });
     let ticked = RwSignal::new(BTreeSet::<String>::new());
     let saved = RwSignal::new(BTreeSet::<String>::new());
@@ -167,10 +138,9 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
     );
     let busy = saving.busy();
     let save = {
-        let env = env.clone();
         let id = role_id.clone();
         move |_| {
-            let Some(env) = env.clone() else { return };
+            let env = env.get_untracked();
             let keys: Vec<String> = ticked.get_untracked().into_iter().collect();
             saving.submit((env, id.clone(), keys));
         }
@@ -196,13 +166,7 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
         on_changed.run(());
         Ok(())
     });
-    let toggle_active = {
-        let env = env.clone();
-        move |_| {
-            let Some(env) = env.clone() else { return };
-            toggling.submit((env, role.get_value()));
-        }
-    };
+    let toggle_active = move |_| toggling.submit((env.get_untracked(), role.get_value()));
     let deleting = use_operation(move |(env, r): (EnvPath, Role)| async move {
         delete_role(env, r.id.clone(), r.version).await?;
         toasts.success(format!("Deleted {}", r.name));
@@ -210,13 +174,8 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
         on_changed.run(());
         Ok(())
     });
-    let confirm_delete = {
-        let env = env.clone();
-        Callback::new(move |_: ()| {
-            let Some(env) = env.clone() else { return };
-            deleting.submit((env, role.get_value()));
-        })
-    };
+    let confirm_delete =
+        Callback::new(move |_: ()| deleting.submit((env.get_untracked(), role.get_value())));
 
     view! {
         <section class="card" data-testid="role-detail">
@@ -310,7 +269,7 @@ fn Grid(all: Vec<Permission>, ticked: RwSignal<BTreeSet<String>>) -> impl IntoVi
 
 #[component]
 fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -333,8 +292,7 @@ fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoVi
         if form().validate().is_err() {
             return;
         }
-        let Some(env) = env.clone() else { return };
-        submission.submit((env, form()));
+        submission.submit((env.get_untracked(), form()));
     };
     view! {
         <form on:submit=submit novalidate>
@@ -356,7 +314,7 @@ fn CreateRole(open: RwSignal<bool>, on_created: Callback<String>) -> impl IntoVi
 
 #[component]
 fn RenameRole(open: RwSignal<bool>, role: Role, on_done: Callback<()>) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let name = RwSignal::new(role.name.clone());
     let description = RwSignal::new(role.description.clone());
@@ -381,8 +339,7 @@ fn RenameRole(open: RwSignal<bool>, role: Role, on_done: Callback<()>) -> impl I
         if form().validate().is_err() {
             return;
         }
-        let Some(env) = env.clone() else { return };
-        submission.submit((env, form()));
+        submission.submit((env.get_untracked(), form()));
     };
     view! {
         <form on:submit=submit novalidate>

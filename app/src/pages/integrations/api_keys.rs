@@ -8,7 +8,6 @@ use crate::components::env_resource::env_resource;
 use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::identity_assignments::short_time;
-use crate::components::layout::{use_env_path, use_scope};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
 use crate::model::{
@@ -22,10 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
-    let (keys, changed) = env_resource(scope, list_api_keys);
+    let env = expect_context::<Memo<EnvPath>>();
+    let (keys, changed) = env_resource(list_api_keys);
     let wizard_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", wizard_open);
     view! {
@@ -37,7 +34,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                 <p class="muted">"Keys let your backend call the REST API of this environment only. Send one in the "<code>"X-API-Key"</code>" header."</p>
             </div>
             <div class="page-actions">
-                <A href=move || scope.href("api-reference") attr:class="btn btn-secondary" attr:data-testid="open-api-reference">"API Reference"</A>
+                <A href=move || env.with(|e| e.href("api-reference")) attr:class="btn btn-secondary" attr:data-testid="open-api-reference">"API Reference"</A>
                 <button class="btn btn-primary" on:click=move |_| wizard_open.set(true) data-testid="open-create-key">"Create API Key"</button>
             </div>
         </div>
@@ -72,7 +69,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 
 #[component]
 fn KeyLine(key: ApiKey, changed: Callback<()>) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let confirming = RwSignal::new(false);
     let access = if key.scopes.is_empty() {
@@ -94,8 +91,7 @@ fn KeyLine(key: ApiKey, changed: Callback<()>) -> impl IntoView {
         Ok(())
     });
     let revoke = Callback::new(move |_: ()| {
-        let Some(env) = env.clone() else { return };
-        revoking.submit(env);
+        revoking.submit(env.get_untracked());
     });
     view! {
         <tr data-testid="key-row">
@@ -133,7 +129,7 @@ enum Step {
 
 #[component]
 fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let step = RwSignal::new(Step::Details);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -184,8 +180,7 @@ fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoV
         }
     };
     let create = move |_| {
-        let Some(env) = env.clone() else { return };
-        submission.submit((env, form()));
+        submission.submit((env.get_untracked(), form()));
     };
     let mut groups: BTreeMap<&'static str, Vec<(&'static str, &'static str)>> = BTreeMap::new();
     for p in SystemPermission::ALL {
@@ -279,7 +274,7 @@ fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoV
                     </dl>
                     <div class="dialog-actions">
                         <button type="button" class="btn btn-secondary" on:click=move |_| step.set(Step::Permissions)>"Back"</button>
-                        <button type="button" class="btn btn-primary" disabled=move || busy.get() on:click=create.clone() data-testid="wizard-create">
+                        <button type="button" class="btn btn-primary" disabled=move || busy.get() on:click=create data-testid="wizard-create">
                             {move || if busy.get() { "Creating…" } else { "Create" }}
                         </button>
                     </div>

@@ -2,9 +2,8 @@
 //! the generated OpenAPI document (the one `/api/v1/openapi.json` serves). Each operation is a
 //! `<details>`, so the list stays short and opens from the keyboard.
 
-use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
-use crate::model::{ApiBody, ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse};
+use crate::model::{ApiBody, ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse, EnvPath};
 use crate::server::api_reference::load_api_reference;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,9 +14,7 @@ const DOCUMENT_URL: &str = "/api/v1/openapi.json";
 
 #[component]
 pub fn ApiReferencePage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
+    let env = expect_context::<Memo<EnvPath>>();
     let reference = Resource::new(|| (), |()| load_api_reference());
     let filter = RwSignal::new(String::new());
     view! {
@@ -33,7 +30,7 @@ pub fn ApiReferencePage() -> impl IntoView {
                 </p>
             </div>
             <div class="page-actions">
-                <A href=move || scope.href("api-keys") attr:class="btn btn-secondary">"API Keys"</A>
+                <A href=move || env.with(|e| e.href("api-keys")) attr:class="btn btn-secondary">"API Keys"</A>
             </div>
         </div>
         <div class="toolbar">

@@ -1,19 +1,16 @@
 //! Tenant › Applications: each application with a card per environment.
 
 use crate::components::badge::EnvironmentBadge;
-use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
-use crate::model::{ApplicationCard, EnvironmentCard};
+use crate::model::{ApplicationCard, EnvPath, EnvironmentCard};
 use crate::server::workspace::load_applications;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn ApplicationsPage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
-    let cards = Resource::new(move || scope.account.get(), load_applications);
+    let env = expect_context::<Memo<EnvPath>>();
+    let cards = Resource::new(move || env.with(|e| e.account.clone()), load_applications);
     view! {
         <Title text="Applications" />
         <div class="page-header">
@@ -29,7 +26,7 @@ pub fn ApplicationsPage() -> impl IntoView {
                     Ok(apps) if apps.is_empty() => view! {
                         <div class="empty-state"><p>"No applications yet."</p></div>
                     }.into_any(),
-                    Ok(apps) => apps.into_iter().map(|app| view! { <Application app account=scope.account.get_untracked() /> }).collect_view().into_any(),
+                    Ok(apps) => apps.into_iter().map(|app| view! { <Application app account=env.with_untracked(|e| e.account.clone()) /> }).collect_view().into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}

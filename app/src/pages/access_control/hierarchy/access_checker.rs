@@ -1,7 +1,7 @@
 //! The access checker: may this identity do this, here? With the reason when denied.
 
-use crate::components::layout::use_env_path;
-use crate::model::{Decision, DenialReason, Node};
+use crate::components::env_resource::env_local_resource;
+use crate::model::{Decision, DenialReason, EnvPath, Node};
 use crate::server::assignments::check_access;
 use crate::server::catalog::list_permissions;
 use crate::server::identities::list_members;
@@ -30,34 +30,12 @@ fn reason_text(reason: DenialReason) -> &'static str {
 /// Pick identity, permission and node; see allowed or denied, and why.
 #[component]
 pub(super) fn AccessChecker(nodes: Vec<Node>) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     // Loaded in the browser only: secondary data inside an already-suspended page, so the server
     // and the hydrating client render the same placeholder first.
-    let permissions = LocalResource::new({
-        let env = env.clone();
-        move || {
-            let env = env.clone();
-            async move {
-                match env {
-                    Some(env) => list_permissions(env).await,
-                    None => Ok(Vec::new()),
-                }
-            }
-        }
-    });
+    let (permissions, _) = env_local_resource(list_permissions);
     // Suggestions for the identity field: the application's newest members.
-    let members = LocalResource::new({
-        let env = env.clone();
-        move || {
-            let env = env.clone();
-            async move {
-                match env {
-                    Some(env) => list_members(env, String::new(), None, 1).await,
-                    None => Err(crate::error::AppError::Unauthenticated),
-                }
-            }
-        }
-    });
+    let (members, _) = env_local_resource(|env| list_members(env, String::new(), None, 1));
     let permission_keys = move || -> Vec<String> {
         permissions
             .get()
@@ -90,7 +68,7 @@ pub(super) fn AccessChecker(nodes: Vec<Node>) -> impl IntoView {
     let result = RwSignal::new(None::<Result<Decision, String>>);
     let check = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(env) = env.clone() else { return };
+        let env = env.get_untracked();
         let (who, what, at) = (
             identity.get().trim().to_owned(),
             permission.get(),

@@ -9,7 +9,7 @@ mod revert;
 mod schema_editor;
 
 use crate::components::dialog::Dialog;
-use crate::components::layout::use_scope;
+use crate::components::env_resource::env_resource;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::model::tree;
 use crate::model::{AccessModel, HierarchySchema, HierarchyView, Node};
@@ -25,15 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 #[component]
 pub fn HierarchyPage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
-    let refresh = RwSignal::new(0u32);
-    let hierarchy = Resource::new(
-        move || (scope.env_path(), refresh.get()),
-        |(env, _)| load_hierarchy(env),
-    );
-    let reload = Callback::new(move |_| refresh.update(|n| *n += 1));
+    let (hierarchy, reload) = env_resource(load_hierarchy);
     view! {
         <Title text="Hierarchy" />
         <Transition fallback=|| view! { <Loading label="Loading the hierarchy…" /> }>

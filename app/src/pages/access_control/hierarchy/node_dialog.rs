@@ -1,9 +1,9 @@
 //! The node dialog: add a child, rename / (de)activate, move, delete.
 
-use crate::components::layout::use_env_path;
+use crate::components::form::use_form;
 use crate::components::toast::use_toasts;
 use crate::model::tree;
-use crate::model::{HierarchySchema, Node, NodeForm};
+use crate::model::{EnvPath, HierarchySchema, Node, NodeForm};
 use crate::server::hierarchy::{create_node, delete_node, move_node, update_node};
 use leptos::prelude::*;
 
@@ -24,10 +24,10 @@ pub(super) fn NodeActionForm(
     open: RwSignal<bool>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    // The name rule's message, checked before anything is sent.
+    let problem = RwSignal::new(None::<String>);
     let name = RwSignal::new(match &action {
         NodeAction::Edit(n) => n.name.clone(),
         _ => String::new(),
@@ -51,10 +51,44 @@ pub(super) fn NodeActionForm(
     };
     let target = RwSignal::new(targets.first().map(|n| n.id.clone()).unwrap_or_default());
     let cascade = RwSignal::new(false);
+    let submission = use_form(move |(env, act): (EnvPath, NodeAction)| async move {
+        let message = match act {
+            NodeAction::AddChild(parent) => create_node(
+                env,
+                parent.id,
+                NodeForm {
+                    name: name.get_untracked(),
+                    node_type: node_type.get_untracked(),
+                },
+            )
+            .await
+            .map(|n| format!("Added {}", n.name)),
+            NodeAction::Edit(n) => update_node(
+                env,
+                n.id,
+                n.version,
+                name.get_untracked(),
+                active.get_untracked(),
+            )
+            .await
+            .map(|n| format!("Saved {}", n.name)),
+            NodeAction::Move(n) => move_node(env, n.id, n.version, target.get_untracked())
+                .await
+                .map(|n| format!("Moved {}", n.name)),
+            NodeAction::Delete(n) => delete_node(env, n.id, n.version, cascade.get_untracked())
+                .await
+                .map(|()| format!("Deleted {}", n.name)),
+        }?;
+        toasts.success(message);
+        open.set(false);
+        on_done.run(());
+        Ok(())
+    });
+    let server_error = submission.error();
+    let busy = submission.busy();
     let action = StoredValue::new(action);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(env) = env.clone() else { return };
         let names_a_node = matches!(
             action.get_value(),
             NodeAction::AddChild(_) | NodeAction::Edit(_)
@@ -65,49 +99,11 @@ pub(super) fn NodeActionForm(
         }
         .validate_name();
         if let (true, Err(e)) = (names_a_node, named) {
-            error.set(Some(e.message));
+            problem.set(Some(e.message));
             return;
         }
-        busy.set(true);
-        let act = action.get_value();
-        leptos::task::spawn_local(async move {
-            let result = match act {
-                NodeAction::AddChild(parent) => create_node(
-                    env,
-                    parent.id,
-                    NodeForm {
-                        name: name.get_untracked(),
-                        node_type: node_type.get_untracked(),
-                    },
-                )
-                .await
-                .map(|n| format!("Added {}", n.name)),
-                NodeAction::Edit(n) => update_node(
-                    env,
-                    n.id,
-                    n.version,
-                    name.get_untracked(),
-                    active.get_untracked(),
-                )
-                .await
-                .map(|n| format!("Saved {}", n.name)),
-                NodeAction::Move(n) => move_node(env, n.id, n.version, target.get_untracked())
-                    .await
-                    .map(|n| format!("Moved {}", n.name)),
-                NodeAction::Delete(n) => delete_node(env, n.id, n.version, cascade.get_untracked())
-                    .await
-                    .map(|()| format!("Deleted {}", n.name)),
-            };
-            busy.set(false);
-            match result {
-                Ok(message) => {
-                    toasts.success(message);
-                    open.set(false);
-                    on_done.run(());
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
+        problem.set(None);
+        submission.submit((env.get_untracked(), action.get_value()));
     };
     let body = match action.get_value() {
         NodeAction::AddChild(_) => view! {
@@ -152,7 +148,7 @@ pub(super) fn NodeActionForm(
     view! {
         <form on:submit=submit novalidate>
             {body}
-            {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert" data-testid="node-error">{e}</div> })}
+            {move || problem.get().or_else(|| server_error.get().map(|e| e.to_string())).map(|e| view! { <div class="alert alert-error" role="alert" data-testid="node-error">{e}</div> })}
             <div class="dialog-actions">
                 <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
                 <button type="submit" class="btn btn-primary" disabled=move || busy.get() data-testid="node-submit">{label}</button>

@@ -1,8 +1,9 @@
 //! Revert to flat: the consequences first, then the confirmation.
 
-use crate::components::layout::use_scope;
+use crate::components::form::{FormAlert, use_form};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
+use crate::model::EnvPath;
 use crate::server::hierarchy::{preview_revert_to_flat, revert_to_flat};
 use leptos::prelude::*;
 
@@ -13,38 +14,21 @@ pub(super) fn RevertDialog(
     version: i64,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let scope = use_scope();
-    let env = scope.map(|s| s.env_path_untracked());
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
-    let preview = Resource::new(
-        {
-            let env = env.clone();
-            move || env.clone()
-        },
-        |env| async move {
-            match env {
-                Some(env) => preview_revert_to_flat(env).await,
-                None => Ok(Default::default()),
-            }
-        },
-    );
-    let error = RwSignal::new(None::<String>);
-    let confirm = move |_| {
-        let Some(env) = env.clone() else { return };
-        leptos::task::spawn_local(async move {
-            match revert_to_flat(env, version).await {
-                Ok(done) => {
-                    toasts.success(format!(
-                        "Reverted to flat: {} node(s) deleted",
-                        done.nodes_deleted
-                    ));
-                    open.set(false);
-                    on_done.run(());
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
-    };
+    let preview = Resource::new(move || env.get(), preview_revert_to_flat);
+    let revert = use_form(move |env: EnvPath| async move {
+        let done = revert_to_flat(env, version).await?;
+        toasts.success(format!(
+            "Reverted to flat: {} node(s) deleted",
+            done.nodes_deleted
+        ));
+        open.set(false);
+        on_done.run(());
+        Ok(())
+    });
+    let confirm = move |_| revert.submit(env.get_untracked());
+    let busy = revert.busy();
     view! {
         <Suspense fallback=|| view! { <Loading label="Working out what would change…" /> }>
             {move || Suspend::new(async move {
@@ -61,10 +45,10 @@ pub(super) fn RevertDialog(
                 }
             })}
         </Suspense>
-        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+        <FormAlert error=revert.error() />
         <div class="dialog-actions">
             <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-            <button type="button" class="btn btn-danger" on:click=confirm data-testid="confirm-revert">"Revert to flat"</button>
+            <button type="button" class="btn btn-danger" on:click=confirm disabled=move || busy.get() data-testid="confirm-revert">"Revert to flat"</button>
         </div>
     }
 }

@@ -1,8 +1,8 @@
 //! The schema editor: switch to a hierarchy, or edit the schema of one.
 
-use crate::components::layout::use_env_path;
+use crate::components::form::use_form;
 use crate::components::toast::use_toasts;
-use crate::model::HierarchySchema;
+use crate::model::{EnvPath, HierarchySchema};
 use crate::server::hierarchy::{enable_hierarchy, update_hierarchy_schema};
 use leptos::prelude::*;
 
@@ -15,10 +15,9 @@ pub(super) fn SchemaEditor(
     schema: HierarchySchema,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let env = use_env_path();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let text = RwSignal::new(serde_json::to_string_pretty(&schema).unwrap_or_default());
-    let error = RwSignal::new(None::<String>);
     let parsed = move || -> Result<HierarchySchema, String> {
         let schema: HierarchySchema =
             serde_json::from_str(&text.get()).map_err(|e| format!("Not valid schema JSON: {e}"))?;
@@ -31,32 +30,31 @@ pub(super) fn SchemaEditor(
         })?;
         Ok(schema)
     };
+    let submission = use_form(
+        move |(env, schema): (EnvPath, HierarchySchema)| async move {
+            if flat {
+                enable_hierarchy(env, version, Some(schema)).await?;
+            } else {
+                update_hierarchy_schema(env, version, schema).await?;
+            }
+            toasts.success(if flat {
+                "This environment now uses a hierarchy"
+            } else {
+                "Schema saved"
+            });
+            open.set(false);
+            on_done.run(());
+            Ok(())
+        },
+    );
+    let server_error = submission.error();
+    let busy = submission.busy();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let schema = match parsed() {
-            Ok(schema) => schema,
-            Err(e) => return error.set(Some(e)),
-        };
-        let Some(env) = env.clone() else { return };
-        leptos::task::spawn_local(async move {
-            let result = if flat {
-                enable_hierarchy(env, version, Some(schema)).await
-            } else {
-                update_hierarchy_schema(env, version, schema).await
-            };
-            match result {
-                Ok(_) => {
-                    toasts.success(if flat {
-                        "This environment now uses a hierarchy"
-                    } else {
-                        "Schema saved"
-                    });
-                    open.set(false);
-                    on_done.run(());
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
+        // An invalid schema already shows its rule's message; nothing is sent.
+        if let Ok(schema) = parsed() {
+            submission.submit((env.get_untracked(), schema));
+        }
     };
     view! {
         <form on:submit=submit novalidate>
@@ -65,10 +63,10 @@ pub(super) fn SchemaEditor(
                 <label for="schema-json">"Schema"</label>
                 <textarea id="schema-json" class="code" rows="14" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) data-testid="schema-json"></textarea>
             </div>
-            {move || error.get().or_else(|| parsed().err()).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {move || server_error.get().map(|e| e.to_string()).or_else(|| parsed().err()).map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <div class="dialog-actions">
                 <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                <button type="submit" class="btn btn-primary" data-testid="schema-submit">{if flat { "Switch to hierarchy" } else { "Save schema" }}</button>
+                <button type="submit" class="btn btn-primary" disabled=move || busy.get() data-testid="schema-submit">{if flat { "Switch to hierarchy" } else { "Save schema" }}</button>
             </div>
         </form>
     }

@@ -3,9 +3,8 @@
 use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form};
 use crate::components::initial_password::InitialPassword;
-use crate::components::layout::use_scope;
 use crate::components::toast::use_toasts;
-use crate::model::{DirectoryIdentityForm, parse_metadata_text};
+use crate::model::{DirectoryIdentityForm, EnvPath, parse_metadata_text};
 use crate::server::directory::create_directory_identity;
 use crate::server::workspace::load_workspace;
 use leptos::prelude::*;
@@ -14,10 +13,10 @@ use leptos::prelude::*;
 /// optionally an application to admit the identity to. Never a role.
 #[component]
 pub fn CreateDirectoryIdentity(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoView {
-    let scope = use_scope();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let applications = LocalResource::new(move || {
-        let account = scope.map(|s| s.account.get()).unwrap_or_default();
+        let account = env.with(|e| e.account.clone());
         async move {
             load_workspace(account)
                 .await
@@ -48,9 +47,8 @@ pub fn CreateDirectoryIdentity(open: RwSignal<bool>, on_created: Callback<()>) -
     let submission = use_form(
         move |(account, form): (String, DirectoryIdentityForm)| async move {
             let identity = create_directory_identity(account, form).await?;
-            let link = scope
-                .map(|s| format!("{}?identity={}", s.href_untracked("directory"), identity.id))
-                .unwrap_or_default();
+            let link =
+                env.with_untracked(|e| format!("{}?identity={}", e.href("directory"), identity.id));
             toasts.success_with_link(format!("Created {}.", identity.name()), "View", link);
             open.set(false);
             on_created.run(());
@@ -75,9 +73,7 @@ pub fn CreateDirectoryIdentity(open: RwSignal<bool>, on_created: Callback<()>) -
         if form().validate().is_err() || metadata().is_err() {
             return;
         }
-        let Some(account) = scope.map(|s| s.account.get_untracked()) else {
-            return;
-        };
+        let account = env.with_untracked(|e| e.account.clone());
         submission.submit((account, form()));
     };
     view! {

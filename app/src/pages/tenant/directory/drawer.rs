@@ -5,8 +5,8 @@ use super::history::HistoryTab;
 use super::memberships::MembershipsTab;
 use super::profile::ProfileTab;
 use crate::components::badge::IdentityStatusBadge;
-use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
+use crate::model::EnvPath;
 use crate::server::directory::load_identity_detail;
 use leptos::prelude::*;
 
@@ -20,8 +20,8 @@ enum DrawerTab {
 
 #[component]
 pub fn IdentityDrawer(id: String) -> impl IntoView {
-    let scope = use_scope();
-    let account = move || scope.map(|s| s.account.get()).unwrap_or_default();
+    let env = expect_context::<Memo<EnvPath>>();
+    let account = move || env.with(|e| e.account.clone());
     let reload = RwSignal::new(0u32);
     let id = StoredValue::new(id);
     let detail = LocalResource::new(move || {

@@ -1,18 +1,17 @@
 //! The drawer's Memberships tab: the applications the identity belongs to, add and remove.
 
 use crate::components::form::use_operation;
-use crate::components::layout::use_scope;
 use crate::components::toast::use_toasts;
-use crate::model::IdentityDetail;
+use crate::model::{EnvPath, IdentityDetail};
 use crate::server::directory::{add_identity_membership, remove_identity_membership};
 use crate::server::workspace::load_workspace;
 use leptos::prelude::*;
 
 #[component]
 pub fn MembershipsTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoView {
-    let scope = use_scope();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
-    let account = move || scope.map(|s| s.account.get_untracked()).unwrap_or_default();
+    let account = move || env.with_untracked(|e| e.account.clone());
     let id = StoredValue::new(detail.identity.id.clone());
     let applications = LocalResource::new(move || {
         let account = account();

@@ -5,18 +5,17 @@ use super::create::CreateDirectoryIdentity;
 use super::drawer::IdentityDrawer;
 use crate::components::badge::IdentityStatusBadge;
 use crate::components::dialog::Dialog;
-use crate::components::layout::use_scope;
 use crate::components::states::{ErrorPanel, Loading};
-use crate::model::{DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, IdentityStatus};
+use crate::model::{
+    DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, EnvPath, IdentityStatus,
+};
 use crate::server::directory::{list_directory, load_directory_summary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
-    let Some(scope) = use_scope() else {
-        return view! { <Loading /> }.into_any();
-    };
+    let env = expect_context::<Memo<EnvPath>>();
     let refresh = RwSignal::new(0u32);
     let query = RwSignal::new(DirectoryQuery {
         page: 1,
@@ -24,18 +23,18 @@ pub fn DirectoryPage() -> impl IntoView {
         ..DirectoryQuery::default()
     });
     let rows = Resource::new(
-        move || (scope.account.get(), query.get(), refresh.get()),
+        move || (env.with(|e| e.account.clone()), query.get(), refresh.get()),
         |(account, query, _)| list_directory(account, query),
     );
     let summary = LocalResource::new(move || {
-        let account = scope.account.get();
+        let account = env.with(|e| e.account.clone());
         refresh.track();
         load_directory_summary(account)
     });
     let create_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", create_open);
     let (drawer_id, drawer_open) = crate::components::deep_link::identity_drawer(
-        move || scope.href("directory"),
+        move || env.with(|e| e.href("directory")),
         Callback::new(move |_: ()| refresh.update(|n| *n += 1)),
     );
     let on_created = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
@@ -196,15 +195,8 @@ fn SortHeader(
 
 #[component]
 fn DirectoryLine(row: DirectoryRow) -> impl IntoView {
-    let href = use_scope()
-        .map(|s| {
-            format!(
-                "{}?identity={}",
-                s.href_untracked("directory"),
-                row.identity.id
-            )
-        })
-        .unwrap_or_default();
+    let href = expect_context::<Memo<EnvPath>>()
+        .with_untracked(|e| format!("{}?identity={}", e.href("directory"), row.identity.id));
     let i = row.identity;
     view! {
         <tr data-testid="directory-row">

@@ -3,14 +3,13 @@
 use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::identity_assignments::short_time;
-use crate::components::layout::use_scope;
 use crate::components::toast::use_toasts;
-use crate::model::{IdentityDetail, IdentityStatus, ProfileForm, parse_metadata_text};
+use crate::model::{EnvPath, IdentityDetail, IdentityStatus, ProfileForm, parse_metadata_text};
 use crate::server::directory::{set_identity_status, update_identity_profile};
 use leptos::prelude::*;
 #[component]
 pub fn ProfileTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoView {
-    let scope = use_scope();
+    let env = expect_context::<Memo<EnvPath>>();
     let toasts = use_toasts();
     let identity = StoredValue::new(detail.identity.clone());
     let first_name = RwSignal::new(detail.identity.first_name.clone());
@@ -51,7 +50,7 @@ pub fn ProfileTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoVie
         })
     };
     let metadata_error = error_for("metadata");
-    let account = move || scope.map(|s| s.account.get_untracked()).unwrap_or_default();
+    let account = move || env.with_untracked(|e| e.account.clone());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if form().validate().is_err() || metadata().is_err() {
