@@ -1,6 +1,6 @@
 //! The public REST API, `/api/v1`: authenticated by `X-API-Key`, the key fixing account,
-//! application and environment (decisions.md › Surfaces). Handlers are thin: extract, check the
-//! key's scope, call one service, shape the answer. Every failure is an `AppError`, rendered as the
+//! application and environment (decisions.md › Surfaces). Handlers are thin: extract the caller
+//! and the input, call one service operation (it authorises the caller), shape the answer. Every failure is an `AppError`, rendered as the
 //! JSON envelope by `render_errors` (one place), with the request's method and path.
 
 mod assignments;
@@ -43,12 +43,16 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 ///    error answers of `doc.rs` (`BodyTooLarge`, `ListErrors`, `VersionErrors`, `RoleNotFound`…)
 ///    where its reasons are exactly theirs, else `body = ErrorEnvelope` with a realistic `example`
 ///    of its own (one entry per status: a later one would silently replace an earlier one); the
-///    scope exactly as `key.require` names it;
+///    scope exactly as the service operation's `caller.require(SystemPermission::…)` names it;
 /// 2. derive `utoipa::ToSchema` (with an `example`) on the types it takes and returns — in
 ///    `app::model` behind `cfg_attr(feature = "ssr", …)`;
 /// 3. add one `.routes(routes!(…))` below per path (the handlers of one path together; never
 ///    handlers of two paths in one `routes!`, which would mount each on both paths);
-/// 4. add the (method, path) to the list in `server/tests/it/openapi.rs`.
+/// 4. add the (method, path) to the list in `server/tests/it/openapi.rs`, and a new service
+///    operation to the table in `server/tests/it/caller.rs`.
+///
+/// The handler itself only extracts (`Key(caller)`, the body), calls one service operation —
+/// which authorises the caller — and shapes the answer.
 fn operations() -> OpenApiRouter<Services> {
     OpenApiRouter::new()
         .routes(routes!(identities::create, identities::list))
