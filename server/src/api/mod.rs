@@ -1,7 +1,8 @@
 //! The public REST API, `/api/v1`: authenticated by `X-API-Key`, the key fixing account,
 //! application and environment (decisions.md › Surfaces). Handlers are thin: extract the caller
-//! and the input, call one service operation (it authorises the caller), shape the answer. Every failure is an `AppError`, rendered as the
-//! JSON envelope by `render_errors` (one place), with the request's method and path.
+//! and the input, call one service operation (it authorises the caller), shape the answer. Every
+//! failure is an `AppError`, rendered as the JSON envelope by `render_errors` (one place), with
+//! the request's method and path.
 
 mod assignments;
 mod bulk;
