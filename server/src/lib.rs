@@ -45,8 +45,9 @@ pub fn services(db: Db, clock: Arc<dyn Clock>, config: &Config) -> Services {
         secure_cookie: config.secure_cookies(),
         ..SessionPolicy::default()
     };
-    let services = Services::new(db, clock, policy);
+    let mut services = Services::new(db, clock, policy);
     services.api_rate.set_per_minute(config.api_rate_limit);
+    services.public_url = Arc::from(config.public_url.trim_end_matches('/'));
     services
 }
 

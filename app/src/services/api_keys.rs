@@ -100,7 +100,9 @@ pub async fn create(
     let id = s.new_id();
     let now_ms = store::ms(s.now());
     let created_by = match caller.actor() {
-        Actor::Admin { label, .. } | Actor::ApiKey { label, .. } => label,
+        Actor::Admin { label, .. }
+        | Actor::ApiKey { label, .. }
+        | Actor::Identity { label, .. } => label,
         Actor::System => "arbor api-key".to_owned(),
     };
     let mut tx = s.db.begin().await?;

@@ -32,5 +32,7 @@ pub async fn commit(s: &Services, mut tx: Tx, events: Vec<Event>) -> Result<(), 
     for account_id in &accounts {
         s.access_cache.invalidate(account_id);
     }
+    // Any email the write queued is now visible to the delivery worker.
+    s.mail_wake.notify_one();
     Ok(())
 }

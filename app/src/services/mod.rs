@@ -22,6 +22,7 @@ pub mod hierarchy;
 pub mod idempotency;
 pub mod identities;
 pub mod identity_passwords;
+pub mod mail;
 pub mod passwords;
 pub mod rate_limit;
 pub mod tenancy;
@@ -69,6 +70,10 @@ pub struct Services {
     pub api_key_usage: Arc<api_keys::UsageLedger>,
     /// Requests per minute per API key.
     pub api_rate: Arc<rate_limit::RateLimiter>,
+    /// The URL people open (`ARBOR_PUBLIC_URL`, no trailing slash): links in email start with it.
+    pub public_url: Arc<str>,
+    /// Woken after every commit so queued email leaves at once rather than at the next poll.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -83,7 +88,14 @@ impl Services {
             access_cache: Arc::default(),
             api_key_usage: Arc::default(),
             api_rate: Arc::default(),
+            public_url: Arc::from("http://127.0.0.1:3000"),
+            mail_wake: Arc::default(),
         }
+    }
+
+    /// An absolute link to `path_and_query` (which starts with `/`) on this Arbor.
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.public_url.trim_end_matches('/'))
     }
 
     pub fn now(&self) -> time::OffsetDateTime {

@@ -15,6 +15,11 @@ pub enum Actor {
         id: String,
         label: String,
     },
+    /// An end user acting on their own behalf (accepting an invite, resetting a password).
+    Identity {
+        id: String,
+        label: String,
+    },
     System,
 }
 
@@ -123,6 +128,7 @@ pub async fn insert_many(
             let (actor_type, actor_id, actor_label) = match &event.actor {
                 Actor::Admin { id, label } => ("admin", Some(id.as_str()), label.as_str()),
                 Actor::ApiKey { id, label } => ("api_key", Some(id.as_str()), label.as_str()),
+                Actor::Identity { id, label } => ("identity", Some(id.as_str()), label.as_str()),
                 Actor::System => ("system", None, "Arbor"),
             };
             query = query
