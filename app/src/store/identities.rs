@@ -391,3 +391,54 @@ pub async fn upgrade_password_hash(
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// A password the identity chose (accepting an invite, a reset, a change): stores `hash`, clears
+/// the forced change and the failed-sign-in lockout, and makes a `pending` identity `active` (an
+/// `inactive` one stays inactive: the kill switch is the admin's). When the identity proved its
+/// email on the way (an emailed link), `email_verified` stamps that too.
+pub async fn set_chosen_password(
+    tx: &mut Tx,
+    account_id: &str,
+    id: &str,
+    hash: &str,
+    email_verified: bool,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE identities SET password_hash = $1, password_changed_at = $2, \
+         password_change_required = 0, failed_login_count = 0, locked_until = NULL, \
+         status = CASE WHEN status = 'pending' THEN 'active' ELSE status END, \
+         email_verified_at = CASE WHEN $3 = 1 THEN COALESCE(email_verified_at, $2) \
+                                  ELSE email_verified_at END, \
+         version = version + 1, updated_at = $2 \
+         WHERE account_id = $4 AND id = $5",
+    )
+    .bind(hash)
+    .bind(now_ms)
+    .bind(i64::from(email_verified))
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Stamps `email_verified_at` (once: a later proof keeps the first date). False when the
+/// identity does not exist.
+pub async fn mark_email_verified(
+    tx: &mut Tx,
+    account_id: &str,
+    id: &str,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE identities SET email_verified_at = COALESCE(email_verified_at, $1) \
+         WHERE account_id = $2 AND id = $3",
+    )
+    .bind(now_ms)
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
