@@ -162,6 +162,35 @@ pub enum AppError {
     /// The request could not be decoded (bad encoding, missing arguments).
     #[error("The request was malformed: {detail}")]
     BadRequest { detail: String },
+    /// The identity's password is right but it was deactivated (the Account-wide kill switch).
+    #[error("This sign-in is deactivated. Contact the administrator of this account.")]
+    IdentityInactive,
+    /// The identity's password is right but it is an active member of no application.
+    #[error("You do not have access to any application of this account yet.")]
+    NoApplicationAccess,
+    /// Too many consecutive failed sign-ins for this identity: locked until the time passes.
+    #[error(
+        "Too many failed sign-ins. Sign-in is locked; try again in {retry_after_secs} seconds or reset your password."
+    )]
+    IdentityLocked { retry_after_secs: u64 },
+    /// The session must choose an application (`select-application`) before anything else.
+    #[error("Choose an application first.")]
+    ApplicationSelectionRequired,
+    /// The session may only change the password until it has (an admin required a new one).
+    #[error("You must choose a new password before you continue.")]
+    PasswordChangeRequired,
+    /// An emailed link's token that was never issued (or was replaced by a newer one).
+    #[error("This link is not valid. It may have been mistyped or replaced by a newer one.")]
+    TokenInvalid,
+    /// An emailed link's token past its lifetime.
+    #[error("This link has expired. Ask for a new one.")]
+    TokenExpired,
+    /// An emailed link's token that was already used.
+    #[error("This link was already used. Ask for a new one if you still need it.")]
+    TokenUsed,
+    /// Verification asked for an identity whose email is already verified.
+    #[error("This email address is already verified.")]
+    EmailAlreadyVerified,
     /// Something failed on our side; the details are in the server log under this id.
     #[error("Something went wrong on our side (reference {reference}). Please try again.")]
     Internal { reference: String },
@@ -235,6 +264,17 @@ impl AppError {
             AppError::MethodNotAllowed { .. } => "request.method_not_allowed",
             AppError::BadRequest { .. } => "request.malformed",
             AppError::PayloadTooLarge { .. } => "request.too_large",
+            AppError::IdentityInactive => "identity_auth.identity_inactive",
+            AppError::NoApplicationAccess => "identity_auth.no_application",
+            AppError::IdentityLocked { .. } => "identity_auth.locked",
+            AppError::ApplicationSelectionRequired => {
+                "identity_auth.application_selection_required"
+            }
+            AppError::PasswordChangeRequired => "identity_auth.password_change_required",
+            AppError::TokenInvalid => "identity_auth.token_invalid",
+            AppError::TokenExpired => "identity_auth.token_expired",
+            AppError::TokenUsed => "identity_auth.token_used",
+            AppError::EmailAlreadyVerified => "identities.email_already_verified",
             AppError::Internal { .. } => "internal.unexpected",
         }
     }
@@ -247,7 +287,8 @@ impl AppError {
             | AppError::BadRequest { .. }
             | AppError::HierarchyRule { .. }
             | AppError::SystemRoleNotAssignable
-            | AppError::RoleInactive => 400,
+            | AppError::RoleInactive
+            | AppError::TokenInvalid => 400,
             AppError::Unauthenticated
             | AppError::InvalidCredentials
             | AppError::ApiKeyMissing
@@ -257,7 +298,12 @@ impl AppError {
             AppError::Forbidden { .. }
             | AppError::CrossOrigin
             | AppError::SystemItemReadOnly
-            | AppError::ScopeMissing { .. } => 403,
+            | AppError::ScopeMissing { .. }
+            | AppError::IdentityInactive
+            | AppError::NoApplicationAccess
+            | AppError::ApplicationSelectionRequired
+            | AppError::PasswordChangeRequired => 403,
+            AppError::TokenExpired | AppError::TokenUsed => 410,
             AppError::NotFound { .. } => 404,
             AppError::AdminEmailTaken
             | AppError::VersionConflict
@@ -271,12 +317,15 @@ impl AppError {
             | AppError::IdentityExistsInAccount { .. }
             | AppError::ExternalIdTaken
             | AppError::AlreadyMember
-            | AppError::IdempotencyInProgress => 409,
+            | AppError::IdempotencyInProgress
+            | AppError::EmailAlreadyVerified => 409,
             AppError::IdempotencyKeyReused => 422,
             AppError::MethodNotAllowed { .. } => 405,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::PreconditionRequired => 428,
-            AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
+            AppError::TooManyAttempts { .. }
+            | AppError::RateLimited { .. }
+            | AppError::IdentityLocked { .. } => 429,
             AppError::Internal { .. } => 500,
         }
     }
@@ -382,6 +431,15 @@ impl AppError {
         "request.method_not_allowed",
         "request.malformed",
         "request.too_large",
+        "identity_auth.identity_inactive",
+        "identity_auth.no_application",
+        "identity_auth.locked",
+        "identity_auth.application_selection_required",
+        "identity_auth.password_change_required",
+        "identity_auth.token_invalid",
+        "identity_auth.token_expired",
+        "identity_auth.token_used",
+        "identities.email_already_verified",
         "internal.unexpected",
     ];
 }

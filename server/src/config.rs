@@ -9,7 +9,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// Settings that can come from the environment or `arbor.toml` (same names, lower-case, without
 /// the `ARBOR_` prefix: `database_url`, `addr`, `public_url`, `log`, `log_format`, `site_root`,
-/// `api_rate_limit`).
+/// `api_rate_limit`, `trusted_proxies`).
 #[derive(Debug, Clone, Default, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -34,6 +34,11 @@ pub struct Settings {
     /// REST API requests a minute per API key (default 6000).
     #[arg(long, env = "ARBOR_API_RATE_LIMIT", global = true)]
     pub api_rate_limit: Option<u64>,
+    /// Comma-separated IP addresses of reverse proxies in front of Arbor: from these, the client
+    /// address of the identity sign-in limits is read from `X-Forwarded-For` (default: none, the
+    /// TCP peer is the client).
+    #[arg(long, env = "ARBOR_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub site_root: PathBuf,
     pub api_rate_limit: u64,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -88,6 +94,18 @@ impl Config {
                 ));
             }
         };
+        let trusted_proxies = cli
+            .trusted_proxies
+            .or(from_file.trusted_proxies)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .map_err(|e| format!("ARBOR_TRUSTED_PROXIES: `{p}` is not an IP address: {e}"))
+            })
+            .collect::<Result<Vec<std::net::IpAddr>, String>>()?;
         Ok(Config {
             database_url: pick(
                 cli.database_url,
@@ -103,6 +121,7 @@ impl Config {
                 .api_rate_limit
                 .or(from_file.api_rate_limit)
                 .unwrap_or(app::services::rate_limit::DEFAULT_PER_MINUTE),
+            trusted_proxies,
         })
     }
 

@@ -117,7 +117,8 @@ pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response
     };
     let mut response = (status, Json(ErrorEnvelope { error: body })).into_response();
     if let AppError::TooManyAttempts { retry_after_secs }
-    | AppError::RateLimited { retry_after_secs } = error
+    | AppError::RateLimited { retry_after_secs }
+    | AppError::IdentityLocked { retry_after_secs } = error
         && let Ok(value) = retry_after_secs.to_string().parse()
     {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -135,7 +136,8 @@ fn details(error: &AppError) -> Option<ErrorDetails> {
             })
         }
         AppError::TooManyAttempts { retry_after_secs }
-        | AppError::RateLimited { retry_after_secs } => Some(ErrorDetails {
+        | AppError::RateLimited { retry_after_secs }
+        | AppError::IdentityLocked { retry_after_secs } => Some(ErrorDetails {
             retry_after_secs: Some(*retry_after_secs),
             ..none
         }),

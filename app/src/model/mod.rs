@@ -13,6 +13,7 @@ mod email;
 mod evaluation;
 mod hierarchy;
 mod identity;
+pub mod identity_auth;
 mod names;
 mod password;
 mod patch;
@@ -55,6 +56,11 @@ pub use identity::{
     CreatedIdentity, DirectoryIdentityForm, EXTERNAL_ID_MAX, Identity, IdentityForm,
     IdentityStatus, InitialPassword, MAX_PAGE, METADATA_MAX_BYTES, MemberRow, Page, ProfileForm,
     ValidIdentity, ValidProfile, check_metadata, parse_metadata_text,
+};
+pub use identity_auth::{
+    AccountEmailForm, ApplicationChoice, AuthMessage, ChangePasswordForm, IdentityLoginForm,
+    IdentityMe, LoginAnswer, RefreshAnswer, ResetPasswordForm, SelectApplicationForm,
+    SignedInIdentity, TokenForm, TokenPreview, ValidLogin,
 };
 pub use names::{DisplayName, PersonName};
 #[cfg(feature = "ssr")]

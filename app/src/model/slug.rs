@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 /// future hosted pages, health, protocol endpoints). The dashboard lives at
 /// `/{account}/{application}/{environment}/…`, so no account, application or environment may
 /// take one of these as its slug: generation skips them, an explicit choice is refused.
-/// Adding one needs a migration that renames existing holders (see `0005_reserved_slugs.sql`).
+/// Adding one needs a migration that renames existing holders (see `0005_reserved_slugs.sql`,
+/// `0009_identity_sessions.sql`).
 pub const RESERVED_SLUGS: &[&str] = &[
     "api",
     "pkg",
@@ -23,6 +24,8 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "accept-invite",
     "reset-password",
     "verify-email",
+    "forgot-password",
+    "v1",
     "login",
     "logout",
     "admin",
@@ -233,11 +236,16 @@ mod tests {
 
     #[test]
     fn the_migration_renames_every_reserved_slug_a_row_could_hold() {
-        let migration = include_str!("../../../migrations/0005_reserved_slugs.sql");
+        let migrations = [
+            include_str!("../../../migrations/0005_reserved_slugs.sql"),
+            include_str!("../../../migrations/0009_identity_sessions.sql"),
+        ];
         for reserved in RESERVED_SLUGS.iter().filter(|r| Slug::parse(r).is_some()) {
             assert!(
-                migration.contains(&format!("'{reserved}'")),
-                "{reserved} is reserved but 0005_reserved_slugs.sql does not rename it"
+                migrations
+                    .iter()
+                    .any(|m| m.contains(&format!("'{reserved}'"))),
+                "{reserved} is reserved but no migration renames it"
             );
         }
     }

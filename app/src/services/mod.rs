@@ -21,6 +21,7 @@ pub mod failpoints;
 pub mod hierarchy;
 pub mod idempotency;
 pub mod identities;
+pub mod identity_auth;
 pub mod identity_passwords;
 pub mod mail;
 pub mod passwords;
@@ -74,6 +75,14 @@ pub struct Services {
     pub public_url: Arc<str>,
     /// Woken after every commit so queued email leaves at once rather than at the next poll.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Identity sign-in: lifetimes, lockout, answer floor.
+    pub identity_sessions: identity_auth::IdentitySessionPolicy,
+    /// Failed identity logins per client address.
+    pub identity_login_limit: Arc<throttle::AddressLimiter>,
+    /// Forgot-password and resend-verification requests per client address.
+    pub identity_mail_limit: Arc<throttle::AddressLimiter>,
+    /// Proxies whose `X-Forwarded-For` names the client (`ARBOR_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl Services {
@@ -90,10 +99,50 @@ impl Services {
             api_rate: Arc::default(),
             public_url: Arc::from("http://127.0.0.1:3000"),
             mail_wake: Arc::default(),
+            identity_sessions: identity_auth::IdentitySessionPolicy {
+                secure_cookie: sessions.secure_cookie,
+                ..Default::default()
+            },
+            identity_login_limit: Arc::new(throttle::AddressLimiter::new(
+                identity_auth::LOGIN_FAILURES_PER_ADDRESS,
+                identity_auth::ADDRESS_WINDOW,
+            )),
+            identity_mail_limit: Arc::new(throttle::AddressLimiter::new(
+                identity_auth::MAIL_REQUESTS_PER_ADDRESS,
+                identity_auth::ADDRESS_WINDOW,
+            )),
+            trusted_proxies: Arc::from(Vec::new()),
         }
     }
 
     /// An absolute link to `path_and_query` (which starts with `/`) on this Arbor.
+    /// The client's address for limits and records: the TCP peer, unless the peer is a trusted
+    /// proxy — then the nearest `X-Forwarded-For` entry that is not one (walking from the right,
+    /// as each proxy appends; entries left of an untrusted one could be forged by the client).
+    pub fn client_address(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        forwarded_for: Option<&str>,
+    ) -> Option<String> {
+        let peer = peer?;
+        if !self.trusted_proxies.contains(&peer) {
+            return Some(peer.to_string());
+        }
+        let hops: Vec<std::net::IpAddr> = forwarded_for
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|hop| hop.trim().parse().ok())
+            .collect();
+        let client = hops
+            .iter()
+            .rev()
+            .find(|hop| !self.trusted_proxies.contains(hop))
+            .or(hops.first())
+            .copied()
+            .unwrap_or(peer);
+        Some(client.to_string())
+    }
+
     pub fn link(&self, path_and_query: &str) -> String {
         format!("{}{path_and_query}", self.public_url.trim_end_matches('/'))
     }

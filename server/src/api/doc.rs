@@ -34,6 +34,7 @@ pub const SCHEME: &str = "api_key";
         (name = "permissions", description = "The environment's permission catalog (`resource.action` keys)."),
         (name = "nodes", description = "The environment's hierarchy: typed nodes under one root."),
         (name = "evaluation", description = "May identity X do P at node N?"),
+        (name = "identity-auth", description = "End-user sign-in (`/v1/identity/auth`): login, sessions, password reset, email verification. Public or with the identity's bearer token — never an API key."),
         (name = "meta", description = "This document."),
     ),
     components(schemas(ErrorEnvelope)),
@@ -52,6 +53,17 @@ impl Modify for KeyScheme {
                 "An API key of the environment (Integrations › API Keys, or `arbor api-key \
                  create`).",
             ))),
+        );
+        components.add_security_scheme(
+            crate::identity_auth::BEARER,
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An identity's access token from `/v1/identity/auth/login` (opaque, 15 minutes).",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use doc::document_json;
-pub use extract::{ApiError, Key};
+pub use extract::{ApiError, Body, Key};
 
 /// Where the API is mounted; the document's paths carry it, as clients call them.
 pub const PREFIX: &str = "/api/v1";
@@ -101,7 +101,10 @@ fn operations() -> OpenApiRouter<Services> {
 /// The OpenAPI 3.1 document of `operations`, paths prefixed with `PREFIX`.
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, operations) = operations().split_for_parts();
-    doc::Frame::openapi().nest(PREFIX, operations)
+    let (_, identity_auth) = crate::identity_auth::operations().split_for_parts();
+    doc::Frame::openapi()
+        .nest(PREFIX, operations)
+        .nest(crate::identity_auth::PREFIX, identity_auth)
 }
 
 pub fn router(services: Services) -> Router {
@@ -114,7 +117,7 @@ pub fn router(services: Services) -> Router {
 }
 
 /// Turns an `ApiError` left in a response into the envelope, with this request's method and path.
-async fn render_errors(request: Request, next: Next) -> Response {
+pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     // Inside `nest("/api/v1")` the URI is stripped of the prefix; the caller sent the original.
     let path = request
