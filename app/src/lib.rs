@@ -50,6 +50,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=pages::signup::SignUp />
                 <Route path=path!("/signin") view=pages::signin::SignIn />
+                <Route path=path!("/login") view=pages::identity::login::IdentityLogin />
+                <Route path=path!("/forgot-password") view=pages::identity::forgot::ForgotPassword />
+                <Route path=path!("/reset-password") view=pages::identity::reset::ResetPassword ssr=SsrMode::Async />
+                <Route path=path!("/verify-email") view=pages::identity::verify::VerifyEmail ssr=SsrMode::Async />
                 // Async: the page is sent once its data is loaded, so a signed-out visit gets a real 302.
                 <ParentRoute path=path!("/:account/:application/:environment") view=components::layout::DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::home::ToOverview />

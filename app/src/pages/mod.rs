@@ -2,6 +2,7 @@
 
 pub mod access_control;
 pub mod home;
+pub mod identity;
 pub mod integrations;
 pub mod not_found;
 pub mod signin;

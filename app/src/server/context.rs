@@ -45,11 +45,16 @@ pub async fn require_admin() -> Result<AdminPrincipal, AppError> {
 
 pub fn client_info() -> Result<ClientInfo, AppError> {
     let parts = parts()?;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
     Ok(ClientInfo {
-        address: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+        address: services()?.client_address(peer, forwarded),
         user_agent: parts
             .headers
             .get(USER_AGENT)
@@ -58,7 +63,7 @@ pub fn client_info() -> Result<ClientInfo, AppError> {
     })
 }
 
-fn set_cookie(value: String) -> Result<(), AppError> {
+pub fn set_cookie(value: String) -> Result<(), AppError> {
     let response = use_context::<ResponseOptions>()
         .ok_or_else(|| AppError::internal("context", "response options missing"))?;
     let header = HeaderValue::from_str(&value).map_err(|e| AppError::internal("cookie", e))?;

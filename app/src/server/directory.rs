@@ -82,3 +82,23 @@ pub async fn remove_identity_membership(
     let (s, caller) = super::context::caller_in_account(&account).await?;
     crate::services::directory::remove_membership(&s, &caller, &id, &application_id).await
 }
+
+/// Send password reset (identity drawer): emails the identity a reset link.
+#[server(endpoint = "send_identity_password_reset", input = Json)]
+pub async fn send_identity_password_reset(
+    account: String,
+    id: String,
+) -> Result<crate::model::AuthMessage, AppError> {
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::identity_auth::send_password_reset(&s, &caller, &id).await
+}
+
+/// Send verification email (identity drawer).
+#[server(endpoint = "send_identity_verification", input = Json)]
+pub async fn send_identity_verification(
+    account: String,
+    id: String,
+) -> Result<crate::model::AuthMessage, AppError> {
+    let (s, caller) = super::context::caller_in_account(&account).await?;
+    crate::services::identity_auth::send_verification(&s, &caller, &id).await
+}

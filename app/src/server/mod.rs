@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod directory;
 pub mod hierarchy;
 pub mod identities;
+pub mod identity_auth;
 pub mod passwords;
 pub mod workspace;
 

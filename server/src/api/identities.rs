@@ -331,3 +331,62 @@ pub async fn remove(
     identities::remove_from_application(&s, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[utoipa::path(
+    post,
+    path = "/identities/{id}/send-password-reset",
+    tag = "identities",
+    summary = "Email an identity a password reset link",
+    description = "Emails the identity (a member of the key's application) a single-use link to \
+        choose a new password, valid for 1 hour; a pending identity becomes active by using it. \
+        The token is never in this answer. Not for a deactivated identity.",
+    params(("id" = String, Path, description = "The identity's id.")),
+    responses(
+        (status = 200, description = "The email is queued.", body = app::model::AuthMessage,
+            example = json!({ "message": "A password reset link was emailed to pat.lee@example.com." })),
+        IdentityNotFound,
+        KeyErrors,
+        // After KeyErrors, whose 403 it replaces: it names both reasons.
+        (status = 403, description = "The identity is deactivated (`identity_auth.identity_inactive`), or the key lacks the scope (`api_keys.scope_missing`, with `details.scope`).", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 403, "code": "identity_auth.identity_inactive", "message": "This sign-in is deactivated. Contact the administrator of this account.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01/send-password-reset", "method": "POST" } })),
+    ),
+    security(("api_key" = ["identity.manage"])),
+)]
+pub async fn send_password_reset(
+    State(s): State<Services>,
+    Key(caller): Key,
+    Path(id): Path<String>,
+) -> Result<Json<app::model::AuthMessage>, ApiError> {
+    Ok(Json(
+        app::services::identity_auth::send_password_reset(&s, &caller, &id).await?,
+    ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/identities/{id}/send-verification",
+    tag = "identities",
+    summary = "Email an identity a verification link",
+    description = "Emails the identity (a member of the key's application) a single-use link that \
+        verifies its email address, valid for 24 hours (older links stop working). 409 when the \
+        email is already verified.",
+    params(("id" = String, Path, description = "The identity's id.")),
+    responses(
+        (status = 200, description = "The email is queued.", body = app::model::AuthMessage,
+            example = json!({ "message": "A verification link was emailed to pat.lee@example.com." })),
+        IdentityNotFound,
+        (status = 409, description = "The email is already verified (`identities.email_already_verified`).", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 409, "code": "identities.email_already_verified", "message": "This email address is already verified.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01/send-verification", "method": "POST" } })),
+        KeyErrors,
+    ),
+    security(("api_key" = ["identity.manage"])),
+)]
+pub async fn send_verification(
+    State(s): State<Services>,
+    Key(caller): Key,
+    Path(id): Path<String>,
+) -> Result<Json<app::model::AuthMessage>, ApiError> {
+    Ok(Json(
+        app::services::identity_auth::send_verification(&s, &caller, &id).await?,
+    ))
+}

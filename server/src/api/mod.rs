@@ -63,6 +63,8 @@ fn operations() -> OpenApiRouter<Services> {
             identities::update,
             identities::remove
         ))
+        .routes(routes!(identities::send_password_reset))
+        .routes(routes!(identities::send_verification))
         .routes(routes!(assignments::identity_assignments))
         .routes(routes!(assignments::identity_permissions))
         .routes(routes!(catalog::list_roles, catalog::create_role))
@@ -127,7 +129,17 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
         .to_owned();
     let response = next.run(request).await;
     match response.extensions().get::<AppError>() {
-        Some(error) => crate::envelope::error_response(error, &method, &path),
+        Some(error) => {
+            let mut rendered = crate::envelope::error_response(error, &method, &path);
+            // A handler may end something along with its error (the identity API clears a dead
+            // refresh cookie): its cookies survive the rendering.
+            for cookie in response.headers().get_all(http::header::SET_COOKIE) {
+                rendered
+                    .headers_mut()
+                    .append(http::header::SET_COOKIE, cookie.clone());
+            }
+            rendered
+        }
         None => response,
     }
 }

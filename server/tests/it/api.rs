@@ -58,9 +58,13 @@ impl Api<'_> {
         body: Option<String>,
     ) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut request = self
-            .http
-            .request(method, format!("{}/api/v1{path}", self.app.base));
+        // The identity sign-in API lives beside the REST API, at `/v1/identity/auth`.
+        let url = if path.starts_with("/v1/identity/") {
+            format!("{}{path}", self.app.base)
+        } else {
+            format!("{}/api/v1{path}", self.app.base)
+        };
+        let mut request = self.http.request(method, url);
         if let Some(key) = key {
             request = request.header("X-API-Key", key);
         }

@@ -15,7 +15,7 @@ use app::model::{
 use app::services::access_checks::Check;
 use app::services::{
     Caller, Services, access_checks, api_keys, assignments, catalog, directory, hierarchy,
-    identities,
+    identities, identity_auth,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -154,6 +154,8 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
             "identities::remove_from_application",
             |s, c| identities::remove_from_application(s, c, ID)
         ),
+        op!(P::IdentityManage, "identity_auth::send_password_reset", |s, c| identity_auth::send_password_reset(s, c, ID)),
+        op!(P::IdentityManage, "identity_auth::send_verification", |s, c| identity_auth::send_verification(s, c, ID)),
         op!(P::IdentityRead, "directory::summary", |s, c| directory::summary(s, c)),
         op!(P::IdentityRead, "directory::list", |s, c| directory::list(
             s,

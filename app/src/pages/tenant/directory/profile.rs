@@ -5,7 +5,10 @@ use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::identity_assignments::short_time;
 use crate::components::toast::use_toasts;
 use crate::model::{EnvPath, IdentityDetail, IdentityStatus, ProfileForm, parse_metadata_text};
-use crate::server::directory::{set_identity_status, update_identity_profile};
+use crate::server::directory::{
+    send_identity_password_reset, send_identity_verification, set_identity_status,
+    update_identity_profile,
+};
 use leptos::prelude::*;
 #[component]
 pub fn ProfileTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoView {
@@ -74,6 +77,22 @@ pub fn ProfileTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoVie
     let set_active = move |active: bool| {
         switching.submit((account(), identity.with_value(|i| i.id.clone()), active));
     };
+    // The admin only learns that an email went out: the link's token never reaches the browser.
+    let emailing = use_operation(
+        move |(account, id, reset): (String, String, bool)| async move {
+            let sent = if reset {
+                send_identity_password_reset(account, id).await?
+            } else {
+                send_identity_verification(account, id).await?
+            };
+            toasts.success(sent.message);
+            changed.run(());
+            Ok(())
+        },
+    );
+    let send = move |reset: bool| {
+        emailing.submit((account(), identity.with_value(|i| i.id.clone()), reset));
+    };
     let inactive = detail.identity.status == IdentityStatus::Inactive;
     view! {
         <form on:submit=save novalidate class="drawer-section">
@@ -96,6 +115,16 @@ pub fn ProfileTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoVie
             </div>
             <button type="submit" class="btn btn-primary" data-testid="save-profile">"Save profile"</button>
         </form>
+        <section class="drawer-section">
+            <h4>"Sign-in"</h4>
+            <p class="muted">"Email the identity a link: to choose a new password (1 hour; a pending identity becomes active), or to confirm its email address (24 hours)."</p>
+            <div class="inline-actions">
+                <button type="button" class="btn btn-secondary" disabled=move || inactive || emailing.busy().get()
+                    on:click=move |_| send(true) data-testid="send-password-reset">"Send password reset"</button>
+                <button type="button" class="btn btn-secondary" disabled=move || emailing.busy().get()
+                    on:click=move |_| send(false) data-testid="send-verification">"Send verification email"</button>
+            </div>
+        </section>
         <section class="drawer-section danger-zone">
             <h4>"Account-wide status"</h4>
             {if inactive {
