@@ -104,14 +104,14 @@ pub fn router(services: Services, config: &Config) -> Router {
             allowed,
             origin::refuse_cross_origin,
         ))
-        .layer(axum::middleware::from_fn(token_pages::no_referrer_no_store))
+        .layer(axum::middleware::from_fn(token_pages::protect))
         .layer(CompressionLayer::new())
         .layer(panics::layer())
         .layer(
             // One INFO line per request (method, path, status, latency); never headers or bodies,
-            // so cookies and passwords stay out of the logs, and no query string on token pages.
+            // so cookies and passwords stay out of the logs, nor the query of a token page.
             TraceLayer::new_for_http()
-                .make_span_with(token_pages::RequestSpan)
+                .make_span_with(token_pages::make_span::<axum::body::Body>)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
 }

@@ -1,27 +1,35 @@
-//! Pages whose URL carries a secret token (`?token=…` of an emailed link): the browser must not
-//! leak it to another site through `Referer` or keep the page in a cache, and our request log
-//! must not write it down (decisions.md › Invites and email). Each engineer lists their token
-//! pages here; one layer and one span maker apply the rules to all of them.
+//! Pages and endpoints whose request carries a single-use secret (an invite, password-reset or
+//! email-verification token), listed in one place. Their answers say `Referrer-Policy:
+//! no-referrer` (the page's URL, token included, is never sent on to another site) and
+//! `Cache-Control: no-store` (no browser or proxy keeps a copy), and the request log shows their
+//! path without the query string that carries the token (decisions.md › Invites and email).
 
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, header};
-use tower_http::trace::MakeSpan;
-use tracing::Span;
 
-/// Paths (exact, without the query) of pages opened from an emailed link.
-pub const TOKEN_PAGES: &[&str] = &["/reset-password", "/verify-email", "/accept-invite"];
+/// Every path whose URL or body carries a token.
+pub const TOKEN_PATHS: &[&str] = &[
+    "/accept-invite",
+    "/reset-password",
+    "/verify-email",
+    "/v1/identity/auth/invite-info",
+    "/v1/identity/auth/accept-invite",
+    "/v1/identity/auth/reset-password",
+    "/v1/identity/auth/verify-email",
+];
 
-pub fn is_token_page(path: &str) -> bool {
-    TOKEN_PAGES.contains(&path.trim_end_matches('/'))
+pub fn is_token_path(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    TOKEN_PATHS.contains(&path)
 }
 
-/// `Referrer-Policy: no-referrer` and `Cache-Control: no-store` on every token page answer.
-pub async fn no_referrer_no_store(request: Request, next: Next) -> Response {
-    let token_page = is_token_page(request.uri().path());
+/// The layer: the two headers on every answer of a token path.
+pub async fn protect(request: Request, next: Next) -> Response {
+    let token_path = is_token_path(request.uri().path());
     let mut response = next.run(request).await;
-    if token_page {
+    if token_path {
         let headers = response.headers_mut();
         headers.insert(
             header::REFERRER_POLICY,
@@ -32,25 +40,23 @@ pub async fn no_referrer_no_store(request: Request, next: Next) -> Response {
     response
 }
 
-/// The request span of the access log: method, URI and version as `DefaultMakeSpan` writes
-/// them, except that a token page's URI is its path alone.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestSpan;
+/// The request log's span (as `tower_http`'s default at INFO): method, URI and version — the URI
+/// of a token path without its query.
+pub fn make_span<B>(request: &http::Request<B>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        uri = %logged_uri(request.uri()),
+        version = ?request.version(),
+    )
+}
 
-impl<B> MakeSpan<B> for RequestSpan {
-    fn make_span(&mut self, request: &http::Request<B>) -> Span {
-        let uri = request.uri();
-        let shown = if is_token_page(uri.path()) {
-            uri.path().to_owned()
-        } else {
-            uri.to_string()
-        };
-        tracing::info_span!(
-            "request",
-            method = %request.method(),
-            uri = %shown,
-            version = ?request.version(),
-        )
+/// The URI as the log shows it.
+fn logged_uri(uri: &http::Uri) -> String {
+    if is_token_path(uri.path()) {
+        uri.path().to_owned()
+    } else {
+        uri.to_string()
     }
 }
 
@@ -59,10 +65,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_pages_are_matched_by_path_alone() {
-        assert!(is_token_page("/reset-password"));
-        assert!(is_token_page("/verify-email/"));
-        assert!(!is_token_page("/login"));
-        assert!(!is_token_page("/acme/app/dev/identities"));
+    fn token_paths_log_without_their_query() {
+        assert!(is_token_path("/accept-invite"));
+        assert!(is_token_path("/reset-password/"));
+        assert!(!is_token_path("/signin"));
+        let uri = |text: &str| text.parse::<http::Uri>().unwrap_or_default();
+        assert_eq!(
+            logged_uri(&uri("/accept-invite?token=secret-value")),
+            "/accept-invite"
+        );
+        assert_eq!(logged_uri(&uri("/signin?next=/x")), "/signin?next=/x");
     }
 }
