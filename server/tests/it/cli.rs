@@ -159,5 +159,6 @@ async fn bootstrap_never_takes_a_reserved_slug(engine: Engine) {
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(ok, "bootstrap failed: {stderr}");
     assert!(stdout.contains("account: api-2\n"), "{stdout}");
-    assert!(stdout.contains("application: v1\n"), "{stdout}");
+    // `v1` is the identity API's first path segment (/v1/identity/auth).
+    assert!(stdout.contains("application: v1-2\n"), "{stdout}");
 }

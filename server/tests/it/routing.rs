@@ -106,6 +106,13 @@ fn table() -> Vec<Row> {
         row("GET", "/", HTML, Admin, 302, "", Location(OVERVIEW)),
         row("GET", "/signin", HTML, Anonymous, 200, HTML, Nothing),
         row("GET", "/signup", HTML, Anonymous, 200, HTML, Nothing),
+        // The hosted identity pages and the identity API.
+        row("GET", "/login?account=engines", HTML, Anonymous, 200, HTML, Nothing),
+        row("GET", "/forgot-password", HTML, Anonymous, 200, HTML, Nothing),
+        row("GET", "/reset-password?token=forged", HTML, Anonymous, 200, HTML, Nothing),
+        row("GET", "/verify-email?token=forged", HTML, Anonymous, 200, HTML, Nothing),
+        row("POST", "/v1/identity/auth/refresh", ANY, Anonymous, 401, JSON, Code("auth.unauthenticated")),
+        row("GET", "/v1/identity/auth/me", ANY, Anonymous, 401, JSON, Code("auth.unauthenticated")),
         // Health, for probes.
         row("GET", "/healthz", ANY, Anonymous, 200, JSON, Nothing),
         row("GET", "/readyz", ANY, Anonymous, 200, JSON, Nothing),
@@ -114,9 +121,10 @@ fn table() -> Vec<Row> {
         row("GET", "/pkg/arbor.css", "text/css", Anonymous, 200, "text/css", Nothing),
         row("GET", "/favicon.svg", ANY, Anonymous, 200, "image/svg+xml", Nothing),
         row("GET", "/pkg/missing.js", ANY, Anonymous, 404, "", Nothing),
-        // Reserved slugs: company "API" with application "V1" got `api-2/v1`, so its dashboard
-        // is not the REST API's prefix, and the path it would have had is the API's 404.
-        row("GET", "/api-2/v1/development/overview", HTML, ApiCompanyAdmin, 200, HTML, Nothing),
+        // Reserved slugs: company "API" with application "V1" got `api-2/v1-2` (`v1` is the
+        // identity API's first segment), so its dashboard is not the REST API's prefix, and the
+        // path it would have had is the API's 404.
+        row("GET", "/api-2/v1-2/development/overview", HTML, ApiCompanyAdmin, 200, HTML, Nothing),
         row("GET", "/api/v1/development/overview", HTML, ApiCompanyAdmin, 404, JSON, UNKNOWN),
     ];
     // Whatever the method and Accept, an unknown /api/ path is the JSON 404 envelope.
@@ -157,7 +165,7 @@ async fn every_path_answers_as_its_owner_says(engine: Engine) {
             signed_up.body["account"].as_str(),
             signed_up.body["application"].as_str()
         ),
-        (Some("api-2"), Some("v1")),
+        (Some("api-2"), Some("v1-2")),
         "a reserved account slug takes the next free form"
     );
 
