@@ -567,6 +567,17 @@ mod tests {
             },
             AppError::BadRequest { detail: "x".into() },
             AppError::PayloadTooLarge { limit_bytes: 1 },
+            AppError::IdentityInactive,
+            AppError::NoApplicationAccess,
+            AppError::IdentityLocked {
+                retry_after_secs: 1,
+            },
+            AppError::ApplicationSelectionRequired,
+            AppError::PasswordChangeRequired,
+            AppError::TokenInvalid,
+            AppError::TokenExpired,
+            AppError::TokenUsed,
+            AppError::EmailAlreadyVerified,
             AppError::Internal {
                 reference: "r".into(),
             },
