@@ -58,6 +58,29 @@ test("an identity created in the dashboard signs in on /login and signs out", as
   expect(watched.take(), "console on /login").toEqual([]);
 });
 
+test("the identity drawer sends reset and verification links without showing them", async ({ page }) => {
+  const id = unique();
+  await signUp(page, { email: `drawer.${id}@example.com`, password: "identity and access 2026", company: `Drawer ${id}` });
+  await expect(page).toHaveURL(/\/overview$/);
+  await hydrated(page);
+  await page.getByTestId("nav-identities").click();
+  await page.getByTestId("open-create-identity").click();
+  const dialog = page.getByTestId("create-identity");
+  await dialog.getByLabel("Email").fill("lee@example.com");
+  await dialog.getByLabel("First name").fill("Lee");
+  await dialog.getByLabel("Last name").fill("Park");
+  await dialog.getByTestId("submit-identity").click();
+  await expect(page.getByTestId("identity-row")).toHaveCount(1);
+  await page.getByTestId("nav-directory").click();
+  await page.getByTestId("directory-row").filter({ hasText: "Lee" }).getByRole("link").click();
+  const drawer = page.getByTestId("directory-drawer");
+  await drawer.getByTestId("send-password-reset").click();
+  await expect(page.getByTestId("toast").last()).toContainText("A password reset link was emailed to lee@example.com.");
+  await drawer.getByTestId("send-verification").click();
+  await expect(page.getByTestId("toast").last()).toContainText("A verification link was emailed to lee@example.com.");
+  await expect(page.getByText(/token=/)).toHaveCount(0);
+});
+
 test("wrong passwords end in the lockout message", async ({ page }) => {
   const account = await accountWithIdentity(page, "kim@example.com");
   await fromOwnAddress(page);
