@@ -13,6 +13,7 @@ mod email;
 mod evaluation;
 mod hierarchy;
 mod identity;
+mod invites;
 mod names;
 mod password;
 mod patch;
@@ -55,6 +56,11 @@ pub use identity::{
     CreatedIdentity, DirectoryIdentityForm, EXTERNAL_ID_MAX, Identity, IdentityForm,
     IdentityStatus, InitialPassword, MAX_PAGE, METADATA_MAX_BYTES, MemberRow, Page, ProfileForm,
     ValidIdentity, ValidProfile, check_metadata, parse_metadata_text,
+};
+pub use invites::{
+    AcceptInviteForm, AcceptedInvite, CreatedInvite, CurrentPassword, DirectoryInviteForm,
+    INVITE_EXPIRY_DAYS, Invite, InviteForm, InviteInfo, InviteIntent, InviteQuery, InviteStatus,
+    InviteSummary, InviteToken, ResentInvite, ValidAcceptance, ValidInvite,
 };
 pub use names::{DisplayName, PersonName};
 #[cfg(feature = "ssr")]
