@@ -22,6 +22,7 @@ pub mod hierarchy;
 pub mod idempotency;
 pub mod identities;
 pub mod identity_passwords;
+pub mod invites;
 pub mod mail;
 pub mod passwords;
 pub mod rate_limit;

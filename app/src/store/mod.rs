@@ -12,6 +12,7 @@ pub mod directory;
 pub mod hierarchy;
 pub mod idempotency;
 pub mod identities;
+pub mod invites;
 pub mod outbox;
 pub mod sessions;
 pub mod versioned;
