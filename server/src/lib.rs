@@ -7,11 +7,13 @@ pub mod cli;
 pub mod config;
 pub mod envelope;
 pub mod health;
+pub mod invite_acceptance;
 pub mod origin;
 pub mod panics;
 pub mod server_fn_status;
 pub mod signed_out;
 pub mod telemetry;
+pub mod token_pages;
 pub mod url_space;
 
 use app::services::{Clock, Services, SessionPolicy};
@@ -25,7 +27,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 /// Connects to the database and applies pending migrations.
@@ -84,6 +86,7 @@ pub fn router(services: Services, config: &Config) -> Router {
             server_fn_status::apply_error_status,
         ));
     let api = api::router(services.clone());
+    let invite_acceptance = invite_acceptance::routes(services.clone());
     let health = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -92,6 +95,7 @@ pub fn router(services: Services, config: &Config) -> Router {
     Router::new()
         .merge(health)
         .nest(api::PREFIX, api)
+        .merge(invite_acceptance)
         .merge(dashboard)
         .merge(url_space::unknown_api_paths())
         .method_not_allowed_fallback(url_space::method_not_allowed)
@@ -99,13 +103,14 @@ pub fn router(services: Services, config: &Config) -> Router {
             allowed,
             origin::refuse_cross_origin,
         ))
+        .layer(axum::middleware::from_fn(token_pages::protect))
         .layer(CompressionLayer::new())
         .layer(panics::layer())
         .layer(
             // One INFO line per request (method, path, status, latency); never headers or bodies,
-            // so cookies and passwords stay out of the logs.
+            // so cookies and passwords stay out of the logs, nor the query of a token page.
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(token_pages::make_span::<axum::body::Body>)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
 }

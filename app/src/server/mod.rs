@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod directory;
 pub mod hierarchy;
 pub mod identities;
+pub mod invites;
 pub mod passwords;
 pub mod workspace;
 

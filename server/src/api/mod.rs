@@ -12,6 +12,7 @@ mod doc;
 mod evaluate;
 mod extract;
 mod identities;
+mod invites;
 mod nodes;
 mod versioning;
 
@@ -26,7 +27,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use doc::document_json;
-pub use extract::{ApiError, Key};
+pub use extract::{ApiError, Body, Key};
 
 /// Where the API is mounted; the document's paths carry it, as clients call them.
 pub const PREFIX: &str = "/api/v1";
@@ -63,6 +64,11 @@ fn operations() -> OpenApiRouter<Services> {
             identities::update,
             identities::remove
         ))
+        .routes(routes!(invites::create, invites::list))
+        .routes(routes!(invites::bulk_create))
+        .routes(routes!(invites::summary))
+        .routes(routes!(invites::resend))
+        .routes(routes!(invites::revoke))
         .routes(routes!(assignments::identity_assignments))
         .routes(routes!(assignments::identity_permissions))
         .routes(routes!(catalog::list_roles, catalog::create_role))
@@ -98,10 +104,14 @@ fn operations() -> OpenApiRouter<Services> {
         .routes(routes!(doc::openapi_json))
 }
 
-/// The OpenAPI 3.1 document of `operations`, paths prefixed with `PREFIX`.
+/// The OpenAPI 3.1 document of `operations`, paths prefixed with `PREFIX`, and of the public
+/// invite acceptance endpoints (at the root, as clients call them).
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, operations) = operations().split_for_parts();
-    doc::Frame::openapi().nest(PREFIX, operations)
+    let (_, acceptance) = crate::invite_acceptance::operations().split_for_parts();
+    doc::Frame::openapi()
+        .nest(PREFIX, operations)
+        .merge_from(acceptance)
 }
 
 pub fn router(services: Services) -> Router {
@@ -114,7 +124,7 @@ pub fn router(services: Services) -> Router {
 }
 
 /// Turns an `ApiError` left in a response into the envelope, with this request's method and path.
-async fn render_errors(request: Request, next: Next) -> Response {
+pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     // Inside `nest("/api/v1")` the URI is stripped of the prefix; the caller sent the original.
     let path = request
