@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=pages::signup::SignUp />
                 <Route path=path!("/signin") view=pages::signin::SignIn />
+                <Route path=path!("/accept-invite") view=pages::accept_invite::AcceptInvitePage />
                 // Async: the page is sent once its data is loaded, so a signed-out visit gets a real 302.
                 <ParentRoute path=path!("/:account/:application/:environment") view=components::layout::DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::home::ToOverview />
