@@ -14,6 +14,7 @@ mod evaluation_property;
 mod hierarchy;
 mod idempotency;
 mod identities;
+mod invites;
 mod isolation;
 mod list_bounds;
 mod openapi;
