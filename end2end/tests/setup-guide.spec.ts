@@ -45,7 +45,8 @@ test("the seed's flow: banners, the Setup Guide, Create Identity with a password
   await expect(guide.getByTestId("guide-step-identities")).toContainText("Invite identities");
   await guide.getByTestId("guide-step-identities").getByRole("link").click();
   await expect(page.getByTestId("invite-assign-dialog")).toBeVisible();
-  await page.getByTestId("invite-assign-dialog").getByRole("button", { name: "Cancel" }).click();
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("invite-assign-dialog")).not.toBeVisible();
   await page.getByTestId("open-create-identity").click();
   const dialog = page.getByTestId("create-identity");
   await expect(dialog).toBeVisible();

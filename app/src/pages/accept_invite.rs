@@ -26,7 +26,6 @@ pub fn AcceptInvitePage() -> impl IntoView {
         }
         load_invite_info(token).await
     });
-    let accepted = RwSignal::new(None::<AcceptedInvite>);
     view! {
         <Title text="Accept invite" />
         // Belt and braces with the server's header: the tokenized URL is never sent as a referrer.
@@ -36,10 +35,9 @@ pub fn AcceptInvitePage() -> impl IntoView {
                 <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true">"◆"</span>" Arbor"</div>
                 <Suspense fallback=|| view! { <p class="muted" role="status">"Checking your invite…"</p> }>
                     {move || Suspend::new(async move {
-                        match (info.await, accepted.get()) {
-                            (_, Some(done)) => view! { <Accepted done /> }.into_any(),
-                            (Ok(info), None) => view! { <AcceptForm info token=token() accepted /> }.into_any(),
-                            (Err(error), None) => view! { <Unusable error /> }.into_any(),
+                        match info.await {
+                            Ok(info) => view! { <AcceptForm info token=token() /> }.into_any(),
+                            Err(error) => view! { <Unusable error /> }.into_any(),
                         }
                     })}
                 </Suspense>
@@ -89,11 +87,10 @@ fn Accepted(done: AcceptedInvite) -> impl IntoView {
 }
 
 #[component]
-fn AcceptForm(
-    info: InviteInfo,
-    token: String,
-    accepted: RwSignal<Option<AcceptedInvite>>,
-) -> impl IntoView {
+fn AcceptForm(info: InviteInfo, token: String) -> impl IntoView {
+    // Owned here, with the form's action: the success view replaces the form's fields, never
+    // the owner of the request that is finishing.
+    let accepted = RwSignal::new(None::<AcceptedInvite>);
     let intent = info.intent;
     let first_name = RwSignal::new(info.first_name.clone());
     let last_name = RwSignal::new(info.last_name.clone());
@@ -177,7 +174,7 @@ fn AcceptForm(
             common.check();
         }
     });
-    view! {
+    let form_view = view! {
         <h1 id="accept-title">{title}</h1>
         <p class="muted">
             {info.inviter_email.clone().map(|by| format!("{by} invited {}. ", info.email)).unwrap_or_else(|| format!("Invitation for {}. ", info.email))}
@@ -204,5 +201,11 @@ fn AcceptForm(
                 {move || if busy.get() { "Working…" } else { button }}
             </button>
         </form>
+    }
+    .into_any();
+    // The form stays mounted (hidden) once accepted, so nothing it owns is dropped mid-request.
+    view! {
+        {move || accepted.get().map(|done| view! { <Accepted done /> })}
+        <div hidden=move || accepted.with(Option::is_some)>{form_view}</div>
     }
 }

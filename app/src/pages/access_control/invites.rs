@@ -81,8 +81,9 @@ pub fn InviteIdentity(
         }
     });
     let error_for = move |field: &'static str| {
+        // Invite & Assign's own words first ("Choose a role."), then the shared rules.
         submission.error_for(field, move |f| {
-            form().field_error(f).or_else(|| pair_missing(f))
+            pair_missing(f).or_else(|| form().field_error(f))
         })
     };
     let resending = use_operation(move |(env, id): (EnvPath, String)| async move {
