@@ -43,6 +43,7 @@ pub enum Resource {
     Assignment,
     Membership,
     ApiKey,
+    Invite,
     Endpoint,
 }
 
@@ -123,6 +124,27 @@ pub enum AppError {
     /// The identity is already an active member of the application.
     #[error("This identity is already a member of this application.")]
     AlreadyMember,
+    /// A pending invite for this email already exists in this environment (or at the Account
+    /// tier): resend it rather than send a second link.
+    #[error("A pending invite for this email already exists. Resend it instead.")]
+    InvitePendingExists { invite_id: String },
+    /// Resend and revoke act on pending invites only.
+    #[error("Invite is no longer pending.")]
+    InviteNotPending,
+    /// The invite link's seven days are over.
+    #[error("This invite has expired. Ask the person who invited you to send a new one.")]
+    InviteExpired,
+    /// The invite was withdrawn.
+    #[error("This invite was revoked. Ask the person who invited you if you still need access.")]
+    InviteRevoked,
+    /// The invite was already accepted; its link works once.
+    #[error("This invite was already accepted. Sign in instead.")]
+    InviteAlreadyAccepted,
+    /// No invite has this token: mistyped, cut short, or replaced by a resend.
+    #[error(
+        "This invite link is not valid. It may have been replaced by a newer invite; use the latest link you received."
+    )]
+    InviteInvalid,
     /// An API request without `X-API-Key`.
     #[error("Send your API key in the X-API-Key header.")]
     ApiKeyMissing,
@@ -208,6 +230,7 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::Assignment => "Assignment",
         Resource::Membership => "Membership",
         Resource::ApiKey => "API key",
+        Resource::Invite => "Invite",
         Resource::Endpoint => "Endpoint",
     }
 }
@@ -234,6 +257,7 @@ impl AppError {
                 Resource::Assignment => "assignments.not_found",
                 Resource::Membership => "memberships.not_found",
                 Resource::ApiKey => "api_keys.not_found",
+                Resource::Invite => "invites.not_found",
                 Resource::Endpoint => "request.unknown_endpoint",
             },
             AppError::MembershipRequired => "assignments.membership_required",
@@ -242,6 +266,12 @@ impl AppError {
             AppError::ExternalIdTaken => "identities.external_id_taken",
             AppError::PasswordTooCommon { .. } => "identities.password_too_common",
             AppError::AlreadyMember => "memberships.already_active",
+            AppError::InvitePendingExists { .. } => "invites.pending_exists",
+            AppError::InviteNotPending => "invites.not_pending",
+            AppError::InviteExpired => "invites.expired",
+            AppError::InviteRevoked => "invites.revoked",
+            AppError::InviteAlreadyAccepted => "invites.already_accepted",
+            AppError::InviteInvalid => "invites.invalid_token",
             AppError::ApiKeyMissing => "api_keys.missing",
             AppError::ApiKeyInvalid => "api_keys.invalid",
             AppError::ApiKeyExpired => "api_keys.expired",
@@ -288,7 +318,8 @@ impl AppError {
             | AppError::HierarchyRule { .. }
             | AppError::SystemRoleNotAssignable
             | AppError::RoleInactive
-            | AppError::TokenInvalid => 400,
+            | AppError::TokenInvalid
+            | AppError::InviteNotPending => 400,
             AppError::Unauthenticated
             | AppError::InvalidCredentials
             | AppError::ApiKeyMissing
@@ -303,8 +334,12 @@ impl AppError {
             | AppError::NoApplicationAccess
             | AppError::ApplicationSelectionRequired
             | AppError::PasswordChangeRequired => 403,
-            AppError::TokenExpired | AppError::TokenUsed => 410,
-            AppError::NotFound { .. } => 404,
+            AppError::TokenExpired
+            | AppError::TokenUsed
+            | AppError::InviteExpired
+            | AppError::InviteRevoked
+            | AppError::InviteAlreadyAccepted => 410,
+            AppError::NotFound { .. } | AppError::InviteInvalid => 404,
             AppError::AdminEmailTaken
             | AppError::VersionConflict
             | AppError::PermissionKeyTaken { .. }
@@ -317,6 +352,7 @@ impl AppError {
             | AppError::IdentityExistsInAccount { .. }
             | AppError::ExternalIdTaken
             | AppError::AlreadyMember
+            | AppError::InvitePendingExists { .. }
             | AppError::IdempotencyInProgress
             | AppError::EmailAlreadyVerified => 409,
             AppError::IdempotencyKeyReused => 422,
@@ -340,7 +376,9 @@ impl AppError {
             AppError::AdminEmailTaken if field == "email" => Some(self.to_string()),
             AppError::PermissionKeyTaken { .. } if field == "key" => Some(self.to_string()),
             AppError::RoleNameTaken { .. } if field == "name" => Some(self.to_string()),
-            AppError::IdentityEmailTaken | AppError::IdentityExistsInAccount { .. }
+            AppError::IdentityEmailTaken
+            | AppError::IdentityExistsInAccount { .. }
+            | AppError::InvitePendingExists { .. }
                 if field == "email" =>
             {
                 Some(self.to_string())
@@ -362,6 +400,7 @@ impl AppError {
                 | AppError::IdentityEmailTaken
                 | AppError::IdentityExistsInAccount { .. }
                 | AppError::ExternalIdTaken
+                | AppError::InvitePendingExists { .. }
         )
     }
 
@@ -405,6 +444,7 @@ impl AppError {
         "assignments.not_found",
         "memberships.not_found",
         "api_keys.not_found",
+        "invites.not_found",
         "request.unknown_endpoint",
         "assignments.membership_required",
         "rbac.system_role_not_assignable",
@@ -418,6 +458,12 @@ impl AppError {
         "identities.external_id_taken",
         "identities.password_too_common",
         "memberships.already_active",
+        "invites.pending_exists",
+        "invites.not_pending",
+        "invites.expired",
+        "invites.revoked",
+        "invites.already_accepted",
+        "invites.invalid_token",
         "api_keys.missing",
         "api_keys.invalid",
         "api_keys.expired",
@@ -530,6 +576,9 @@ mod tests {
                 resource: Resource::ApiKey,
             },
             AppError::NotFound {
+                resource: Resource::Invite,
+            },
+            AppError::NotFound {
                 resource: Resource::Endpoint,
             },
             AppError::MembershipRequired,
@@ -548,6 +597,14 @@ mod tests {
             AppError::ExternalIdTaken,
             AppError::PasswordTooCommon { errors: vec![] },
             AppError::AlreadyMember,
+            AppError::InvitePendingExists {
+                invite_id: "v".into(),
+            },
+            AppError::InviteNotPending,
+            AppError::InviteExpired,
+            AppError::InviteRevoked,
+            AppError::InviteAlreadyAccepted,
+            AppError::InviteInvalid,
             AppError::ApiKeyMissing,
             AppError::ApiKeyInvalid,
             AppError::ApiKeyExpired,

@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=pages::identity::forgot::ForgotPassword />
                 <Route path=path!("/reset-password") view=pages::identity::reset::ResetPassword ssr=SsrMode::Async />
                 <Route path=path!("/verify-email") view=pages::identity::verify::VerifyEmail ssr=SsrMode::Async />
+                <Route path=path!("/accept-invite") view=pages::accept_invite::AcceptInvitePage />
                 // Async: the page is sent once its data is loaded, so a signed-out visit gets a real 302.
                 <ParentRoute path=path!("/:account/:application/:environment") view=components::layout::DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::home::ToOverview />

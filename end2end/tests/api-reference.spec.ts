@@ -21,7 +21,8 @@ test("the API reference opens from the navigation, filters, and shows bulk-creat
 
   // The filter narrows the list; the operation opens from the keyboard.
   await page.getByTestId("api-filter").fill("bulk-create");
-  await expect(page.getByTestId("api-op")).toHaveCount(2);
+  // Identities, assignments and identity invites each have one.
+  await expect(page.getByTestId("api-op")).toHaveCount(3);
   const bulk = page.locator('[data-op="POST /api/v1/identities/bulk-create"]');
   await expect(bulk).toContainText("Create up to 200 identities");
   await expect(bulk).toContainText("identity.manage");

@@ -40,9 +40,14 @@ test("the seed's flow: banners, the Setup Guide, Create Identity with a password
   await page.getByTestId("save-permissions").click();
   await expect(guide.getByTestId("guide-progress")).toHaveText("3 of 3 steps done");
 
-  // Invite & Assign Users: the guide opens Create Identity.
+  // Invite & Assign Users: the guide opens Invite & Assign; Create Identity is next to it.
   await guide.getByTestId("guide-tab-invite").click();
+  await expect(guide.getByTestId("guide-step-identities")).toContainText("Invite identities");
   await guide.getByTestId("guide-step-identities").getByRole("link").click();
+  await expect(page.getByTestId("invite-assign-dialog")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("invite-assign-dialog")).not.toBeVisible();
+  await page.getByTestId("open-create-identity").click();
   const dialog = page.getByTestId("create-identity");
   await expect(dialog).toBeVisible();
   await dialog.getByLabel("Email").fill("regional.manager@example.com");

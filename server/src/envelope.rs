@@ -76,6 +76,10 @@ pub struct ErrorDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub identity_id: Option<String>,
+    /// `invites.pending_exists`: the pending invite to resend instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub invite_id: Option<String>,
 }
 
 /// A stable `domain.reason` code; its schema enumerates `AppError::ALL_CODES` (docs/errors.md).
@@ -153,6 +157,10 @@ fn details(error: &AppError) -> Option<ErrorDetails> {
         }
         AppError::IdentityExistsInAccount { identity_id } => Some(ErrorDetails {
             identity_id: Some(identity_id.clone()),
+            ..none
+        }),
+        AppError::InvitePendingExists { invite_id } => Some(ErrorDetails {
+            invite_id: Some(invite_id.clone()),
             ..none
         }),
         _ => None,

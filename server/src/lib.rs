@@ -8,6 +8,7 @@ pub mod config;
 pub mod envelope;
 pub mod health;
 pub mod identity_auth;
+pub mod invite_acceptance;
 pub mod origin;
 pub mod panics;
 pub mod server_fn_status;
@@ -88,6 +89,7 @@ pub fn router(services: Services, config: &Config) -> Router {
         ));
     let api = api::router(services.clone());
     let identity_api = identity_auth::router(services.clone());
+    let invite_acceptance = invite_acceptance::routes(services.clone());
     let health = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -97,6 +99,7 @@ pub fn router(services: Services, config: &Config) -> Router {
         .merge(health)
         .nest(api::PREFIX, api)
         .merge(identity_api)
+        .merge(invite_acceptance)
         .merge(dashboard)
         .merge(url_space::unknown_api_paths())
         .method_not_allowed_fallback(url_space::method_not_allowed)

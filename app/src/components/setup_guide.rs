@@ -61,6 +61,8 @@ struct Step {
     title: &'static str,
     help: &'static str,
     done: bool,
+    /// Not done, but on its way (invites carrying a role: the assignment comes on acceptance).
+    pending: bool,
     /// The page, with `?create=1` when the step's dialog should open there.
     page: &'static str,
     action: &'static str,
@@ -74,6 +76,7 @@ fn steps(tab: GuideTab, c: &EnvironmentCounts) -> Vec<Step> {
                 title: "Create permissions",
                 help: "Permissions name what can be done, as resource.action (invoice.read). The group wizard makes create, read, update and delete for a resource at once.",
                 done: c.custom_permissions > 0,
+                pending: false,
                 page: "permissions?create=group",
                 action: "Create a permission group",
                 testid: "guide-step-permissions",
@@ -82,6 +85,7 @@ fn steps(tab: GuideTab, c: &EnvironmentCounts) -> Vec<Step> {
                 title: "Create roles",
                 help: "A role bundles permissions under a name people understand: Owner, Admin, Editor, Viewer.",
                 done: c.custom_roles > 0,
+                pending: false,
                 page: "roles?create=1",
                 action: "Create a role",
                 testid: "guide-step-roles",
@@ -90,6 +94,7 @@ fn steps(tab: GuideTab, c: &EnvironmentCounts) -> Vec<Step> {
                 title: "Assign permissions to roles",
                 help: "Pick a role and tick what it may do. Saving replaces the role's whole set at once.",
                 done: c.roles_with_permissions > 0,
+                pending: false,
                 page: "roles",
                 action: "Open Roles",
                 testid: "guide-step-grants",
@@ -97,17 +102,19 @@ fn steps(tab: GuideTab, c: &EnvironmentCounts) -> Vec<Step> {
         ],
         GuideTab::InviteAndAssign => vec![
             Step {
-                title: "Add identities",
-                help: "Create an identity now — with or without a starting password — and it can be given roles at once. (Email invitations come later.)",
-                done: c.identities > 0,
-                page: "identities?create=1",
-                action: "Create Identity",
+                title: "Invite identities",
+                help: "Invite people by email: they choose their own password. Invite & Assign also gives them a role at a node when they accept. (Create Identity adds someone at once, without email.)",
+                done: c.identities > 0 || c.invites > 0,
+                pending: false,
+                page: "identities?create=invite-assign",
+                action: "Invite & Assign",
                 testid: "guide-step-identities",
             },
             Step {
                 title: "Assign roles to identities",
-                help: "An assignment is identity + role + node: it applies at that node and everything below it, optionally between two dates.",
+                help: "An assignment is identity + role + node: it applies at that node and everything below it, optionally between two dates. Invites that carry a role assign it on acceptance.",
                 done: c.assignments > 0,
+                pending: c.assignments == 0 && c.pending_invites_with_role > 0,
                 page: "identities",
                 action: "Open Identities",
                 testid: "guide-step-assign",
@@ -171,13 +178,21 @@ pub fn SetupGuidePanel() -> impl IntoView {
                         </div>
                         <ol class="guide-steps">
                             {all.into_iter().enumerate().map(|(i, step)| view! {
-                                <li class="guide-step" class:guide-step-done=step.done data-testid=step.testid data-done=step.done.to_string()>
+                                <li class="guide-step" class:guide-step-done=step.done class:guide-step-pending=step.pending
+                                    data-testid=step.testid data-done=step.done.to_string() data-pending=step.pending.to_string()>
                                     <span class="guide-check" aria-hidden="true">{if step.done { "✓".to_owned() } else { (i + 1).to_string() }}</span>
                                     <div>
                                         <p class="guide-step-title">
                                             {step.title}
-                                            <span class="visually-hidden">{if step.done { " (done)" } else { " (to do)" }}</span>
+                                            {if step.pending {
+                                                view! { <span class="pill status-scheduled guide-pending">"Pending"</span><span class="visually-hidden">" (pending: invites carrying a role are not accepted yet)"</span> }.into_any()
+                                            } else {
+                                                view! { <span class="visually-hidden">{if step.done { " (done)" } else { " (to do)" }}</span> }.into_any()
+                                            }}
                                         </p>
+                                        {step.pending.then(|| view! {
+                                            <p class="small" data-testid="guide-step-pending-note">"Waiting for invites that carry a role to be accepted."</p>
+                                        })}
                                         <p class="muted small">{step.help}</p>
                                         <a class="btn btn-secondary btn-small" href=env.with(|e| e.href(step.page))>{step.action}</a>
                                     </div>

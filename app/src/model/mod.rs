@@ -14,6 +14,7 @@ mod evaluation;
 mod hierarchy;
 mod identity;
 pub mod identity_auth;
+mod invites;
 mod names;
 mod password;
 mod patch;
@@ -61,6 +62,11 @@ pub use identity_auth::{
     AccountEmailForm, ApplicationChoice, AuthMessage, ChangePasswordForm, IdentityLoginForm,
     IdentityMe, LoginAnswer, RefreshAnswer, ResetPasswordForm, SelectApplicationForm,
     SignedInIdentity, TokenForm, TokenPreview, ValidLogin,
+};
+pub use invites::{
+    AcceptInviteForm, AcceptedInvite, CreatedInvite, CurrentPassword, DirectoryInviteForm,
+    INVITE_EXPIRY_DAYS, Invite, InviteForm, InviteInfo, InviteIntent, InviteQuery, InviteStatus,
+    InviteSummary, InviteToken, ResentInvite, ValidAcceptance, ValidInvite,
 };
 pub use names::{DisplayName, PersonName};
 #[cfg(feature = "ssr")]

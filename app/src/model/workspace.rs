@@ -146,6 +146,10 @@ pub struct EnvironmentCounts {
     pub assignments: i64,
     /// Custom roles that hold at least one permission.
     pub roles_with_permissions: i64,
+    /// Invites sent in the environment (any status).
+    pub invites: i64,
+    /// Pending, unexpired invites that carry a role + node: assignments on their way.
+    pub pending_invites_with_role: i64,
 }
 
 impl EnvironmentCounts {
@@ -155,10 +159,11 @@ impl EnvironmentCounts {
     }
 
     /// `You haven't invited any users or assigned them roles yet.` shows until this holds: the
-    /// environment has an assignment (which needs a member of the application). Per environment,
-    /// since memberships are shared by the application's environments but assignments are not.
+    /// environment has an assignment (which needs a member of the application), or a pending
+    /// invite that will make one on acceptance. Per environment, since memberships are shared by
+    /// the application's environments but assignments are not.
     pub fn users_invited_and_assigned(&self) -> bool {
-        self.identities > 0 && self.assignments > 0
+        (self.identities > 0 && self.assignments > 0) || self.pending_invites_with_role > 0
     }
 }
 

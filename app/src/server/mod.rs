@@ -10,6 +10,7 @@ pub mod directory;
 pub mod hierarchy;
 pub mod identities;
 pub mod identity_auth;
+pub mod invites;
 pub mod passwords;
 pub mod workspace;
 

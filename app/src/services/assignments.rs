@@ -67,6 +67,24 @@ async fn assignable_role(tx: &mut Tx, scope: &EnvScope, role_id: &str) -> Result
     Ok(role.name)
 }
 
+/// The role can be assigned (custom, active) and the node exists, in the environment: the rules
+/// of an assignment's target, also checked when an invite that carries one is sent.
+pub(crate) async fn check_target(
+    tx: &mut Tx,
+    scope: &EnvScope,
+    role_id: &str,
+    node_id: &str,
+) -> Result<(), AppError> {
+    assignable_role(tx, scope, role_id).await?;
+    let nodes = store_h::nodes(&mut **tx, scope).await?;
+    if !nodes.iter().any(|n| n.id == node_id) {
+        return Err(AppError::NotFound {
+            resource: Resource::Node,
+        });
+    }
+    Ok(())
+}
+
 /// Checks every rule and inserts, inside `tx`. Shared by single and bulk create.
 pub(crate) async fn insert_checked(
     s: &Services,
@@ -83,13 +101,7 @@ pub(crate) async fn insert_checked(
         Some((_, false)) => return Err(AppError::MembershipRequired),
         Some(_) => {}
     }
-    assignable_role(tx, scope, &valid.role_id).await?;
-    let nodes = store_h::nodes(&mut **tx, scope).await?;
-    if !nodes.iter().any(|n| n.id == valid.node_id) {
-        return Err(AppError::NotFound {
-            resource: Resource::Node,
-        });
-    }
+    check_target(tx, scope, &valid.role_id, &valid.node_id).await?;
     let now = s.now();
     let id = s.new_id();
     let inserted = store_a::insert(

@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod identities;
 pub mod identity_auth;
 pub mod identity_passwords;
+pub mod invites;
 pub mod mail;
 pub mod passwords;
 pub mod rate_limit;

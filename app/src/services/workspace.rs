@@ -170,7 +170,14 @@ pub async fn overview(
 ) -> Result<Overview, AppError> {
     let (scope, app, env) =
         environment_scope(s, admin, account_slug, application_slug, environment_slug).await?;
-    let counts = ws::counts(s.db.reader(), &scope.account.id, &app.id, &env.id).await?;
+    let counts = ws::counts(
+        s.db.reader(),
+        &scope.account.id,
+        &app.id,
+        &env.id,
+        crate::store::ms(s.now()),
+    )
+    .await?;
     Ok(Overview {
         environment: env,
         counts,
@@ -188,7 +195,14 @@ pub async fn application_cards(
     for app in applications_of(s, &scope.account).await? {
         let mut environments = Vec::new();
         for env in &app.environments {
-            let counts = ws::counts(s.db.reader(), &scope.account.id, &app.id, &env.id).await?;
+            let counts = ws::counts(
+                s.db.reader(),
+                &scope.account.id,
+                &app.id,
+                &env.id,
+                crate::store::ms(s.now()),
+            )
+            .await?;
             environments.push(EnvironmentCard {
                 environment: env.clone(),
                 counts,

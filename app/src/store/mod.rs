@@ -13,6 +13,7 @@ pub mod hierarchy;
 pub mod idempotency;
 pub mod identities;
 pub mod identity_sessions;
+pub mod invites;
 pub mod outbox;
 pub mod sessions;
 pub mod versioned;

@@ -113,6 +113,7 @@ pub async fn counts(
     account_id: &str,
     application_id: &str,
     environment_id: &str,
+    now_ms: i64,
 ) -> Result<EnvironmentCounts, AppError> {
     Ok(sqlx::query_as(
         "SELECT \
@@ -123,11 +124,15 @@ pub async fn counts(
            (SELECT COUNT(*) FROM nodes WHERE account_id = $1 AND environment_id = $3) AS nodes, \
            (SELECT COUNT(*) FROM assignments WHERE account_id = $1 AND environment_id = $3) AS assignments, \
            (SELECT COUNT(*) FROM roles r WHERE r.account_id = $1 AND r.environment_id = $3 AND r.is_system = 0 \
-              AND EXISTS (SELECT 1 FROM role_permissions rp WHERE rp.account_id = r.account_id AND rp.role_id = r.id)) AS roles_with_permissions",
+              AND EXISTS (SELECT 1 FROM role_permissions rp WHERE rp.account_id = r.account_id AND rp.role_id = r.id)) AS roles_with_permissions, \
+           (SELECT COUNT(*) FROM identity_invites WHERE account_id = $1 AND environment_id = $3) AS invites, \
+           (SELECT COUNT(*) FROM identity_invites WHERE account_id = $1 AND environment_id = $3 \
+              AND status = 'pending' AND expires_at > $4 AND role_id IS NOT NULL) AS pending_invites_with_role",
     )
     .bind(account_id)
     .bind(application_id)
     .bind(environment_id)
+    .bind(now_ms)
     .fetch_one(pool)
     .await?)
 }

@@ -1,11 +1,18 @@
 //! The bulk answer (decisions.md › Envelopes): `{summary, results: [{index, status, code,
 //! data | error}]}`, 200 when every row succeeded and 207 otherwise.
 
+use super::extract::ApiError;
 use crate::envelope::ErrorBody;
 use app::error::AppError;
+use app::services::{Caller, Services, idempotency};
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
 
 #[derive(Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -87,6 +94,89 @@ pub fn bulk<T: Serialize>(
             results: rows,
         }),
     )
+}
+
+/// A finished batch as the answer's status and JSON text (what an idempotent replay returns).
+pub fn answer<T: Serialize>(
+    results: Vec<Result<T, AppError>>,
+    success: &'static str,
+) -> Result<(u16, String), AppError> {
+    let (status, Json(answer)) = bulk(results, success);
+    let body = serde_json::to_string(&answer).map_err(|e| AppError::internal("bulk", e))?;
+    Ok((status.as_u16(), body))
+}
+
+/// The life of a bulk request with an optional `Idempotency-Key`: the raw body is parsed as `T`
+/// and its row count checked (`rows`) before anything is claimed; a key's first request runs
+/// `batch` detached — a client that times out does not cut it off half-way, unrecorded — and
+/// stores its answer; a repeat within 24 h gets that answer (`Idempotent-Replayed: true`). The
+/// handler checks the operation's permission before calling this, so a refused caller claims
+/// nothing; the service checks it again as the rule of the operation.
+pub async fn idempotent<T, F, Fut>(
+    s: &Services,
+    caller: &Caller,
+    headers: &http::HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    rows: impl FnOnce(&T) -> Result<(), AppError>,
+    batch: F,
+) -> Result<Response, ApiError>
+where
+    T: DeserializeOwned,
+    F: FnOnce(T) -> Fut,
+    Fut: Future<Output = Result<(u16, String), AppError>> + Send + 'static,
+{
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge {
+                limit_bytes: super::BODY_LIMIT_BYTES as u64,
+            }
+        } else {
+            AppError::BadRequest {
+                detail: rejection.body_text(),
+            }
+        }
+    })?;
+    let request: T = serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest {
+        detail: e.to_string(),
+    })?;
+    rows(&request)?;
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| AppError::BadRequest {
+            detail: "Idempotency-Key must be visible ASCII".to_owned(),
+        })?;
+    let claim = match &idempotency_key {
+        None => None,
+        Some(idem) => {
+            let hash = app::services::tokens::digest(&String::from_utf8_lossy(&bytes));
+            match idempotency::begin(s, caller, idem, &hash).await? {
+                idempotency::Begin::Fresh(claim) => Some(claim),
+                idempotency::Begin::Replay { status, body } => {
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                    let mut response = (
+                        status,
+                        [(http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                        .into_response();
+                    response.headers_mut().insert(
+                        "idempotent-replayed",
+                        http::HeaderValue::from_static("true"),
+                    );
+                    return Ok(response);
+                }
+            }
+        }
+    };
+    let (status, body) = idempotency::run_detached(s, claim, batch(request)).await?;
+    Ok((
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        [(http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// The `data` of a successful removal row: always `null` (the id is in the request).

@@ -34,11 +34,11 @@ pub struct ListQuery {
     pub q: String,
 }
 
-fn first_page() -> i64 {
+pub fn first_page() -> i64 {
     1
 }
 
-fn default_take() -> i64 {
+pub fn default_take() -> i64 {
     DEFAULT_TAKE
 }
 
@@ -62,25 +62,32 @@ impl FromRequestParts<Services> for List {
             .map_err(|e| AppError::BadRequest {
                 detail: e.body_text(),
             })?;
-        let mut errors = Vec::new();
-        if !(1..=MAX_PAGE).contains(&query.page) {
-            errors.push(FieldError::new(
-                "page",
-                "out_of_range",
-                format!("page must be 1 to {MAX_PAGE}."),
-            ));
-        }
-        if !(1..=MAX_TAKE).contains(&query.take) {
-            errors.push(FieldError::new(
-                "take",
-                "out_of_range",
-                format!("take must be 1 to {MAX_TAKE}."),
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(AppError::validation(errors).into());
-        }
+        check_bounds(query.page, query.take)?;
         Ok(List(query))
+    }
+}
+
+/// The paging rule of every list: `page` 1 to `MAX_PAGE`, `take` 1 to `MAX_TAKE`.
+pub fn check_bounds(page: i64, take: i64) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    if !(1..=MAX_PAGE).contains(&page) {
+        errors.push(FieldError::new(
+            "page",
+            "out_of_range",
+            format!("page must be 1 to {MAX_PAGE}."),
+        ));
+    }
+    if !(1..=MAX_TAKE).contains(&take) {
+        errors.push(FieldError::new(
+            "take",
+            "out_of_range",
+            format!("take must be 1 to {MAX_TAKE}."),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
     }
 }
 

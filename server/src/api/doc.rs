@@ -29,6 +29,8 @@ pub const SCHEME: &str = "api_key";
     modifiers(&KeyScheme),
     tags(
         (name = "identities", description = "End users of your application: create, list, edit, remove."),
+        (name = "invites", description = "Invitations for identities to set their password and join the application, optionally with a role."),
+        (name = "invite acceptance", description = "Public endpoints for the person invited: read an invite by its token, and accept it. No API key: the token is the credential."),
         (name = "assignments", description = "Roles given to identities at nodes, optionally bounded in time."),
         (name = "roles", description = "Bundles of permissions, assigned to identities at nodes."),
         (name = "permissions", description = "The environment's permission catalog (`resource.action` keys)."),

@@ -2,7 +2,7 @@
 //! list, show, bulk create, edit, remove. The same `IdentityForm` rules and the same service as
 //! the dashboard's dialog.
 
-use super::bulk::{Bulk, bulk};
+use super::bulk::Bulk;
 use super::collection::{Collection, List, ListQuery};
 use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
@@ -13,7 +13,7 @@ use app::model::{
     count_rule,
 };
 use app::services::Services;
-use app::services::{idempotency, identities};
+use app::services::identities;
 use axum::Json;
 use axum::extract::{Path, State};
 use http::StatusCode;
@@ -196,64 +196,20 @@ pub async fn bulk_create(
     headers: http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     // Checked before the idempotency claim too, so a refused caller claims nothing; the service
     // checks it again as the rule of the operation.
     caller.require(SystemPermission::IdentityManage)?;
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge {
-                limit_bytes: super::BODY_LIMIT_BYTES as u64,
-            }
-        } else {
-            AppError::BadRequest {
-                detail: rejection.body_text(),
-            }
-        }
-    })?;
-    let request: BulkCreate = serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest {
-        detail: e.to_string(),
-    })?;
-    count_rule("identities", request.identities.len())?;
-    let idempotency_key = headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::to_owned))
-        .transpose()
-        .map_err(|_| AppError::BadRequest {
-            detail: "Idempotency-Key must be visible ASCII".to_owned(),
-        })?;
-    let claim = match &idempotency_key {
-        None => None,
-        Some(idem) => {
-            let hash = app::services::tokens::digest(&String::from_utf8_lossy(&bytes));
-            match idempotency::begin(&s, &caller, idem, &hash).await? {
-                idempotency::Begin::Fresh(claim) => Some(claim),
-                idempotency::Begin::Replay { status, body } => {
-                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                    let mut response = (
-                        status,
-                        [(http::header::CONTENT_TYPE, "application/json")],
-                        body,
-                    )
-                        .into_response();
-                    response.headers_mut().insert(
-                        "idempotent-replayed",
-                        http::HeaderValue::from_static("true"),
-                    );
-                    return Ok(response);
-                }
-            }
-        }
-    };
-    // Detached: a client that times out does not cut the batch off half-way, unrecorded.
-    let batch = bulk_create_batch(s.clone(), caller, request);
-    let (status, body) = idempotency::run_detached(&s, claim, batch).await?;
-    Ok((
-        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        [(http::header::CONTENT_TYPE, "application/json")],
+    let batch_services = s.clone();
+    let batch_caller = caller.clone();
+    super::bulk::idempotent(
+        &s,
+        &caller,
+        &headers,
         body,
+        |request: &BulkCreate| count_rule("identities", request.identities.len()),
+        move |request| bulk_create_batch(batch_services, batch_caller, request),
     )
-        .into_response())
+    .await
 }
 
 /// The batch of `bulk_create`: every row validated and written, the answer's status and body.
@@ -268,9 +224,7 @@ async fn bulk_create_batch(
             .into_iter()
             .map(|outcome| outcome.map(CreatedResponse::from))
             .collect();
-    let (status, Json(answer)) = bulk(results, "identities.created");
-    let body = serde_json::to_string(&answer).map_err(|e| AppError::internal("bulk-create", e))?;
-    Ok((status.as_u16(), body))
+    super::bulk::answer(results, "identities.created")
 }
 
 #[utoipa::path(

@@ -12,6 +12,7 @@ mod doc;
 mod evaluate;
 mod extract;
 mod identities;
+mod invites;
 mod nodes;
 mod versioning;
 
@@ -65,6 +66,11 @@ fn operations() -> OpenApiRouter<Services> {
         ))
         .routes(routes!(identities::send_password_reset))
         .routes(routes!(identities::send_verification))
+        .routes(routes!(invites::create, invites::list))
+        .routes(routes!(invites::bulk_create))
+        .routes(routes!(invites::summary))
+        .routes(routes!(invites::resend))
+        .routes(routes!(invites::revoke))
         .routes(routes!(assignments::identity_assignments))
         .routes(routes!(assignments::identity_permissions))
         .routes(routes!(catalog::list_roles, catalog::create_role))
@@ -100,13 +106,16 @@ fn operations() -> OpenApiRouter<Services> {
         .routes(routes!(doc::openapi_json))
 }
 
-/// The OpenAPI 3.1 document of `operations`, paths prefixed with `PREFIX`.
+/// The OpenAPI 3.1 document of `operations`, paths prefixed with `PREFIX`, and of the public
+/// invite acceptance endpoints (at the root, as clients call them).
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, operations) = operations().split_for_parts();
     let (_, identity_auth) = crate::identity_auth::operations().split_for_parts();
+    let (_, acceptance) = crate::invite_acceptance::operations().split_for_parts();
     doc::Frame::openapi()
         .nest(PREFIX, operations)
         .nest(crate::identity_auth::PREFIX, identity_auth)
+        .merge_from(acceptance)
 }
 
 pub fn router(services: Services) -> Router {

@@ -8,14 +8,15 @@ use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
 use app::error::AppError;
 use app::model::{
-    ApiKeyForm, AssignmentForm, DirectoryIdentityForm, DirectoryQuery, EnvPath, HierarchySchema,
-    IdentityForm, IdentityPatch, NodeForm, NodePatch, PermissionForm, PermissionGroupForm,
-    PermissionPatch, Precondition, RoleForm, RolePatch, SystemPermission as P,
+    ApiKeyForm, AssignmentForm, DirectoryIdentityForm, DirectoryInviteForm, DirectoryQuery,
+    EnvPath, HierarchySchema, IdentityForm, IdentityPatch, InviteForm, NodeForm, NodePatch,
+    PermissionForm, PermissionGroupForm, PermissionPatch, Precondition, RoleForm, RolePatch,
+    SystemPermission as P,
 };
 use app::services::access_checks::Check;
 use app::services::{
     Caller, Services, access_checks, api_keys, assignments, catalog, directory, hierarchy,
-    identities, identity_auth,
+    identities, identity_auth, invites,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -156,6 +157,13 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
         ),
         op!(P::IdentityManage, "identity_auth::send_password_reset", |s, c| identity_auth::send_password_reset(s, c, ID)),
         op!(P::IdentityManage, "identity_auth::send_verification", |s, c| identity_auth::send_verification(s, c, ID)),
+        op!(P::InviteManage, "invites::create", |s, c| invites::create(s, c, &InviteForm::default())),
+        op!(P::InviteManage, "invites::bulk_create", |s, c| invites::bulk_create(s, c, &[])),
+        op!(P::InviteManage, "invites::create_in_account", |s, c| invites::create_in_account(s, c, &DirectoryInviteForm::default())),
+        op!(P::InviteManage, "invites::resend", |s, c| invites::resend(s, c, ID)),
+        op!(P::InviteManage, "invites::revoke", |s, c| invites::revoke(s, c, ID)),
+        op!(P::IdentityRead, "invites::list", |s, c| invites::list(s, c, None, 1, 20)),
+        op!(P::IdentityRead, "invites::summary", |s, c| invites::summary(s, c)),
         op!(P::IdentityRead, "directory::summary", |s, c| directory::summary(s, c)),
         op!(P::IdentityRead, "directory::list", |s, c| directory::list(
             s,

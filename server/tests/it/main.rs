@@ -15,6 +15,7 @@ mod hierarchy;
 mod idempotency;
 mod identities;
 mod identity_auth;
+mod invites;
 mod isolation;
 mod list_bounds;
 mod openapi;

@@ -113,6 +113,17 @@ fn table() -> Vec<Row> {
         row("GET", "/verify-email?token=forged", HTML, Anonymous, 200, HTML, Nothing),
         row("POST", "/v1/identity/auth/refresh", ANY, Anonymous, 401, JSON, Code("auth.unauthenticated")),
         row("GET", "/v1/identity/auth/me", ANY, Anonymous, 401, JSON, Code("auth.unauthenticated")),
+        // The accept page renders for anyone (an unusable token gets its page, not a redirect).
+        row("GET", "/accept-invite?token=not-a-token", HTML, Anonymous, 200, HTML, Nothing),
+        row("GET", "/accept-invite", HTML, Admin, 200, HTML, Nothing),
+        // The invited person's JSON endpoints: public, POST only.
+        row("POST", "/v1/identity/auth/invite-info", JSON, Anonymous, 404, JSON, Code("invites.invalid_token")),
+        row("POST", "/v1/identity/auth/accept-invite", JSON, Anonymous, 404, JSON, Code("invites.invalid_token")),
+        row("GET", "/v1/identity/auth/accept-invite", JSON, Anonymous, 405, "", Allow(&["POST"], "")),
+        // Invites over the REST API.
+        row("GET", "/api/v1/identity-invites", JSON, ApiKey, 200, JSON, Nothing),
+        row("GET", "/api/v1/identity-invites/summary", JSON, ApiKey, 200, JSON, Nothing),
+        row("PUT", "/api/v1/identity-invites", JSON, ApiKey, 405, JSON, Allow(&["GET", "POST"], "request.method_not_allowed")),
         // Health, for probes.
         row("GET", "/healthz", ANY, Anonymous, 200, JSON, Nothing),
         row("GET", "/readyz", ANY, Anonymous, 200, JSON, Nothing),
@@ -187,6 +198,13 @@ async fn every_path_answers_as_its_owner_says(engine: Engine) {
         }
         if row.method == "POST" && row.path.starts_with("/api/") {
             request = request.json(&json!({}));
+        }
+        if row.method == "POST" && row.path.starts_with("/v1/identity/auth/") {
+            let mut body = json!({ "token": "not-a-token" });
+            if row.path.ends_with("/accept-invite") {
+                body["password"] = json!("x");
+            }
+            request = request.json(&body);
         }
         let response = request
             .send()

@@ -1,6 +1,7 @@
 //! Access Control › Identities: the active application's members with their roles in the active
 //! environment, search and pages, the identity drawer (`?identity=<id>` opens it, so a toast can
-//! link to it) and the **Create Identity** dialog.
+//! link to it), the seed's three entry points — **Invite**, **Invite & Assign** and **Create
+//! Identity** — and the environment's invites.
 
 use crate::components::badge::IdentityStatusBadge;
 use crate::components::dialog::Dialog;
@@ -16,6 +17,7 @@ use crate::error::AppError;
 use crate::model::BULK_MAX;
 use crate::model::{CreatedIdentity, EnvPath, IdentityForm, MemberRow};
 use crate::pages::access_control::identities_bulk::{AddFromDirectory, BulkAssign};
+use crate::pages::access_control::invites::{InviteIdentity, InvitesList};
 use crate::server::identities::{add_identity_to_application, create_identity, list_members};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,7 +37,13 @@ pub fn IdentitiesPage() -> impl IntoView {
     let assign_open = RwSignal::new(false);
     let directory_open = RwSignal::new(false);
     let create_open = RwSignal::new(false);
+    let invite_open = RwSignal::new(false);
+    let invite_assign_open = RwSignal::new(false);
+    let invites_version = RwSignal::new(0u32);
     crate::components::deep_link::open_on_create_param("1", create_open);
+    crate::components::deep_link::open_on_create_param("invite", invite_open);
+    crate::components::deep_link::open_on_create_param("invite-assign", invite_assign_open);
+    let invite_sent = Callback::new(move |()| invites_version.update(|v| *v += 1));
     let (drawer_id, drawer_open) = crate::components::deep_link::identity_drawer(
         move || env.with(|e| e.href("identities")),
         on_created,
@@ -49,8 +57,9 @@ pub fn IdentitiesPage() -> impl IntoView {
                 <p class="muted">"The members of this application and their roles in this environment. Identities live in your account's directory; membership admits them here."</p>
             </div>
             <div class="page-actions">
-                // Invite and Invite & Assign arrive with invitations (they need email delivery).
-                <button class="btn btn-secondary" on:click=move |_| directory_open.set(true) data-testid="open-add-from-directory">"Add from directory"</button>
+                <button class="btn btn-ghost" on:click=move |_| directory_open.set(true) data-testid="open-add-from-directory">"Add from directory"</button>
+                <button class="btn btn-secondary" on:click=move |_| invite_open.set(true) data-testid="open-invite">"Invite"</button>
+                <button class="btn btn-secondary" on:click=move |_| invite_assign_open.set(true) data-testid="open-invite-assign">"Invite & Assign"</button>
                 <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-identity">"Create Identity"</button>
             </div>
         </div>
@@ -128,6 +137,13 @@ pub fn IdentitiesPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <InvitesList version=invites_version on_invite=Callback::new(move |()| invite_open.set(true)) />
+        <Dialog open=invite_open title="Invite" testid="invite-dialog">
+            <InviteIdentity open=invite_open with_role=false on_sent=invite_sent prefix="invite" />
+        </Dialog>
+        <Dialog open=invite_assign_open title="Invite & Assign" testid="invite-assign-dialog" wide=true>
+            <InviteIdentity open=invite_assign_open with_role=true on_sent=invite_sent prefix="invite-assign" />
+        </Dialog>
         <Dialog open=create_open title="Create Identity" testid="create-identity" wide=true>
             <CreateIdentity open=create_open on_created />
         </Dialog>

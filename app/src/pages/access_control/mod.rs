@@ -3,6 +3,7 @@
 pub mod hierarchy;
 pub mod identities;
 pub mod identities_bulk;
+pub mod invites;
 pub mod node_detail;
 pub mod overview;
 pub mod permissions;

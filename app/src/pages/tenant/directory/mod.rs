@@ -7,6 +7,7 @@ mod assignments;
 mod create;
 mod drawer;
 mod history;
+mod invite;
 mod memberships;
 mod page;
 mod profile;

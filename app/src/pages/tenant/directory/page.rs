@@ -32,6 +32,7 @@ pub fn DirectoryPage() -> impl IntoView {
         load_directory_summary(account)
     });
     let create_open = RwSignal::new(false);
+    let invite_open = RwSignal::new(false);
     crate::components::deep_link::open_on_create_param("1", create_open);
     let (drawer_id, drawer_open) = crate::components::deep_link::identity_drawer(
         move || env.with(|e| e.href("directory")),
@@ -53,6 +54,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 <p class="muted">"Your account's directory: every end user, whichever applications they belong to. Deactivating an identity here shuts it out of every application."</p>
             </div>
             <div class="page-actions">
+                <button class="btn btn-secondary" on:click=move |_| invite_open.set(true) data-testid="open-directory-invite">"Invite"</button>
                 <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-directory-identity">"Create Identity"</button>
             </div>
         </div>
@@ -127,6 +129,9 @@ pub fn DirectoryPage() -> impl IntoView {
         </Transition>
         <Dialog open=create_open title="Create Identity" testid="create-directory-identity" wide=true>
             <CreateDirectoryIdentity open=create_open on_created />
+        </Dialog>
+        <Dialog open=invite_open title="Invite" testid="directory-invite">
+            <super::invite::InviteToAccount open=invite_open />
         </Dialog>
         <Dialog open=drawer_open title="Identity" testid="directory-drawer" wide=true>
             {move || drawer_id.get().map(|id| view! { <IdentityDrawer id /> })}
