@@ -64,7 +64,7 @@ pub fn services(db: Db, clock: Arc<dyn Clock>, config: &Config) -> Services {
 pub fn start_mail_worker(services: &Services, config: &Config) {
     use app::services::mail::delivery::{Outlet, Worker};
     let outlet = match &config.smtp {
-        Some(smtp) => Outlet::Smtp(smtp.clone()),
+        Some(smtp) => Outlet::Smtp(Box::new(smtp.clone())),
         None => Outlet::Hold,
     };
     let worker = Worker::new(services, outlet);

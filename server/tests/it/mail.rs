@@ -176,7 +176,7 @@ async fn delivers_headers_both_bodies_and_the_link_after_a_refused_first_try(eng
     let (_, account_id, _) = account(&app, "owner@example.com", "Acme").await;
     let sink = SmtpSink::start(1);
     let s = &app.services;
-    let worker = Worker::new(s, Outlet::Smtp(sink.smtp()));
+    let worker = Worker::new(s, Outlet::Smtp(Box::new(sink.smtp())));
     let id = queue(s, &account_id, "pat@example.com", "tok3n-abc", true).await;
 
     // The server answers 451 to the first RCPT: a temporary refusal, retried a minute later.
@@ -249,7 +249,7 @@ async fn a_message_queued_in_a_rolled_back_transaction_is_never_delivered(engine
     let s = &app.services;
     queue(s, &account_id, "ghost@example.com", "never", false).await;
     let kept = queue(s, &account_id, "pat@example.com", "kept", true).await;
-    let done = pass(&Worker::new(s, Outlet::Smtp(sink.smtp())), s).await;
+    let done = pass(&Worker::new(s, Outlet::Smtp(Box::new(sink.smtp()))), s).await;
     assert_eq!(done.sent, 1, "{done:?}");
     assert_eq!(
         app.count("outbox").await,
@@ -378,8 +378,8 @@ async fn two_workers_on_one_database_deliver_each_message_exactly_once(engine: E
             .await,
         );
     }
-    let a = Worker::new(s, Outlet::Smtp(sink.smtp()));
-    let b = Worker::new(&other, Outlet::Smtp(sink.smtp()));
+    let a = Worker::new(s, Outlet::Smtp(Box::new(sink.smtp())));
+    let b = Worker::new(&other, Outlet::Smtp(Box::new(sink.smtp())));
     let (pa, pb) = tokio::join!(a.pass(s), b.pass(&other));
     let (pa, pb) = (
         pa.unwrap_or_else(|e| panic!("a: {e:?}")),
@@ -425,7 +425,7 @@ async fn an_expired_lease_is_reclaimed_and_the_late_worker_records_nothing(engin
     tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
     assert!(claimed.is_some());
 
-    let worker = Worker::new(s, Outlet::Smtp(sink.smtp()));
+    let worker = Worker::new(s, Outlet::Smtp(Box::new(sink.smtp())));
     assert_eq!(pass(&worker, s).await.sent, 0, "the lease still holds");
     app.clock.advance(time::Duration::minutes(6));
     assert_eq!(
@@ -461,7 +461,7 @@ async fn a_permanent_refusal_fails_at_once_and_temporary_ones_give_up_after_the_
 
     let sink = SmtpSink::start(0);
     let rejected = queue(s, &account_id, "reject-me@example.com", "r", true).await;
-    let done = pass(&Worker::new(s, Outlet::Smtp(sink.smtp())), s).await;
+    let done = pass(&Worker::new(s, Outlet::Smtp(Box::new(sink.smtp()))), s).await;
     assert_eq!(done.failed, 1, "{done:?}");
     let (status, attempts, error, ..) = row(&app, &rejected).await;
     assert_eq!((status.as_str(), attempts), ("failed", 1));
@@ -472,7 +472,7 @@ async fn a_permanent_refusal_fails_at_once_and_temporary_ones_give_up_after_the_
 
     // A server that never accepts: ten tries over about four hours, then failed.
     let busy = SmtpSink::start(1000);
-    let worker = Worker::new(s, Outlet::Smtp(busy.smtp()));
+    let worker = Worker::new(s, Outlet::Smtp(Box::new(busy.smtp())));
     let id = queue(s, &account_id, "pat@example.com", "busy", true).await;
     for _ in 0..MAX_ATTEMPTS {
         pass(&worker, s).await;

@@ -39,7 +39,7 @@ pub fn backoff(attempts: i64) -> time::Duration {
 pub enum Outlet {
     /// No SMTP server: messages are held in the Dev mailbox.
     Hold,
-    Smtp(Smtp),
+    Smtp(Box<Smtp>),
 }
 
 /// One worker: where it delivers, and the name its leases carry.
