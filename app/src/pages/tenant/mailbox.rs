@@ -44,17 +44,30 @@ pub fn MailboxPage() -> impl IntoView {
         Ok(())
     });
     let send_test = move |_| sending.submit(env.with_untracked(|e| e.account.clone()));
-    let smtp = move || mailbox.get().and_then(Result::ok).map(|m| m.smtp);
+    // The mode comes with the list; until it is in, the page is called what its link says.
+    let smtp = move || async move { mailbox.await.map(|m| m.smtp).unwrap_or(false) };
     view! {
-        <Title text=move || if smtp() == Some(true) { "Email" } else { "Dev mailbox" } />
+        <Transition fallback=|| view! { <Title text="Mailbox" /> }>
+            {move || Suspend::new(async move {
+                view! { <Title text=if smtp().await { "Email" } else { "Dev mailbox" } /> }
+            })}
+        </Transition>
         <div class="page-header">
             <div>
                 <p class="eyebrow">"Tenant"</p>
-                <h1>{move || if smtp() == Some(true) { "Email" } else { "Dev mailbox" }}</h1>
-                <p class="muted">{move || match smtp() {
-                    Some(true) => "Email your account sends — invitations, password resets, verifications — and whether the SMTP server took it. Failed messages show the server's answer.",
-                    _ => "No SMTP server is configured (SMTP_URL), so email your account sends — invitations, password resets, verifications — stays here instead of leaving. Open a message to follow its links.",
-                }}</p>
+                <Transition fallback=|| view! { <h1>"Mailbox"</h1> }>
+                    {move || Suspend::new(async move {
+                        let smtp = smtp().await;
+                        view! {
+                            <h1>{if smtp { "Email" } else { "Dev mailbox" }}</h1>
+                            <p class="muted">{if smtp {
+                                "Email your account sends — invitations, password resets, verifications — and whether the SMTP server took it. Failed messages show the server's answer."
+                            } else {
+                                "No SMTP server is configured (SMTP_URL), so email your account sends — invitations, password resets, verifications — stays here instead of leaving. Open a message to follow its links."
+                            }}</p>
+                        }
+                    })}
+                </Transition>
             </div>
             <div class="page-actions">
                 <button class="btn btn-secondary" on:click=send_test disabled=move || sending.busy().get() data-testid="send-test-email">"Send test email"</button>
