@@ -21,7 +21,7 @@ use std::sync::Arc;
                   (otherwise it is read from the first line of standard input).\n\
                   Email: with SMTP_URL set, `arbor serve` delivers queued email over SMTP \
                   (retries with backoff); without it, email stays in the dashboard's Dev mailbox \
-                  (Tenant › Dev mailbox). `arbor mail send-test` checks the settings."
+                  (Tenant › Mailbox). `arbor mail send-test` checks the settings."
 )]
 pub struct Cli {
     #[command(subcommand)]
