@@ -170,7 +170,7 @@ mod tests {
             text_pieces("http://a b https://c"),
             vec![
                 TextPiece::Link("http://a"),
-                TextPiece::Text(" "),
+                TextPiece::Text(" b "),
                 TextPiece::Link("https://c"),
             ]
         );
