@@ -33,3 +33,12 @@ ensure_node_packages() {
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2)
   fi
 }
+
+# The mail tests deliver to a real SMTP server on loopback: Debian's python3-aiosmtpd, run by
+# Debian's own interpreter (/usr/bin/python3) with server/tests/smtp/sink.py.
+ensure_smtp_test_server() {
+  if ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    step "installing python3-aiosmtpd (the SMTP server of the mail tests)"
+    apt_install python3-aiosmtpd
+  fi
+}

@@ -45,6 +45,7 @@ pub enum Resource {
     ApiKey,
     Invite,
     Endpoint,
+    MailMessage,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -232,6 +233,7 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::ApiKey => "API key",
         Resource::Invite => "Invite",
         Resource::Endpoint => "Endpoint",
+        Resource::MailMessage => "Message",
     }
 }
 
@@ -259,6 +261,7 @@ impl AppError {
                 Resource::ApiKey => "api_keys.not_found",
                 Resource::Invite => "invites.not_found",
                 Resource::Endpoint => "request.unknown_endpoint",
+                Resource::MailMessage => "mail.not_found",
             },
             AppError::MembershipRequired => "assignments.membership_required",
             AppError::IdentityEmailTaken => "identities.email_taken",

@@ -4,7 +4,7 @@ use crate::config::{Config, Settings};
 use app::error::AppError;
 use app::model::{ApiKeyForm, SignupForm};
 use app::services::Caller;
-use app::services::{SystemClock, api_keys, tenancy};
+use app::services::{SystemClock, api_keys, mail, tenancy};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -18,7 +18,10 @@ use std::sync::Arc;
     after_help = "Every option can also be set in arbor.toml (same names in snake_case, e.g. \
                   database_url = \"sqlite:data/arbor.db\"); the environment wins over the file.\n\
                   ARBOR_BOOTSTRAP_PASSWORD supplies the password for `arbor bootstrap` \
-                  (otherwise it is read from the first line of standard input)."
+                  (otherwise it is read from the first line of standard input).\n\
+                  Email: with SMTP_URL set, `arbor serve` delivers queued email over SMTP \
+                  (retries with backoff); without it, email stays in the dashboard's Dev mailbox \
+                  (Tenant › Mailbox). `arbor mail send-test` checks the settings."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -61,6 +64,24 @@ pub enum Command {
     /// API Keys page does the same).
     #[command(name = "api-key", subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Outgoing email.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Queue "Test email from Arbor" from an account to an address: a running `arbor serve`
+    /// delivers it with its SMTP settings (or holds it in the Dev mailbox without SMTP_URL).
+    #[command(name = "send-test")]
+    SendTest {
+        /// The account's slug.
+        #[arg(long)]
+        account: String,
+        /// The recipient.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// The environment an `arbor api-key` command acts on, by slugs.
@@ -143,6 +164,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bootstrap(config, form).await
         }
         Command::ApiKey(command) => api_key(config, command).await,
+        Command::Mail(MailCommand::SendTest { account, to }) => {
+            send_test_mail(config, &account, &to).await
+        }
     }
 }
 
@@ -223,9 +247,37 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
     outcome
 }
 
+async fn send_test_mail(config: Config, account: &str, to: &str) -> anyhow::Result<()> {
+    let db = crate::open_database(&config.database_url).await?;
+    let s = crate::services(db.clone(), Arc::new(SystemClock), &config);
+    let fail = |e: AppError| anyhow::anyhow!("{e} ({})", e.code());
+    let outcome = async {
+        let caller = mail::mailbox::operator_in_account(&s, account)
+            .await
+            .map_err(fail)?;
+        mail::mailbox::send_test(&s, &caller, to)
+            .await
+            .map_err(fail)
+    }
+    .await;
+    db.close().await;
+    let id = outcome?;
+    println!("queued {id}");
+    eprintln!(
+        "{}",
+        if config.smtp.is_some() {
+            "a running `arbor serve` with these settings delivers it; the dashboard's Email page shows its status."
+        } else {
+            "SMTP_URL is not set: the message stays in the dashboard's Dev mailbox."
+        }
+    );
+    Ok(())
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let db = crate::open_database(&config.database_url).await?;
     let services = crate::services(db, Arc::new(SystemClock), &config);
+    crate::start_mail_worker(&services, &config);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
@@ -239,6 +291,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(
         database = %crate::redact(&config.database_url),
         addr = %config.addr,
+        smtp = config.smtp_display.as_deref().unwrap_or("off: email stays in the Dev mailbox"),
         "Arbor is ready"
     );
     println!("Arbor is running: open {}", config.public_url);

@@ -1,5 +1,6 @@
 //! Configuration: environment variables, then an optional `arbor.toml`, then defaults.
 
+use app::services::mail::smtp::Smtp;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// Settings that can come from the environment or `arbor.toml` (same names, lower-case, without
 /// the `ARBOR_` prefix: `database_url`, `addr`, `public_url`, `log`, `log_format`, `site_root`,
-/// `api_rate_limit`, `trusted_proxies`).
+/// `api_rate_limit`, `trusted_proxies`, `smtp_url`, `mail_from`).
 #[derive(Debug, Clone, Default, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -39,6 +40,13 @@ pub struct Settings {
     /// TCP peer is the client).
     #[arg(long, env = "ARBOR_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
+    /// SMTP server for outgoing email (lettre URL): `smtp://host:25`, `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465`. Unset: email stays in the dashboard's Dev mailbox.
+    #[arg(long, env = "SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing email (default `Arbor <no-reply@localhost>`).
+    #[arg(long, env = "ARBOR_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +66,10 @@ pub struct Config {
     pub site_root: PathBuf,
     pub api_rate_limit: u64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Where outgoing email goes; `None` holds it in the Dev mailbox.
+    pub smtp: Option<Smtp>,
+    /// `SMTP_URL` with its password replaced, for logs.
+    pub smtp_display: Option<String>,
 }
 
 impl Config {
@@ -106,7 +118,21 @@ impl Config {
                     .map_err(|e| format!("ARBOR_TRUSTED_PROXIES: `{p}` is not an IP address: {e}"))
             })
             .collect::<Result<Vec<std::net::IpAddr>, String>>()?;
+        let mail_from = cli
+            .mail_from
+            .or(from_file.mail_from)
+            .unwrap_or_else(|| app::services::mail::smtp::DEFAULT_FROM.to_owned());
+        let smtp_url = cli
+            .smtp_url
+            .or(from_file.smtp_url)
+            .filter(|u| !u.is_empty());
+        let smtp = smtp_url
+            .as_deref()
+            .map(|url| Smtp::new(url, &mail_from))
+            .transpose()?;
         Ok(Config {
+            smtp,
+            smtp_display: smtp_url.as_deref().map(crate::redact),
             database_url: pick(
                 cli.database_url,
                 from_file.database_url,
@@ -183,6 +209,33 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(message.contains("databse_url"), "{message}");
+    }
+
+    #[test]
+    fn smtp_settings_are_checked_and_the_password_stays_out_of_the_display() {
+        let config = Config::resolve(Settings::default(), None).ok();
+        assert!(
+            config.is_some_and(|c| c.smtp.is_none()),
+            "no SMTP_URL: held"
+        );
+        let with_smtp = Settings {
+            smtp_url: Some("smtps://mailer:s3cret@mail.example.com:465".into()),
+            mail_from: Some("Acme <no-reply@acme.test>".into()),
+            ..Settings::default()
+        };
+        let config = Config::resolve(with_smtp, None).ok();
+        assert!(config.as_ref().is_some_and(|c| c.smtp.is_some()));
+        assert_eq!(
+            config.and_then(|c| c.smtp_display),
+            Some("smtps://mailer:***@mail.example.com:465".to_owned())
+        );
+        let bad_from = Settings {
+            smtp_url: Some("smtp://127.0.0.1:25".into()),
+            mail_from: Some("nobody".into()),
+            ..Settings::default()
+        };
+        let message = Config::resolve(bad_from, None).err().unwrap_or_default();
+        assert!(message.contains("ARBOR_MAIL_FROM"), "{message}");
     }
 
     #[test]

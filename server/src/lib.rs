@@ -52,7 +52,23 @@ pub fn services(db: Db, clock: Arc<dyn Clock>, config: &Config) -> Services {
     services.api_rate.set_per_minute(config.api_rate_limit);
     services.public_url = Arc::from(config.public_url.trim_end_matches('/'));
     services.trusted_proxies = Arc::from(config.trusted_proxies.clone());
+    services.mail_delivery = if config.smtp.is_some() {
+        app::services::mail::DeliveryMode::Smtp
+    } else {
+        app::services::mail::DeliveryMode::Held
+    };
     services
+}
+
+/// Starts this process's email delivery worker (SMTP when configured, else the Dev mailbox).
+pub fn start_mail_worker(services: &Services, config: &Config) {
+    use app::services::mail::delivery::{Outlet, Worker};
+    let outlet = match &config.smtp {
+        Some(smtp) => Outlet::Smtp(Box::new(smtp.clone())),
+        None => Outlet::Hold,
+    };
+    let worker = Worker::new(services, outlet);
+    tokio::spawn(worker.run(services.clone()));
 }
 
 /// The whole HTTP surface.

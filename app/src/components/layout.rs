@@ -127,6 +127,7 @@ fn Navigation(env: Memo<EnvPath>) -> impl IntoView {
             <p class="nav-group">"Tenant"</p>
             <A href=move || env.with(|e| e.href("directory")) attr:class="nav-link" attr:data-testid="nav-directory">"Identities"</A>
             <A href=move || env.with(|e| e.href("applications")) attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>
+            <A href=move || env.with(|e| e.href("mailbox")) attr:class="nav-link" attr:data-testid="nav-mailbox">"Mailbox"</A>
         </nav>
     }
     .into_any()

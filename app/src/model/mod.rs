@@ -15,6 +15,7 @@ mod hierarchy;
 mod identity;
 pub mod identity_auth;
 mod invites;
+mod mail;
 mod names;
 mod password;
 mod patch;
@@ -67,6 +68,9 @@ pub use invites::{
     AcceptInviteForm, AcceptedInvite, CreatedInvite, CurrentPassword, DirectoryInviteForm,
     INVITE_EXPIRY_DAYS, Invite, InviteForm, InviteInfo, InviteIntent, InviteQuery, InviteStatus,
     InviteSummary, InviteToken, ResentInvite, ValidAcceptance, ValidInvite,
+};
+pub use mail::{
+    MailMessage, MailStatus, Mailbox, MailboxRow, TextPiece, mail_kind_label, text_pieces,
 };
 pub use names::{DisplayName, PersonName};
 #[cfg(feature = "ssr")]

@@ -11,6 +11,7 @@ pub mod hierarchy;
 pub mod identities;
 pub mod identity_auth;
 pub mod invites;
+pub mod mail;
 pub mod passwords;
 pub mod workspace;
 

@@ -147,6 +147,16 @@ impl Caller {
         }
     }
 
+    /// The operator at the command line, acting on a whole account (`arbor mail send-test`).
+    pub fn operator_in_account(account_id: String) -> Caller {
+        Caller {
+            principal: Principal::Operator,
+            account_id,
+            env: None,
+            grants: Grants::All,
+        }
+    }
+
     /// Whether the caller may do what `permission` covers; the error names the permission (a
     /// key's missing scope, or what an admin's role lacks).
     pub fn require(&self, permission: SystemPermission) -> Result<(), AppError> {

@@ -84,6 +84,8 @@ pub struct Services {
     pub identity_mail_limit: Arc<throttle::AddressLimiter>,
     /// Proxies whose `X-Forwarded-For` names the client (`ARBOR_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Whether queued mail is delivered over SMTP or held in the Dev mailbox.
+    pub mail_delivery: mail::DeliveryMode,
 }
 
 impl Services {
@@ -113,6 +115,7 @@ impl Services {
                 identity_auth::ADDRESS_WINDOW,
             )),
             trusted_proxies: Arc::from(Vec::new()),
+            mail_delivery: mail::DeliveryMode::default(),
         }
     }
 

@@ -16,7 +16,7 @@ use app::model::{
 use app::services::access_checks::Check;
 use app::services::{
     Caller, Services, access_checks, api_keys, assignments, catalog, directory, hierarchy,
-    identities, identity_auth, invites,
+    identities, identity_auth, invites, mail::mailbox,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -176,6 +176,10 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
         op!(P::IdentityManage, "directory::set_status", |s, c| directory::set_status(s, c, ID, false)),
         op!(P::IdentityManage, "directory::add_membership", |s, c| directory::add_membership(s, c, ID, ID)),
         op!(P::IdentityManage, "directory::remove_membership", |s, c| directory::remove_membership(s, c, ID, ID)),
+        // The mailbox shows live invite and reset links: reading it is a management power.
+        op!(P::IdentityManage, "mailbox::list", |s, c| mailbox::list(s, c, 1)),
+        op!(P::IdentityManage, "mailbox::read", |s, c| mailbox::read(s, c, ID)),
+        op!(P::IdentityManage, "mailbox::send_test", |s, c| mailbox::send_test(s, c, "pat@example.com")),
         op!(
             P::ApiKeyManage,
             "api_keys::create",
@@ -264,7 +268,7 @@ async fn a_viewer_is_refused_every_change_and_allowed_every_read(engine: Engine)
         .await
         .unwrap_or_else(|e| panic!("viewer: {e:?}"));
     for (permission, name, operation) in operations() {
-        let caller = if name.starts_with("directory::") {
+        let caller = if name.starts_with("directory::") || name.starts_with("mailbox::") {
             &in_account
         } else {
             &in_environment

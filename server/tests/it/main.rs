@@ -18,6 +18,7 @@ mod identity_auth;
 mod invites;
 mod isolation;
 mod list_bounds;
+mod mail;
 mod openapi;
 mod platform;
 mod routing;

@@ -2,3 +2,4 @@
 
 pub mod applications;
 pub mod directory;
+pub mod mailbox;

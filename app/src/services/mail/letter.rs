@@ -112,7 +112,7 @@ impl Letter {
         text.push_str(&format!("— {sender}, via Arbor\n"));
 
         let mut html = String::new();
-        html.push_str("<!doctype html><html><head><meta charset=\"utf-8\"><title>");
+        html.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
         html.push_str(&escape(&subject));
         html.push_str(
             "</title></head><body style=\"margin:0;padding:24px;background:#f4f5f4;\

@@ -6,7 +6,10 @@
 //! Messages are written with [`Letter`], which names the Account and Application that send them
 //! and marks Development-environment mail as such.
 
+pub mod delivery;
 pub mod letter;
+pub mod mailbox;
+pub mod smtp;
 
 pub use letter::{Letter, Letterhead};
 
@@ -20,6 +23,8 @@ pub enum MailKind {
     IdentityInvite,
     IdentityPasswordReset,
     IdentityEmailVerification,
+    /// "Test email from Arbor" (`arbor mail send-test`, the mailbox page's button).
+    Test,
 }
 
 impl MailKind {
@@ -28,7 +33,24 @@ impl MailKind {
             MailKind::IdentityInvite => "identity_invite",
             MailKind::IdentityPasswordReset => "identity_password_reset",
             MailKind::IdentityEmailVerification => "identity_email_verification",
+            MailKind::Test => "test",
         }
+    }
+}
+
+/// How this process's worker treats queued mail (the mailbox page says which).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeliveryMode {
+    /// No SMTP server configured: messages stay `held` in the Dev mailbox.
+    #[default]
+    Held,
+    /// `SMTP_URL` is set: the worker delivers.
+    Smtp,
+}
+
+impl DeliveryMode {
+    pub fn is_smtp(self) -> bool {
+        self == DeliveryMode::Smtp
     }
 }
 
