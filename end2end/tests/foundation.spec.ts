@@ -179,6 +179,8 @@ async function fillEveryPage(page: Page, request: APIRequestContext, domain: str
     const identity = await send("post", "/identities", { email: `${who}@${domain}`, first_name: who, last_name: "Lee" });
     await send("post", "/assignments", { identity_id: identity.id, role_id: role, node_id: node });
   }
+  // An invite carrying a role: the Invites list has a row, and its email is in the mailbox.
+  await send("post", "/identity-invites", { email: `kim@${domain}`, first_name: "Kim", last_name: "Lee", role_id: auditor, node_id: paris });
 }
 
 test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 AA", async ({ page, request }) => {
@@ -194,7 +196,10 @@ test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 A
   // What each page shows once its data is in, so the checks run on a finished page.
   const filled: Record<string, (page: Page) => Promise<void>> = {
     overview: (p) => expect(p.getByTestId("stat-nodes")).toContainText("3"),
-    identities: (p) => expect(p.getByTestId("identity-row")).toHaveCount(3),
+    identities: async (p) => {
+      await expect(p.getByTestId("identity-row")).toHaveCount(3);
+      await expect(p.getByTestId("invite-row")).toHaveCount(1);
+    },
     hierarchy: (p) => expect(p.getByTestId("node-Paris")).toBeVisible(),
     roles: (p) => expect(p.getByTestId("grant-invoice.approve")).toBeVisible(),
     permissions: (p) => expect(p.getByTestId("permission-invoice.approve")).toBeVisible(),
@@ -202,8 +207,9 @@ test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 A
     "api-reference": (p) => expect(p.getByRole("heading", { level: 1 })).toBeVisible(),
     directory: (p) => expect(p.getByTestId("directory-row")).toHaveCount(3),
     applications: (p) => expect(p.getByTestId("env-card-production")).toBeVisible(),
+    mailbox: (p) => expect(p.getByTestId("mail-row")).toHaveCount(1),
   };
-  for (const path of ["overview", "identities", "hierarchy", "roles", "permissions", "api-keys", "api-reference", "directory", "applications", "overview"]) {
+  for (const path of ["overview", "identities", "hierarchy", "roles", "permissions", "api-keys", "api-reference", "directory", "applications", "mailbox", "overview"]) {
     await page.goto(page.url().replace(/[^/]+$/, path));
     await hydrated(page);
     await expect(page.getByTestId(`nav-${path}`)).toHaveAttribute("aria-current", "page");

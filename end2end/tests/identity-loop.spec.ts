@@ -128,7 +128,9 @@ test("invite & assign → Dev mailbox → accept → sign in holds the role; a P
 
   // The role assignment came with the invite: the identity may read reports at the root.
   const members = await api("get", "/identities?q=rio.tan");
-  const identityId = members.items[0].id as string;
+  expect(members.items).toHaveLength(1);
+  expect(members.items[0].assignments, "the invite's role assignment").toHaveLength(1);
+  const identityId = members.items[0].identity.id as string;
   const nodes = await api("get", "/nodes");
   const root = nodes.items[0].id as string;
   const verdict = await api("post", "/permissions/evaluate", { identity_id: identityId, permission: "report.read", node_id: root });
@@ -148,7 +150,7 @@ test("invite & assign → Dev mailbox → accept → sign in holds the role; a P
   await visitor.getByTestId("submit").click();
   await expect(visitor.getByTestId("reset-done")).toBeVisible();
   const noor = await api("get", "/identities?q=noor.ali");
-  expect(noor.items[0].status).toBe("active");
+  expect(noor.items[0].identity.status).toBe("active");
   await visitor.goto(`/login?account=${account}`);
   await hydrated(visitor);
   await visitor.getByLabel("Email").fill("noor.ali@example.com");

@@ -119,7 +119,11 @@ fn table() -> Vec<Row> {
         // The invited person's JSON endpoints: public, POST only.
         row("POST", "/v1/identity/auth/invite-info", JSON, Anonymous, 404, JSON, Code("invites.invalid_token")),
         row("POST", "/v1/identity/auth/accept-invite", JSON, Anonymous, 404, JSON, Code("invites.invalid_token")),
-        row("GET", "/v1/identity/auth/accept-invite", JSON, Anonymous, 405, "", Allow(&["POST"], "")),
+        row("GET", "/v1/identity/auth/accept-invite", JSON, Anonymous, 405, JSON, Allow(&["POST"], "request.method_not_allowed")),
+        // The identity API's space answers like /api/: JSON, never a dashboard page.
+        row("GET", "/v1/identity/auth/nonexistent", HTML, Anonymous, 404, JSON, Code("request.unknown_endpoint")),
+        row("DELETE", "/v1/identity", ANY, Anonymous, 404, JSON, Code("request.unknown_endpoint")),
+        row("GET", "/v1", ANY, Anonymous, 404, JSON, Code("request.unknown_endpoint")),
         // Invites over the REST API.
         row("GET", "/api/v1/identity-invites", JSON, ApiKey, 200, JSON, Nothing),
         row("GET", "/api/v1/identity-invites/summary", JSON, ApiKey, 200, JSON, Nothing),
