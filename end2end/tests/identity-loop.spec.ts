@@ -40,6 +40,9 @@ async function linkFromMailbox(page: Page, dashboard: string, recipient: string,
   const href = await message.getByTestId("mail-text").getByRole("link").first().getAttribute("href");
   expect(href, "the message carries a link").toBeTruthy();
   await page.keyboard.press("Escape");
+  // Leave only once the mailbox's requests are done: navigating away aborts them, which the
+  // browser reports on the console.
+  await page.waitForLoadState("networkidle");
   const url = new URL(href as string);
   const token = url.searchParams.get("token");
   if (token) tokens.push(token);
@@ -112,7 +115,7 @@ test("invite & assign → Dev mailbox → accept → sign in holds the role; a P
   await visitor.goto(secondLink);
   await hydrated(visitor);
   await expect(visitor.getByLabel("First name")).toHaveValue("Rio");
-  await visitor.getByLabel("New password").fill(INVITED_PASSWORD);
+  await visitor.getByLabel("New password", { exact: true }).fill(INVITED_PASSWORD);
   await visitor.getByTestId("submit").click();
   await expect(visitor.getByTestId("invite-accepted")).toContainText("You can now sign in to");
 
@@ -146,7 +149,7 @@ test("invite & assign → Dev mailbox → accept → sign in holds the role; a P
   const resetLink = await linkFromMailbox(page, dashboard, "noor.ali@example.com", "password");
   await visitor.goto(resetLink);
   await hydrated(visitor);
-  await visitor.getByLabel("New password").fill(RESET_PASSWORD);
+  await visitor.getByLabel("New password", { exact: true }).fill(RESET_PASSWORD);
   await visitor.getByTestId("submit").click();
   await expect(visitor.getByTestId("reset-done")).toBeVisible();
   const noor = await api("get", "/identities?q=noor.ali");
