@@ -860,53 +860,14 @@ pub async fn forgot_password(
     form: &AccountEmailForm,
     client: &ClientInfo,
 ) -> Result<AuthMessage, AppError> {
-    let (account_slug, email) = form.validate().map_err(AppError::validation)?;
-    if let Some(retry_after_secs) = s.identity_mail_limit.take(address(client), s.now()) {
-        return Err(AppError::TooManyAttempts { retry_after_secs });
-    }
-    at_least(s.identity_sessions.public_answer_floor, async {
-        let Some((account_id, _)) = store_s::account_by_slug(s.db.reader(), &account_slug).await?
-        else {
-            return Ok(());
-        };
-        let Some((identity_id, status, _)) =
-            store_s::identity_by_email(s.db.reader(), &account_id, email.as_str()).await?
-        else {
-            return Ok(());
-        };
-        if IdentityStatus::parse(&status) == IdentityStatus::Inactive {
-            return Ok(());
-        }
-        let state = store_s::sign_in_state(s.db.reader(), &account_id, &identity_id)
-            .await?
-            .ok_or(AppError::NotFound {
-                resource: crate::error::Resource::Identity,
-            })?;
-        let origin = MailOrigin {
-            account_id: account_id.clone(),
-            application_id: None,
-            environment_id: None,
-        };
-        let mut tx = s.db.begin().await?;
-        send_link(
-            s,
-            &mut tx,
-            &origin,
-            &identity_id,
-            &state.email,
-            &state.first_name,
-            Link::Reset { by_admin: false },
-        )
-        .await?;
-        let event = auth_event(
-            &account_id,
-            &identity_actor(&identity_id, &state.email),
-            "identity.password_reset_requested",
-            &identity_id,
-            &state.email,
-        );
-        audit::commit(s, tx, vec![event]).await
-    })
+    email_own_link(
+        s,
+        form,
+        client,
+        Link::Reset { by_admin: false },
+        "identity.password_reset_requested",
+        |_verified| true,
+    )
     .await?;
     Ok(AuthMessage::new(FORGOT_PASSWORD_ANSWER))
 }
@@ -918,6 +879,29 @@ pub async fn resend_verification(
     form: &AccountEmailForm,
     client: &ClientInfo,
 ) -> Result<AuthMessage, AppError> {
+    email_own_link(
+        s,
+        form,
+        client,
+        Link::Verification,
+        "identity.verification_requested",
+        |verified| !verified,
+    )
+    .await?;
+    Ok(AuthMessage::new(RESEND_VERIFICATION_ANSWER))
+}
+
+/// What forgot-password and resend-verification share: the per-address limit, then — within the
+/// constant-time floor — `link` emailed to the identity with that email in that account, when it
+/// exists, is not deactivated and `wanted(email verified)` holds. Nothing tells the caller which.
+async fn email_own_link(
+    s: &Services,
+    form: &AccountEmailForm,
+    client: &ClientInfo,
+    link: Link,
+    action: &'static str,
+    wanted: impl FnOnce(bool) -> bool,
+) -> Result<(), AppError> {
     let (account_slug, email) = form.validate().map_err(AppError::validation)?;
     if let Some(retry_after_secs) = s.identity_mail_limit.take(address(client), s.now()) {
         return Err(AppError::TooManyAttempts { retry_after_secs });
@@ -932,7 +916,8 @@ pub async fn resend_verification(
         else {
             return Ok(());
         };
-        if verified.is_some() || IdentityStatus::parse(&status) == IdentityStatus::Inactive {
+        if IdentityStatus::parse(&status) == IdentityStatus::Inactive || !wanted(verified.is_some())
+        {
             return Ok(());
         }
         let state = store_s::sign_in_state(s.db.reader(), &account_id, &identity_id)
@@ -953,20 +938,19 @@ pub async fn resend_verification(
             &identity_id,
             &state.email,
             &state.first_name,
-            Link::Verification,
+            link,
         )
         .await?;
         let event = auth_event(
             &account_id,
             &identity_actor(&identity_id, &state.email),
-            "identity.verification_requested",
+            action,
             &identity_id,
             &state.email,
         );
         audit::commit(s, tx, vec![event]).await
     })
-    .await?;
-    Ok(AuthMessage::new(RESEND_VERIFICATION_ANSWER))
+    .await
 }
 
 /// The token's row when it can still be used; otherwise why not.
