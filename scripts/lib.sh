@@ -34,6 +34,23 @@ ensure_node_packages() {
   fi
 }
 
+# The SDK: the TypeScript generator and compiler (sdk/typescript), and the OpenAPI 3.1 validator
+# of the contract check (openapi-spec-validator, PyPI).
+ensure_sdk_packages() {
+  if [[ ! -x sdk/typescript/node_modules/.bin/openapi-typescript ]] || [[ sdk/typescript/package.json -nt sdk/typescript/node_modules/.package-lock.json ]]; then
+    step "installing the SDK tooling (openapi-typescript, openapi-fetch, TypeScript)"
+    (cd sdk/typescript && npm ci --no-audit --no-fund >&2)
+  fi
+}
+
+ensure_openapi_validator() {
+  if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+    step "installing openapi-spec-validator (the OpenAPI 3.1 validator)"
+    python3 -m pip install --quiet --user 'openapi-spec-validator==0.9.0' >&2 \
+      || python3 -m pip install --quiet --user --break-system-packages 'openapi-spec-validator==0.9.0' >&2
+  fi
+}
+
 # The mail tests deliver to a real SMTP server on loopback: Debian's python3-aiosmtpd, run by
 # Debian's own interpreter (/usr/bin/python3) with server/tests/smtp/sink.py.
 ensure_smtp_test_server() {

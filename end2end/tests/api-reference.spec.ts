@@ -10,6 +10,13 @@ test("the API reference opens from the navigation, filters, and shows bulk-creat
   await expect(page).toHaveURL(/\/api-reference$/);
   await expect(page.getByRole("heading", { name: "API Reference" })).toBeVisible();
 
+  // The quick start shows the three ten-line integrations of docs/api.md.
+  const quickStart = page.getByTestId("api-quick-start");
+  await quickStart.locator("summary").click();
+  await expect(quickStart).toContainText("createArborClient");
+  await expect(quickStart).toContainText("curl -sS -X POST");
+  await expect(quickStart).toContainText("requests.Session()");
+
   // Every operation of the generated document is listed, grouped by tag.
   const served = await request.get("/api/v1/openapi.json");
   expect(served.status()).toBe(200);

@@ -67,6 +67,9 @@ pub enum Command {
     /// Outgoing email.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Print the REST API's OpenAPI 3.1 document (what `/api/v1/openapi.json` serves) and exit:
+    /// the source the SDKs are generated from (`scripts/sdk`).
+    Openapi,
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,6 +169,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(command) => api_key(config, command).await,
         Command::Mail(MailCommand::SendTest { account, to }) => {
             send_test_mail(config, &account, &to).await
+        }
+        Command::Openapi => {
+            let document = crate::api::document_json().map_err(anyhow::Error::msg)?;
+            let pretty: serde_json::Value = serde_json::from_str(document)?;
+            println!("{}", serde_json::to_string_pretty(&pretty)?);
+            Ok(())
         }
     }
 }

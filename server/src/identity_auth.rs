@@ -154,6 +154,7 @@ fn grant_response(s: &Services, grant: identity_auth::Grant) -> Response {
 
 #[utoipa::path(
     post,
+    operation_id = "identityLogin",
     path = "/login",
     tag = "identity-auth",
     summary = "Sign an identity in",
@@ -197,6 +198,7 @@ pub async fn login(
 
 #[utoipa::path(
     post,
+    operation_id = "identitySelectApplication",
     path = "/select-application",
     tag = "identity-auth",
     summary = "Bind a sign-in to one application",
@@ -231,6 +233,7 @@ pub async fn select_application(
 
 #[utoipa::path(
     post,
+    operation_id = "identityRefresh",
     path = "/refresh",
     tag = "identity-auth",
     summary = "Get a new access token",
@@ -272,6 +275,7 @@ pub async fn refresh(
 
 #[utoipa::path(
     post,
+    operation_id = "identityLogout",
     path = "/logout",
     tag = "identity-auth",
     summary = "Sign out",
@@ -281,6 +285,8 @@ pub async fn refresh(
         (status = 200, description = "Signed out.",
             headers(("Set-Cookie" = String, description = "Clears the refresh cookie.")),
             body = AuthMessage, example = json!({ "message": "Signed out." })),
+        (status = 403, description = "A browser sent it from another origin (`auth.cross_origin`): the refresh cookie is never honoured cross-site.", body = ErrorEnvelope,
+            example = json!({ "error": { "status": 403, "code": "auth.cross_origin", "message": "This request came from another site and was refused.", "path": "/v1/identity/auth/logout", "method": "POST" } })),
     ),
     security(()),
 )]
@@ -296,6 +302,7 @@ pub async fn logout(
 
 #[utoipa::path(
     get,
+    operation_id = "getCurrentIdentity",
     path = "/me",
     tag = "identity-auth",
     summary = "The signed-in identity",
@@ -316,6 +323,7 @@ pub async fn me(SignedIn(principal): SignedIn) -> Result<Json<IdentityMe>, ApiEr
 
 #[utoipa::path(
     post,
+    operation_id = "identityChangePassword",
     path = "/change-password",
     tag = "identity-auth",
     summary = "Change the password",
@@ -349,6 +357,7 @@ pub async fn change_password(
 
 #[utoipa::path(
     post,
+    operation_id = "identityForgotPassword",
     path = "/forgot-password",
     tag = "identity-auth",
     summary = "Email a password reset link",
@@ -383,6 +392,7 @@ pub async fn forgot_password(
 
 #[utoipa::path(
     post,
+    operation_id = "identityResetPassword",
     path = "/reset-password",
     tag = "identity-auth",
     summary = "Choose a new password with an emailed token",
@@ -411,6 +421,7 @@ pub async fn reset_password(
 
 #[utoipa::path(
     post,
+    operation_id = "identityVerifyEmail",
     path = "/verify-email",
     tag = "identity-auth",
     summary = "Verify an email address with an emailed token",
@@ -437,6 +448,7 @@ pub async fn verify_email(
 
 #[utoipa::path(
     post,
+    operation_id = "identityResendVerification",
     path = "/resend-verification",
     tag = "identity-auth",
     summary = "Email a new verification link",

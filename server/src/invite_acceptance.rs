@@ -17,8 +17,9 @@ pub const BASE: &str = "/v1/identity/auth";
 
 #[utoipa::path(
     post,
+    operation_id = "getInviteInfo",
     path = "/v1/identity/auth/invite-info",
-    tag = "invite acceptance",
+    tag = "invite-acceptance",
     summary = "Read an invite by its token",
     description = "What an accept page shows: the email, the intent (which decides the form: \
         `activate` — names and a new password; `add_to_app` — the current password; \
@@ -47,8 +48,9 @@ pub async fn invite_info(
 
 #[utoipa::path(
     post,
+    operation_id = "acceptInvite",
     path = "/v1/identity/auth/accept-invite",
-    tag = "invite acceptance",
+    tag = "invite-acceptance",
     summary = "Accept an invite",
     description = "Spends the token. In one transaction: the identity (created for `activate`; \
         for `add_to_app` the current password is checked and left unchanged; for `password_reset` \

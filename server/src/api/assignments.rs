@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 #[utoipa::path(
     post,
+    operation_id = "createAssignment",
     path = "/assignments",
     tag = "assignments",
     summary = "Assign a role to an identity at a node",
@@ -61,6 +62,7 @@ pub struct Change {
 
 #[utoipa::path(
     patch,
+    operation_id = "updateAssignment",
     path = "/assignments/{id}",
     tag = "assignments",
     summary = "Change an assignment's role or time window",
@@ -100,6 +102,7 @@ pub async fn change(
 
 #[utoipa::path(
     delete,
+    operation_id = "deleteAssignment",
     path = "/assignments/{id}",
     tag = "assignments",
     summary = "Remove an assignment",
@@ -131,6 +134,7 @@ pub struct BulkCreate {
 
 #[utoipa::path(
     post,
+    operation_id = "bulkCreateAssignments",
     path = "/assignments/bulk-create",
     tag = "assignments",
     summary = "Create up to 200 assignments",
@@ -173,6 +177,7 @@ pub struct BulkIds {
 
 #[utoipa::path(
     post,
+    operation_id = "bulkDeleteAssignments",
     path = "/assignments/bulk-remove",
     tag = "assignments",
     summary = "Remove up to 200 assignments",
@@ -201,6 +206,7 @@ pub async fn bulk_remove(
 
 #[utoipa::path(
     post,
+    operation_id = "bulkChangeAssignmentRole",
     path = "/assignments/bulk-change-role",
     tag = "assignments",
     summary = "Give up to 200 assignments another role",
@@ -231,6 +237,7 @@ pub async fn bulk_change_role(
 
 #[utoipa::path(
     get,
+    operation_id = "listIdentityAssignments",
     path = "/identities/{id}/assignments",
     tag = "assignments",
     summary = "List an identity's assignments",
@@ -259,6 +266,7 @@ pub async fn identity_assignments(
 /// What the identity may do anywhere in this environment (the union over the tree), by key.
 #[utoipa::path(
     get,
+    operation_id = "listIdentityPermissions",
     path = "/identities/{id}/permissions",
     tag = "assignments",
     summary = "List an identity's effective permissions",

@@ -28,6 +28,7 @@ fn tagged<T: serde::Serialize>(status: StatusCode, version: i64, item: T) -> Res
 
 #[utoipa::path(
     get,
+    operation_id = "listRoles",
     path = "/roles",
     tag = "roles",
     summary = "List the environment's roles",
@@ -54,6 +55,7 @@ pub async fn list_roles(
 
 #[utoipa::path(
     post,
+    operation_id = "createRole",
     path = "/roles",
     tag = "roles",
     summary = "Create a custom role",
@@ -83,6 +85,7 @@ pub async fn create_role(
 
 #[utoipa::path(
     get,
+    operation_id = "getRole",
     path = "/roles/{id}",
     tag = "roles",
     summary = "Get a role",
@@ -106,6 +109,7 @@ pub async fn show_role(
 
 #[utoipa::path(
     patch,
+    operation_id = "updateRole",
     path = "/roles/{id}",
     tag = "roles",
     summary = "Rename, describe, activate or deactivate a role",
@@ -144,6 +148,7 @@ pub async fn update_role(
 
 #[utoipa::path(
     delete,
+    operation_id = "deleteRole",
     path = "/roles/{id}",
     tag = "roles",
     summary = "Delete a custom role",
@@ -174,6 +179,7 @@ pub async fn delete_role(
 
 #[utoipa::path(
     get,
+    operation_id = "listRolePermissions",
     path = "/roles/{id}/permissions",
     tag = "roles",
     summary = "The permission keys a role grants",
@@ -206,6 +212,7 @@ pub struct PermissionKeys {
 /// `PUT /roles/{id}/permissions`: replaces the whole set; answers the role as it now is.
 #[utoipa::path(
     put,
+    operation_id = "setRolePermissions",
     path = "/roles/{id}/permissions",
     tag = "roles",
     summary = "Replace what a role grants",
@@ -235,6 +242,7 @@ pub async fn set_role_permissions(
 
 #[utoipa::path(
     get,
+    operation_id = "listPermissions",
     path = "/permissions",
     tag = "permissions",
     summary = "List the permission catalog",
@@ -277,6 +285,7 @@ pub type PermissionBulk = Bulk<Permission>;
 /// `POST /permissions`: a batch, answered per row (bulk envelope); good rows are written together.
 #[utoipa::path(
     post,
+    operation_id = "createPermissions",
     path = "/permissions",
     tag = "permissions",
     summary = "Create custom permissions (a batch)",
@@ -305,6 +314,7 @@ pub async fn create_permissions(
 
 #[utoipa::path(
     get,
+    operation_id = "getPermission",
     path = "/permissions/{id}",
     tag = "permissions",
     summary = "Get a permission",
@@ -328,6 +338,7 @@ pub async fn show_permission(
 
 #[utoipa::path(
     patch,
+    operation_id = "updatePermission",
     path = "/permissions/{id}",
     tag = "permissions",
     summary = "Change a permission's description or category",
@@ -363,6 +374,7 @@ pub async fn update_permission(
 
 #[utoipa::path(
     delete,
+    operation_id = "deletePermission",
     path = "/permissions/{id}",
     tag = "permissions",
     summary = "Delete a custom permission",

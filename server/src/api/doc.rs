@@ -30,7 +30,7 @@ pub const SCHEME: &str = "api_key";
     tags(
         (name = "identities", description = "End users of your application: create, list, edit, remove."),
         (name = "invites", description = "Invitations for identities to set their password and join the application, optionally with a role."),
-        (name = "invite acceptance", description = "Public endpoints for the person invited: read an invite by its token, and accept it. No API key: the token is the credential."),
+        (name = "invite-acceptance", description = "Public endpoints for the person invited: read an invite by its token, and accept it. No API key: the token is the credential."),
         (name = "assignments", description = "Roles given to identities at nodes, optionally bounded in time."),
         (name = "roles", description = "Bundles of permissions, assigned to identities at nodes."),
         (name = "permissions", description = "The environment's permission catalog (`resource.action` keys)."),
@@ -205,9 +205,107 @@ pub struct NodeNotFound(ErrorEnvelope);
 )]
 pub struct AssignmentNotFound(ErrorEnvelope);
 
+/// Component names as SDK generators turn them into types. The Rust names read well beside their
+/// handlers (`IdentityForm`, `Collection<Role>`), but a generated client wants what the operation
+/// sends and answers (`CreateIdentityRequest`, `RoleList`) — and utoipa spells generic
+/// instantiations `Collection_Role`. One table, applied to the finished document, renames each
+/// schema and every `$ref` to it; the contract test fails on any name still unfit for an SDK.
+const SCHEMA_NAMES: &[(&str, &str)] = &[
+    ("AcceptInviteForm", "AcceptInviteRequest"),
+    ("AccountEmailForm", "EmailRequest"),
+    ("AssignmentChange", "UpdateAssignmentRequest"),
+    ("AssignmentForm", "CreateAssignmentRequest"),
+    ("AssignmentIds", "AssignmentIdsRequest"),
+    ("Bulk", "CreatePermissionsResponse"),
+    ("BulkCreateAssignments", "BulkCreateAssignmentsRequest"),
+    ("BulkCreateIdentities", "BulkCreateIdentitiesRequest"),
+    ("BulkCreateInvites", "BulkCreateIdentityInvitesRequest"),
+    ("Bulk_Assignment", "BulkAssignmentsResponse"),
+    ("Bulk_IdentityCreated", "BulkCreateIdentitiesResponse"),
+    ("Bulk_InviteCreated", "BulkCreateIdentityInvitesResponse"),
+    ("Bulk_Removed", "BulkDeleteAssignmentsResponse"),
+    ("ChangePasswordForm", "ChangePasswordRequest"),
+    ("Collection_Assignment", "AssignmentList"),
+    ("Collection_Invite", "IdentityInviteList"),
+    ("Collection_MemberRow", "IdentityList"),
+    ("Collection_Node", "NodeList"),
+    ("Collection_Permission", "PermissionList"),
+    ("Collection_Role", "RoleList"),
+    ("Collection_String", "PermissionKeyList"),
+    ("CreatePermissions", "CreatePermissionsRequest"),
+    ("EvaluationCheck", "EvaluatePermissionRequest"),
+    ("EvaluationChecks", "EvaluatePermissionsBulkRequest"),
+    ("EvaluationDecisions", "EvaluatePermissionsBulkResponse"),
+    ("IdentityForm", "CreateIdentityRequest"),
+    ("IdentityLoginForm", "IdentityLoginRequest"),
+    ("IdentityPatch", "UpdateIdentityRequest"),
+    ("InviteForm", "CreateIdentityInviteRequest"),
+    ("NewNode", "CreateNodeRequest"),
+    ("NodeMove", "MoveNodeRequest"),
+    ("NodePatch", "UpdateNodeRequest"),
+    ("PermissionForm", "NewPermission"),
+    ("PermissionKeys", "SetRolePermissionsRequest"),
+    ("PermissionPatch", "UpdatePermissionRequest"),
+    ("ResetPasswordForm", "ResetPasswordRequest"),
+    ("RoleForm", "CreateRoleRequest"),
+    ("RolePatch", "UpdateRoleRequest"),
+    ("Row_Assignment", "AssignmentRowResult"),
+    ("Row_IdentityCreated", "IdentityRowResult"),
+    ("Row_InviteCreated", "IdentityInviteRowResult"),
+    ("Row_Permission", "PermissionRowResult"),
+    ("Row_Removed", "RemovedRowResult"),
+    ("SelectApplicationForm", "SelectApplicationRequest"),
+    ("TokenForm", "TokenRequest"),
+];
+
+const SCHEMA_REF: &str = "#/components/schemas/";
+
+/// The document with its SDK names (see [`SCHEMA_NAMES`]).
+fn published(document: &OpenApi) -> Result<serde_json::Value, serde_json::Error> {
+    let mut json = serde_json::to_value(document)?;
+    rename_refs(&mut json);
+    if let Some(schemas) = json
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for (from, to) in SCHEMA_NAMES {
+            if let Some(schema) = schemas.remove(*from) {
+                schemas.insert((*to).to_owned(), schema);
+            }
+        }
+        schemas.sort_keys();
+    }
+    Ok(json)
+}
+
+fn rename_refs(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let renamed = match (key.as_str(), &*child) {
+                    ("$ref", serde_json::Value::String(target)) => target
+                        .strip_prefix(SCHEMA_REF)
+                        .and_then(|name| SCHEMA_NAMES.iter().find(|(from, _)| *from == name))
+                        .map(|(_, to)| format!("{SCHEMA_REF}{to}")),
+                    _ => None,
+                };
+                match renamed {
+                    Some(target) => *child = serde_json::Value::String(target),
+                    None => rename_refs(child),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(rename_refs),
+        _ => {}
+    }
+}
+
 /// The document as served, serialized once.
-static DOCUMENT: LazyLock<Result<String, String>> =
-    LazyLock::new(|| serde_json::to_string(&super::document()).map_err(|e| e.to_string()));
+static DOCUMENT: LazyLock<Result<String, String>> = LazyLock::new(|| {
+    published(&super::document())
+        .and_then(|json| serde_json::to_string(&json))
+        .map_err(|e| e.to_string())
+});
 
 /// The document's JSON text (also what the dashboard's API reference renders).
 pub fn document_json() -> Result<&'static str, AppError> {
@@ -218,6 +316,7 @@ pub fn document_json() -> Result<&'static str, AppError> {
 
 #[utoipa::path(
     get,
+    operation_id = "getOpenApiDocument",
     path = "/openapi.json",
     tag = "meta",
     summary = "This OpenAPI document",

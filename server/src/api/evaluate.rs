@@ -25,6 +25,7 @@ pub struct Check {
 
 #[utoipa::path(
     post,
+    operation_id = "evaluatePermission",
     path = "/permissions/evaluate",
     tag = "evaluation",
     summary = "May this identity do this at this node?",
@@ -68,6 +69,7 @@ pub struct BulkDecisions {
 
 #[utoipa::path(
     post,
+    operation_id = "evaluatePermissionsBulk",
     path = "/permissions/evaluate/bulk",
     tag = "evaluation",
     summary = "Evaluate up to 100 checks",

@@ -36,6 +36,7 @@ pub struct CreatedResponse {
 
 #[utoipa::path(
     post,
+    operation_id = "createIdentity",
     path = "/identities",
     tag = "identities",
     summary = "Create an identity",
@@ -87,6 +88,7 @@ impl From<app::model::CreatedIdentity> for CreatedResponse {
 
 #[utoipa::path(
     get,
+    operation_id = "listIdentities",
     path = "/identities",
     tag = "identities",
     summary = "List the application's members",
@@ -111,6 +113,7 @@ pub async fn list(
 
 #[utoipa::path(
     get,
+    operation_id = "getIdentity",
     path = "/identities/{id}",
     tag = "identities",
     summary = "Get an identity",
@@ -146,6 +149,7 @@ pub struct BulkCreate {
 /// answer without running again.
 #[utoipa::path(
     post,
+    operation_id = "bulkCreateIdentities",
     path = "/identities/bulk-create",
     tag = "identities",
     summary = "Create up to 200 identities",
@@ -229,6 +233,7 @@ async fn bulk_create_batch(
 
 #[utoipa::path(
     patch,
+    operation_id = "updateIdentity",
     path = "/identities/{id}",
     tag = "identities",
     summary = "Edit an identity's names or metadata",
@@ -263,6 +268,7 @@ pub async fn update(
 /// in the account's directory (and in its other applications).
 #[utoipa::path(
     delete,
+    operation_id = "deleteIdentity",
     path = "/identities/{id}",
     tag = "identities",
     summary = "Remove an identity from this application",
@@ -288,6 +294,7 @@ pub async fn remove(
 
 #[utoipa::path(
     post,
+    operation_id = "sendIdentityPasswordReset",
     path = "/identities/{id}/send-password-reset",
     tag = "identities",
     summary = "Email an identity a password reset link",
@@ -318,6 +325,7 @@ pub async fn send_password_reset(
 
 #[utoipa::path(
     post,
+    operation_id = "sendIdentityVerification",
     path = "/identities/{id}/send-verification",
     tag = "identities",
     summary = "Email an identity a verification link",

@@ -51,6 +51,7 @@ const PENDING_EXISTS: &str = "A pending invite for this email already exists. Re
 
 #[utoipa::path(
     post,
+    operation_id = "createIdentityInvite",
     path = "/identity-invites",
     tag = "invites",
     summary = "Invite an identity",
@@ -96,6 +97,7 @@ pub struct BulkCreate {
 
 #[utoipa::path(
     post,
+    operation_id = "bulkCreateIdentityInvites",
     path = "/identity-invites/bulk-create",
     tag = "invites",
     summary = "Invite up to 200 identities",
@@ -207,6 +209,7 @@ impl FromRequestParts<Services> for InviteList {
 
 #[utoipa::path(
     get,
+    operation_id = "listIdentityInvites",
     path = "/identity-invites",
     tag = "invites",
     summary = "List invites",
@@ -232,6 +235,7 @@ pub async fn list(
 
 #[utoipa::path(
     get,
+    operation_id = "getIdentityInviteSummary",
     path = "/identity-invites/summary",
     tag = "invites",
     summary = "Count invites by status",
@@ -253,6 +257,7 @@ pub async fn summary(
 
 #[utoipa::path(
     post,
+    operation_id = "resendIdentityInvite",
     path = "/identity-invites/{id}/resend",
     tag = "invites",
     summary = "Resend an invite",
@@ -280,6 +285,7 @@ pub async fn resend(
 
 #[utoipa::path(
     delete,
+    operation_id = "revokeIdentityInvite",
     path = "/identity-invites/{id}",
     tag = "invites",
     summary = "Revoke an invite",

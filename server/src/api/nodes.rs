@@ -26,6 +26,7 @@ fn tagged(status: StatusCode, node: Node) -> Response {
 /// Every node, parents before children (as the tree is stored: by depth).
 #[utoipa::path(
     get,
+    operation_id = "listNodes",
     path = "/nodes",
     tag = "nodes",
     summary = "List the environment's nodes",
@@ -64,6 +65,7 @@ pub struct NewNode {
 
 #[utoipa::path(
     post,
+    operation_id = "createNode",
     path = "/nodes",
     tag = "nodes",
     summary = "Create a node under a parent",
@@ -97,6 +99,7 @@ pub async fn create(
 
 #[utoipa::path(
     get,
+    operation_id = "getNode",
     path = "/nodes/{id}",
     tag = "nodes",
     summary = "Get a node",
@@ -122,6 +125,7 @@ pub async fn show(
 
 #[utoipa::path(
     patch,
+    operation_id = "updateNode",
     path = "/nodes/{id}",
     tag = "nodes",
     summary = "Rename a node or change its status",
@@ -165,6 +169,7 @@ pub struct DeleteQuery {
 
 #[utoipa::path(
     delete,
+    operation_id = "deleteNode",
     path = "/nodes/{id}",
     tag = "nodes",
     summary = "Delete a leaf node",
@@ -209,6 +214,7 @@ pub struct Move {
 /// `POST /nodes/{id}/move`: under another parent, with the whole subtree.
 #[utoipa::path(
     post,
+    operation_id = "moveNode",
     path = "/nodes/{id}/move",
     tag = "nodes",
     summary = "Move a node, with its subtree, under another parent",
@@ -242,6 +248,7 @@ pub async fn move_node(
 /// The node's ancestors, root first.
 #[utoipa::path(
     get,
+    operation_id = "listNodeAncestors",
     path = "/nodes/{id}/ancestors",
     tag = "nodes",
     summary = "A node's ancestors, root first",

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 on_both_engines!(
     the_document_is_openapi_3_1_and_lists_every_route,
+    operations_and_types_read_as_sdk_names,
     every_example_validates_against_its_schema,
     every_documented_operation_is_served_as_documented
 );
@@ -228,6 +229,72 @@ async fn the_document_is_openapi_3_1_and_lists_every_route(engine: Engine) {
     }
 }
 
+/// What a client generator turns into method and type names: unique camelCase operation ids,
+/// one declared tag each, documented failures, and PascalCase component names (no utoipa generic
+/// spellings like `Collection_Role`, no handler-side `…Form`/`…Patch`).
+async fn operations_and_types_read_as_sdk_names(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let doc = fetch_document(&app).await;
+    let camel = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    let declared_tags: BTreeSet<&str> = doc["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    let mut ids = BTreeSet::new();
+    for (method, path, operation) in operations(&doc) {
+        let at = format!("{method} {path}");
+        let id = operation["operationId"].as_str().unwrap_or_default();
+        assert!(camel(id), "{at}: operationId {id:?} is not camelCase");
+        assert!(
+            ids.insert(id.to_owned()),
+            "{at}: operationId {id} is not unique"
+        );
+        let tags = operation["tags"].as_array().cloned().unwrap_or_default();
+        assert_eq!(tags.len(), 1, "{at}: one tag");
+        // Generators name a client class per tag: no spaces.
+        assert!(
+            tags[0].as_str().is_some_and(|t| !t.contains(' ')),
+            "{at}: tag {} has a space",
+            tags[0]
+        );
+        assert!(
+            tags[0].as_str().is_some_and(|t| declared_tags.contains(t)),
+            "{at}: tag {} is not declared",
+            tags[0]
+        );
+        // The document itself is public and has no failure of its own to document.
+        if !is_public(&path) {
+            let responses = operation["responses"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            assert!(
+                responses.keys().any(|status| status.starts_with('4')),
+                "{at}: no documented error"
+            );
+        }
+    }
+    for name in doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(n, _)| n)
+    {
+        assert!(
+            name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_ascii_alphanumeric())
+                && !name.ends_with("Form")
+                && !name.ends_with("Patch"),
+            "component {name} does not read as an SDK type name"
+        );
+    }
+}
+
 /// A validator for `schema` (any schema object of the document), resolving its
 /// `#/components/schemas/…` references against the document.
 fn validator(doc: &Value, schema: &Value) -> jsonschema::Validator {
@@ -297,7 +364,7 @@ async fn every_example_validates_against_its_schema(engine: Engine) {
     let doc = fetch_document(&app).await;
 
     // The validator can fail: a wrong value against a referenced schema is refused.
-    let form = json!({ "$ref": "#/components/schemas/IdentityForm" });
+    let form = json!({ "$ref": "#/components/schemas/CreateIdentityRequest" });
     assert!(!problems(&doc, &form, &json!({ "email": "a@example.com" })).is_empty());
     assert!(
         !problems(
@@ -345,15 +412,15 @@ async fn every_example_validates_against_its_schema(engine: Engine) {
         }
     }
     for name in [
-        "IdentityForm",
+        "CreateIdentityRequest",
         "Identity",
         "MemberRow",
         "Assignment",
-        "AssignmentForm",
+        "CreateAssignmentRequest",
         "Role",
-        "RoleForm",
+        "CreateRoleRequest",
         "Permission",
-        "PermissionForm",
+        "NewPermission",
         "Node",
         "Decision",
         "ErrorEnvelope",

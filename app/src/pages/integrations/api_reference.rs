@@ -28,6 +28,7 @@ pub fn ApiReferencePage() -> impl IntoView {
                     <code>"X-API-Key"</code>" header. Generated from the server's code; the same document is at "
                     <a href=DOCUMENT_URL data-testid="openapi-link">{DOCUMENT_URL}</a>" (OpenAPI 3.1)."
                 </p>
+                <QuickStart />
             </div>
             <div class="page-actions">
                 <A href=move || env.with(|e| e.href("api-keys")) attr:class="btn btn-secondary">"API Keys"</A>
@@ -204,4 +205,32 @@ fn prose(text: &str) -> impl IntoView + use<> {
             }
         })
         .collect_view()
+}
+
+/// Ten-line integrations, the same files `docs/api.md` shows (and CI type-checks the TypeScript
+/// one against the generated client), so the page and the docs cannot drift apart.
+#[component]
+fn QuickStart() -> impl IntoView {
+    const SAMPLES: [(&str, &str); 3] = [
+        (
+            "TypeScript (the generated client, sdk/typescript)",
+            include_str!("../../../../docs/api/quickstart.ts"),
+        ),
+        ("curl", include_str!("../../../../docs/api/quickstart.sh")),
+        ("Python", include_str!("../../../../docs/api/quickstart.py")),
+    ];
+    view! {
+        <details class="quick-start" data-testid="api-quick-start">
+            <summary>"Quick start: TypeScript, curl, Python (docs/api.md)"</summary>
+            {SAMPLES
+                .into_iter()
+                .map(|(label, code)| {
+                    view! {
+                        <h2 class="quick-start-label">{label}</h2>
+                        <pre class="api-example" tabindex="0"><code>{code}</code></pre>
+                    }
+                })
+                .collect_view()}
+        </details>
+    }
 }
