@@ -16,6 +16,9 @@ pub enum Precondition {
     Any,
     /// Exactly this version, else `common.version_conflict`.
     Version(i64),
+    /// Any of these versions (an `If-Match` list, RFC 9110 §13.1.1), else
+    /// `common.version_conflict`; tags that name no version of ours simply never match.
+    AnyOf(EntityTags),
     /// Nothing was said: a change of a versioned item needs a version (428).
     Missing,
     /// Something was said that is no version (400).
@@ -27,12 +30,71 @@ impl Precondition {
     pub fn version(self, current: i64) -> Result<i64, AppError> {
         match self {
             Precondition::Version(v) => Ok(v),
+            Precondition::AnyOf(tags) if tags.contains(current) => Ok(current),
+            Precondition::AnyOf(_) => Err(AppError::VersionConflict),
             Precondition::Any => Ok(current),
             Precondition::Missing => Err(AppError::PreconditionRequired),
             Precondition::Malformed => Err(AppError::BadRequest {
-                detail: "If-Match must be the item's ETag, like \"3\", or *.".to_owned(),
+                detail: format!(
+                    "If-Match must be the item's ETag, like \"3\", a list of at most {} entity \
+                     tags, or *.",
+                    EntityTags::MAX
+                ),
             }),
         }
+    }
+}
+
+/// The versions an `If-Match` list names: a small fixed set, so `Precondition` stays `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntityTags {
+    versions: [i64; EntityTags::MAX],
+    len: usize,
+}
+
+impl EntityTags {
+    /// More entity tags than this in one `If-Match` is refused as malformed (documented).
+    pub const MAX: usize = 16;
+
+    pub const fn new() -> EntityTags {
+        EntityTags {
+            versions: [0; EntityTags::MAX],
+            len: 0,
+        }
+    }
+
+    /// Adds a version; `false` when the set is full.
+    pub fn push(&mut self, version: i64) -> bool {
+        match self.versions.get_mut(self.len) {
+            Some(slot) => {
+                *slot = version;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn first(&self) -> Option<i64> {
+        self.versions.iter().take(self.len).next().copied()
+    }
+
+    pub fn contains(&self, version: i64) -> bool {
+        self.versions.iter().take(self.len).any(|v| *v == version)
+    }
+}
+
+impl Default for EntityTags {
+    fn default() -> Self {
+        EntityTags::new()
     }
 }
 

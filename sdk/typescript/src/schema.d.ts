@@ -3597,10 +3597,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description 1–255 visible ASCII characters, scoped to the API key and kept 24 hours.
-                 * @example import-2026-11-27-001
-                 */
+                /** @description 1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4330,6 +4327,18 @@ export interface operations {
                 };
             };
             /**
+             * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
+             *     unknown query parameter (`request.malformed`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
              */
@@ -4463,6 +4472,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PermissionKeyList"];
+                };
+            };
+            /**
+             * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
+             *     unknown query parameter (`request.malformed`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /**
@@ -5158,10 +5179,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description 1–255 visible ASCII characters, scoped to the API key and kept 24 hours.
-                 * @example invites-2026-11-27-001
-                 */
+                /** @description 1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -6221,7 +6239,7 @@ export interface operations {
                 cascade?: boolean;
             };
             header: {
-                /** @description The `ETag` read, like `"3"`, or `*`. */
+                /** @description The `ETag` read, like `"3"`, a list of up to 16 entity tags (any may match), or `*`. */
                 "If-Match": string;
             };
             path: {
@@ -6239,7 +6257,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The root, or `If-Match` is not a version. */
+            /** @description The root, or `If-Match` does not follow its grammar. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6402,7 +6420,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The `ETag` read, like `"3"`, or `*`. */
+                /** @description The `ETag` read, like `"3"`, a list of up to 16 entity tags (any may match), or `*`. */
                 "If-Match": string;
             };
             path: {
@@ -6428,7 +6446,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description A field broke a rule, or `If-Match` is not a version. */
+            /** @description A field broke a rule, or `If-Match` does not follow its grammar. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6657,6 +6675,18 @@ export interface operations {
                 };
             };
             /**
+             * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
+             *     unknown query parameter (`request.malformed`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
              */
@@ -6759,7 +6789,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The `ETag` read, like `"3"`, or `*`. */
+                /** @description The `ETag` read, like `"3"`, a list of up to 16 entity tags (any may match), or `*`. */
                 "If-Match": string;
             };
             path: {
@@ -7732,7 +7762,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The `ETag` read, like `"3"`, or `*`. */
+                /** @description The `ETag` read, like `"3"`, a list of up to 16 entity tags (any may match), or `*`. */
                 "If-Match": string;
             };
             path: {
@@ -7750,7 +7780,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A system permission, or `If-Match` is not a version. */
+            /** @description A system permission, or `If-Match` does not follow its grammar. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7916,7 +7946,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The `ETag` read, like `"3"`, or `*`. */
+                /** @description The `ETag` read, like `"3"`, a list of up to 16 entity tags (any may match), or `*`. */
                 "If-Match": string;
             };
             path: {
@@ -7942,7 +7972,7 @@ export interface operations {
                     "application/json": components["schemas"]["Permission"];
                 };
             };
-            /** @description A field broke a rule, a system permission, or `If-Match` is not a version. */
+            /** @description A field broke a rule, a system permission, or `If-Match` does not follow its grammar. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8556,7 +8586,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The `ETag` read, like `"3"`, or `*`. */
+                /** @description The `ETag` read, like `"3"`, a list of up to 16 entity tags (any may match), or `*`. */
                 "If-Match": string;
             };
             path: {
@@ -8574,7 +8604,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A system role, or `If-Match` is not a version. */
+            /** @description A system role, or `If-Match` does not follow its grammar. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8740,7 +8770,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The `ETag` read, like `"3"`, or `*`. */
+                /** @description The `ETag` read, like `"3"`, a list of up to 16 entity tags (any may match), or `*`. */
                 "If-Match": string;
             };
             path: {
@@ -8766,7 +8796,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
-            /** @description A field broke a rule, the role is a system role, or `If-Match` is not a version. */
+            /** @description A field broke a rule, the role is a system role, or `If-Match` does not follow its grammar. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8980,6 +9010,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PermissionKeyList"];
+                };
+            };
+            /**
+             * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
+             *     unknown query parameter (`request.malformed`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /**

@@ -2,7 +2,9 @@
 
 use super::bulk::{Bulk, Removed, bulk};
 use super::collection::{Collection, List, ListQuery};
-use super::doc::{AssignmentNotFound, BodyTooLarge, IdentityNotFound, KeyErrors, RoleNotFound};
+use super::doc::{
+    AssignmentNotFound, BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors, RoleNotFound,
+};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
 use app::model::{Assignment, AssignmentForm};
@@ -246,6 +248,7 @@ pub async fn bulk_change_role(
     params(("id" = String, Path, description = "The identity's id."), ListQuery),
     responses(
         (status = 200, description = "The assignments.", body = Collection<Assignment>),
+        ListErrors,
         IdentityNotFound,
         KeyErrors,
     ),
@@ -275,6 +278,7 @@ pub async fn identity_assignments(
     params(("id" = String, Path, description = "The identity's id."), ListQuery),
     responses(
         (status = 200, description = "The permission keys, sorted.", body = Collection<String>),
+        ListErrors,
         IdentityNotFound,
         KeyErrors,
     ),

@@ -118,13 +118,13 @@ pub async fn show_role(
         are read-only.",
     params(
         ("id" = String, Path, description = "The role's id."),
-        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),
+        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."),
     ),
     request_body = RolePatch,
     responses(
         (status = 200, description = "The role as it now is.", body = Role,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "A field broke a rule, the role is a system role, or `If-Match` is not a version.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule, the role is a system role, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
         RoleNotFound,
         (status = 409, description = "The role changed since it was read, or the new name is taken.", body = ErrorEnvelope,
@@ -155,11 +155,11 @@ pub async fn update_role(
     description = "Its grants and its assignments go with it. Needs `If-Match`.",
     params(
         ("id" = String, Path, description = "The role's id."),
-        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),
+        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."),
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, description = "A system role, or `If-Match` is not a version.", body = ErrorEnvelope,
+        (status = 400, description = "A system role, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "DELETE" } })),
         RoleNotFound,
         VersionErrors,
@@ -186,6 +186,7 @@ pub async fn delete_role(
     params(("id" = String, Path, description = "The role's id."), ListQuery),
     responses(
         (status = 200, description = "The keys, sorted.", body = Collection<String>),
+        ListErrors,
         RoleNotFound,
         KeyErrors,
     ),
@@ -346,13 +347,13 @@ pub async fn show_permission(
         permissions are read-only.",
     params(
         ("id" = String, Path, description = "The permission's id."),
-        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),
+        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."),
     ),
     request_body = PermissionPatch,
     responses(
         (status = 200, description = "The permission as it now is.", body = Permission,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "A field broke a rule, a system permission, or `If-Match` is not a version.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule, a system permission, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "PATCH", "details": { "errors": [{ "field": "description", "rule": "too_long", "message": "This can be at most 500 characters." }] } } })),
         PermissionNotFound,
         VersionErrors,
@@ -381,11 +382,11 @@ pub async fn update_permission(
     description = "Roles stop granting it at once. Needs `If-Match`.",
     params(
         ("id" = String, Path, description = "The permission's id."),
-        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),
+        ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."),
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, description = "A system permission, or `If-Match` is not a version.", body = ErrorEnvelope,
+        (status = 400, description = "A system permission, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "DELETE" } })),
         PermissionNotFound,
         VersionErrors,

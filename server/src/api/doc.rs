@@ -264,6 +264,7 @@ const SCHEMA_REF: &str = "#/components/schemas/";
 fn published(document: &OpenApi) -> Result<serde_json::Value, serde_json::Error> {
     let mut json = serde_json::to_value(document)?;
     rename_refs(&mut json);
+    state_header_grammars(&mut json);
     if let Some(schemas) = json
         .pointer_mut("/components/schemas")
         .and_then(serde_json::Value::as_object_mut)
@@ -276,6 +277,38 @@ fn published(document: &OpenApi) -> Result<serde_json::Value, serde_json::Error>
         schemas.sort_keys();
     }
     Ok(json)
+}
+
+/// The grammar of the headers operations take, stated on every parameter of that name: `If-Match`
+/// from the constant `versioning`'s unit test holds to its parser; an `Idempotency-Key` is
+/// visible ASCII (inner spaces allowed: HTTP trims the ends), 1–255 long (`maxLength`).
+const HEADER_GRAMMARS: &[(&str, &str)] = &[
+    ("If-Match", super::versioning::IF_MATCH_PATTERN),
+    ("Idempotency-Key", "^[!-~]([ -~]*[!-~])?$"),
+];
+
+fn state_header_grammars(json: &mut serde_json::Value) {
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for parameter in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("parameters"))
+        .filter_map(serde_json::Value::as_array_mut)
+        .flatten()
+    {
+        let grammar = HEADER_GRAMMARS
+            .iter()
+            .find(|(name, _)| parameter["in"] == "header" && parameter["name"] == *name);
+        if let Some((_, pattern)) = grammar {
+            parameter["schema"]["pattern"] = serde_json::Value::String((*pattern).to_owned());
+        }
+    }
 }
 
 fn rename_refs(value: &mut serde_json::Value) {

@@ -158,7 +158,7 @@ pub struct BulkCreate {
         `role_id` and `node_id` succeeds without an assignment (its `warnings` say so). 200 when \
         every row succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored \
         answer (`Idempotent-Replayed: true`) without running again.",
-    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours.", example = "import-2026-11-27-001")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`.")),
     request_body(content = BulkCreate, example = json!({ "identities": [
         { "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee" },
         { "email": "sam.ortiz@example.com", "first_name": "Sam", "last_name": "Ortiz", "external_id": "crm-10443",

@@ -105,7 +105,7 @@ pub struct BulkCreate {
         for the same email fails with `invites.pending_exists`. 200 when every row succeeded, 207 \
         otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored answer \
         (`Idempotent-Replayed: true`) without running again — no second email is sent.",
-    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours.", example = "invites-2026-11-27-001")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`.")),
     request_body(content = BulkCreate, example = json!({ "invites": [
         { "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee" },
         { "email": "sam.ortiz@example.com", "first_name": "Sam", "last_name": "Ortiz",

@@ -131,12 +131,12 @@ pub async fn show(
     summary = "Rename a node or change its status",
     description = "Absent fields stay. An inactive node grants nothing, at it or below it. Moving \
         is `POST /nodes/{id}/move`. Needs `If-Match`.",
-    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),),
+    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."),),
     request_body = NodePatch,
     responses(
         (status = 200, description = "The node as it now is.", body = Node,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "A field broke a rule, or `If-Match` is not a version.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH", "details": { "errors": [{ "field": "status", "rule": "invalid", "message": "status is active or inactive." }] } } })),
         NodeNotFound,
         VersionErrors,
@@ -176,10 +176,10 @@ pub struct DeleteQuery {
     description = "Never the root; a node with children answers `nodes.has_children`. Assignments \
         at the node block the delete (`nodes.has_assignments`) unless `cascade=true`, which removes \
         them too. Needs `If-Match`.",
-    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."), DeleteQuery),
+    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."), DeleteQuery),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, description = "The root, or `If-Match` is not a version.", body = ErrorEnvelope,
+        (status = 400, description = "The root, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "The root node cannot be deleted.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
         NodeNotFound,
         (status = 409, description = "Children, assignments without `cascade`, or a stale `If-Match`.", body = ErrorEnvelope,
@@ -220,7 +220,7 @@ pub struct Move {
     summary = "Move a node, with its subtree, under another parent",
     description = "Refused for the root, under itself or its descendants, for a type the new parent \
         does not allow, and when the subtree would grow deeper than the schema. Needs `If-Match`.",
-    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, or `*`."),),
+    params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."),),
     request_body = Move,
     responses(
         (status = 200, description = "The node in its new place.", body = Node,
@@ -257,6 +257,7 @@ pub async fn move_node(
     params(("id" = String, Path, description = "The node's id."), ListQuery),
     responses(
         (status = 200, description = "The ancestors.", body = Collection<Node>),
+        ListErrors,
         NodeNotFound,
         KeyErrors,
     ),

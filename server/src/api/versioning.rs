@@ -4,7 +4,7 @@
 //! the dashboard gets). `If-Match: *` means "whatever version is current".
 
 use super::extract::ApiError;
-use app::model::Precondition;
+use app::model::{EntityTags, Precondition};
 use app::services::Services;
 use axum::extract::FromRequestParts;
 use http::HeaderValue;
@@ -26,21 +26,82 @@ impl FromRequestParts<Services> for IfMatch {
     }
 }
 
+/// The grammar the OpenAPI document states for `If-Match` (see [`parse`]).
+pub const IF_MATCH_PATTERN: &str =
+    r#"^[ \t]*(\*|(W/)?("[!#-~]*"|[0-9]+)([ \t]*,[ \t]*(W/)?("[!#-~]*"|[0-9]+)){0,15})[ \t]*$"#;
+
+/// RFC 9110 §13.1.1: `*`, or a list of entity tags (`"3"`, `W/"3"`, `"3", "4"`; empty list
+/// elements are skipped as the list rule requires). Tags that are not a version of ours are well
+/// formed but match nothing. Leniencies kept from before lists: a weak tag names its version,
+/// and a bare number is a version.
 fn parse(header: &HeaderValue) -> Option<Precondition> {
-    let raw = header.to_str().ok()?.trim();
-    if raw == "*" {
+    let raw = header.as_bytes().trim_ascii();
+    if raw == b"*" {
         return Some(Precondition::Any);
     }
-    // A weak tag names the same version here; quotes are optional for hand-written requests.
-    let tag = raw.strip_prefix("W/").unwrap_or(raw);
-    let tag = tag
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(tag);
-    tag.parse()
+    let mut tags = EntityTags::new();
+    let mut count = 0usize;
+    let mut rest = raw;
+    loop {
+        rest = rest.trim_ascii_start();
+        while let Some(after) = rest.strip_prefix(b",") {
+            rest = after.trim_ascii_start();
+        }
+        if rest.is_empty() {
+            break;
+        }
+        let (version, after) = entity_tag(rest)?;
+        count += 1;
+        if count > EntityTags::MAX {
+            return None;
+        }
+        if let Some(version) = version {
+            tags.push(version);
+        }
+        rest = after.trim_ascii_start();
+        if !(rest.is_empty() || rest.starts_with(b",")) {
+            return None;
+        }
+    }
+    match count {
+        0 => None,
+        1 if tags.len() == 1 => tags.first().map(Precondition::Version),
+        _ => Some(Precondition::AnyOf(tags)),
+    }
+}
+
+/// One entity tag at the start of `input`: the version it names (if it names one) and the rest.
+fn entity_tag(input: &[u8]) -> Option<(Option<i64>, &[u8])> {
+    let input = input.strip_prefix(b"W/").unwrap_or(input);
+    let (opaque, rest) = match input.strip_prefix(b"\"") {
+        Some(quoted) => {
+            let end = quoted.iter().position(|b| *b == b'"')?;
+            let (opaque, rest) = quoted.split_at(end);
+            // etagc = %x21 / %x23-7E / obs-text
+            if !opaque
+                .iter()
+                .all(|b| *b == 0x21 || (0x23..=0x7e).contains(b) || *b >= 0x80)
+            {
+                return None;
+            }
+            (opaque, rest.get(1..).unwrap_or_default())
+        }
+        None => {
+            let end = input
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(input.len());
+            if end == 0 {
+                return None;
+            }
+            input.split_at(end)
+        }
+    };
+    let version = std::str::from_utf8(opaque)
         .ok()
-        .filter(|v: &i64| *v > 0)
-        .map(Precondition::Version)
+        .and_then(|text| text.parse::<i64>().ok())
+        .filter(|v| *v > 0);
+    Some((version, rest))
 }
 
 /// The `ETag` of an item at `version`.
@@ -53,6 +114,7 @@ pub fn etag(version: i64) -> [(http::HeaderName, HeaderValue); 1] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::error::AppError;
 
     fn version(raw: &'static str) -> Option<i64> {
         parse(&HeaderValue::from_static(raw)).and_then(|m| m.version(99).ok())
@@ -64,8 +126,60 @@ mod tests {
         assert_eq!(version("W/\"3\""), Some(3));
         assert_eq!(version("3"), Some(3));
         assert_eq!(version("*"), Some(99));
-        assert_eq!(version("\"abc\""), None);
-        assert_eq!(version("\"0\""), None);
         assert_eq!(version(""), None);
+        assert_eq!(version("\"3"), None, "an unterminated tag is malformed");
+        assert_eq!(version("\"a b\""), None, "a space is not an etagc");
+    }
+
+    #[test]
+    fn if_match_takes_a_list_of_entity_tags() {
+        let judged = |raw: &'static str, current: i64| {
+            parse(&HeaderValue::from_static(raw)).map(|p| p.version(current))
+        };
+        assert_eq!(judged("\"3\", \"5\"", 5), Some(Ok(5)));
+        assert_eq!(judged("\"3\", W/\"5\"", 3), Some(Ok(3)));
+        assert_eq!(judged(" , \"3\" ,, \"x,y\" ", 3), Some(Ok(3)));
+        assert_eq!(
+            judged("\"3\", \"5\"", 4),
+            Some(Err(AppError::VersionConflict))
+        );
+        // Well-formed tags that are no version of ours match nothing: a conflict, not a 400.
+        assert_eq!(judged("\"abc\"", 4), Some(Err(AppError::VersionConflict)));
+        assert_eq!(judged("\"0\"", 4), Some(Err(AppError::VersionConflict)));
+        assert_eq!(
+            judged("\"\", W/\"\"", 4),
+            Some(Err(AppError::VersionConflict))
+        );
+        let many = "\"1\",".repeat(EntityTags::MAX + 1);
+        assert_eq!(
+            parse(&HeaderValue::from_str(&many).unwrap_or(HeaderValue::from_static(""))),
+            None
+        );
+        assert_eq!(
+            parse(&HeaderValue::from_static("\"1\" \"2\"")),
+            None,
+            "tags need commas"
+        );
+    }
+
+    #[test]
+    fn the_documented_pattern_accepts_what_the_parser_accepts() {
+        let schema = serde_json::json!({ "type": "string", "pattern": IF_MATCH_PATTERN });
+        let pattern = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
+        let matches = |text: &str| pattern.is_valid(&serde_json::json!(text));
+        for accepted in ["*", "\"3\"", "W/\"3\"", "3", "\"3\", \"abc\"", "\"\""] {
+            assert!(matches(accepted), "{accepted}");
+            assert!(
+                parse(&HeaderValue::from_static(accepted)).is_some(),
+                "{accepted}"
+            );
+        }
+        for refused in ["", "\"3", "abc", "\"1\" \"2\""] {
+            assert!(!matches(refused), "{refused}");
+            assert!(
+                parse(&HeaderValue::from_static(refused)).is_none(),
+                "{refused}"
+            );
+        }
     }
 }

@@ -367,8 +367,17 @@ async fn roles_with_if_match_and_their_permissions(engine: Engine) {
     let elsewhere = call(&app, "DELETE", &role_path, &prod, Some("*"), None).await;
     assert_eq!(elsewhere.status, 404);
 
+    // An If-Match list (RFC 9110) matches when any of its tags does; tags that name no version
+    // of ours are well formed and match nothing.
     let fresh = renamed.etag.unwrap_or_default();
-    let deleted = call(&app, "DELETE", &role_path, &full, Some(&fresh), None).await;
+    let none_current = format!("{tag}, \"abc\", W/\"\"");
+    let listed = call(&app, "DELETE", &role_path, &full, Some(&none_current), None).await;
+    assert_eq!(
+        (listed.status, code(&listed.body)),
+        (409, "common.version_conflict")
+    );
+    let with_current = format!("{tag}, {fresh}");
+    let deleted = call(&app, "DELETE", &role_path, &full, Some(&with_current), None).await;
     assert_eq!(deleted.status, 204);
     let listed = call(&app, "GET", "/roles?q=auditor", &full, None, None).await;
     assert_eq!(listed.body["items"], json!([]));
