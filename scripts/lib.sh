@@ -51,6 +51,15 @@ ensure_openapi_validator() {
   fi
 }
 
+# The generated-request contract test's request generator (Schemathesis, PyPI).
+ensure_schemathesis() {
+  if ! command -v st >/dev/null 2>&1 || ! python3 -c 'import schemathesis' >/dev/null 2>&1; then
+    step "installing Schemathesis (the generated-request contract test)"
+    python3 -m pip install --quiet --user 'schemathesis==4.32.5' >&2 \
+      || python3 -m pip install --quiet --user --break-system-packages 'schemathesis==4.32.5' >&2
+  fi
+}
+
 # The mail tests deliver to a real SMTP server on loopback: Debian's python3-aiosmtpd, run by
 # Debian's own interpreter (/usr/bin/python3) with server/tests/smtp/sink.py.
 ensure_smtp_test_server() {

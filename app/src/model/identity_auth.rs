@@ -132,7 +132,7 @@ pub struct SelectApplicationForm {
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", schema(example = json!({ "token": "q3J0…(the token from the emailed link)", "password": "a new long passphrase" })))]
+#[cfg_attr(feature = "ssr", schema(example = json!({ "token": "q3J0xTbN5kLr8w2YcH7PdEaUf1GmJi9oS4qVnB6yKzA", "password": "a new long passphrase" })))]
 pub struct ResetPasswordForm {
     pub token: String,
     pub password: String,
@@ -173,7 +173,7 @@ impl ResetPasswordForm {
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", schema(example = json!({ "token": "q3J0…(the token from the emailed link)" })))]
+#[cfg_attr(feature = "ssr", schema(example = json!({ "token": "q3J0xTbN5kLr8w2YcH7PdEaUf1GmJi9oS4qVnB6yKzA" })))]
 pub struct TokenForm {
     pub token: String,
 }

@@ -383,7 +383,7 @@ pub struct InviteInfo {
 /// The token of an invite link (`invite-info`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", schema(example = json!({ "token": "Zq3v…the token from the link…" })))]
+#[cfg_attr(feature = "ssr", schema(example = json!({ "token": "Zq3vN8kLr0w2YbT5xHc9PdEaUf1GmJi7oS4qVnB6yKz" })))]
 #[serde(deny_unknown_fields)]
 pub struct InviteToken {
     pub token: String,
@@ -395,7 +395,7 @@ pub struct InviteToken {
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", schema(example = json!({
-    "token": "Zq3v…the token from the link…",
+    "token": "Zq3vN8kLr0w2YbT5xHc9PdEaUf1GmJi7oS4qVnB6yKz",
     "first_name": "Pat",
     "last_name": "Lee",
     "password": "correct horse battery staple"

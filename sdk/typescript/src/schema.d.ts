@@ -881,7 +881,7 @@ export interface components {
          *       "first_name": "Pat",
          *       "last_name": "Lee",
          *       "password": "correct horse battery staple",
-         *       "token": "Zq3v…the token from the link…"
+         *       "token": "Zq3vN8kLr0w2YbT5xHc9PdEaUf1GmJi7oS4qVnB6yKz"
          *     }
          */
         AcceptInviteRequest: {
@@ -971,7 +971,10 @@ export interface components {
         AssignmentIdsRequest: {
             /** @description 1 to 200 assignment ids. */
             assignment_ids: string[];
-            /** @description bulk-change-role: the new role (required there); ignored by bulk-remove. */
+            /**
+             * Format: uuid
+             * @description bulk-change-role: the new role (required there); ignored by bulk-remove.
+             */
             role_id?: string | null;
         };
         AssignmentList: {
@@ -1123,12 +1126,21 @@ export interface components {
          *     }
          */
         CreateAssignmentRequest: {
-            /** @description When the assignment starts (default: now). */
+            /**
+             * Format: date-time
+             * @description When the assignment starts (default: now).
+             */
             effective_from?: string | null;
-            /** @description When it ends, exclusive (default: never). */
+            /**
+             * Format: date-time
+             * @description When it ends, exclusive (default: never).
+             */
             effective_to?: string | null;
+            /** Format: uuid */
             identity_id: string;
+            /** Format: uuid */
             node_id: string;
+            /** Format: uuid */
             role_id: string;
         };
         /**
@@ -1158,8 +1170,10 @@ export interface components {
              */
             intent?: components["schemas"]["InviteIntent"];
             last_name?: string;
+            /** Format: uuid */
             node_id?: string | null;
             /**
+             * Format: uuid
              * @description With `node_id`: the role assigned at that node when the invite is accepted. Both or
              *     neither; never with `password_reset`.
              */
@@ -1193,6 +1207,7 @@ export interface components {
             /** @description A JSON object, at most 16 KiB. */
             metadata?: Record<string, never> | null;
             /**
+             * Format: uuid
              * @description With `role_id`: the node the assignment sits on. Without it, no assignment is made
              *     (warning `assignment_skipped`).
              */
@@ -1207,6 +1222,7 @@ export interface components {
             /** @description "Require a new password at first sign-in" (only meaningful with a password). */
             require_password_change?: boolean;
             /**
+             * Format: uuid
              * @description With `node_id`: the role to assign at that node in the key's environment. Without it, no
              *     assignment is made (warning `assignment_skipped`).
              */
@@ -1224,7 +1240,10 @@ export interface components {
             name: string;
             /** @description One of the schema's types, allowed under the parent's. */
             node_type: string;
-            /** @description The node it goes under. */
+            /**
+             * Format: uuid
+             * @description The node it goes under.
+             */
             parent_node_id: string;
         };
         /**
@@ -1307,6 +1326,7 @@ export interface components {
          */
         EmailRequest: {
             account_slug: string;
+            /** Format: email */
             email: string;
         };
         /**
@@ -1382,8 +1402,12 @@ export interface components {
          *     }
          */
         EvaluatePermissionRequest: {
+            /** Format: uuid */
             identity_id: string;
-            /** @description The node asked about; absent: app-wide (any assignment in force grants it). */
+            /**
+             * Format: uuid
+             * @description The node asked about; absent: app-wide (any assignment in force grants it).
+             */
             node_id?: string | null;
             /** @description A permission key, e.g. `ticket.reply`. */
             permission: string;
@@ -1572,6 +1596,7 @@ export interface components {
         IdentityLoginRequest: {
             /** @description The account's slug (the first segment of its dashboard address). */
             account_slug: string;
+            /** Format: email */
             email: string;
             password: string;
         };
@@ -1779,7 +1804,7 @@ export interface components {
         /**
          * @description The token of an invite link (`invite-info`).
          * @example {
-         *       "token": "Zq3v…the token from the link…"
+         *       "token": "Zq3vN8kLr0w2YbT5xHc9PdEaUf1GmJi7oS4qVnB6yKz"
          *     }
          */
         InviteToken: {
@@ -1892,7 +1917,10 @@ export interface components {
          *     }
          */
         MoveNodeRequest: {
-            /** @description The new parent. */
+            /**
+             * Format: uuid
+             * @description The new parent.
+             */
             parent_node_id: string;
         };
         /**
@@ -2086,7 +2114,7 @@ export interface components {
          * @description `POST /reset-password`: the emailed token and the new password.
          * @example {
          *       "password": "a new long passphrase",
-         *       "token": "q3J0…(the token from the emailed link)"
+         *       "token": "q3J0xTbN5kLr8w2YcH7PdEaUf1GmJi9oS4qVnB6yKzA"
          *     }
          */
         ResetPasswordRequest: {
@@ -2152,7 +2180,9 @@ export interface components {
          *     }
          */
         SelectApplicationRequest: {
+            /** Format: uuid */
             account_id?: string | null;
+            /** Format: uuid */
             application_id: string;
         };
         /**
@@ -2177,7 +2207,7 @@ export interface components {
         /**
          * @description `POST /verify-email`: the emailed token.
          * @example {
-         *       "token": "q3J0…(the token from the emailed link)"
+         *       "token": "q3J0xTbN5kLr8w2YcH7PdEaUf1GmJi9oS4qVnB6yKzA"
          *     }
          */
         TokenRequest: {
@@ -2191,11 +2221,20 @@ export interface components {
          *     }
          */
         UpdateAssignmentRequest: {
-            /** @description RFC 3339; absent: now. */
+            /**
+             * Format: date-time
+             * @description RFC 3339; absent: now.
+             */
             effective_from?: string | null;
-            /** @description RFC 3339, exclusive; absent: never. */
+            /**
+             * Format: date-time
+             * @description RFC 3339, exclusive; absent: never.
+             */
             effective_to?: string | null;
-            /** @description The role the assignment gives from now on (send the current one to keep it). */
+            /**
+             * Format: uuid
+             * @description The role the assignment gives from now on (send the current one to keep it).
+             */
             role_id: string;
         };
         /**
@@ -2225,8 +2264,11 @@ export interface components {
          */
         UpdateNodeRequest: {
             name?: string | null;
-            /** @description `active` or `inactive`. */
-            status?: string | null;
+            /**
+             * @description `active` or `inactive`.
+             * @enum {string|null}
+             */
+            status?: "active" | "inactive" | null;
         };
         /**
          * @description `PATCH /permissions/{id}`: description and/or category; the key never changes.
@@ -2303,7 +2345,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
-            /** @description A field broke a rule, or the role is a system or inactive role. */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role is a system or inactive role (`rbac.system_role_not_assignable`, `rbac.role_inactive`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2372,7 +2414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The identity, role or node is not in this environment. */
+            /** @description The identity (`identities.not_found`), role (`roles.not_found`) or node (`nodes.not_found`) is not in this environment. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3127,7 +3169,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
-            /** @description A field broke a rule, or the role cannot be assigned. */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role cannot be assigned (`rbac.system_role_not_assignable`, `rbac.role_inactive`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3205,7 +3247,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description No such assignment (or role) in this environment. */
+            /** @description No such assignment (`assignments.not_found`) or role (`roles.not_found`) in this environment. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3442,7 +3484,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdentityCreated"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`), the password is on the common-password list (`identities.password_too_common`; `details.errors` as for a field rule), or the JSON is malformed (`request.malformed`). */
+            /** @description A field broke a rule (`validation.invalid_input`), the password is on the common-password list (`identities.password_too_common`; `details.errors` as for a field rule), the role cannot be assigned (`rbac.role_inactive`, `rbac.system_role_not_assignable`), or the JSON is malformed (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3500,7 +3542,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The role or node is not in this environment. */
+            /** @description The role (`roles.not_found`) or node (`nodes.not_found`) is not in this environment. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3699,7 +3741,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkCreateIdentitiesResponse"];
                 };
             };
-            /** @description Not 1 to 200 rows (nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII. */
+            /** @description Not 1 to 200 rows (`validation.invalid_input`; nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4130,7 +4172,7 @@ export interface operations {
                     "application/json": components["schemas"]["Identity"];
                 };
             };
-            /** @description A field broke a rule, or an unknown field was sent. */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or an unknown field was sent (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5004,7 +5046,7 @@ export interface operations {
                     "application/json": components["schemas"]["InviteCreated"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`: e.g. half a role + node pair, or a role with `password_reset`), or the JSON is malformed (`request.malformed`). */
+            /** @description A field broke a rule (`validation.invalid_input`: e.g. half a role + node pair, or a role with `password_reset`), the role cannot be assigned (`rbac.role_inactive`, `rbac.system_role_not_assignable`), or the JSON is malformed (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5082,7 +5124,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The role or node is not in this environment, or (`password_reset`) no identity has this email. */
+            /** @description The role (`roles.not_found`) or node (`nodes.not_found`) is not in this environment, or (`password_reset`) no identity has this email (`identities.not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5279,7 +5321,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkCreateIdentityInvitesResponse"];
                 };
             };
-            /** @description Not 1 to 200 rows (nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII. */
+            /** @description Not 1 to 200 rows (`validation.invalid_input`; nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5971,7 +6013,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description A field broke a rule, or the schema does not allow it here. */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the hierarchy does not allow it here (`hierarchy.rule_violation`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6257,7 +6299,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The root, or `If-Match` does not follow its grammar. */
+            /** @description The root, or `If-Match` does not follow its grammar (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6446,7 +6488,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description A field broke a rule, or `If-Match` does not follow its grammar. */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or `If-Match` does not follow its grammar (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7780,7 +7822,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A system permission, or `If-Match` does not follow its grammar. */
+            /** @description A system permission, or `If-Match` does not follow its grammar (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7972,7 +8014,7 @@ export interface operations {
                     "application/json": components["schemas"]["Permission"];
                 };
             };
-            /** @description A field broke a rule, a system permission, or `If-Match` does not follow its grammar. */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), a system permission (`rbac.system_item_readonly`), or `If-Match` does not follow its grammar (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8312,7 +8354,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
-            /** @description A field broke a rule. */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8604,7 +8646,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A system role, or `If-Match` does not follow its grammar. */
+            /** @description A system role, or `If-Match` does not follow its grammar (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8796,7 +8838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
-            /** @description A field broke a rule, the role is a system role, or `If-Match` does not follow its grammar. */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), the role is a system role (`rbac.system_item_readonly`), or `If-Match` does not follow its grammar (`request.malformed`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8885,7 +8927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The role changed since it was read, or the new name is taken. */
+            /** @description The role changed since it was read (`common.version_conflict`), or the new name is taken (`roles.name_taken`). */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -27,9 +27,9 @@ use serde::Deserialize;
     request_body = AssignmentForm,
     responses(
         (status = 201, description = "Assigned.", body = Assignment),
-        (status = 400, description = "A field broke a rule, or the role is a system or inactive role.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role is a system or inactive role (`rbac.system_role_not_assignable`, `rbac.role_inactive`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "rbac.role_inactive", "message": "This role is inactive. Activate it before assigning it.", "path": "/api/v1/assignments", "method": "POST" } })),
-        (status = 404, description = "The identity, role or node is not in this environment.", body = ErrorEnvelope,
+        (status = 404, description = "The identity (`identities.not_found`), role (`roles.not_found`) or node (`nodes.not_found`) is not in this environment.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 404, "code": "nodes.not_found", "message": "Node not found.", "path": "/api/v1/assignments", "method": "POST" } })),
         (status = 409, description = "The identity already has this role at this node, or is not a member of the application.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "rbac.assignment_conflict", "message": "Identity already has this role at this node.", "path": "/api/v1/assignments", "method": "POST" } })),
@@ -74,9 +74,9 @@ pub struct Change {
     request_body = Change,
     responses(
         (status = 200, description = "The assignment as it now is.", body = Assignment),
-        (status = 400, description = "A field broke a rule, or the role cannot be assigned.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role cannot be assigned (`rbac.system_role_not_assignable`, `rbac.role_inactive`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH", "details": { "errors": [{ "field": "effective_to", "rule": "order", "message": "The end must be after the start." }] } } })),
-        (status = 404, description = "No such assignment (or role) in this environment.", body = ErrorEnvelope,
+        (status = 404, description = "No such assignment (`assignments.not_found`) or role (`roles.not_found`) in this environment.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 404, "code": "assignments.not_found", "message": "Assignment not found.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH" } })),
         (status = 409, description = "The identity already has that role at this node.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "rbac.assignment_conflict", "message": "Identity already has this role at this node.", "path": "/api/v1/assignments/0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "method": "PATCH" } })),

@@ -65,7 +65,7 @@ pub async fn list_roles(
     responses(
         (status = 201, description = "Created; `ETag` is its version.", body = Role,
             headers(("ETag" = String, description = "The role's version, for `If-Match`."))),
-        (status = 400, description = "A field broke a rule.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/roles", "method": "POST", "details": { "errors": [{ "field": "name", "rule": "required", "message": "Enter a role name." }] } } })),
         (status = 409, description = "A role of that name exists.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "roles.name_taken", "message": "A role named \"Auditor\" already exists in this environment.", "path": "/api/v1/roles", "method": "POST" } })),
@@ -124,10 +124,10 @@ pub async fn show_role(
     responses(
         (status = 200, description = "The role as it now is.", body = Role,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "A field broke a rule, the role is a system role, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), the role is a system role (`rbac.system_item_readonly`), or `If-Match` does not follow its grammar (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
         RoleNotFound,
-        (status = 409, description = "The role changed since it was read, or the new name is taken.", body = ErrorEnvelope,
+        (status = 409, description = "The role changed since it was read (`common.version_conflict`), or the new name is taken (`roles.name_taken`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "PATCH" } })),
         PreconditionRequired,
         BodyTooLarge,
@@ -159,7 +159,7 @@ pub async fn update_role(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, description = "A system role, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
+        (status = 400, description = "A system role, or `If-Match` does not follow its grammar (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/roles/0193a1f0-5555-7e00-8a10-2b3c4d5e6f70", "method": "DELETE" } })),
         RoleNotFound,
         VersionErrors,
@@ -353,7 +353,7 @@ pub async fn show_permission(
     responses(
         (status = 200, description = "The permission as it now is.", body = Permission,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "A field broke a rule, a system permission, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), a system permission (`rbac.system_item_readonly`), or `If-Match` does not follow its grammar (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "PATCH", "details": { "errors": [{ "field": "description", "rule": "too_long", "message": "This can be at most 500 characters." }] } } })),
         PermissionNotFound,
         VersionErrors,
@@ -386,7 +386,7 @@ pub async fn update_permission(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, description = "A system permission, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
+        (status = 400, description = "A system permission, or `If-Match` does not follow its grammar (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "rbac.system_item_readonly", "message": "Built-in items cannot be changed or deleted.", "path": "/api/v1/permissions/0193a1f0-6666-7f00-9b21-3c4d5e6f7081", "method": "DELETE" } })),
         PermissionNotFound,
         VersionErrors,

@@ -276,6 +276,7 @@ fn published(document: &OpenApi) -> Result<serde_json::Value, serde_json::Error>
         }
         schemas.sort_keys();
     }
+    super::constraints::state(&mut json);
     Ok(json)
 }
 
@@ -305,8 +306,12 @@ fn state_header_grammars(json: &mut serde_json::Value) {
         let grammar = HEADER_GRAMMARS
             .iter()
             .find(|(name, _)| parameter["in"] == "header" && parameter["name"] == *name);
-        if let Some((_, pattern)) = grammar {
+        if let Some((name, pattern)) = grammar {
             parameter["schema"]["pattern"] = serde_json::Value::String((*pattern).to_owned());
+            // A change of a versioned item without `If-Match` is refused (428): say it is needed.
+            if *name == "If-Match" {
+                parameter["required"] = serde_json::Value::Bool(true);
+            }
         }
     }
 }

@@ -48,14 +48,14 @@ pub struct CreatedResponse {
     request_body = IdentityForm,
     responses(
         (status = 201, description = "Created, and committed before this answer.", body = CreatedResponse),
-        (status = 400, description = "A field broke a rule (`validation.invalid_input`), the password is on the common-password list (`identities.password_too_common`; `details.errors` as for a field rule), or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`), the password is on the common-password list (`identities.password_too_common`; `details.errors` as for a field rule), the role cannot be assigned (`rbac.role_inactive`, `rbac.system_role_not_assignable`), or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
             examples(
                 ("invalid_input" = (summary = "A field broke a rule", value = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities", "method": "POST",
                     "details": { "errors": [{ "field": "email", "rule": "invalid", "message": "Enter a valid email address." }] } } }))),
                 ("password_too_common" = (summary = "A common password", value = json!({ "error": { "status": 400, "code": "identities.password_too_common", "message": "This password is too common. Choose one that is harder to guess.", "path": "/api/v1/identities", "method": "POST",
                     "details": { "errors": [{ "field": "password", "rule": "too_common", "message": "This password is too common. Choose one that is harder to guess." }] } } }))),
             )),
-        (status = 404, description = "The role or node is not in this environment.", body = ErrorEnvelope,
+        (status = 404, description = "The role (`roles.not_found`) or node (`nodes.not_found`) is not in this environment.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/identities", "method": "POST" } })),
         (status = 409, description = "The email is taken in this application (`identities.email_taken`), belongs to an identity of the account outside it (`identities.exists_in_account`, with `details.identity_id`), or the external id is taken.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "identities.exists_in_account", "message": "This email belongs to an identity in your account that is not in this application. Add it to this application instead.", "path": "/api/v1/identities", "method": "POST",
@@ -182,7 +182,7 @@ pub struct BulkCreate {
                         "status": 409, "code": "identities.email_taken", "message": "Email already exists in this Application." } }
                 ]
             })),
-        (status = 400, description = "Not 1 to 200 rows (nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII.", body = ErrorEnvelope,
+        (status = 400, description = "Not 1 to 200 rows (`validation.invalid_input`; nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identities/bulk-create", "method": "POST",
                 "details": { "errors": [{ "field": "identities", "rule": "count", "message": "Send 1 to 200 identities; this request has 0." }] } } })),
         (status = 409, description = "The first request with this `Idempotency-Key` is still running.", body = ErrorEnvelope,
@@ -243,7 +243,7 @@ async fn bulk_create_batch(
     request_body = IdentityPatch,
     responses(
         (status = 200, description = "The identity as it now is.", body = Identity),
-        (status = 400, description = "A field broke a rule, or an unknown field was sent.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), or an unknown field was sent (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: unknown field `email`, expected one of `first_name`, `last_name`, `metadata`.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
         IdentityNotFound,
         (status = 409, description = "The identity changed while this request ran; retry.", body = ErrorEnvelope,

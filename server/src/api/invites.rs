@@ -64,10 +64,10 @@ const PENDING_EXISTS: &str = "A pending invite for this email already exists. Re
     request_body = InviteForm,
     responses(
         (status = 201, description = "Created (and its email queued), committed before this answer.", body = CreatedResponse),
-        (status = 400, description = "A field broke a rule (`validation.invalid_input`: e.g. half a role + node pair, or a role with `password_reset`), or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`: e.g. half a role + node pair, or a role with `password_reset`), the role cannot be assigned (`rbac.role_inactive`, `rbac.system_role_not_assignable`), or the JSON is malformed (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identity-invites", "method": "POST",
                 "details": { "errors": [{ "field": "node_id", "rule": "pair", "message": "Choose both a role and a node, or neither: the assignment needs both." }] } } })),
-        (status = 404, description = "The role or node is not in this environment, or (`password_reset`) no identity has this email.", body = ErrorEnvelope,
+        (status = 404, description = "The role (`roles.not_found`) or node (`nodes.not_found`) is not in this environment, or (`password_reset`) no identity has this email (`identities.not_found`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 404, "code": "roles.not_found", "message": "Role not found.", "path": "/api/v1/identity-invites", "method": "POST" } })),
         (status = 409, description = "A pending invite for this email exists in this environment (`invites.pending_exists`, with `details.invite_id`: resend it), or the email already belongs to an active member of the application (`identities.email_taken`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "invites.pending_exists", "message": PENDING_EXISTS, "path": "/api/v1/identity-invites", "method": "POST",
@@ -131,7 +131,7 @@ pub struct BulkCreate {
                         "details": { "invite_id": "0193a1f0-9999-7b00-8d43-5e6f708192a4" } } }
                 ]
             })),
-        (status = 400, description = "Not 1 to 200 rows (nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII.", body = ErrorEnvelope,
+        (status = 400, description = "Not 1 to 200 rows (`validation.invalid_input`; nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/identity-invites/bulk-create", "method": "POST",
                 "details": { "errors": [{ "field": "invites", "rule": "count", "message": "Send 1 to 200 rows; this request has 0." }] } } })),
         (status = 409, description = "The first request with this `Idempotency-Key` is still running.", body = ErrorEnvelope,

@@ -8,6 +8,7 @@ mod assignments;
 mod bulk;
 mod catalog;
 mod collection;
+mod constraints;
 mod doc;
 mod evaluate;
 mod extract;

@@ -76,7 +76,7 @@ pub struct NewNode {
     responses(
         (status = 201, description = "Created; `ETag` is its version.", body = Node,
             headers(("ETag" = String, description = "The node's version, for `If-Match`."))),
-        (status = 400, description = "A field broke a rule, or the schema does not allow it here.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), or the hierarchy does not allow it here (`hierarchy.rule_violation`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "A team cannot sit under a organization (\"Acme\").", "path": "/api/v1/nodes", "method": "POST" } })),
         NodeNotFound,
         BodyTooLarge,
@@ -136,7 +136,7 @@ pub async fn show(
     responses(
         (status = 200, description = "The node as it now is.", body = Node,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "A field broke a rule, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), or `If-Match` does not follow its grammar (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "validation.invalid_input", "message": "Some fields need attention.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "PATCH", "details": { "errors": [{ "field": "status", "rule": "invalid", "message": "status is active or inactive." }] } } })),
         NodeNotFound,
         VersionErrors,
@@ -179,7 +179,7 @@ pub struct DeleteQuery {
     params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."), DeleteQuery),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, description = "The root, or `If-Match` does not follow its grammar.", body = ErrorEnvelope,
+        (status = 400, description = "The root, or `If-Match` does not follow its grammar (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "The root node cannot be deleted.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
         NodeNotFound,
         (status = 409, description = "Children, assignments without `cascade`, or a stale `If-Match`.", body = ErrorEnvelope,

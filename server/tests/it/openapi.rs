@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 on_both_engines!(
     the_document_is_openapi_3_1_and_lists_every_route,
     operations_and_types_read_as_sdk_names,
+    every_string_a_request_sends_states_its_rule,
     every_example_validates_against_its_schema,
     every_documented_operation_is_served_as_documented
 );
@@ -293,6 +294,76 @@ async fn operations_and_types_read_as_sdk_names(engine: Engine) {
             "component {name} does not read as an SDK type name"
         );
     }
+}
+
+/// Every string a request body carries says what the server accepts (length, pattern, format or
+/// values), so a client generated from the document never sends one the validator refuses for a
+/// reason the document does not state (`server/src/api/constraints.rs`).
+async fn every_string_a_request_sends_states_its_rule(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let doc = fetch_document(&app).await;
+    fn refs(value: &Value, found: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                    found.insert(
+                        target
+                            .trim_start_matches("#/components/schemas/")
+                            .to_owned(),
+                    );
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    let mut requested = BTreeSet::new();
+    for (_, _, operation) in operations(&doc) {
+        refs(&operation["requestBody"], &mut requested);
+    }
+    loop {
+        let mut more = requested.clone();
+        for name in &requested {
+            refs(&doc["components"]["schemas"][name], &mut more);
+        }
+        if more.len() == requested.len() {
+            break;
+        }
+        requested = more;
+    }
+    let is_string = |schema: &Value| {
+        schema["type"] == "string"
+            || schema["type"]
+                .as_array()
+                .is_some_and(|kinds| kinds.iter().any(|k| k == "string"))
+    };
+    let states_rule = |schema: &Value| {
+        ["maxLength", "format", "enum", "pattern"]
+            .iter()
+            .any(|keyword| schema.get(keyword).is_some())
+    };
+    let mut silent = Vec::new();
+    for name in &requested {
+        for (property, schema) in doc["components"]["schemas"][name]["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            let string = if schema["type"] == "array" {
+                &schema["items"]
+            } else {
+                schema
+            };
+            if is_string(string) && !states_rule(string) {
+                silent.push(format!("{name}.{property}"));
+            }
+        }
+    }
+    assert!(
+        silent.is_empty(),
+        "request strings without a stated rule (add them to constraints.rs): {silent:?}"
+    );
 }
 
 /// A validator for `schema` (any schema object of the document), resolving its
