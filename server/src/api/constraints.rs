@@ -269,10 +269,3 @@ pub fn state(document: &mut Value) {
         }
     }
 }
-
-/// The (component, property) pairs that have a rule, for the contract test.
-pub fn covered() -> impl Iterator<Item = (&'static str, &'static str)> {
-    FIELDS
-        .iter()
-        .map(|(component, property, _)| (*component, *property))
-}
