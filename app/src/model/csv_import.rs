@@ -421,7 +421,10 @@ pub fn parse(bytes: &[u8]) -> Result<Table, CsvError> {
         if record.len() > MAX_COLUMNS {
             return Err(CsvError::TooManyColumns { line });
         }
-        if record.iter().any(|cell| cell.chars().count() > MAX_CELL_CHARS) {
+        if record
+            .iter()
+            .any(|cell| cell.chars().count() > MAX_CELL_CHARS)
+        {
             return Err(CsvError::CellTooLong { line });
         }
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
@@ -568,7 +571,10 @@ fn resolve(
         [] => Err(FieldError::new(
             wire,
             "not_found",
-            format!("No {} is called “{reference}”.", field.label().to_lowercase()),
+            format!(
+                "No {} is called “{reference}”.",
+                field.label().to_lowercase()
+            ),
         )),
         _ => Err(FieldError::new(
             wire,
@@ -655,18 +661,14 @@ pub fn to_request(
             }
         },
     };
-    let mut resolved = |field: Field, list: &[Target], wire: &str| match resolve(
-        get(field),
-        list,
-        field,
-        wire,
-    ) {
-        Ok(id) => id,
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+    let mut resolved =
+        |field: Field, list: &[Target], wire: &str| match resolve(get(field), list, field, wire) {
+            Ok(id) => id,
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
     let request = match mode {
         ImportMode::Invite => {
             let role_id = resolved(Field::Role, &targets.roles, "role_id");
@@ -824,8 +826,9 @@ mod tests {
 
     #[test]
     fn detects_semicolons_tabs_and_mixed_line_ends() {
-        let semi = parse(b"email;first_name;last_name\rpat@example.com;Pat;Lee\r\nkim@x.io;Kim;\"a;b\"\n")
-            .unwrap_or_default();
+        let semi =
+            parse(b"email;first_name;last_name\rpat@example.com;Pat;Lee\r\nkim@x.io;Kim;\"a;b\"\n")
+                .unwrap_or_default();
         assert_eq!(semi.delimiter, ';');
         assert_eq!(semi.rows.len(), 2);
         assert_eq!(semi.rows[1].cells[2], "a;b");
@@ -839,8 +842,9 @@ mod tests {
 
     #[test]
     fn keeps_unicode_and_pads_short_rows() {
-        let table = parse("email,first_name,last_name\nzoë@example.com,Zoë,Ünal\nx@y.z\n".as_bytes())
-            .unwrap_or_default();
+        let table =
+            parse("email,first_name,last_name\nzoë@example.com,Zoë,Ünal\nx@y.z\n".as_bytes())
+                .unwrap_or_default();
         assert_eq!(table.rows[0].cells[1], "Zoë");
         assert_eq!(table.rows[1].cells, s(&["x@y.z", "", ""]));
     }
@@ -874,7 +878,14 @@ mod tests {
 
     #[test]
     fn maps_headers_with_synonyms_and_leaves_others_unmapped() {
-        let headers = s(&["E-Mail", "Given Name", "SURNAME", "Department", "Notes", "email"]);
+        let headers = s(&[
+            "E-Mail",
+            "Given Name",
+            "SURNAME",
+            "Department",
+            "Notes",
+            "email",
+        ]);
         let mapping = auto_map(&headers, ImportMode::Create);
         assert_eq!(
             mapping,
@@ -938,7 +949,13 @@ mod tests {
         let (request, errors) = to_request(
             ImportMode::Create,
             &mapping,
-            &s(&[" pat@example.com ", "Pat", "Lee", "viewer", "/acme/emea/paris/"]),
+            &s(&[
+                " pat@example.com ",
+                "Pat",
+                "Lee",
+                "viewer",
+                "/acme/emea/paris/",
+            ]),
             &targets(),
         );
         assert!(errors.is_empty(), "{errors:?}");
@@ -1000,7 +1017,10 @@ mod tests {
             table.rows[0].cells,
             s(&["'=cmd|' /C calc'!A0", "'+1", "Enter a valid email."])
         );
-        assert_eq!(table.rows[1].cells, s(&["'@SUM(1)", "'-2, \"x\"", "'\tbad"]));
+        assert_eq!(
+            table.rows[1].cells,
+            s(&["'@SUM(1)", "'-2, \"x\"", "'\tbad"])
+        );
     }
 
     #[test]

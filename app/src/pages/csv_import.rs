@@ -273,11 +273,7 @@ pub fn CsvImportPage(tier: Tier) -> impl IntoView {
     let modes = tier.modes();
     let query = leptos_router::hooks::use_query_map();
     let asked = query.with_untracked(|q| q.get("mode").and_then(|m| ImportMode::parse(&m)));
-    let mode = RwSignal::new(
-        asked
-            .filter(|m| modes.contains(m))
-            .unwrap_or(modes[0]),
-    );
+    let mode = RwSignal::new(asked.filter(|m| modes.contains(m)).unwrap_or(modes[0]));
     let step = RwSignal::new(Step::Mode);
     let file_name = RwSignal::new(String::new());
     let upload_error = RwSignal::new(None::<String>);
@@ -454,9 +450,8 @@ pub fn CsvImportPage(tier: Tier) -> impl IntoView {
     let import = move || {
         let mode_now = mode.get_untracked();
         let env_now = env.get_untracked();
-        let todo: Vec<usize> = lines.with_untracked(|all| {
-            (0..all.len()).filter(|&i| all[i].ready()).collect()
-        });
+        let todo: Vec<usize> =
+            lines.with_untracked(|all| (0..all.len()).filter(|&i| all[i].ready()).collect());
         progress.set((0, todo.len()));
         started.set(now_ms());
         cancel.set(false);
@@ -467,7 +462,10 @@ pub fn CsvImportPage(tier: Tier) -> impl IntoView {
                     break;
                 }
                 let requests: Vec<RowRequest> = lines.with_untracked(|all| {
-                    chunk.iter().filter_map(|&i| all[i].request.clone()).collect()
+                    chunk
+                        .iter()
+                        .filter_map(|&i| all[i].request.clone())
+                        .collect()
                 });
                 let answer = run_batch(mode_now, env_now.clone(), requests, false).await;
                 lines.update(|all| match answer {
@@ -489,8 +487,8 @@ pub fn CsvImportPage(tier: Tier) -> impl IntoView {
                 breathe().await;
             }
             // Passwords never outlive the run; the rows' other outcomes are settled here.
-            let password_column = mapping
-                .with_untracked(|m| m.iter().position(|f| *f == Some(Field::Password)));
+            let password_column =
+                mapping.with_untracked(|m| m.iter().position(|f| *f == Some(Field::Password)));
             let mut summary = ImportSummary::default();
             lines.update(|all| {
                 for line in all.iter_mut() {
@@ -519,9 +517,12 @@ pub fn CsvImportPage(tier: Tier) -> impl IntoView {
             });
             summary.cancelled = cancel.get_untracked();
             let scope = (mode_now != ImportMode::Account).then(|| env_now.clone());
-            if let Err(e) = record_csv_import(env_now.account.clone(), scope, mode_now, summary).await
+            if let Err(e) =
+                record_csv_import(env_now.account.clone(), scope, mode_now, summary).await
             {
-                toasts.error(format!("The import finished, but its summary was not recorded: {e}"));
+                toasts.error(format!(
+                    "The import finished, but its summary was not recorded: {e}"
+                ));
             }
             page.set(0);
             only_problems.set(false);
@@ -811,7 +812,10 @@ fn ImportResults(
 ) -> impl IntoView {
     let counts = move || {
         lines.with(|all| {
-            let ok = all.iter().filter(|l| l.outcome == Outcome::Succeeded).count();
+            let ok = all
+                .iter()
+                .filter(|l| l.outcome == Outcome::Succeeded)
+                .count();
             let skipped = all.iter().filter(|l| l.outcome == Outcome::Skipped).count();
             (ok, all.len() - ok - skipped, skipped)
         })

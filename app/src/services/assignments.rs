@@ -9,8 +9,8 @@ use crate::model::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, EnvScope, NodeAccess,
     NodeAccessEntry, NodeAccessSummary, SystemPermission, ValidAssignment, count_rule,
 };
-use crate::services::rows::{Mode, Rows};
 use crate::services::audit::{self, Event};
+use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services};
 use crate::store::assignments::{self as store_a, AssignmentRow};
 use crate::store::{self, Tx, catalog, hierarchy as store_h};

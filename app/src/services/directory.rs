@@ -95,7 +95,15 @@ pub async fn create(
     let (valid, application_id) = form.validate().map_err(AppError::identity_input)?;
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
     let mut rows = Rows::start(s, Mode::Real).await?;
-    write_row(s, &mut rows, caller, &valid, application_id.as_ref(), password_hash).await
+    write_row(
+        s,
+        &mut rows,
+        caller,
+        &valid,
+        application_id.as_ref(),
+        password_hash,
+    )
+    .await
 }
 
 /// Account-tier bulk create (the CSV import wizard's Account mode): 1 to `BULK_MAX` rows, each
@@ -132,8 +140,15 @@ pub async fn bulk_create(
         let outcome = match row {
             Ok((valid, application_id, hash)) => match hash.await {
                 Ok(Ok(password_hash)) => {
-                    write_row(s, &mut rows, caller, &valid, application_id.as_ref(), password_hash)
-                        .await
+                    write_row(
+                        s,
+                        &mut rows,
+                        caller,
+                        &valid,
+                        application_id.as_ref(),
+                        password_hash,
+                    )
+                    .await
                 }
                 Ok(Err(e)) => Err(e),
                 Err(e) => Err(AppError::internal("password pool", e)),

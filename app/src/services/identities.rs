@@ -158,7 +158,9 @@ pub async fn bulk_create(
     for row in hashing {
         let outcome = match row {
             Ok((valid, hash)) => match hash.await {
-                Ok(Ok(password_hash)) => write_row(s, &mut rows, caller, &valid, password_hash).await,
+                Ok(Ok(password_hash)) => {
+                    write_row(s, &mut rows, caller, &valid, password_hash).await
+                }
                 Ok(Err(e)) => Err(e),
                 Err(e) => Err(AppError::internal("password pool", e)),
             },

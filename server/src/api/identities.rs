@@ -3,7 +3,6 @@
 //! the dashboard's dialog.
 
 use super::bulk::{Bulk, DryRun, DryRunQuery};
-use app::services::rows::Mode;
 use super::collection::{Collection, List, ListQuery};
 use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
@@ -15,6 +14,7 @@ use app::model::{
 };
 use app::services::Services;
 use app::services::identities;
+use app::services::rows::Mode;
 use axum::Json;
 use axum::extract::{Path, State};
 use http::StatusCode;

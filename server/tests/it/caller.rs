@@ -7,6 +7,7 @@
 use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
 use app::error::AppError;
+use app::model::csv_import::{ImportMode, ImportSummary};
 use app::model::{
     ApiKeyForm, AssignmentForm, DirectoryIdentityForm, DirectoryInviteForm, DirectoryQuery,
     EnvPath, HierarchySchema, IdentityForm, IdentityPatch, InviteForm, NodeForm, NodePatch,
@@ -14,12 +15,10 @@ use app::model::{
     SystemPermission as P,
 };
 use app::services::access_checks::Check;
-use app::model::csv_import::{ImportMode, ImportSummary};
 use app::services::rows::Mode;
 use app::services::{
     Caller, Services, access_checks, api_keys, assignments, catalog, csv_import, directory,
-    hierarchy,
-    identities, identity_auth, invites, mail::mailbox,
+    hierarchy, identities, identity_auth, invites, mail::mailbox,
 };
 use std::future::Future;
 use std::pin::Pin;
