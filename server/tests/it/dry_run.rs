@@ -158,11 +158,11 @@ async fn a_dry_run_answers_what_the_real_run_then_does(engine: Engine) {
         { "email": "" },
     ] });
     let seen = dry_then_real(&t, "/identity-invites/bulk-create", invites).await;
-    let codes = codes(&seen);
-    assert_eq!(&codes[..2], ["invites.created", "invites.pending_exists"]);
+    let invited = codes(&seen);
+    assert_eq!(&invited[..2], ["invites.created", "invites.pending_exists"]);
     // Pat is already a member of the application.
-    assert_ne!(codes[2], "invites.created");
-    assert_eq!(&codes[3..], ["invites.created", "validation.invalid_input"]);
+    assert_ne!(invited[2], "invites.created");
+    assert_eq!(&invited[3..], ["invites.created", "validation.invalid_input"]);
 
     let members = t
         .app
