@@ -1032,4 +1032,35 @@ mod tests {
             assert!(check_mapping(&mapping, mode).is_empty());
         }
     }
+
+    // The fuzz target's invariants as a property test (stable toolchain, runs with the unit
+    // tests): arbitrary text made of CSV's own characters never panics, keeps the limits, and
+    // every row becomes a request or field errors; the failed-rows file reads back formula-safe.
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_input_parses_validates_and_writes_safely(
+            text in "[a-z@.=+\\-,;\t\r\n\" \u{FEFF}é]{0,400}"
+        ) {
+            if let Ok(table) = parse(text.as_bytes()) {
+                for mode in [ImportMode::Invite, ImportMode::Create, ImportMode::Account] {
+                    let mapping = auto_map(&table.headers, mode);
+                    proptest::prop_assert_eq!(mapping.len(), table.headers.len());
+                    for row in &table.rows {
+                        proptest::prop_assert!(row.cells.len() >= table.headers.len());
+                        let _ = to_request(mode, &mapping, &row.cells, &targets());
+                    }
+                }
+                let rows: Vec<(Vec<String>, String)> =
+                    table.rows.iter().map(|r| (r.cells.clone(), "x".to_owned())).collect();
+                let out = failed_rows_csv(&table.headers, &rows);
+                if let Ok(back) = parse(out.as_bytes())
+                    && back.delimiter == ','
+                {
+                    for cell in back.rows.iter().flat_map(|r| &r.cells) {
+                        proptest::prop_assert!(!cell.starts_with(['=', '+', '-', '@']), "{:?}", cell);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -162,7 +162,10 @@ async fn a_dry_run_answers_what_the_real_run_then_does(engine: Engine) {
     assert_eq!(&invited[..2], ["invites.created", "invites.pending_exists"]);
     // Pat is already a member of the application.
     assert_ne!(invited[2], "invites.created");
-    assert_eq!(&invited[3..], ["invites.created", "validation.invalid_input"]);
+    assert_eq!(
+        &invited[3..],
+        ["invites.created", "validation.invalid_input"]
+    );
 
     let members = t
         .app
