@@ -98,7 +98,9 @@ function checkErrorFile(text: string, failed: number): void {
   expect(text).toContain("already on line");
 }
 
-test("CSV import: bulk create with 500 rows, then bulk invite", async ({ page }) => {
+// Written with the wizard but not yet run against a built site (the build did not finish in the
+// session that wrote them): fixme until a run confirms them, so an unverified spec cannot block CI.
+test.fixme("CSV import: bulk create with 500 rows, then bulk invite", async ({ page }) => {
   test.setTimeout(180_000);
   const { send, slugs } = await start(page, "create");
   await send("post", "/roles", { name: "Viewer" });
@@ -123,7 +125,7 @@ test("CSV import: bulk create with 500 rows, then bulk invite", async ({ page })
   expect(summary.pending_count).toBe(493);
 });
 
-test("CSV import: Account mode from Tenant › Identities", async ({ page }) => {
+test.fixme("CSV import: Account mode from Tenant › Identities", async ({ page }) => {
   test.setTimeout(120_000);
   const { slugs } = await start(page, "account");
   const base = `/${slugs.join("/")}`;
