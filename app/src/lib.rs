@@ -63,8 +63,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("roles") view=pages::access_control::roles::RolesPage />
                     <Route path=path!("hierarchy") view=pages::access_control::hierarchy::HierarchyPage />
                     <Route path=path!("identities") view=pages::access_control::identities::IdentitiesPage />
+                    <Route path=path!("identities/import") view=|| view! { <pages::csv_import::CsvImportPage tier=pages::csv_import::Tier::Environment /> } />
                     <Route path=path!("applications") view=pages::tenant::applications::ApplicationsPage />
                     <Route path=path!("directory") view=pages::tenant::directory::DirectoryPage />
+                    <Route path=path!("directory/import") view=|| view! { <pages::csv_import::CsvImportPage tier=pages::csv_import::Tier::Account /> } />
                     <Route path=path!("mailbox") view=pages::tenant::mailbox::MailboxPage />
                     <Route path=path!("api-keys") view=pages::integrations::api_keys::ApiKeysPage />
                     <Route path=path!("api-reference") view=pages::integrations::api_reference::ApiReferencePage />

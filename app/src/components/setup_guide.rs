@@ -199,6 +199,11 @@ pub fn SetupGuidePanel() -> impl IntoView {
                                 </li>
                             }).collect_view()}
                         </ol>
+                        {(guide.tab.get() == GuideTab::InviteAndAssign).then(|| view! {
+                            <p class="small" data-testid="guide-csv-import">
+                                <a href=env.with(|e| e.href("identities/import"))>"Onboarding many at once? Use the CSV import wizard →"</a>
+                            </p>
+                        })}
                     }.into_any()
                 }
             }}

@@ -8,6 +8,7 @@ mod api_reference;
 mod assignments;
 mod bulk;
 mod catalog;
+pub mod csv_import;
 mod directory;
 mod email;
 mod evaluation;

@@ -2,6 +2,7 @@
 
 pub mod accept_invite;
 pub mod access_control;
+pub mod csv_import;
 pub mod home;
 pub mod identity;
 pub mod integrations;

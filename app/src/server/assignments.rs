@@ -70,9 +70,14 @@ pub async fn bulk_create_assignments(
     forms: Vec<AssignmentForm>,
 ) -> Result<Vec<RowResult<Assignment>>, AppError> {
     let (s, caller) = super::context::caller_in(&env).await?;
-    crate::services::assignments::bulk_create(&s, &caller, &forms)
-        .await
-        .map(RowResult::from_results)
+    crate::services::assignments::bulk_create(
+        &s,
+        &caller,
+        &forms,
+        crate::services::rows::Mode::Real,
+    )
+    .await
+    .map(RowResult::from_results)
 }
 
 #[server(endpoint = "bulk_remove_assignments", input = Json)]

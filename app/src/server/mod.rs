@@ -6,6 +6,7 @@ pub mod api_reference;
 pub mod assignments;
 pub mod auth;
 pub mod catalog;
+pub mod csv_import;
 pub mod directory;
 pub mod hierarchy;
 pub mod identities;

@@ -10,6 +10,7 @@ use crate::model::{
     NodeAccessEntry, NodeAccessSummary, SystemPermission, ValidAssignment, count_rule,
 };
 use crate::services::audit::{self, Event};
+use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services};
 use crate::store::assignments::{self as store_a, AssignmentRow};
 use crate::store::{self, Tx, catalog, hierarchy as store_h};
@@ -162,30 +163,34 @@ pub async fn create_assignment(
     Ok(to_dto(s, scope, row))
 }
 
-/// One result per row, in order; each row is written in its own transaction.
+/// One result per row, in order; each row is written in its own transaction. `Mode::Dry` runs
+/// the same rows in one rolled-back transaction (`services::rows`).
 pub async fn bulk_create(
     s: &Services,
     caller: &Caller,
-    rows: &[AssignmentForm],
+    forms: &[AssignmentForm],
+    mode: Mode,
 ) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
     caller.require(SystemPermission::AssignmentManage)?;
-    count_rule("assignments", rows.len())?;
+    count_rule("assignments", forms.len())?;
     let scope = caller.env()?;
-    let mut results = Vec::with_capacity(rows.len());
-    for form in rows {
+    let mut rows = Rows::start(s, mode).await?;
+    let mut results = Vec::with_capacity(forms.len());
+    for form in forms {
         let one = async {
             let valid = form.validate().map_err(AppError::validation)?;
-            let mut tx = s.db.begin().await?;
+            let mut tx = rows.begin(s).await?;
             let id = insert_checked(s, &mut tx, scope, &valid).await?;
-            let row = store_a::by_id(&mut *tx, scope, &id)
+            let row = store_a::by_id(&mut **tx, scope, &id)
                 .await?
                 .ok_or_else(|| AppError::internal("assignment", "vanished"))?;
             let e = event(caller, "assignment.created", &id, &valid.identity_id);
-            audit::commit(s, tx, vec![e]).await?;
+            tx.commit(s, vec![e]).await?;
             Ok(to_dto(s, scope, row))
         };
         results.push(one.await);
     }
+    rows.finish().await?;
     Ok(results)
 }
 

@@ -6,10 +6,12 @@
 use crate::error::{AppError, Resource};
 use crate::model::{
     DirectoryIdentityForm, DirectoryQuery, DirectoryRow, DirectorySummary, Identity,
-    IdentityDetail, IdentityPatch, MAX_PAGE, Page, Precondition, SystemPermission,
+    IdentityDetail, IdentityPatch, MAX_PAGE, Page, Precondition, SystemPermission, ValidIdentity,
+    count_rule,
 };
 use crate::services::assignments::assignment_at;
 use crate::services::audit::{self, Event};
+use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services};
 use crate::store::{self, Tx, directory as store_d, identities as store_i};
 
@@ -91,10 +93,89 @@ pub async fn create(
 ) -> Result<Identity, AppError> {
     caller.require(SystemPermission::IdentityManage)?;
     let (valid, application_id) = form.validate().map_err(AppError::identity_input)?;
-    let account_id = caller.account_id().to_owned();
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
-    let mut tx = s.db.begin().await?;
-    if let Some(app) = &application_id {
+    let mut rows = Rows::start(s, Mode::Real).await?;
+    write_row(
+        s,
+        &mut rows,
+        caller,
+        &valid,
+        application_id.as_ref(),
+        password_hash,
+    )
+    .await
+}
+
+/// Account-tier bulk create (the CSV import wizard's Account mode): 1 to `BULK_MAX` rows, each
+/// validated and written like `create`, in its own transaction and in row order (a duplicate email
+/// inside the batch fails on its later row). Passwords are hashed concurrently, as in the
+/// environment tier's bulk create; `Mode::Dry` hashes nothing and writes nothing (`services::rows`).
+pub async fn bulk_create(
+    s: &Services,
+    caller: &Caller,
+    forms: &[DirectoryIdentityForm],
+    mode: Mode,
+) -> Result<Vec<Result<Identity, AppError>>, AppError> {
+    caller.require(SystemPermission::IdentityManage)?;
+    count_rule("identities", forms.len())?;
+    let hashing: Vec<_> = forms
+        .iter()
+        .map(|form| {
+            let (valid, application_id) = form.validate().map_err(AppError::identity_input)?;
+            let hasher = s.passwords.clone();
+            let password = valid.password.clone();
+            let hash = tokio::spawn(async move {
+                if mode.is_dry() {
+                    Ok(password.map(|_| DRY_RUN_HASH.to_owned()))
+                } else {
+                    hasher.hash_initial(password.as_ref()).await
+                }
+            });
+            Ok((valid, application_id, hash))
+        })
+        .collect();
+    let mut rows = Rows::start(s, mode).await?;
+    let mut results = Vec::with_capacity(hashing.len());
+    for row in hashing {
+        let outcome = match row {
+            Ok((valid, application_id, hash)) => match hash.await {
+                Ok(Ok(password_hash)) => {
+                    write_row(
+                        s,
+                        &mut rows,
+                        caller,
+                        &valid,
+                        application_id.as_ref(),
+                        password_hash,
+                    )
+                    .await
+                }
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(AppError::internal("password pool", e)),
+            },
+            Err(e) => Err(e),
+        };
+        results.push(outcome);
+    }
+    rows.finish().await?;
+    Ok(results)
+}
+
+/// What a dry run stores in place of a password hash (never committed, never verifies).
+const DRY_RUN_HASH: &str = "dry-run";
+
+/// One Account-tier identity's writes in the row's transaction of `rows`.
+async fn write_row(
+    s: &Services,
+    rows: &mut Rows,
+    caller: &Caller,
+    valid: &ValidIdentity,
+    application_id: Option<&String>,
+    password_hash: Option<String>,
+) -> Result<Identity, AppError> {
+    let account_id = caller.account_id().to_owned();
+    let mut tx = rows.begin(s).await?;
+    if let Some(app) = application_id {
         application_of_account(&mut tx, &account_id, app).await?;
     }
     let id = s.new_id();
@@ -102,14 +183,14 @@ pub async fn create(
     store_i::insert(
         &mut tx,
         &account_id,
-        store_i::NewIdentity::from_valid(&id, &valid, password_hash.as_deref(), now_ms),
+        store_i::NewIdentity::from_valid(&id, valid, password_hash.as_deref(), now_ms),
     )
     .await?;
     let identity = existing(&mut tx, &account_id, &id).await?;
     let mut events = vec![event(caller, "identity.created", &identity).metadata(
         serde_json::json!({ "with_password": password_hash.is_some(), "surface": "directory" }),
     )];
-    if let Some(app) = &application_id {
+    if let Some(app) = application_id {
         let membership_id =
             store_i::activate_membership(&mut tx, &account_id, app, &id, &s.new_id(), now_ms)
                 .await?
@@ -120,7 +201,7 @@ pub async fn create(
                 .metadata(serde_json::json!({ "identity_id": id })),
         );
     }
-    audit::commit(s, tx, events).await?;
+    tx.commit(s, events).await?;
     Ok(identity)
 }
 

@@ -10,6 +10,7 @@ use crate::model::{
 };
 use crate::services::assignments::{insert_checked, to_dto};
 use crate::services::audit::{self, Event};
+use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services};
 use crate::store::{self, Tx, assignments as store_a, identities as store_i};
 use std::collections::HashMap;
@@ -82,17 +83,17 @@ async fn admit(
 
 async fn created(
     s: &Services,
+    tx: &mut Tx,
     scope: &EnvScope,
     identity_id: &str,
     membership_id: String,
     assignment_id: Option<String>,
 ) -> Result<CreatedIdentity, AppError> {
-    let reader = s.db.reader();
-    let identity = store_i::by_id(reader, &scope.account_id, identity_id)
+    let identity = store_i::by_id(&mut **tx, &scope.account_id, identity_id)
         .await?
-        .ok_or_else(|| AppError::internal("identity", "vanished after commit"))?;
+        .ok_or_else(|| AppError::internal("identity", "vanished after insert"))?;
     let assignment = match assignment_id {
-        Some(id) => store_a::by_id(reader, scope, &id)
+        Some(id) => store_a::by_id(&mut **tx, scope, &id)
             .await?
             .map(|row| to_dto(s, scope, row)),
         None => None,
@@ -124,10 +125,13 @@ pub async fn create(
 /// inside the batch fails on its later row. Every row's password is hashed up front, concurrently
 /// (the hasher bounds it to the cores), and each write goes ahead as soon as its row's hash is
 /// ready — so a batch with passwords runs at the speed of hashing on all cores, not of one.
+/// `Mode::Dry` runs the same rows in one rolled-back transaction (`services::rows`) and hashes
+/// nothing: a password's only verdict is its validation, which runs either way.
 pub async fn bulk_create(
     s: &Services,
     caller: &Caller,
     forms: &[IdentityForm],
+    mode: Mode,
 ) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
     caller.require(SystemPermission::IdentityManage)?;
     count_rule("identities", forms.len())?;
@@ -138,17 +142,25 @@ pub async fn bulk_create(
             row.map(|valid| {
                 let hasher = s.passwords.clone();
                 let password = valid.password.clone();
-                let hash =
-                    tokio::spawn(async move { hasher.hash_initial(password.as_ref()).await });
+                let hash = tokio::spawn(async move {
+                    if mode.is_dry() {
+                        Ok(password.map(|_| DRY_RUN_HASH.to_owned()))
+                    } else {
+                        hasher.hash_initial(password.as_ref()).await
+                    }
+                });
                 (valid, hash)
             })
         })
         .collect();
+    let mut rows = Rows::start(s, mode).await?;
     let mut results = Vec::with_capacity(hashing.len());
     for row in hashing {
         let outcome = match row {
             Ok((valid, hash)) => match hash.await {
-                Ok(Ok(password_hash)) => write(s, caller, &valid, password_hash).await,
+                Ok(Ok(password_hash)) => {
+                    write_row(s, &mut rows, caller, &valid, password_hash).await
+                }
                 Ok(Err(e)) => Err(e),
                 Err(e) => Err(AppError::internal("password pool", e)),
             },
@@ -157,8 +169,13 @@ pub async fn bulk_create(
         results.push(outcome);
         s.failpoints.pause(PAUSE_AFTER_BULK_ROW).await;
     }
+    rows.finish().await?;
     Ok(results)
 }
+
+/// What a dry run stores in place of a password hash: it never leaves the rolled-back
+/// transaction, and no password verifies against it.
+const DRY_RUN_HASH: &str = "dry-run";
 
 /// Writes a validated identity whose password (if any) is already hashed.
 async fn write(
@@ -167,8 +184,20 @@ async fn write(
     valid: &ValidIdentity,
     password_hash: Option<String>,
 ) -> Result<CreatedIdentity, AppError> {
+    let mut rows = Rows::start(s, Mode::Real).await?;
+    write_row(s, &mut rows, caller, valid, password_hash).await
+}
+
+/// One identity's writes in the row's transaction of `rows`.
+async fn write_row(
+    s: &Services,
+    rows: &mut Rows,
+    caller: &Caller,
+    valid: &ValidIdentity,
+    password_hash: Option<String>,
+) -> Result<CreatedIdentity, AppError> {
     let scope = caller.env()?;
-    let mut tx = s.db.begin().await?;
+    let mut tx = rows.begin(s).await?;
     let email = valid.email.as_str();
     let id = s.new_id();
     let inserted = store_i::insert(
@@ -204,8 +233,9 @@ async fn write(
     let (membership_id, assignment_id, more) =
         admit(s, &mut tx, caller, &id, email, valid.assignment.as_ref()).await?;
     events.extend(more);
-    audit::commit(s, tx, events).await?;
-    let mut done = created(s, scope, &id, membership_id, assignment_id).await?;
+    // Read before the commit, in the row's transaction: a dry run's row is never committed.
+    let mut done = created(s, &mut tx, scope, &id, membership_id, assignment_id).await?;
+    tx.commit(s, events).await?;
     done.warnings.clone_from(&valid.warnings);
     Ok(done)
 }
@@ -248,8 +278,8 @@ pub async fn add_to_application(
         pair.as_ref(),
     )
     .await?;
+    let mut done = created(s, &mut tx, scope, identity_id, membership_id, assignment_id).await?;
     audit::commit(s, tx, events).await?;
-    let mut done = created(s, scope, identity_id, membership_id, assignment_id).await?;
     done.warnings.extend(skipped);
     Ok(done)
 }

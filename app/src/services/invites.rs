@@ -22,6 +22,7 @@ use crate::model::{
 use crate::services::assignments::{check_target, insert_checked};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::mail::{self, Letter, MailKind, MailOrigin};
+use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services, identity_passwords, tokens};
 use crate::store::{self, Tx, identities as store_i, invites as store_v, rfc3339};
 
@@ -85,19 +86,33 @@ pub async fn create(
 
 /// Bulk invite (`POST /api/v1/identity-invites/bulk-create`): 1 to `BULK_MAX` rows, each validated
 /// and written like `create`, in its own transaction and in row order (a duplicate email inside
-/// the batch fails on its later row with `invites.pending_exists`).
+/// the batch fails on its later row with `invites.pending_exists`). `Mode::Dry` runs the same rows
+/// in one rolled-back transaction (`services::rows`): no invite, audit event or email remains.
 pub async fn bulk_create(
     s: &Services,
     caller: &Caller,
     forms: &[InviteForm],
+    mode: Mode,
 ) -> Result<Vec<Result<CreatedInvite, AppError>>, AppError> {
     caller.require(SystemPermission::InviteManage)?;
     count_rule("invites", forms.len())?;
+    let env = caller.env()?.clone();
+    let target = Target {
+        account_id: env.account_id.clone(),
+        application_id: Some(env.application_id.clone()),
+        env: Some(env),
+    };
+    let mut rows = Rows::start(s, mode).await?;
     let mut results = Vec::with_capacity(forms.len());
     for form in forms {
-        results.push(create(s, caller, form).await);
+        let outcome = match form.validate().map_err(AppError::validation) {
+            Ok(valid) => write_row(s, &mut rows, caller, &target, &valid).await,
+            Err(e) => Err(e),
+        };
+        results.push(outcome);
         s.failpoints.pause(PAUSE_AFTER_BULK_ROW).await;
     }
+    rows.finish().await?;
     Ok(results)
 }
 
@@ -250,10 +265,23 @@ async fn write(
     target: &Target,
     valid: &ValidInvite,
 ) -> Result<CreatedInvite, AppError> {
+    let mut rows = Rows::start(s, Mode::Real).await?;
+    write_row(s, &mut rows, caller, target, valid).await
+}
+
+/// One invite's writes (and its queued email) in the row's transaction of `rows`.
+async fn write_row(
+    s: &Services,
+    rows: &mut Rows,
+    caller: &Caller,
+    target: &Target,
+    valid: &ValidInvite,
+) -> Result<CreatedInvite, AppError> {
     let now = s.now();
     let now_ms = store::ms(now);
     let email = valid.email.as_str();
-    let mut tx = s.db.begin().await?;
+    let dry = rows.mode().is_dry();
+    let mut tx = rows.begin(s).await?;
     let (intent, first_name, last_name) = derive_intent(&mut tx, target, valid).await?;
     if let (Some((role_id, node_id)), Some(env)) = (&valid.assignment, &target.env) {
         check_target(&mut tx, env, role_id, node_id).await?;
@@ -316,14 +344,16 @@ async fn write(
             "send_email": valid.send_email,
             "tier": if target.env.is_some() { "environment" } else { "account" },
         }));
-    audit::commit(s, tx, vec![event]).await?;
-    let stored = store_v::by_token_hash(s.db.reader(), &token_hash)
+    // Read before the commit, in the row's transaction: a dry run's row is never committed.
+    let stored = store_v::by_token_hash(&mut **tx, &token_hash)
         .await?
-        .ok_or_else(|| AppError::internal("invite", "vanished after commit"))?;
+        .ok_or_else(|| AppError::internal("invite", "vanished after insert"))?;
+    tx.commit(s, vec![event]).await?;
     Ok(CreatedInvite {
         invite: stored.to_dto(now_ms),
-        // The link is handed out only when the caller delivers it.
-        accept_url: (!valid.send_email).then_some(url),
+        // The link is handed out only when the caller delivers it — and never from a dry run,
+        // whose token was never kept.
+        accept_url: (!valid.send_email && !dry).then_some(url),
     })
 }
 

@@ -55,7 +55,7 @@ export interface paths {
         put?: never;
         /**
          * Create up to 200 assignments
-         * @description Each row is checked and written on its own; 200 when every row succeeded, 207 otherwise, with one result per row in request order.
+         * @description Each row is checked and written on its own; 200 when every row succeeded, 207 otherwise, with one result per row in request order. `?dry_run=true` answers the same verdicts a real run would give now and writes nothing.
          */
         post: operations["bulkCreateAssignments"];
         delete?: never;
@@ -140,7 +140,7 @@ export interface paths {
         put?: never;
         /**
          * Create up to 200 identities
-         * @description Each row runs the single create in its own transaction, in order; duplicates inside the batch are reported on the later row, never merged; a row with only one of `role_id` and `node_id` succeeds without an assignment (its `warnings` say so). 200 when every row succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored answer (`Idempotent-Replayed: true`) without running again.
+         * @description Each row runs the single create in its own transaction, in order; duplicates inside the batch are reported on the later row, never merged; a row with only one of `role_id` and `node_id` succeeds without an assignment (its `warnings` say so). 200 when every row succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored answer (`Idempotent-Replayed: true`) without running again. `?dry_run=true` answers the same verdicts a real run would give now and writes nothing.
          */
         post: operations["bulkCreateIdentities"];
         delete?: never;
@@ -292,7 +292,7 @@ export interface paths {
         put?: never;
         /**
          * Invite up to 200 identities
-         * @description Each row runs the single invite in its own transaction, in order; a second row for the same email fails with `invites.pending_exists`. 200 when every row succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored answer (`Idempotent-Replayed: true`) without running again — no second email is sent.
+         * @description Each row runs the single invite in its own transaction, in order; a second row for the same email fails with `invites.pending_exists`. 200 when every row succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored answer (`Idempotent-Replayed: true`) without running again — no second email is sent. `?dry_run=true` answers the same verdicts a real run would give now and writes (and sends) nothing.
          */
         post: operations["bulkCreateIdentityInvites"];
         delete?: never;
@@ -1098,6 +1098,11 @@ export interface components {
             summary: components["schemas"]["BulkSummary"];
         };
         BulkSummary: {
+            /**
+             * @description `true` when the request was a dry run (`?dry_run=true`): the verdicts are what a real run
+             *     would answer now, and nothing was written. Absent otherwise.
+             */
+            dry_run?: boolean;
             failed: number;
             succeeded: number;
             total: number;
@@ -2685,7 +2690,15 @@ export interface operations {
     };
     bulkCreateAssignments: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `true`: run every row as a real run would, answer its verdict, and write nothing (no
+                 *     resource, audit event, email or idempotency record; an `Idempotency-Key` is ignored).
+                 *     Ids in a dry run's answer are provisional and never exist.
+                 * @example true
+                 */
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3637,7 +3650,15 @@ export interface operations {
     };
     bulkCreateIdentities: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `true`: run every row as a real run would, answer its verdict, and write nothing (no
+                 *     resource, audit event, email or idempotency record; an `Idempotency-Key` is ignored).
+                 *     Ids in a dry run's answer are provisional and never exist.
+                 * @example true
+                 */
+                dry_run?: boolean;
+            };
             header?: {
                 /** @description 1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`. */
                 "Idempotency-Key"?: string;
@@ -5219,7 +5240,15 @@ export interface operations {
     };
     bulkCreateIdentityInvites: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `true`: run every row as a real run would, answer its verdict, and write nothing (no
+                 *     resource, audit event, email or idempotency record; an `Idempotency-Key` is ignored).
+                 *     Ids in a dry run's answer are provisional and never exist.
+                 * @example true
+                 */
+                dry_run?: boolean;
+            };
             header?: {
                 /** @description 1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`. */
                 "Idempotency-Key"?: string;

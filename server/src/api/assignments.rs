@@ -1,6 +1,6 @@
 //! `/api/v1/assignments` (+ bulk forms) and an identity's assignments and permissions.
 
-use super::bulk::{Bulk, Removed, bulk};
+use super::bulk::{Bulk, DryRun, DryRunQuery, Removed, bulk, bulk_in};
 use super::collection::{Collection, List, ListQuery};
 use super::doc::{
     AssignmentNotFound, BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors, RoleNotFound,
@@ -141,7 +141,9 @@ pub struct BulkCreate {
     tag = "assignments",
     summary = "Create up to 200 assignments",
     description = "Each row is checked and written on its own; 200 when every row succeeded, 207 \
-        otherwise, with one result per row in request order.",
+        otherwise, with one result per row in request order. `?dry_run=true` answers the same \
+        verdicts a real run would give now and writes nothing.",
+    params(DryRunQuery),
     request_body(content = BulkCreate, example = json!({ "assignments": [
         { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" },
         { "identity_id": "0193a1f0-6666-7f00-9b83-0c7a2e5f4b97", "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53", "effective_to": "2027-06-30T23:59:59Z" }
@@ -159,10 +161,11 @@ pub struct BulkCreate {
 pub async fn bulk_create(
     State(s): State<Services>,
     Key(caller): Key,
+    DryRun(mode): DryRun,
     Body(body): Body<BulkCreate>,
 ) -> Result<(StatusCode, Json<Bulk<Assignment>>), ApiError> {
-    let results = assignments::bulk_create(&s, &caller, &body.assignments).await?;
-    Ok(bulk(results, "assignments.created"))
+    let results = assignments::bulk_create(&s, &caller, &body.assignments, mode).await?;
+    Ok(bulk_in(results, "assignments.created", mode))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -4,14 +4,17 @@
 use super::extract::ApiError;
 use crate::envelope::ErrorBody;
 use app::error::AppError;
+use app::services::rows::Mode;
 use app::services::{Caller, Services, idempotency};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequestParts, Query};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use serde::Serialize;
+use http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 #[derive(Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -42,6 +45,11 @@ pub struct BulkSummary {
     total: usize,
     succeeded: usize,
     failed: usize,
+    /// `true` when the request was a dry run (`?dry_run=true`): the verdicts are what a real run
+    /// would answer now, and nothing was written. Absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(nullable = false)]
+    dry_run: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -55,6 +63,15 @@ pub struct Bulk<T> {
 pub fn bulk<T: Serialize>(
     results: Vec<Result<T, AppError>>,
     success: &'static str,
+) -> (StatusCode, Json<Bulk<T>>) {
+    bulk_in(results, success, Mode::Real)
+}
+
+/// `bulk` for a run in `mode` (a dry run's summary says so).
+pub fn bulk_in<T: Serialize>(
+    results: Vec<Result<T, AppError>>,
+    success: &'static str,
+    mode: Mode,
 ) -> (StatusCode, Json<Bulk<T>>) {
     let total = results.len();
     let rows: Vec<Row<T>> = results
@@ -90,6 +107,7 @@ pub fn bulk<T: Serialize>(
                 total,
                 succeeded: total - failed,
                 failed,
+                dry_run: mode.is_dry(),
             },
             results: rows,
         }),
@@ -100,8 +118,9 @@ pub fn bulk<T: Serialize>(
 pub fn answer<T: Serialize>(
     results: Vec<Result<T, AppError>>,
     success: &'static str,
+    mode: Mode,
 ) -> Result<(u16, String), AppError> {
-    let (status, Json(answer)) = bulk(results, success);
+    let (status, Json(answer)) = bulk_in(results, success, mode);
     let body = serde_json::to_string(&answer).map_err(|e| AppError::internal("bulk", e))?;
     Ok((status.as_u16(), body))
 }
@@ -111,10 +130,12 @@ pub fn answer<T: Serialize>(
 /// `batch` detached — a client that times out does not cut it off half-way, unrecorded — and
 /// stores its answer; a repeat within 24 h gets that answer (`Idempotent-Replayed: true`). The
 /// handler checks the operation's permission before calling this, so a refused caller claims
-/// nothing; the service checks it again as the rule of the operation.
+/// nothing; the service checks it again as the rule of the operation. A dry run claims nothing and
+/// stores nothing: its `Idempotency-Key`, if any, is ignored (a dry run is safe to repeat).
 pub async fn idempotent<T, F, Fut>(
     s: &Services,
     caller: &Caller,
+    mode: Mode,
     headers: &http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
     rows: impl FnOnce(&T) -> Result<(), AppError>,
@@ -148,6 +169,7 @@ where
             detail: "Idempotency-Key must be visible ASCII".to_owned(),
         })?;
     let claim = match &idempotency_key {
+        _ if mode.is_dry() => None,
         None => None,
         Some(idem) => {
             let hash = app::services::tokens::digest(&String::from_utf8_lossy(&bytes));
@@ -193,3 +215,32 @@ impl utoipa::PartialSchema for Removed {
 }
 
 impl utoipa::ToSchema for Removed {}
+
+/// `?dry_run=` of the bulk-create endpoints; anything else in the query is refused.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DryRunQuery {
+    /// `true`: run every row as a real run would, answer its verdict, and write nothing (no
+    /// resource, audit event, email or idempotency record; an `Idempotency-Key` is ignored).
+    /// Ids in a dry run's answer are provisional and never exist.
+    #[serde(default)]
+    #[param(default = false, example = true)]
+    dry_run: bool,
+}
+
+/// The run mode a bulk request asked for.
+pub struct DryRun(pub Mode);
+
+impl FromRequestParts<Services> for DryRun {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &Services) -> Result<Self, Self::Rejection> {
+        let Query(query) = Query::<DryRunQuery>::from_request_parts(parts, s)
+            .await
+            .map_err(|e| AppError::BadRequest {
+                detail: e.body_text(),
+            })?;
+        Ok(DryRun(Mode::from_flag(query.dry_run)))
+    }
+}

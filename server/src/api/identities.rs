@@ -2,7 +2,7 @@
 //! list, show, bulk create, edit, remove. The same `IdentityForm` rules and the same service as
 //! the dashboard's dialog.
 
-use super::bulk::Bulk;
+use super::bulk::{Bulk, DryRun, DryRunQuery};
 use super::collection::{Collection, List, ListQuery};
 use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
@@ -14,6 +14,7 @@ use app::model::{
 };
 use app::services::Services;
 use app::services::identities;
+use app::services::rows::Mode;
 use axum::Json;
 use axum::extract::{Path, State};
 use http::StatusCode;
@@ -157,8 +158,9 @@ pub struct BulkCreate {
         inside the batch are reported on the later row, never merged; a row with only one of \
         `role_id` and `node_id` succeeds without an assignment (its `warnings` say so). 200 when \
         every row succeeded, 207 otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored \
-        answer (`Idempotent-Replayed: true`) without running again.",
-    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`.")),
+        answer (`Idempotent-Replayed: true`) without running again. `?dry_run=true` answers the \
+        same verdicts a real run would give now and writes nothing.",
+    params(DryRunQuery, ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`.")),
     request_body(content = BulkCreate, example = json!({ "identities": [
         { "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee" },
         { "email": "sam.ortiz@example.com", "first_name": "Sam", "last_name": "Ortiz", "external_id": "crm-10443",
@@ -197,6 +199,7 @@ pub struct BulkCreate {
 pub async fn bulk_create(
     State(s): State<Services>,
     Key(caller): Key,
+    DryRun(mode): DryRun,
     headers: http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<axum::response::Response, ApiError> {
@@ -208,10 +211,11 @@ pub async fn bulk_create(
     super::bulk::idempotent(
         &s,
         &caller,
+        mode,
         &headers,
         body,
         |request: &BulkCreate| count_rule("identities", request.identities.len()),
-        move |request| bulk_create_batch(batch_services, batch_caller, request),
+        move |request| bulk_create_batch(batch_services, batch_caller, request, mode),
     )
     .await
 }
@@ -221,14 +225,15 @@ async fn bulk_create_batch(
     s: Services,
     caller: app::services::Caller,
     request: BulkCreate,
+    mode: Mode,
 ) -> Result<(u16, String), AppError> {
     let results: Vec<Result<CreatedResponse, AppError>> =
-        identities::bulk_create(&s, &caller, &request.identities)
+        identities::bulk_create(&s, &caller, &request.identities, mode)
             .await?
             .into_iter()
             .map(|outcome| outcome.map(CreatedResponse::from))
             .collect();
-    super::bulk::answer(results, "identities.created")
+    super::bulk::answer(results, "identities.created", mode)
 }
 
 #[utoipa::path(

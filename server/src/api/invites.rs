@@ -2,7 +2,7 @@
 //! status filter, summary, resend (a new link; the old one dies) and revoke. The same
 //! `InviteForm` rules and the same service as the dashboard's Invite dialogs.
 
-use super::bulk::Bulk;
+use super::bulk::{Bulk, DryRun, DryRunQuery};
 use super::collection::{Collection, check_bounds, default_take, first_page};
 use super::doc::{BodyTooLarge, KeyErrors};
 use super::extract::{ApiError, Body, Key};
@@ -104,8 +104,10 @@ pub struct BulkCreate {
     description = "Each row runs the single invite in its own transaction, in order; a second row \
         for the same email fails with `invites.pending_exists`. 200 when every row succeeded, 207 \
         otherwise. With `Idempotency-Key` a repeat within 24 hours gets the stored answer \
-        (`Idempotent-Replayed: true`) without running again — no second email is sent.",
-    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`.")),
+        (`Idempotent-Replayed: true`) without running again — no second email is sent. \
+        `?dry_run=true` answers the same verdicts a real run would give now and writes (and \
+        sends) nothing.",
+    params(DryRunQuery, ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `invites-2026-11-27-001`.")),
     request_body(content = BulkCreate, example = json!({ "invites": [
         { "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee" },
         { "email": "sam.ortiz@example.com", "first_name": "Sam", "last_name": "Ortiz",
@@ -146,6 +148,7 @@ pub struct BulkCreate {
 pub async fn bulk_create(
     State(s): State<Services>,
     Key(caller): Key,
+    DryRun(mode): DryRun,
     headers: http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<axum::response::Response, ApiError> {
@@ -155,17 +158,18 @@ pub async fn bulk_create(
     super::bulk::idempotent(
         &s,
         &caller,
+        mode,
         &headers,
         body,
         |request: &BulkCreate| count_rule("invites", request.invites.len()),
         move |request: BulkCreate| async move {
             let results: Vec<Result<CreatedResponse, AppError>> =
-                invites::bulk_create(&batch_services, &batch_caller, &request.invites)
+                invites::bulk_create(&batch_services, &batch_caller, &request.invites, mode)
                     .await?
                     .into_iter()
                     .map(|outcome| outcome.map(CreatedResponse::from))
                     .collect();
-            super::bulk::answer(results, "invites.created")
+            super::bulk::answer(results, "invites.created", mode)
         },
     )
     .await

@@ -7,6 +7,7 @@
 use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
 use app::error::AppError;
+use app::model::csv_import::{ImportMode, ImportSummary};
 use app::model::{
     ApiKeyForm, AssignmentForm, DirectoryIdentityForm, DirectoryInviteForm, DirectoryQuery,
     EnvPath, HierarchySchema, IdentityForm, IdentityPatch, InviteForm, NodeForm, NodePatch,
@@ -14,9 +15,10 @@ use app::model::{
     SystemPermission as P,
 };
 use app::services::access_checks::Check;
+use app::services::rows::Mode;
 use app::services::{
-    Caller, Services, access_checks, api_keys, assignments, catalog, directory, hierarchy,
-    identities, identity_auth, invites, mail::mailbox,
+    Caller, Services, access_checks, api_keys, assignments, catalog, csv_import, directory,
+    hierarchy, identities, identity_auth, invites, mail::mailbox,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -102,7 +104,7 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
             "assignments::create_assignment",
             |s, c| assignments::create_assignment(s, c, &AssignmentForm::default())
         ),
-        op!(P::AssignmentManage, "assignments::bulk_create", |s, c| assignments::bulk_create(s, c, &[])),
+        op!(P::AssignmentManage, "assignments::bulk_create", |s, c| assignments::bulk_create(s, c, &[], Mode::Real)),
         op!(
             P::AssignmentManage,
             "assignments::change_assignment",
@@ -138,7 +140,7 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
         op!(P::IdentityRead, "identities::members", |s, c| identities::members(s, c, "", None, 1, 25)),
         op!(P::IdentityRead, "identities::get_member", |s, c| identities::get_member(s, c, ID)),
         op!(P::IdentityManage, "identities::create", |s, c| identities::create(s, c, &IdentityForm::default())),
-        op!(P::IdentityManage, "identities::bulk_create", |s, c| identities::bulk_create(s, c, &[])),
+        op!(P::IdentityManage, "identities::bulk_create", |s, c| identities::bulk_create(s, c, &[], Mode::Real)),
         op!(
             P::IdentityManage,
             "identities::add_to_application",
@@ -158,7 +160,7 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
         op!(P::IdentityManage, "identity_auth::send_password_reset", |s, c| identity_auth::send_password_reset(s, c, ID)),
         op!(P::IdentityManage, "identity_auth::send_verification", |s, c| identity_auth::send_verification(s, c, ID)),
         op!(P::InviteManage, "invites::create", |s, c| invites::create(s, c, &InviteForm::default())),
-        op!(P::InviteManage, "invites::bulk_create", |s, c| invites::bulk_create(s, c, &[])),
+        op!(P::InviteManage, "invites::bulk_create", |s, c| invites::bulk_create(s, c, &[], Mode::Real)),
         op!(P::InviteManage, "invites::create_in_account", |s, c| invites::create_in_account(s, c, &DirectoryInviteForm::default())),
         op!(P::InviteManage, "invites::resend", |s, c| invites::resend(s, c, ID)),
         op!(P::InviteManage, "invites::revoke", |s, c| invites::revoke(s, c, ID)),
@@ -172,6 +174,9 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
         )),
         op!(P::IdentityRead, "directory::detail", |s, c| directory::detail(s, c, ID)),
         op!(P::IdentityManage, "directory::create", |s, c| directory::create(s, c, &DirectoryIdentityForm::default())),
+        op!(P::IdentityManage, "directory::bulk_create", |s, c| directory::bulk_create(s, c, &[], Mode::Dry)),
+        op!(P::InviteManage, "csv_import::record_summary (invite)", |s, c| csv_import::record_summary(s, c, ImportMode::Invite, &ImportSummary::default())),
+        op!(P::IdentityManage, "csv_import::record_summary (create)", |s, c| csv_import::record_summary(s, c, ImportMode::Create, &ImportSummary::default())),
         op!(P::IdentityManage, "directory::update_profile", |s, c| directory::update_profile(s, c, ID, Precondition::Any, &IdentityPatch::default())),
         op!(P::IdentityManage, "directory::set_status", |s, c| directory::set_status(s, c, ID, false)),
         op!(P::IdentityManage, "directory::add_membership", |s, c| directory::add_membership(s, c, ID, ID)),

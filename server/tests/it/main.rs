@@ -10,6 +10,7 @@ mod caller;
 mod catalog;
 mod cli;
 mod directory;
+mod dry_run;
 mod evaluation_property;
 mod hierarchy;
 mod idempotency;

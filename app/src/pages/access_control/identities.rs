@@ -57,6 +57,7 @@ pub fn IdentitiesPage() -> impl IntoView {
                 <p class="muted">"The members of this application and their roles in this environment. Identities live in your account's directory; membership admits them here."</p>
             </div>
             <div class="page-actions">
+                <a class="btn btn-ghost" href=move || env.with(|e| e.href("identities/import")) data-testid="open-csv-import">"Import CSV"</a>
                 <button class="btn btn-ghost" on:click=move |_| directory_open.set(true) data-testid="open-add-from-directory">"Add from directory"</button>
                 <button class="btn btn-secondary" on:click=move |_| invite_open.set(true) data-testid="open-invite">"Invite"</button>
                 <button class="btn btn-secondary" on:click=move |_| invite_assign_open.set(true) data-testid="open-invite-assign">"Invite & Assign"</button>
@@ -146,6 +147,9 @@ pub fn IdentitiesPage() -> impl IntoView {
         </Dialog>
         <Dialog open=create_open title="Create Identity" testid="create-identity" wide=true>
             <CreateIdentity open=create_open on_created />
+            <p class="small muted" data-testid="create-identity-csv-hint">
+                <a href=move || env.with(|e| e.href("identities/import?mode=create"))>"Onboarding many at once? Use the CSV import wizard →"</a>
+            </p>
         </Dialog>
         <Dialog open=assign_open title="Assign role" testid="bulk-assign" wide=true>
             <BulkAssign selected open=assign_open on_done=on_created />

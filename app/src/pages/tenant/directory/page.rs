@@ -54,6 +54,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 <p class="muted">"Your account's directory: every end user, whichever applications they belong to. Deactivating an identity here shuts it out of every application."</p>
             </div>
             <div class="page-actions">
+                <a class="btn btn-ghost" href=move || env.with(|e| e.href("directory/import?mode=account")) data-testid="open-csv-import">"Import CSV"</a>
                 <button class="btn btn-secondary" on:click=move |_| invite_open.set(true) data-testid="open-directory-invite">"Invite"</button>
                 <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-directory-identity">"Create Identity"</button>
             </div>
