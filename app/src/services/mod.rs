@@ -27,6 +27,7 @@ pub mod invites;
 pub mod mail;
 pub mod passwords;
 pub mod rate_limit;
+pub mod team;
 pub mod tenancy;
 pub mod throttle;
 pub mod tokens;
