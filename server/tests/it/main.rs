@@ -24,3 +24,4 @@ mod platform;
 mod routing;
 mod sessions;
 mod signup;
+mod team;
