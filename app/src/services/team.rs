@@ -209,15 +209,13 @@ pub async fn resend(s: &Services, caller: &Caller, id: &str) -> Result<String, A
         return Err(AppError::InviteNotPending);
     }
     let token = tokens::new_token();
-    // Rotating accepts a run-out pending row: move its expiry first so the guarded UPDATE
-    // (live pending only) applies to it as to a live one.
     let rotated = store_t::rotate_token(
         &mut tx,
         account_id,
         id,
         &tokens::digest(&token),
         store::ms(now + time::Duration::days(ADMIN_INVITE_EXPIRY_DAYS)),
-        now_ms.min(invite.expires_at - 1),
+        now_ms,
     )
     .await?;
     if !rotated {

@@ -272,7 +272,8 @@ pub async fn by_token_hash(
     .await?)
 }
 
-/// A new link and seven new days for a live pending invite; `false` when it is no longer pending.
+/// A new link and seven new days for a pending invite (live or run out: a resend renews it);
+/// `false` when it was accepted or revoked meanwhile.
 pub async fn rotate_token(
     tx: &mut Tx,
     account_id: &str,
@@ -283,7 +284,7 @@ pub async fn rotate_token(
 ) -> Result<bool, AppError> {
     let done = sqlx::query(
         "UPDATE admin_invites SET token_hash = $1, expires_at = $2, updated_at = $3 \
-         WHERE account_id = $4 AND id = $5 AND status = 'pending' AND expires_at > $3",
+         WHERE account_id = $4 AND id = $5 AND status = 'pending'",
     )
     .bind(token_hash)
     .bind(expires_ms)

@@ -33,14 +33,15 @@ pub fn TeamPage() -> impl IntoView {
     let can_write = use_can_write();
     let invite_open = RwSignal::new(false);
     let reload = Callback::new(move |()| refresh.update(|n| *n += 1));
-    // Managing needs an owner; the list says whether the caller is one.
-    let can_manage = move || {
-        can_write.get()
-            && team
-                .get()
-                .and_then(Result::ok)
-                .is_some_and(|t| t.can_manage)
-    };
+    // Managing needs an owner; the list says whether the caller is one. Followed in an effect
+    // (browser only, after hydration) so the server's HTML and the hydrating page agree.
+    let owner = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(t)) = team.get() {
+            owner.set(t.can_manage);
+        }
+    });
+    let can_manage = move || can_write.get() && owner.get();
     view! {
         <Title text="Team" />
         <div class="page-header">
