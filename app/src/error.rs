@@ -72,6 +72,12 @@ pub enum AppError {
     /// An admin with this email already exists.
     #[error("An account with this email already exists. Sign in instead.")]
     AdminEmailTaken,
+    /// The change would leave the Account without an owner (demoting or removing the last one).
+    #[error("An account needs at least one owner. Make another admin an owner first.")]
+    LastOwner,
+    /// The email already belongs to an admin of this Account.
+    #[error("This person is already an admin of this account.")]
+    AdminAlreadyMember,
     /// The thing asked for does not exist, or is not visible to the caller.
     #[error("{} not found.", resource_label(*resource))]
     NotFound { resource: Resource },
@@ -248,6 +254,8 @@ impl AppError {
             AppError::Forbidden { .. } => "auth.forbidden",
             AppError::CrossOrigin => "auth.cross_origin",
             AppError::AdminEmailTaken => "admins.email_taken",
+            AppError::LastOwner => "admins.last_owner",
+            AppError::AdminAlreadyMember => "admins.already_member",
             AppError::NotFound { resource } => match resource {
                 Resource::Account => "accounts.not_found",
                 Resource::Application => "applications.not_found",
@@ -344,6 +352,8 @@ impl AppError {
             | AppError::InviteAlreadyAccepted => 410,
             AppError::NotFound { .. } | AppError::InviteInvalid => 404,
             AppError::AdminEmailTaken
+            | AppError::LastOwner
+            | AppError::AdminAlreadyMember
             | AppError::VersionConflict
             | AppError::PermissionKeyTaken { .. }
             | AppError::RoleNameTaken { .. }
@@ -376,7 +386,9 @@ impl AppError {
                 .iter()
                 .find(|e| e.field == field)
                 .map(|e| e.message.clone()),
-            AppError::AdminEmailTaken if field == "email" => Some(self.to_string()),
+            AppError::AdminEmailTaken | AppError::AdminAlreadyMember if field == "email" => {
+                Some(self.to_string())
+            }
             AppError::PermissionKeyTaken { .. } if field == "key" => Some(self.to_string()),
             AppError::RoleNameTaken { .. } if field == "name" => Some(self.to_string()),
             AppError::IdentityEmailTaken
@@ -398,6 +410,7 @@ impl AppError {
             AppError::Validation { .. }
                 | AppError::PasswordTooCommon { .. }
                 | AppError::AdminEmailTaken
+                | AppError::AdminAlreadyMember
                 | AppError::PermissionKeyTaken { .. }
                 | AppError::RoleNameTaken { .. }
                 | AppError::IdentityEmailTaken
@@ -434,6 +447,8 @@ impl AppError {
         "auth.forbidden",
         "auth.cross_origin",
         "admins.email_taken",
+        "admins.last_owner",
+        "admins.already_member",
         "accounts.not_found",
         "applications.not_found",
         "environments.not_found",
@@ -543,6 +558,8 @@ mod tests {
             },
             AppError::CrossOrigin,
             AppError::AdminEmailTaken,
+            AppError::LastOwner,
+            AppError::AdminAlreadyMember,
             AppError::NotFound {
                 resource: Resource::Account,
             },

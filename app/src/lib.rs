@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset-password") view=pages::identity::reset::ResetPassword ssr=SsrMode::Async />
                 <Route path=path!("/verify-email") view=pages::identity::verify::VerifyEmail ssr=SsrMode::Async />
                 <Route path=path!("/accept-invite") view=pages::accept_invite::AcceptInvitePage />
+                <Route path=path!("/accept-admin-invite") view=pages::accept_admin_invite::AcceptAdminInvitePage />
                 // Async: the page is sent once its data is loaded, so a signed-out visit gets a real 302.
                 <ParentRoute path=path!("/:account/:application/:environment") view=components::layout::DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::home::ToOverview />
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("directory") view=pages::tenant::directory::DirectoryPage />
                     <Route path=path!("directory/import") view=|| view! { <pages::csv_import::CsvImportPage tier=pages::csv_import::Tier::Account /> } />
                     <Route path=path!("mailbox") view=pages::tenant::mailbox::MailboxPage />
+                    <Route path=path!("team") view=pages::tenant::team::TeamPage />
                     <Route path=path!("api-keys") view=pages::integrations::api_keys::ApiKeysPage />
                     <Route path=path!("api-reference") view=pages::integrations::api_reference::ApiReferencePage />
                 </ParentRoute>

@@ -181,6 +181,10 @@ async function fillEveryPage(page: Page, request: APIRequestContext, domain: str
   }
   // An invite carrying a role: the Invites list has a row, and its email is in the mailbox.
   await send("post", "/identity-invites", { email: `kim@${domain}`, first_name: "Kim", last_name: "Lee", role_id: auditor, node_id: paris });
+  // Tenant › Team: a pending admin invite (its email is in the mailbox too).
+  const account = new URL(page.url()).pathname.split("/")[1];
+  const invited = await page.request.post("/api/invite_admin", { data: { account, form: { email: `val@${domain}`, role: "viewer" } } });
+  expect(invited.ok(), await invited.text()).toBe(true);
 }
 
 test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 AA", async ({ page, request }) => {
@@ -207,9 +211,13 @@ test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 A
     "api-reference": (p) => expect(p.getByRole("heading", { level: 1 })).toBeVisible(),
     directory: (p) => expect(p.getByTestId("directory-row")).toHaveCount(3),
     applications: (p) => expect(p.getByTestId("env-card-production")).toBeVisible(),
-    mailbox: (p) => expect(p.getByTestId("mail-row")).toHaveCount(1),
+    mailbox: (p) => expect(p.getByTestId("mail-row")).toHaveCount(2),
+    team: async (p) => {
+      await expect(p.getByTestId("team-member")).toHaveCount(1);
+      await expect(p.getByTestId("admin-invite")).toHaveCount(1);
+    },
   };
-  for (const path of ["overview", "identities", "hierarchy", "roles", "permissions", "api-keys", "api-reference", "directory", "applications", "mailbox", "overview"]) {
+  for (const path of ["overview", "identities", "hierarchy", "roles", "permissions", "api-keys", "api-reference", "directory", "applications", "mailbox", "team", "overview"]) {
     await page.goto(page.url().replace(/[^/]+$/, path));
     await hydrated(page);
     await expect(page.getByTestId(`nav-${path}`)).toHaveAttribute("aria-current", "page");

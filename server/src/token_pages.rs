@@ -12,6 +12,7 @@ use http::{HeaderValue, header};
 /// Every path whose URL or body carries a token.
 pub const TOKEN_PATHS: &[&str] = &[
     "/accept-invite",
+    "/accept-admin-invite",
     "/reset-password",
     "/verify-email",
     "/v1/identity/auth/invite-info",

@@ -6,6 +6,7 @@ use crate::components::env_resource::env_local_resource;
 use crate::components::form::{use_form, use_operation};
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::{Assignment, AssignmentForm, AssignmentStatus, EnvPath};
 use crate::server::assignments::{create_assignment, identity_assignments, remove_assignment};
 use leptos::prelude::*;
@@ -122,6 +123,7 @@ pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
                                         <td class="row-actions">
                                             <button type="button" class="btn btn-ghost btn-small danger"
                                                 aria-label=format!("Remove {} at {}", a.role_name, a.node_name)
+                                                disabled=viewer_disabled() title=read_only_title()
                                                 on:click=move |_| remove.run(item.clone())>"Remove"</button>
                                         </td>
                                     </tr>
@@ -150,7 +152,7 @@ pub fn IdentityAssignments(#[prop(into)] identity_id: String) -> impl IntoView {
                     </div>
                 </div>
                 {move || general_error().map(|e| view! { <div class="alert alert-error" role="alert" data-testid="assign-error">{e.to_string()}</div> })}
-                <button type="submit" class="btn btn-primary" disabled=move || busy.get() data-testid="assign-submit">
+                <button type="submit" class="btn btn-primary" disabled={let ro = viewer_disabled(); move || ro.get() || busy.get()} title=read_only_title() data-testid="assign-submit">
                     {move || if busy.get() { "Assigning…" } else { "Assign" }}
                 </button>
             </form>

@@ -6,6 +6,7 @@ use crate::components::scope::provide_env_in_scope;
 use crate::components::setup_guide::{SetupGuidePanel, provide_setup_guide};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::workspace_switcher::WorkspaceSwitcher;
+use crate::components::write_access::provide_write_access;
 use crate::error::AppError;
 use crate::model::{EnvPath, Workspace};
 use crate::server::auth::sign_out;
@@ -20,6 +21,12 @@ pub fn DashboardLayout() -> impl IntoView {
     let guide = provide_setup_guide();
     // Keyed on the account alone: switching environment keeps the loaded workspace.
     let workspace = Resource::new(move || env.with(|e| e.account.clone()), load_workspace);
+    let write_access = provide_write_access();
+    Effect::new(move |_| {
+        if let Some(Ok(ws)) = workspace.get() {
+            write_access.follow(ws.role);
+        }
+    });
     let nav_open = RwSignal::new(false);
     let location = use_location();
     // Close the mobile menu whenever the page changes.
@@ -128,6 +135,7 @@ fn Navigation(env: Memo<EnvPath>) -> impl IntoView {
             <A href=move || env.with(|e| e.href("directory")) attr:class="nav-link" attr:data-testid="nav-directory">"Identities"</A>
             <A href=move || env.with(|e| e.href("applications")) attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>
             <A href=move || env.with(|e| e.href("mailbox")) attr:class="nav-link" attr:data-testid="nav-mailbox">"Mailbox"</A>
+            <A href=move || env.with(|e| e.href("team")) attr:class="nav-link" attr:data-testid="nav-team">"Team"</A>
         </nav>
     }
     .into_any()

@@ -18,3 +18,4 @@ pub mod stat;
 pub mod states;
 pub mod toast;
 pub mod workspace_switcher;
+pub mod write_access;

@@ -65,6 +65,7 @@ pub fn mail_kind_label(kind: &str) -> &'static str {
         "identity_invite" => "Invite",
         "identity_password_reset" => "Password reset",
         "identity_email_verification" => "Email verification",
+        "admin_invite" => "Admin invite",
         "test" => "Test email",
         _ => "Email",
     }

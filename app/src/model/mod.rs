@@ -27,6 +27,7 @@ mod signup;
 mod slug;
 mod status;
 mod system_catalog;
+mod team;
 pub mod tree;
 mod warning;
 mod workspace;
@@ -85,5 +86,9 @@ pub use signup::{SignInForm, SignupForm, ValidSignup};
 pub use slug::{RESERVED_SLUGS, Slug, is_reserved};
 pub use status::{ActiveStatus, MembershipStatus};
 pub use system_catalog::{SystemPermission, is_management_scope};
+pub use team::{
+    ADMIN_INVITE_EXPIRY_DAYS, AcceptAdminInviteForm, AcceptedAdminInvite, AdminInvite,
+    AdminInviteForm, AdminInviteInfo, NewAdminAcceptance, Team, TeamMember, ValidAdminInvite,
+};
 pub use warning::{Warning, WarningCode, assignment_pair};
 pub use workspace::*;

@@ -53,6 +53,8 @@ system_permissions! {
     ApiKeyManage => "api_key.manage", "API keys", "Create and revoke API keys";
     AuditRead => "audit.read", "Audit", "Read the audit log";
     EnvironmentManage => "environment.manage", "Environments", "Change environment settings";
+    AdminRead => "admin.read", "Team", "See the account's admins and pending admin invites";
+    AdminManage => "admin.manage", "Team", "Invite admins, change their roles and remove them";
 }
 
 impl SystemPermission {
@@ -61,6 +63,15 @@ impl SystemPermission {
             .iter()
             .copied()
             .find(|p| p.key() == key)
+    }
+
+    /// Whether the permission belongs to an environment: seeded into its catalog and grantable to
+    /// its API keys. The Team permissions are the Account's and only admins hold them.
+    pub const fn is_environment_scope(self) -> bool {
+        !matches!(
+            self,
+            SystemPermission::AdminRead | SystemPermission::AdminManage
+        )
     }
 
     /// What a read-only member of an account (a viewer) holds: looking, and asking the access
@@ -75,6 +86,7 @@ impl SystemPermission {
                 | SystemPermission::NodeRead
                 | SystemPermission::AssignmentRead
                 | SystemPermission::AuditRead
+                | SystemPermission::AdminRead
         )
     }
 }
@@ -87,7 +99,7 @@ impl std::fmt::Display for SystemPermission {
 
 /// Whether `key` is one of the management permissions (a valid API-key scope).
 pub fn is_management_scope(key: &str) -> bool {
-    SystemPermission::from_key(key).is_some()
+    SystemPermission::from_key(key).is_some_and(SystemPermission::is_environment_scope)
 }
 
 #[cfg(test)]
@@ -104,6 +116,7 @@ mod tests {
         keys.dedup();
         assert_eq!(keys.len(), SystemPermission::ALL.len());
         assert!(!is_management_scope("role.delete"));
+        assert!(!is_management_scope("admin.manage"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod accept_admin_invite;
 pub mod accept_invite;
 pub mod access_control;
 pub mod csv_import;

@@ -14,6 +14,7 @@ pub mod identity_auth;
 pub mod invites;
 pub mod mail;
 pub mod passwords;
+pub mod team;
 pub mod workspace;
 
 #[cfg(feature = "ssr")]

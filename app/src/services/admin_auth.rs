@@ -66,6 +66,7 @@ pub async fn start_session(
         },
     )
     .await?;
+    admins::record_sign_in(&mut tx, admin_id, store::ms(now)).await?;
     tx.commit().await?;
     Ok(SessionGrant {
         token,

@@ -53,9 +53,18 @@ pub struct Caller {
     grants: Grants,
 }
 
+/// Owners hold everything; admins everything but managing the team (so an admin cannot make
+/// anyone, themselves included, an owner); viewers the reads (decisions.md › Team).
 fn admin_grants(role: AccountRole) -> Grants {
     match role {
-        AccountRole::Owner | AccountRole::Admin => Grants::All,
+        AccountRole::Owner => Grants::All,
+        AccountRole::Admin => Grants::Only(
+            SystemPermission::ALL
+                .iter()
+                .copied()
+                .filter(|p| *p != SystemPermission::AdminManage)
+                .collect(),
+        ),
         AccountRole::Viewer => Grants::Only(
             SystemPermission::ALL
                 .iter()
@@ -118,7 +127,14 @@ impl Caller {
     /// An API key of `env`; `scopes` empty means full access in that environment.
     pub fn api_key(key_id: String, label: String, env: EnvScope, scopes: &[String]) -> Caller {
         let grants = if scopes.is_empty() {
-            Grants::All
+            // Full access is the environment's: the Account's Team permissions are never a key's.
+            Grants::Only(
+                SystemPermission::ALL
+                    .iter()
+                    .copied()
+                    .filter(|p| p.is_environment_scope())
+                    .collect(),
+            )
         } else {
             // Keys are validated against the catalog when created; a scope unknown to this
             // build grants nothing rather than failing every request.
@@ -126,6 +142,7 @@ impl Caller {
                 scopes
                     .iter()
                     .filter_map(|s| SystemPermission::from_key(s))
+                    .filter(|p| p.is_environment_scope())
                     .collect(),
             )
         };
@@ -253,11 +270,9 @@ mod tests {
             })
         );
         let full = Caller::api_key("k".into(), "k".into(), env(), &[]);
-        assert!(
-            SystemPermission::ALL
-                .iter()
-                .all(|p| full.require(*p).is_ok())
-        );
+        for p in SystemPermission::ALL {
+            assert_eq!(full.require(*p).is_ok(), p.is_environment_scope(), "{p}");
+        }
     }
 
     #[test]
@@ -266,10 +281,13 @@ mod tests {
         for p in SystemPermission::ALL {
             assert_eq!(grants.holds(*p), p.is_read_only(), "{p}");
         }
-        assert!(
-            SystemPermission::ALL
-                .iter()
-                .all(|p| admin_grants(AccountRole::Admin).holds(*p))
-        );
+        for p in SystemPermission::ALL {
+            assert!(admin_grants(AccountRole::Owner).holds(*p));
+            assert_eq!(
+                admin_grants(AccountRole::Admin).holds(*p),
+                *p != SystemPermission::AdminManage,
+                "{p}"
+            );
+        }
     }
 }

@@ -29,6 +29,7 @@ pub mod mail;
 pub mod passwords;
 pub mod rate_limit;
 pub mod rows;
+pub mod team;
 pub mod tenancy;
 pub mod throttle;
 pub mod tokens;

@@ -177,7 +177,10 @@ async fn seed_account(
             },
         )
         .await?;
-        for permission in SystemPermission::ALL {
+        for permission in SystemPermission::ALL
+            .iter()
+            .filter(|p| p.is_environment_scope())
+        {
             accounts::insert_permission(
                 tx,
                 accounts::NewPermission {
@@ -199,7 +202,10 @@ async fn seed_account(
                 .scope(Some(&application_id), Some(&environment_id))
                 .metadata(serde_json::json!({
                     "slug": slug,
-                    "system_permissions": SystemPermission::ALL.len(),
+                    "system_permissions": SystemPermission::ALL
+                        .iter()
+                        .filter(|p| p.is_environment_scope())
+                        .count(),
                     "default": index == 0,
                 })),
         );

@@ -89,3 +89,13 @@ pub async fn credentials(
             .await?;
     Ok(row.map(AdminCredentials::from))
 }
+
+/// When the admin last started a session (Tenant › Team shows it).
+pub async fn record_sign_in(tx: &mut Tx, admin_id: &str, now_ms: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE admin_users SET last_sign_in_at = $1 WHERE id = $2")
+        .bind(now_ms)
+        .bind(admin_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -16,6 +16,7 @@ pub mod identity_sessions;
 pub mod invites;
 pub mod outbox;
 pub mod sessions;
+pub mod team;
 pub mod versioned;
 pub mod workspace;
 

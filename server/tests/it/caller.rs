@@ -9,16 +9,16 @@ use crate::support::{Engine, TestApp};
 use app::error::AppError;
 use app::model::csv_import::{ImportMode, ImportSummary};
 use app::model::{
-    ApiKeyForm, AssignmentForm, DirectoryIdentityForm, DirectoryInviteForm, DirectoryQuery,
-    EnvPath, HierarchySchema, IdentityForm, IdentityPatch, InviteForm, NodeForm, NodePatch,
-    PermissionForm, PermissionGroupForm, PermissionPatch, Precondition, RoleForm, RolePatch,
-    SystemPermission as P,
+    AccountRole, AdminInviteForm, ApiKeyForm, AssignmentForm, DirectoryIdentityForm,
+    DirectoryInviteForm, DirectoryQuery, EnvPath, HierarchySchema, IdentityForm, IdentityPatch,
+    InviteForm, NodeForm, NodePatch, PermissionForm, PermissionGroupForm, PermissionPatch,
+    Precondition, RoleForm, RolePatch, SystemPermission as P,
 };
 use app::services::access_checks::Check;
 use app::services::rows::Mode;
 use app::services::{
     Caller, Services, access_checks, api_keys, assignments, catalog, csv_import, directory,
-    hierarchy, identities, identity_auth, invites, mail::mailbox,
+    hierarchy, identities, identity_auth, invites, mail::mailbox, team,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -185,6 +185,12 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
         op!(P::IdentityManage, "mailbox::list", |s, c| mailbox::list(s, c, 1)),
         op!(P::IdentityManage, "mailbox::read", |s, c| mailbox::read(s, c, ID)),
         op!(P::IdentityManage, "mailbox::send_test", |s, c| mailbox::send_test(s, c, "pat@example.com")),
+        op!(P::AdminRead, "team::list", |s, c| team::list(s, c)),
+        op!(P::AdminManage, "team::invite", |s, c| team::invite(s, c, &AdminInviteForm::default())),
+        op!(P::AdminManage, "team::resend", |s, c| team::resend(s, c, ID)),
+        op!(P::AdminManage, "team::revoke", |s, c| team::revoke(s, c, ID)),
+        op!(P::AdminManage, "team::change_role", |s, c| team::change_role(s, c, ID, AccountRole::Owner)),
+        op!(P::AdminManage, "team::remove", |s, c| team::remove(s, c, ID)),
         op!(
             P::ApiKeyManage,
             "api_keys::create",
@@ -229,9 +235,10 @@ async fn a_key_without_the_scope_is_refused_by_every_operation(engine: Engine) {
         .unwrap_or_else(|e| panic!("owner: {e:?}"));
     for (permission, name, operation) in operations() {
         // A key holding every scope but this one.
+        // Keys hold environment permissions only (the Team's are never a key's).
         let others: Vec<String> = P::ALL
             .iter()
-            .filter(|p| **p != permission)
+            .filter(|p| **p != permission && p.is_environment_scope())
             .map(|p| p.key().to_owned())
             .collect();
         let form = ApiKeyForm {
@@ -273,7 +280,10 @@ async fn a_viewer_is_refused_every_change_and_allowed_every_read(engine: Engine)
         .await
         .unwrap_or_else(|e| panic!("viewer: {e:?}"));
     for (permission, name, operation) in operations() {
-        let caller = if name.starts_with("directory::") || name.starts_with("mailbox::") {
+        let caller = if name.starts_with("directory::")
+            || name.starts_with("mailbox::")
+            || name.starts_with("team::")
+        {
             &in_account
         } else {
             &in_environment

@@ -25,3 +25,4 @@ mod platform;
 mod routing;
 mod sessions;
 mod signup;
+mod team;

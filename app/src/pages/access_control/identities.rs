@@ -13,6 +13,7 @@ use crate::components::initial_password::InitialPassword;
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::error::AppError;
 use crate::model::BULK_MAX;
 use crate::model::{CreatedIdentity, EnvPath, IdentityForm, MemberRow};
@@ -57,11 +58,16 @@ pub fn IdentitiesPage() -> impl IntoView {
                 <p class="muted">"The members of this application and their roles in this environment. Identities live in your account's directory; membership admits them here."</p>
             </div>
             <div class="page-actions">
-                <a class="btn btn-ghost" href=move || env.with(|e| e.href("identities/import")) data-testid="open-csv-import">"Import CSV"</a>
-                <button class="btn btn-ghost" on:click=move |_| directory_open.set(true) data-testid="open-add-from-directory">"Add from directory"</button>
-                <button class="btn btn-secondary" on:click=move |_| invite_open.set(true) data-testid="open-invite">"Invite"</button>
-                <button class="btn btn-secondary" on:click=move |_| invite_assign_open.set(true) data-testid="open-invite-assign">"Invite & Assign"</button>
-                <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-identity">"Create Identity"</button>
+                <Show
+                    when=move || !viewer_disabled().get()
+                    fallback=|| view! { <button class="btn btn-ghost" disabled=true title=read_only_title() data-testid="open-csv-import">"Import CSV"</button> }
+                >
+                    <a class="btn btn-ghost" href=move || env.with(|e| e.href("identities/import")) data-testid="open-csv-import">"Import CSV"</a>
+                </Show>
+                <button class="btn btn-ghost" disabled=viewer_disabled() title=read_only_title() on:click=move |_| directory_open.set(true) data-testid="open-add-from-directory">"Add from directory"</button>
+                <button class="btn btn-secondary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| invite_open.set(true) data-testid="open-invite">"Invite"</button>
+                <button class="btn btn-secondary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| invite_assign_open.set(true) data-testid="open-invite-assign">"Invite & Assign"</button>
+                <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| create_open.set(true) data-testid="open-create-identity">"Create Identity"</button>
             </div>
         </div>
         <div class="toolbar">
@@ -80,7 +86,7 @@ pub fn IdentitiesPage() -> impl IntoView {
             {move || (!selected.with(|s| s.is_empty())).then(|| view! {
                 <div class="selection-bar" role="region" aria-label="Selection" data-testid="selection-bar">
                     <span>{move || format!("{} selected", selected.with(|s| s.len()))}</span>
-                    <button class="btn btn-primary btn-small" on:click=move |_| assign_open.set(true) data-testid="open-bulk-assign">"Assign role…"</button>
+                    <button class="btn btn-primary btn-small" disabled=viewer_disabled() title=read_only_title() on:click=move |_| assign_open.set(true) data-testid="open-bulk-assign">"Assign role…"</button>
                     <button class="btn btn-ghost btn-small" on:click=move |_| selected.set(BTreeMap::new())>"Clear"</button>
                 </div>
             })}
@@ -92,7 +98,7 @@ pub fn IdentitiesPage() -> impl IntoView {
                         <div class="empty-state" data-testid="identities-empty">
                             <p><strong>"No identities in this application yet."</strong></p>
                             <p class="muted">"Create one now — with or without a starting password — and give it a role in the same step."</p>
-                            <button class="btn btn-primary" on:click=move |_| create_open.set(true)>"Create Identity"</button>
+                            <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| create_open.set(true)>"Create Identity"</button>
                         </div>
                     }.into_any(),
                     Ok(list) if list.total == 0 => view! {

@@ -13,6 +13,7 @@ use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::role_node_picker::RoleNodePicker;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::error::AppError;
 use crate::model::{CreatedInvite, EnvPath, Invite, InviteForm, InviteStatus};
 use crate::server::invites::{invite_identity, list_invites, resend_invite, revoke_invite};
@@ -187,7 +188,7 @@ pub fn InvitesList(
                             <div class="empty-state" data-testid="invites-empty">
                                 <p><strong>"No invites yet."</strong></p>
                                 <p class="muted">"Invite someone by email: they choose their own password, and can land with a role ready."</p>
-                                <button type="button" class="btn btn-secondary" on:click=move |_| on_invite.run(())>"Invite"</button>
+                                <button type="button" class="btn btn-secondary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| on_invite.run(())>"Invite"</button>
                             </div>
                         }.into_any(),
                         Ok(list) if list.total == 0 => view! {
@@ -267,12 +268,12 @@ fn InviteLine(invite: Invite, changed: Callback<()>) -> impl IntoView {
             <td>{invite.expires_at.get(..10).unwrap_or_default().to_owned()}</td>
             <td class="row-actions">
                 {pending.then(|| view! {
-                    <button type="button" class="btn btn-ghost btn-small" disabled=move || busy.get()
+                    <button type="button" class="btn btn-ghost btn-small" disabled={let ro = viewer_disabled(); move || ro.get() || busy.get()} title=read_only_title()
                         on:click=move |_| resending.submit(env.get_untracked()) data-testid="resend-invite">
                         {if self_delivered { "Copy new link" } else { "Resend" }}
                     </button>
                     <Show when=move || confirming.get() fallback=move || view! {
-                        <button type="button" class="btn btn-ghost btn-small danger" on:click=move |_| confirming.set(true) data-testid="revoke-invite">"Revoke…"</button>
+                        <button type="button" class="btn btn-ghost btn-small danger" disabled=viewer_disabled() title=read_only_title() on:click=move |_| confirming.set(true) data-testid="revoke-invite">"Revoke…"</button>
                     }>
                         <span class="confirm-inline-row">
                             "Revoke? The link stops working. "

@@ -7,6 +7,7 @@ use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::{EnvPath, Permission, PermissionForm, PermissionGroupForm};
 use crate::server::catalog::{
     create_permission, create_permission_group, delete_permission, list_permissions,
@@ -39,8 +40,8 @@ pub fn PermissionsPage() -> impl IntoView {
                 <p class="muted">"The actions your application checks, as resource.action keys. Roles bundle them."</p>
             </div>
             <div class="page-actions">
-                <button class="btn btn-secondary" on:click=move |_| group_open.set(true) data-testid="open-group-wizard">"Create Permission Group"</button>
-                <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-permission">"Create Permission"</button>
+                <button class="btn btn-secondary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| group_open.set(true) data-testid="open-group-wizard">"Create Permission Group"</button>
+                <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| create_open.set(true) data-testid="open-create-permission">"Create Permission"</button>
             </div>
         </div>
         <div class="toolbar">
@@ -127,8 +128,8 @@ fn Catalog(
                                         <td>{p.description.clone()}</td>
                                         <td class="actions-col">
                                             {(!system).then(|| view! {
-                                                <button class="btn btn-ghost btn-small" on:click=move |_| { editing.set(Some(edit_p.clone())); edit_open.set(true); }>"Edit"</button>
-                                                <button class="btn btn-ghost btn-small danger" on:click=move |_| { deleting.set(Some(delete_p.clone())); delete_open.set(true); }>"Delete"</button>
+                                                <button class="btn btn-ghost btn-small" disabled=viewer_disabled() title=read_only_title() on:click=move |_| { editing.set(Some(edit_p.clone())); edit_open.set(true); }>"Edit"</button>
+                                                <button class="btn btn-ghost btn-small danger" disabled=viewer_disabled() title=read_only_title() on:click=move |_| { deleting.set(Some(delete_p.clone())); delete_open.set(true); }>"Delete"</button>
                                             })}
                                         </td>
                                     </tr>

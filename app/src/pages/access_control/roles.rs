@@ -7,6 +7,7 @@ use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::{EnvPath, Permission, Role, RoleForm};
 use crate::server::catalog::{
     create_role, delete_role, list_permissions, list_roles, role_permissions, set_role_permissions,
@@ -37,7 +38,7 @@ pub fn RolesPage() -> impl IntoView {
                 <p class="muted">"A role bundles permissions. Assign roles to identities at a node of the hierarchy."</p>
             </div>
             <div class="page-actions">
-                <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-role">"Create Role"</button>
+                <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| create_open.set(true) data-testid="open-create-role">"Create Role"</button>
             </div>
         </div>
         <Transition fallback=|| view! { <Loading label="Loading roles…" /> }>
@@ -185,11 +186,11 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
                     <p class="muted">{role.with_value(|r| r.description.clone())}</p>
                 </div>
                 <div class="page-actions">
-                    <button class="btn btn-secondary btn-small" on:click=move |_| rename_open.set(true)>"Rename"</button>
-                    <button class="btn btn-secondary btn-small" on:click=toggle_active>
+                    <button class="btn btn-secondary btn-small" disabled=viewer_disabled() title=read_only_title() on:click=move |_| rename_open.set(true)>"Rename"</button>
+                    <button class="btn btn-secondary btn-small" disabled=viewer_disabled() title=read_only_title() on:click=toggle_active>
                         {role.with_value(|r| if r.is_active { "Deactivate" } else { "Activate" })}
                     </button>
-                    <button class="btn btn-secondary btn-small danger" on:click=move |_| delete_open.set(true)>"Delete"</button>
+                    <button class="btn btn-secondary btn-small danger" disabled=viewer_disabled() title=read_only_title() on:click=move |_| delete_open.set(true)>"Delete"</button>
                 </div>
             </header>
             // Read, not awaited in a nested <Transition>: the server marks a nested boundary
@@ -203,7 +204,7 @@ fn RoleDetail(role: Role, on_changed: Callback<()>) -> impl IntoView {
             }}
             <div class="grid-footer">
                 <span class="muted" data-testid="unsaved">{move || if dirty() { "Unsaved changes" } else { "" }}</span>
-                <button class="btn btn-primary" disabled=move || !dirty() || busy.get() on:click=save data-testid="save-permissions">
+                <button class="btn btn-primary" disabled={let ro = viewer_disabled(); move || ro.get() || !dirty() || busy.get()} title=read_only_title() on:click=save data-testid="save-permissions">
                     {move || if busy.get() { "Saving…" } else { "Save permissions" }}
                 </button>
             </div>

@@ -10,6 +10,7 @@ use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::identity_assignments::short_time;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::{
     ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS, EnvPath, SystemPermission,
 };
@@ -35,7 +36,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             </div>
             <div class="page-actions">
                 <A href=move || env.with(|e| e.href("api-reference")) attr:class="btn btn-secondary" attr:data-testid="open-api-reference">"API Reference"</A>
-                <button class="btn btn-primary" on:click=move |_| wizard_open.set(true) data-testid="open-create-key">"Create API Key"</button>
+                <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| wizard_open.set(true) data-testid="open-create-key">"Create API Key"</button>
             </div>
         </div>
         <Transition fallback=|| view! { <Loading label="Loading API keys…" /> }>
@@ -45,7 +46,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                         <div class="empty-state" data-testid="keys-empty">
                             <p><strong>"No API keys in this environment yet."</strong></p>
                             <p class="muted">"Create one for each backend or job that calls Arbor, with only the permissions it needs."</p>
-                            <button class="btn btn-primary" on:click=move |_| wizard_open.set(true)>"Create API Key"</button>
+                            <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| wizard_open.set(true)>"Create API Key"</button>
                         </div>
                     }.into_any(),
                     Ok(list) => view! {
@@ -105,7 +106,7 @@ fn KeyLine(key: ApiKey, changed: Callback<()>) -> impl IntoView {
                 <span class=status_class>{status}</span>
                 {(key.status == ApiKeyStatus::Active).then(|| view! {
                     <Show when=move || confirming.get() fallback=move || view! {
-                        <button type="button" class="btn btn-ghost btn-small danger" on:click=move |_| confirming.set(true) data-testid="revoke-key">"Revoke…"</button>
+                        <button type="button" class="btn btn-ghost btn-small danger" disabled=viewer_disabled() title=read_only_title() on:click=move |_| confirming.set(true) data-testid="revoke-key">"Revoke…"</button>
                     }>
                         <span class="confirm-inline-row">
                             "Revoke for good? Calls with it fail at once. "
@@ -183,7 +184,10 @@ fn CreateKeyWizard(open: RwSignal<bool>, on_created: Callback<()>) -> impl IntoV
         submission.submit((env.get_untracked(), form()));
     };
     let mut groups: BTreeMap<&'static str, Vec<(&'static str, &'static str)>> = BTreeMap::new();
-    for p in SystemPermission::ALL {
+    for p in SystemPermission::ALL
+        .iter()
+        .filter(|p| p.is_environment_scope())
+    {
         groups
             .entry(p.category())
             .or_default()

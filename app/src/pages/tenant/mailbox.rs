@@ -9,6 +9,7 @@ use crate::components::form::use_operation;
 use crate::components::identity_assignments::short_time;
 use crate::components::states::{ErrorPanel, Loading};
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::{
     EnvPath, MailMessage, MailStatus, MailboxRow, TextPiece, mail_kind_label, text_pieces,
 };
@@ -70,7 +71,7 @@ pub fn MailboxPage() -> impl IntoView {
                 </Transition>
             </div>
             <div class="page-actions">
-                <button class="btn btn-secondary" on:click=send_test disabled=move || sending.busy().get() data-testid="send-test-email">"Send test email"</button>
+                <button class="btn btn-secondary" on:click=send_test disabled={let ro = viewer_disabled(); move || ro.get() || sending.busy().get()} title=read_only_title() data-testid="send-test-email">"Send test email"</button>
                 <button class="btn btn-ghost" on:click=move |_| refresh.update(|n| *n += 1) data-testid="refresh-mailbox">"Refresh"</button>
             </div>
         </div>

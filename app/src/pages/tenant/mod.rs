@@ -3,3 +3,4 @@
 pub mod applications;
 pub mod directory;
 pub mod mailbox;
+pub mod team;

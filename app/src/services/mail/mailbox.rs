@@ -41,6 +41,12 @@ pub async fn read(s: &Services, caller: &Caller, id: &str) -> Result<MailMessage
     caller.require(SystemPermission::IdentityManage)?;
     store::outbox::message(s.db.reader(), caller.account_id(), id)
         .await?
+        // An admin invite's link makes its holder an admin with the invited role (owner
+        // included): only those who may send one (`admin.manage`) may read it.
+        .filter(|m| {
+            m.row.kind != MailKind::AdminInvite.as_str()
+                || caller.holds(SystemPermission::AdminManage)
+        })
         .ok_or(AppError::NotFound {
             resource: Resource::MailMessage,
         })

@@ -23,6 +23,8 @@ pub enum MailKind {
     IdentityInvite,
     IdentityPasswordReset,
     IdentityEmailVerification,
+    /// An invitation to join an Account's admin team (Tenant › Team).
+    AdminInvite,
     /// "Test email from Arbor" (`arbor mail send-test`, the mailbox page's button).
     Test,
 }
@@ -33,6 +35,7 @@ impl MailKind {
             MailKind::IdentityInvite => "identity_invite",
             MailKind::IdentityPasswordReset => "identity_password_reset",
             MailKind::IdentityEmailVerification => "identity_email_verification",
+            MailKind::AdminInvite => "admin_invite",
             MailKind::Test => "test",
         }
     }

@@ -11,6 +11,7 @@ mod schema_editor;
 use crate::components::dialog::Dialog;
 use crate::components::env_resource::env_resource;
 use crate::components::states::{ErrorPanel, Loading};
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::tree;
 use crate::model::{AccessModel, HierarchySchema, HierarchyView, Node};
 use crate::pages::access_control::node_detail::NodeDetail;
@@ -70,11 +71,11 @@ fn HierarchyBody(view: HierarchyView, on_changed: Callback<()>) -> impl IntoView
             </div>
             <div class="page-actions">
                 {if flat {
-                    view! { <button class="btn btn-primary" on:click=move |_| schema_open.set(true) data-testid="switch-to-hierarchy">"Switch to hierarchy"</button> }.into_any()
+                    view! { <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| schema_open.set(true) data-testid="switch-to-hierarchy">"Switch to hierarchy"</button> }.into_any()
                 } else {
                     view! {
-                        <button class="btn btn-secondary" on:click=move |_| schema_open.set(true) data-testid="edit-schema">"Edit schema"</button>
-                        <button class="btn btn-secondary danger" on:click=move |_| revert_open.set(true) data-testid="revert-to-flat">"Revert to flat"</button>
+                        <button class="btn btn-secondary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| schema_open.set(true) data-testid="edit-schema">"Edit schema"</button>
+                        <button class="btn btn-secondary danger" disabled=viewer_disabled() title=read_only_title() on:click=move |_| revert_open.set(true) data-testid="revert-to-flat">"Revert to flat"</button>
                     }.into_any()
                 }}
             </div>
@@ -197,11 +198,11 @@ fn Tree(
                         <span class="pill pill-muted">{node.node_type.clone()}</span>
                         {(!node.is_active()).then(|| view! { <span class="pill pill-muted">"inactive"</span> })}
                         <span class="tree-actions">
-                            {can_add.then(|| view! { <button class="btn btn-ghost btn-small" on:click=move |_| open_action.run(NodeAction::AddChild(n1.clone())) data-testid="add-child">"Add child"</button> })}
-                            {(!flat).then(|| view! { <button class="btn btn-ghost btn-small" on:click=move |_| open_action.run(NodeAction::Edit(n2.clone()))>"Edit"</button> })}
+                            {can_add.then(|| view! { <button class="btn btn-ghost btn-small" disabled=viewer_disabled() title=read_only_title() on:click=move |_| open_action.run(NodeAction::AddChild(n1.clone())) data-testid="add-child">"Add child"</button> })}
+                            {(!flat).then(|| view! { <button class="btn btn-ghost btn-small" disabled=viewer_disabled() title=read_only_title() on:click=move |_| open_action.run(NodeAction::Edit(n2.clone()))>"Edit"</button> })}
                             {(!flat && !is_root).then(|| view! {
-                                <button class="btn btn-ghost btn-small" on:click=move |_| open_action.run(NodeAction::Move(n3.clone()))>"Move"</button>
-                                <button class="btn btn-ghost btn-small danger" on:click=move |_| open_action.run(NodeAction::Delete(n4.clone()))>"Delete"</button>
+                                <button class="btn btn-ghost btn-small" disabled=viewer_disabled() title=read_only_title() on:click=move |_| open_action.run(NodeAction::Move(n3.clone()))>"Move"</button>
+                                <button class="btn btn-ghost btn-small danger" disabled=viewer_disabled() title=read_only_title() on:click=move |_| open_action.run(NodeAction::Delete(n4.clone()))>"Delete"</button>
                             })}
                         </span>
                     </li>

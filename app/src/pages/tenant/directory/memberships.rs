@@ -2,6 +2,7 @@
 
 use crate::components::form::use_operation;
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::{EnvPath, IdentityDetail};
 use crate::server::directory::{add_identity_membership, remove_identity_membership};
 use crate::server::workspace::load_workspace;
@@ -84,7 +85,7 @@ pub fn MembershipsTab(detail: IdentityDetail, changed: Callback<()>) -> impl Int
                                     {active.then(|| view! {
                                         <Show when={let a = app_id.clone(); move || confirming.get().as_deref() == Some(a.as_str())}
                                             fallback={let a = app_id.clone(); move || { let a = a.clone(); view! {
-                                                <button type="button" class="btn btn-secondary btn-small danger" on:click=move |_| confirming.set(Some(a.clone())) data-testid="remove-membership">"Remove…"</button>
+                                                <button type="button" class="btn btn-secondary btn-small danger" disabled=viewer_disabled() title=read_only_title() on:click=move |_| confirming.set(Some(a.clone())) data-testid="remove-membership">"Remove…"</button>
                                             }}}>
                                             <div class="confirm-inline" role="alert" data-testid="confirm-remove-membership">
                                                 <p>{format!("Remove from {name}? This revokes {count} role assignment(s) in its environments.")}</p>
@@ -107,7 +108,7 @@ pub fn MembershipsTab(detail: IdentityDetail, changed: Callback<()>) -> impl Int
                         .filter(|a| !member_of.with_value(|m| m.contains(&a.id)))
                         .map(|a| view! { <option value=a.id>{a.name}</option> }).collect_view()}
                 </select>
-                <button type="button" class="btn btn-secondary btn-small" on:click=add data-testid="add-membership">"Add"</button>
+                <button type="button" class="btn btn-secondary btn-small" disabled=viewer_disabled() title=read_only_title() on:click=add data-testid="add-membership">"Add"</button>
             </div>
         </section>
     }

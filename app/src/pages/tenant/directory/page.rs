@@ -6,6 +6,7 @@ use super::drawer::IdentityDrawer;
 use crate::components::badge::IdentityStatusBadge;
 use crate::components::dialog::Dialog;
 use crate::components::states::{ErrorPanel, Loading};
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::{
     DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, EnvPath, IdentityStatus,
 };
@@ -54,9 +55,14 @@ pub fn DirectoryPage() -> impl IntoView {
                 <p class="muted">"Your account's directory: every end user, whichever applications they belong to. Deactivating an identity here shuts it out of every application."</p>
             </div>
             <div class="page-actions">
-                <a class="btn btn-ghost" href=move || env.with(|e| e.href("directory/import?mode=account")) data-testid="open-csv-import">"Import CSV"</a>
-                <button class="btn btn-secondary" on:click=move |_| invite_open.set(true) data-testid="open-directory-invite">"Invite"</button>
-                <button class="btn btn-primary" on:click=move |_| create_open.set(true) data-testid="open-create-directory-identity">"Create Identity"</button>
+                <Show
+                    when=move || !viewer_disabled().get()
+                    fallback=|| view! { <button class="btn btn-ghost" disabled=true title=read_only_title() data-testid="open-csv-import">"Import CSV"</button> }
+                >
+                    <a class="btn btn-ghost" href=move || env.with(|e| e.href("directory/import?mode=account")) data-testid="open-csv-import">"Import CSV"</a>
+                </Show>
+                <button class="btn btn-secondary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| invite_open.set(true) data-testid="open-directory-invite">"Invite"</button>
+                <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| create_open.set(true) data-testid="open-create-directory-identity">"Create Identity"</button>
             </div>
         </div>
         <SummaryCards summary=Signal::derive(move || summary.get().and_then(Result::ok)) query />
@@ -93,7 +99,7 @@ pub fn DirectoryPage() -> impl IntoView {
                         <div class="empty-state" data-testid="directory-empty">
                             <p><strong>"Your directory is empty."</strong></p>
                             <p class="muted">"Create identities here to pre-provision them, optionally in an application; roles come later, per environment."</p>
-                            <button class="btn btn-primary" on:click=move |_| create_open.set(true)>"Create Identity"</button>
+                            <button class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| create_open.set(true)>"Create Identity"</button>
                         </div>
                     }.into_any(),
                     Ok(page) if page.total == 0 => view! {

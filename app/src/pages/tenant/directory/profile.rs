@@ -4,6 +4,7 @@ use crate::components::field::TextField;
 use crate::components::form::{FormAlert, use_form, use_operation};
 use crate::components::identity_assignments::short_time;
 use crate::components::toast::use_toasts;
+use crate::components::write_access::{read_only_title, viewer_disabled};
 use crate::model::{EnvPath, IdentityDetail, IdentityStatus, ProfileForm, parse_metadata_text};
 use crate::server::directory::{
     send_identity_password_reset, send_identity_verification, set_identity_status,
@@ -113,15 +114,15 @@ pub fn ProfileTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoVie
                     on:input=move |ev| metadata_text.set(event_target_value(&ev)) data-testid="profile-metadata"></textarea>
                 <p class="field-error" role="alert" data-testid="error-profile-metadata">{move || metadata_error.get().unwrap_or_default()}</p>
             </div>
-            <button type="submit" class="btn btn-primary" data-testid="save-profile">"Save profile"</button>
+            <button type="submit" class="btn btn-primary" disabled=viewer_disabled() title=read_only_title() data-testid="save-profile">"Save profile"</button>
         </form>
         <section class="drawer-section">
             <h4>"Sign-in"</h4>
             <p class="muted">"Email the identity a link: to choose a new password (1 hour; a pending identity becomes active), or to confirm its email address (24 hours)."</p>
             <div class="inline-actions">
-                <button type="button" class="btn btn-secondary" disabled=move || inactive || emailing.busy().get()
+                <button type="button" class="btn btn-secondary" disabled={let ro = viewer_disabled(); move || ro.get() || inactive || emailing.busy().get()} title=read_only_title()
                     on:click=move |_| send(true) data-testid="send-password-reset">"Send password reset"</button>
-                <button type="button" class="btn btn-secondary" disabled=move || emailing.busy().get()
+                <button type="button" class="btn btn-secondary" disabled={let ro = viewer_disabled(); move || ro.get() || emailing.busy().get()} title=read_only_title()
                     on:click=move |_| send(false) data-testid="send-verification">"Send verification email"</button>
             </div>
         </section>
@@ -130,7 +131,7 @@ pub fn ProfileTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoVie
             {if inactive {
                 view! {
                     <p class="muted">"Deactivated: shut out of every application. Memberships and roles are kept and apply again once reactivated."</p>
-                    <button type="button" class="btn btn-secondary" on:click=move |_| set_active(true) data-testid="activate-identity">"Activate"</button>
+                    <button type="button" class="btn btn-secondary" disabled=viewer_disabled() title=read_only_title() on:click=move |_| set_active(true) data-testid="activate-identity">"Activate"</button>
                 }.into_any()
             } else {
                 view! {
@@ -142,7 +143,7 @@ pub fn ProfileTab(detail: IdentityDetail, changed: Callback<()>) -> impl IntoVie
                             <button type="button" class="btn btn-secondary btn-small" on:click=move |_| confirm_off.set(false)>"Cancel"</button>
                         </div>
                     }>
-                        <button type="button" class="btn btn-secondary danger" on:click=move |_| confirm_off.set(true) data-testid="deactivate-identity">"Deactivate…"</button>
+                        <button type="button" class="btn btn-secondary danger" disabled=viewer_disabled() title=read_only_title() on:click=move |_| confirm_off.set(true) data-testid="deactivate-identity">"Deactivate…"</button>
                     </Show>
                 }.into_any()
             }}
