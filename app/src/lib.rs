@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications") view=pages::tenant::applications::ApplicationsPage />
                     <Route path=path!("directory") view=pages::tenant::directory::DirectoryPage />
                     <Route path=path!("mailbox") view=pages::tenant::mailbox::MailboxPage />
+                    <Route path=path!("audit-log") view=pages::tenant::audit_log::AuditLogPage />
                     <Route path=path!("api-keys") view=pages::integrations::api_keys::ApiKeysPage />
                     <Route path=path!("api-reference") view=pages::integrations::api_reference::ApiReferencePage />
                 </ParentRoute>

@@ -208,8 +208,12 @@ test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 A
     directory: (p) => expect(p.getByTestId("directory-row")).toHaveCount(3),
     applications: (p) => expect(p.getByTestId("env-card-production")).toBeVisible(),
     mailbox: (p) => expect(p.getByTestId("mail-row")).toHaveCount(1),
+    "audit-log": async (p) => {
+      await expect(p.getByTestId("audit-row").first()).toBeVisible();
+      await expect(p.getByTestId("retention-days")).toContainText("365");
+    },
   };
-  for (const path of ["overview", "identities", "hierarchy", "roles", "permissions", "api-keys", "api-reference", "directory", "applications", "mailbox", "overview"]) {
+  for (const path of ["overview", "identities", "hierarchy", "roles", "permissions", "api-keys", "api-reference", "directory", "applications", "mailbox", "audit-log", "overview"]) {
     await page.goto(page.url().replace(/[^/]+$/, path));
     await hydrated(page);
     await expect(page.getByTestId(`nav-${path}`)).toHaveAttribute("aria-current", "page");

@@ -20,6 +20,8 @@ pub fn DashboardLayout() -> impl IntoView {
     let guide = provide_setup_guide();
     // Keyed on the account alone: switching environment keeps the loaded workspace.
     let workspace = Resource::new(move || env.with(|e| e.account.clone()), load_workspace);
+    // Pages that change applications or environments reload it, so the switcher lists them.
+    provide_context(workspace);
     let nav_open = RwSignal::new(false);
     let location = use_location();
     // Close the mobile menu whenever the page changes.
@@ -128,6 +130,7 @@ fn Navigation(env: Memo<EnvPath>) -> impl IntoView {
             <A href=move || env.with(|e| e.href("directory")) attr:class="nav-link" attr:data-testid="nav-directory">"Identities"</A>
             <A href=move || env.with(|e| e.href("applications")) attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>
             <A href=move || env.with(|e| e.href("mailbox")) attr:class="nav-link" attr:data-testid="nav-mailbox">"Mailbox"</A>
+            <A href=move || env.with(|e| e.href("audit-log")) attr:class="nav-link" attr:data-testid="nav-audit-log">"Audit log"</A>
         </nav>
     }
     .into_any()

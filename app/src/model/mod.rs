@@ -3,6 +3,8 @@
 //! function, REST handler, bulk row — runs exactly these rules and no copy of them.
 
 mod access;
+mod applications;
+mod audit;
 mod api_keys;
 mod api_reference;
 mod assignments;
@@ -32,6 +34,15 @@ mod workspace;
 
 pub use access::{
     PermissionForm, PermissionGroupForm, PermissionKey, RoleForm, ValidPermission, ValidRole,
+};
+pub use applications::{
+    ApplicationForm, DeletionImpact, EnvironmentForm, KeyEnvironment, KeyEnvironmentRef, KeyRef,
+    NamedRef, confirmation_error, confirms,
+};
+pub use audit::{
+    ACTOR_TYPES, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEvent, AuditEventDetail, AuditFilter,
+    AuditPage, AuditRetention, CSV_COLUMNS, RetentionForm, ValidAuditFilter, csv_cell, csv_header,
+    parse_time,
 };
 pub use api_keys::{
     API_KEY_DESCRIPTION_MAX, ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS,

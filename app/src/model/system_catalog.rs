@@ -53,6 +53,7 @@ system_permissions! {
     ApiKeyManage => "api_key.manage", "API keys", "Create and revoke API keys";
     AuditRead => "audit.read", "Audit", "Read the audit log";
     EnvironmentManage => "environment.manage", "Environments", "Change environment settings";
+    AccountManage => "account.manage", "Account", "Create, rename and delete applications and environments; change account settings such as audit retention";
 }
 
 impl SystemPermission {

@@ -5,6 +5,8 @@ mod support;
 
 mod api;
 mod api_catalog;
+mod applications;
+mod audit_log;
 mod assignments;
 mod caller;
 mod catalog;
