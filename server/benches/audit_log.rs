@@ -9,6 +9,8 @@
 //! `ARBOR_BENCH_POSTGRES_URL` or `ARBOR_TEST_POSTGRES_URL` names a server where it may create a
 //! database, on PostgreSQL. Results are written up in docs/performance.md.
 
+// This bench reads in-process; the HTTP driver and the key helper are the other benches'.
+#[allow(dead_code)]
 mod common;
 
 use app::model::AuditFilter;
@@ -30,7 +32,12 @@ fn events() -> i64 {
 }
 
 /// Inserts `total` events for `account`, `CHUNK` per statement, in one dialect.
-async fn seed(s: &Services, account: &str, environments: &[String; 2], total: i64) -> anyhow::Result<()> {
+async fn seed(
+    s: &Services,
+    account: &str,
+    environments: &[String; 2],
+    total: i64,
+) -> anyhow::Result<()> {
     let mut start = 0;
     while start < total {
         let n = CHUNK.min(total - start);
@@ -87,20 +94,23 @@ where
 async fn run(url: &str) -> anyhow::Result<Report> {
     let s = common::services(url).await?;
     let scope = common::sign_up(&s).await?;
-    let environments: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM environments WHERE account_id = $1 ORDER BY slug",
-    )
-    .bind(&scope.account_id)
-    .fetch_all(s.db.reader())
-    .await?;
+    let environments: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM environments WHERE account_id = $1 ORDER BY slug")
+            .bind(&scope.account_id)
+            .fetch_all(s.db.reader())
+            .await?;
     let environments = [environments[0].clone(), environments[1].clone()];
     let total = events();
     let started = Instant::now();
     seed(&s, &scope.account_id, &environments, total).await?;
     // Fresh statistics, as a running database has them.
-    sqlx::query(if url.starts_with("sqlite") { "ANALYZE" } else { "ANALYZE audit_events" })
-        .execute(s.db.reader())
-        .await?;
+    sqlx::query(if url.starts_with("sqlite") {
+        "ANALYZE"
+    } else {
+        "ANALYZE audit_events"
+    })
+    .execute(s.db.reader())
+    .await?;
     let seeded = started.elapsed();
     let caller = Caller::operator_in_account(scope.account_id.clone());
     let page = |filter: AuditFilter, cursor: Option<String>| {
@@ -125,13 +135,28 @@ async fn run(url: &str) -> anyhow::Result<Report> {
     )
     .await?
     .next_cursor;
-    let middle = (BASE_MS + total * SPACING_MS / 4, BASE_MS + total * SPACING_MS / 4 + 60_000);
+    let middle = (
+        BASE_MS + total * SPACING_MS / 4,
+        BASE_MS + total * SPACING_MS / 4 + 60_000,
+    );
     let rfc = |ms: i64| app::store::rfc3339(ms);
     let phases = vec![
-        ("first page", time(SAMPLES, || page(AuditFilter::default(), None)).await?),
+        (
+            "first page",
+            time(SAMPLES, || page(AuditFilter::default(), None)).await?,
+        ),
         (
             "action = action.3",
-            time(SAMPLES, || page(AuditFilter { action: Some("action.3".into()), ..AuditFilter::default() }, None)).await?,
+            time(SAMPLES, || {
+                page(
+                    AuditFilter {
+                        action: Some("action.3".into()),
+                        ..AuditFilter::default()
+                    },
+                    None,
+                )
+            })
+            .await?,
         ),
         (
             "actor type + category",
@@ -161,7 +186,10 @@ async fn run(url: &str) -> anyhow::Result<Report> {
             })
             .await?,
         ),
-        ("page behind a mid-log cursor", time(SAMPLES, || page(AuditFilter::default(), deep.clone())).await?),
+        (
+            "page behind a mid-log cursor",
+            time(SAMPLES, || page(AuditFilter::default(), deep.clone())).await?,
+        ),
     ];
     Ok(Report { seeded, phases })
 }
@@ -185,7 +213,10 @@ fn print(engine: &str, report: &Report) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    println!("audit_log: {} events, pages of 50, {SAMPLES} samples per phase", events());
+    println!(
+        "audit_log: {} events, pages of 50, {SAMPLES} samples per phase",
+        events()
+    );
     let dir = tempfile::tempdir()?;
     let sqlite = format!("sqlite:{}/bench.db", dir.path().display());
     print("SQLite", &run(&sqlite).await?);

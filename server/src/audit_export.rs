@@ -32,9 +32,7 @@ pub struct ExportQuery {
 }
 
 pub fn routes(services: Services) -> Router {
-    Router::new()
-        .route(ROUTE, get(export))
-        .with_state(services)
+    Router::new().route(ROUTE, get(export)).with_state(services)
 }
 
 async fn export(
@@ -110,8 +108,14 @@ impl Stream {
             Next::Done => return None,
             Next::First(page) => (page, self.format == Format::Csv),
             Next::After(cursor) => {
-                match audit_log::list(&self.s, &self.caller, &self.filter, Some(&cursor), AUDIT_PAGE_MAX)
-                    .await
+                match audit_log::list(
+                    &self.s,
+                    &self.caller,
+                    &self.filter,
+                    Some(&cursor),
+                    AUDIT_PAGE_MAX,
+                )
+                .await
                 {
                     Ok(page) => (page, false),
                     // Headers are gone: cut the body short, which the client sees as a failed

@@ -97,14 +97,26 @@ impl DeletionImpact {
     pub fn lines(&self) -> Vec<String> {
         let items = [
             (self.environments, "environment", "environments"),
-            (self.memberships, "application membership", "application memberships"),
+            (
+                self.memberships,
+                "application membership",
+                "application memberships",
+            ),
             (self.assignments, "role assignment", "role assignments"),
             (self.api_keys, "API key", "API keys"),
             (self.invites, "identity invite", "identity invites"),
             (self.custom_roles, "custom role", "custom roles"),
-            (self.custom_permissions, "custom permission", "custom permissions"),
+            (
+                self.custom_permissions,
+                "custom permission",
+                "custom permissions",
+            ),
             (self.nodes, "hierarchy node", "hierarchy nodes"),
-            (self.sessions, "identity sign-in session", "identity sign-in sessions"),
+            (
+                self.sessions,
+                "identity sign-in session",
+                "identity sign-in sessions",
+            ),
         ];
         items
             .into_iter()
@@ -188,7 +200,13 @@ mod tests {
     #[test]
     fn names_follow_the_display_name_rule() {
         assert!(ApplicationForm { name: "  ".into() }.validate().is_err());
-        assert!(ApplicationForm { name: "Billing".into() }.validate().is_ok());
+        assert!(
+            ApplicationForm {
+                name: "Billing".into()
+            }
+            .validate()
+            .is_ok()
+        );
         assert!(
             EnvironmentForm {
                 name: "Staging".into(),

@@ -3,11 +3,11 @@
 //! function, REST handler, bulk row — runs exactly these rules and no copy of them.
 
 mod access;
-mod applications;
-mod audit;
 mod api_keys;
 mod api_reference;
+mod applications;
 mod assignments;
+mod audit;
 mod bulk;
 mod catalog;
 mod directory;
@@ -35,23 +35,23 @@ mod workspace;
 pub use access::{
     PermissionForm, PermissionGroupForm, PermissionKey, RoleForm, ValidPermission, ValidRole,
 };
-pub use applications::{
-    ApplicationForm, DeletionImpact, EnvironmentForm, KeyEnvironment, KeyEnvironmentRef, KeyRef,
-    NamedRef, confirmation_error, confirms,
-};
-pub use audit::{
-    ACTOR_TYPES, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEvent, AuditEventDetail, AuditFilter,
-    AuditPage, AuditRetention, CSV_COLUMNS, RetentionForm, ValidAuditFilter, csv_cell, csv_header,
-    parse_time,
-};
 pub use api_keys::{
     API_KEY_DESCRIPTION_MAX, ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS,
     ValidApiKey,
 };
 pub use api_reference::{ApiBody, ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse};
+pub use applications::{
+    ApplicationForm, DeletionImpact, EnvironmentForm, KeyEnvironment, KeyEnvironmentRef, KeyRef,
+    NamedRef, confirmation_error, confirms,
+};
 pub use assignments::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccess, NodeAccessEntry,
     NodeAccessSummary, ValidAssignment,
+};
+pub use audit::{
+    ACTOR_TYPES, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEvent, AuditEventDetail, AuditFilter,
+    AuditPage, AuditRetention, CSV_COLUMNS, RetentionForm, ValidAuditFilter, csv_cell, csv_header,
+    parse_time,
 };
 pub use bulk::{BULK_MAX, RowResult, count_rule};
 pub use catalog::{Permission, PermissionGroupOutcome, Role};

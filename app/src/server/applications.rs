@@ -1,7 +1,9 @@
 //! Tenant › Applications: manage applications and their environments.
 
 use crate::error::AppError;
-use crate::model::{ApplicationForm, ApplicationRef, DeletionImpact, EnvironmentForm, EnvironmentRef};
+use crate::model::{
+    ApplicationForm, ApplicationRef, DeletionImpact, EnvironmentForm, EnvironmentRef,
+};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 

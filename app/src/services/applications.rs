@@ -14,8 +14,8 @@ use crate::model::{
     confirmation_error, confirms,
 };
 use crate::services::audit::{self, Event};
-use crate::services::tenancy::{self, RootNode};
 use crate::services::caller::Principal;
+use crate::services::tenancy::{self, RootNode};
 use crate::services::{Caller, Services};
 use crate::store::{self, Tx, applications as store_a};
 
@@ -97,8 +97,8 @@ pub async fn create_application(
         store::ms(s.now()),
     )
     .await?;
-    let environments = store::workspace::environments_of(&mut tx, account_id, &seeded.application_id)
-        .await?;
+    let environments =
+        store::workspace::environments_of(&mut tx, account_id, &seeded.application_id).await?;
     audit::commit(s, tx, seeded.events).await?;
     Ok(ApplicationRef {
         id: seeded.application_id,
@@ -121,8 +121,14 @@ pub async fn rename_application(
     if app.name == name.as_str() {
         return Ok(());
     }
-    store_a::rename_application(&mut tx, caller.account_id(), id, name.as_str(), store::ms(s.now()))
-        .await?;
+    store_a::rename_application(
+        &mut tx,
+        caller.account_id(),
+        id,
+        name.as_str(),
+        store::ms(s.now()),
+    )
+    .await?;
     let event = application_event(caller, "application.renamed", id, name.as_str()).metadata(
         serde_json::json!({ "before": { "name": app.name }, "after": { "name": name.as_str() } }),
     );
@@ -265,11 +271,12 @@ pub async fn set_default_environment(
         return Ok(());
     }
     crate::store::accounts::set_default_environment(&mut tx, account_id, &app.id, id).await?;
-    let event = environment_event(caller, "environment.default_changed", &env, &env.name)
-        .metadata(serde_json::json!({
+    let event = environment_event(caller, "environment.default_changed", &env, &env.name).metadata(
+        serde_json::json!({
             "before": { "default_environment_id": app.default_environment_id },
             "after": { "default_environment_id": id },
-        }));
+        }),
+    );
     audit::commit(s, tx, vec![event]).await
 }
 
@@ -327,11 +334,12 @@ pub async fn key_environment(s: &Services, caller: &Caller) -> Result<KeyEnviron
     };
     let env = caller.env()?;
     let reader = s.db.reader();
-    let row = store::workspace::key_environment(reader, &env.account_id, key_id, &env.environment_id)
-        .await?
-        .ok_or(AppError::NotFound {
-            resource: Resource::Environment,
-        })?;
+    let row =
+        store::workspace::key_environment(reader, &env.account_id, key_id, &env.environment_id)
+            .await?
+            .ok_or(AppError::NotFound {
+                resource: Resource::Environment,
+            })?;
     Ok(KeyEnvironment {
         account: NamedRef {
             id: env.account_id.clone(),
@@ -347,7 +355,9 @@ pub async fn key_environment(s: &Services, caller: &Caller) -> Result<KeyEnviron
             id: env.environment_id.clone(),
             name: row.environment_name,
             slug: row.environment_slug,
-            kind: EnvironmentKind::parse(&row.environment_kind).as_str().to_owned(),
+            kind: EnvironmentKind::parse(&row.environment_kind)
+                .as_str()
+                .to_owned(),
             is_default: row.is_default.into(),
         },
         api_key: KeyRef {

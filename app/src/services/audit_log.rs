@@ -129,11 +129,7 @@ pub async fn list(
 }
 
 /// One event with the other events of its operation.
-pub async fn detail(
-    s: &Services,
-    caller: &Caller,
-    id: &str,
-) -> Result<AuditEventDetail, AppError> {
+pub async fn detail(s: &Services, caller: &Caller, id: &str) -> Result<AuditEventDetail, AppError> {
     caller.require(SystemPermission::AuditRead)?;
     let reader = s.db.reader();
     let not_found = AppError::NotFound {
@@ -147,13 +143,18 @@ pub async fn detail(
     {
         return Err(not_found);
     }
-    let related = store_a::by_correlation(reader, caller.account_id(), &row.correlation_id, RELATED_MAX + 1)
-        .await?
-        .into_iter()
-        .filter(|r| r.id != row.id)
-        .take(usize::try_from(RELATED_MAX).unwrap_or(0))
-        .map(to_dto)
-        .collect();
+    let related = store_a::by_correlation(
+        reader,
+        caller.account_id(),
+        &row.correlation_id,
+        RELATED_MAX + 1,
+    )
+    .await?
+    .into_iter()
+    .filter(|r| r.id != row.id)
+    .take(usize::try_from(RELATED_MAX).unwrap_or(0))
+    .map(to_dto)
+    .collect();
     Ok(AuditEventDetail {
         event: to_dto(row),
         related,
@@ -173,13 +174,15 @@ pub async fn set_retention(
     form: &RetentionForm,
 ) -> Result<AuditRetention, AppError> {
     caller.require(SystemPermission::AccountManage)?;
-    let retention = form
-        .validate()
-        .map_err(|e| AppError::validation(vec![e]))?;
+    let retention = form.validate().map_err(|e| AppError::validation(vec![e]))?;
     let mut tx = s.db.begin().await?;
-    let before =
-        store_a::set_retention_days(&mut tx, caller.account_id(), retention.days, store::ms(s.now()))
-            .await?;
+    let before = store_a::set_retention_days(
+        &mut tx,
+        caller.account_id(),
+        retention.days,
+        store::ms(s.now()),
+    )
+    .await?;
     if before == retention.days {
         tx.rollback().await?;
         return Ok(retention);
@@ -255,7 +258,7 @@ mod tests {
             correlation_id: String::new(),
             metadata: String::new(),
         };
-        let position = decode_cursor(&encode_cursor(&row)).unwrap();
+        let position = decode_cursor(&encode_cursor(&row)).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(position.at_ms, row.created_at);
         assert_eq!(position.id, row.id);
         assert!(decode_cursor("not a cursor").is_err());

@@ -221,7 +221,11 @@ pub async fn page(
     ];
     for (column, value) in text_filters {
         if let Some(value) = value {
-            push(&mut sql, &format!(" AND {column} = ?"), Bind::Text(value.clone()));
+            push(
+                &mut sql,
+                &format!(" AND {column} = ?"),
+                Bind::Text(value.clone()),
+            );
         }
     }
     if let Some(from) = filter.from_ms {

@@ -6,9 +6,7 @@
 
 use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
-use app::model::{
-    ApiKeyForm, AssignmentForm, EnvPath, IdentityForm, InviteForm, RoleForm,
-};
+use app::model::{ApiKeyForm, AssignmentForm, EnvPath, IdentityForm, InviteForm, RoleForm};
 use app::services::{Caller, api_keys, assignments, catalog, hierarchy, identities, invites};
 use serde_json::{Value, json};
 
@@ -316,17 +314,17 @@ async fn deleting_an_application_removes_exactly_what_it_says(engine: Engine) {
     );
     // Its URLs are gone.
     let page = admin
-        .get(format!("{}/{ACCOUNT}/payroll/development/overview", app.base))
+        .get(format!(
+            "{}/{ACCOUNT}/payroll/development/overview",
+            app.base
+        ))
         .send()
         .await
         .unwrap_or_else(|e| panic!("GET: {e}"));
     assert_eq!(page.status().as_u16(), 404);
 
     // The account's last application stays.
-    let last_id = app
-        .strings("SELECT id FROM applications")
-        .await
-        .remove(0);
+    let last_id = app.strings("SELECT id FROM applications").await.remove(0);
     let last = app
         .call(
             &admin,
@@ -362,7 +360,10 @@ async fn environments_are_created_renamed_made_default_and_deleted_by_the_rules(
 
     // The switcher lists it; its pages answer.
     let page = admin
-        .get(format!("{}/{ACCOUNT}/billing-portal/staging/overview", app.base))
+        .get(format!(
+            "{}/{ACCOUNT}/billing-portal/staging/overview",
+            app.base
+        ))
         .send()
         .await
         .unwrap_or_else(|e| panic!("GET: {e}"));
@@ -385,17 +386,21 @@ async fn environments_are_created_renamed_made_default_and_deleted_by_the_rules(
         .await;
     assert_eq!(edited.status, 200, "{}", edited.body);
     assert_eq!(
-        app.strings(&format!("SELECT kind FROM environments WHERE id = '{staging}'"))
-            .await,
+        app.strings(&format!(
+            "SELECT kind FROM environments WHERE id = '{staging}'"
+        ))
+        .await,
         vec!["production"]
     );
 
     let ids = |slug: &'static str| {
         let app = &app;
         async move {
-            app.strings(&format!("SELECT id FROM environments WHERE slug = '{slug}'"))
-                .await
-                .remove(0)
+            app.strings(&format!(
+                "SELECT id FROM environments WHERE slug = '{slug}'"
+            ))
+            .await
+            .remove(0)
         }
     };
     let development = ids("development").await;

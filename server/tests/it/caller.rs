@@ -8,15 +8,15 @@ use crate::on_both_engines;
 use crate::support::{Engine, TestApp};
 use app::error::AppError;
 use app::model::{
-    ApiKeyForm, AssignmentForm, DirectoryIdentityForm, DirectoryInviteForm, DirectoryQuery,
-    EnvPath, HierarchySchema, IdentityForm, IdentityPatch, InviteForm, NodeForm, NodePatch,
-    PermissionForm, PermissionGroupForm, PermissionPatch, Precondition, RoleForm, RolePatch,
-    SystemPermission as P, ApplicationForm, EnvironmentForm, AuditFilter, RetentionForm,
+    ApiKeyForm, ApplicationForm, AssignmentForm, AuditFilter, DirectoryIdentityForm,
+    DirectoryInviteForm, DirectoryQuery, EnvPath, EnvironmentForm, HierarchySchema, IdentityForm,
+    IdentityPatch, InviteForm, NodeForm, NodePatch, PermissionForm, PermissionGroupForm,
+    PermissionPatch, Precondition, RetentionForm, RoleForm, RolePatch, SystemPermission as P,
 };
 use app::services::access_checks::Check;
 use app::services::{
-    Caller, Services, access_checks, api_keys, assignments, catalog, directory, hierarchy,
-    identities, identity_auth, invites, mail::mailbox, applications, audit_log,
+    Caller, Services, access_checks, api_keys, applications, assignments, audit_log, catalog,
+    directory, hierarchy, identities, identity_auth, invites, mail::mailbox,
 };
 use std::future::Future;
 use std::pin::Pin;

@@ -26,7 +26,11 @@ use leptos_meta::Title;
 /// What a dialog acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
-    Application { id: String, name: String, slug: String },
+    Application {
+        id: String,
+        name: String,
+        slug: String,
+    },
     Environment {
         id: String,
         name: String,
@@ -150,7 +154,12 @@ pub fn ApplicationsPage() -> impl IntoView {
 }
 
 #[component]
-fn Application(app: ApplicationCard, only_one: bool, account: String, dialogs: Dialogs) -> impl IntoView {
+fn Application(
+    app: ApplicationCard,
+    only_one: bool,
+    account: String,
+    dialogs: Dialogs,
+) -> impl IntoView {
     let created = app.created_at.get(..10).unwrap_or_default().to_owned();
     let target = Target::Application {
         id: app.id.clone(),
@@ -208,12 +217,14 @@ fn Environment(
     let env_id = env.id.clone();
     let env_name = env.name.clone();
     let toasts = use_toasts();
-    let making_default = use_operation(move |(account, id, name): (String, String, String)| async move {
-        set_default_environment(account, id).await?;
-        toasts.success(format!("{name} is now the default environment"));
-        dialogs.changed.run(());
-        Ok(())
-    });
+    let making_default = use_operation(
+        move |(account, id, name): (String, String, String)| async move {
+            set_default_environment(account, id).await?;
+            toasts.success(format!("{name} is now the default environment"));
+            dialogs.changed.run(());
+            Ok(())
+        },
+    );
     let account = expect_context::<Memo<EnvPath>>();
     let undeletable = if env.is_default {
         Some("The default environment cannot be deleted. Make another one the default first.")
@@ -263,17 +274,19 @@ fn CreateApplication(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoVi
     let toasts = use_toasts();
     let name = RwSignal::new(String::new());
     let form = move || ApplicationForm { name: name.get() };
-    let submission = use_form(move |(account, form): (String, ApplicationForm)| async move {
-        let app = create_application(account.clone(), form).await?;
-        let landing = app
-            .default_environment()
-            .map(|e| format!("/{account}/{}/{}/overview", app.slug, e.slug))
-            .unwrap_or_default();
-        toasts.success_with_link(format!("Created {}", app.name), "Open it", landing);
-        open.set(false);
-        on_done.run(());
-        Ok(())
-    });
+    let submission = use_form(
+        move |(account, form): (String, ApplicationForm)| async move {
+            let app = create_application(account.clone(), form).await?;
+            let landing = app
+                .default_environment()
+                .map(|e| format!("/{account}/{}/{}/overview", app.slug, e.slug))
+                .unwrap_or_default();
+            toasts.success_with_link(format!("Created {}", app.name), "Open it", landing);
+            open.set(false);
+            on_done.run(());
+            Ok(())
+        },
+    );
     let error_for =
         move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -305,14 +318,16 @@ fn RenameApplication(dialogs: Dialogs) -> impl IntoView {
     let id = target.as_ref().map(Target::id).unwrap_or_default();
     let name = RwSignal::new(target.map(|t| t.name()).unwrap_or_default());
     let form = move || ApplicationForm { name: name.get() };
-    let submission = use_form(move |(account, id, form): (String, String, ApplicationForm)| async move {
-        let new_name = form.name.trim().to_owned();
-        rename_application(account, id, form).await?;
-        toasts.success(format!("Renamed to {new_name}"));
-        dialogs.rename_app.set(false);
-        dialogs.changed.run(());
-        Ok(())
-    })
+    let submission = use_form(
+        move |(account, id, form): (String, String, ApplicationForm)| async move {
+            let new_name = form.name.trim().to_owned();
+            rename_application(account, id, form).await?;
+            toasts.success(format!("Renamed to {new_name}"));
+            dialogs.rename_app.set(false);
+            dialogs.changed.run(());
+            Ok(())
+        },
+    )
     .touched_from_start();
     let error_for =
         move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
@@ -321,7 +336,11 @@ fn RenameApplication(dialogs: Dialogs) -> impl IntoView {
         if form().validate().is_err() {
             return;
         }
-        submission.submit((env.with_untracked(|e| e.account.clone()), id.clone(), form()));
+        submission.submit((
+            env.with_untracked(|e| e.account.clone()),
+            id.clone(),
+            form(),
+        ));
     };
     view! {
         <form on:submit=submit novalidate>
@@ -372,20 +391,22 @@ fn CreateEnvironment(dialogs: Dialogs) -> impl IntoView {
         name: name.get(),
         kind: kind.get(),
     };
-    let submission = use_form(move |(account, app_id, form): (String, String, EnvironmentForm)| {
-        let app_slug = app_slug.clone();
-        async move {
-            let created = create_environment(account.clone(), app_id, form).await?;
-            toasts.success_with_link(
-                format!("Created {}", created.name),
-                "Open it",
-                format!("/{account}/{app_slug}/{}/overview", created.slug),
-            );
-            dialogs.create_env.set(false);
-            dialogs.changed.run(());
-            Ok(())
-        }
-    });
+    let submission = use_form(
+        move |(account, app_id, form): (String, String, EnvironmentForm)| {
+            let app_slug = app_slug.clone();
+            async move {
+                let created = create_environment(account.clone(), app_id, form).await?;
+                toasts.success_with_link(
+                    format!("Created {}", created.name),
+                    "Open it",
+                    format!("/{account}/{app_slug}/{}/overview", created.slug),
+                );
+                dialogs.create_env.set(false);
+                dialogs.changed.run(());
+                Ok(())
+            }
+        },
+    );
     let error_for =
         move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -394,7 +415,11 @@ fn CreateEnvironment(dialogs: Dialogs) -> impl IntoView {
         if form().validate().is_err() {
             return;
         }
-        submission.submit((env.with_untracked(|e| e.account.clone()), app_id.clone(), form()));
+        submission.submit((
+            env.with_untracked(|e| e.account.clone()),
+            app_id.clone(),
+            form(),
+        ));
     };
     view! {
         <form on:submit=submit novalidate>
@@ -424,14 +449,16 @@ fn EditEnvironment(dialogs: Dialogs) -> impl IntoView {
         name: name.get(),
         kind: kind.get(),
     };
-    let submission = use_form(move |(account, id, form): (String, String, EnvironmentForm)| async move {
-        let new_name = form.name.trim().to_owned();
-        update_environment(account, id, form).await?;
-        toasts.success(format!("Saved {new_name}"));
-        dialogs.edit_env.set(false);
-        dialogs.changed.run(());
-        Ok(())
-    })
+    let submission = use_form(
+        move |(account, id, form): (String, String, EnvironmentForm)| async move {
+            let new_name = form.name.trim().to_owned();
+            update_environment(account, id, form).await?;
+            toasts.success(format!("Saved {new_name}"));
+            dialogs.edit_env.set(false);
+            dialogs.changed.run(());
+            Ok(())
+        },
+    )
     .touched_from_start();
     let error_for =
         move |field: &'static str| submission.error_for(field, move |f| form().field_error(f));
@@ -440,7 +467,11 @@ fn EditEnvironment(dialogs: Dialogs) -> impl IntoView {
         if form().validate().is_err() {
             return;
         }
-        submission.submit((env.with_untracked(|e| e.account.clone()), id.clone(), form()));
+        submission.submit((
+            env.with_untracked(|e| e.account.clone()),
+            id.clone(),
+            form(),
+        ));
     };
     view! {
         <form on:submit=submit novalidate>
@@ -483,27 +514,31 @@ fn DeleteConfirmation(dialogs: Dialogs) -> impl IntoView {
         let name = name.clone();
         move || confirms(&typed.get(), &name)
     };
-    let deleting = use_form(move |(account, target, confirm): (String, Target, String)| async move {
-        let here = env.get_untracked();
-        match &target {
-            Target::Application { id, slug, .. } => {
-                delete_application(account.clone(), id.clone(), confirm).await?;
-                if here.application == *slug {
-                    leave();
+    let deleting = use_form(
+        move |(account, target, confirm): (String, Target, String)| async move {
+            let here = env.get_untracked();
+            match &target {
+                Target::Application { id, slug, .. } => {
+                    delete_application(account.clone(), id.clone(), confirm).await?;
+                    if here.application == *slug {
+                        leave();
+                    }
+                }
+                Target::Environment {
+                    id, app_slug, slug, ..
+                } => {
+                    delete_environment(account.clone(), id.clone(), confirm).await?;
+                    if here.application == *app_slug && here.environment == *slug {
+                        leave();
+                    }
                 }
             }
-            Target::Environment { id, app_slug, slug, .. } => {
-                delete_environment(account.clone(), id.clone(), confirm).await?;
-                if here.application == *app_slug && here.environment == *slug {
-                    leave();
-                }
-            }
-        }
-        toasts.success(format!("Deleted {}", target.name()));
-        dialogs.delete.set(false);
-        dialogs.changed.run(());
-        Ok(())
-    });
+            toasts.success(format!("Deleted {}", target.name()));
+            dialogs.delete.set(false);
+            dialogs.changed.run(());
+            Ok(())
+        },
+    );
     let what = match &target {
         Target::Application { .. } => "application",
         Target::Environment { .. } => "environment",
@@ -518,7 +553,8 @@ fn DeleteConfirmation(dialogs: Dialogs) -> impl IntoView {
         }
     };
     let error = deleting.error();
-    let confirm_error = Signal::derive(move || error.get().and_then(|e| e.field_message("confirm")));
+    let confirm_error =
+        Signal::derive(move || error.get().and_then(|e| e.field_message("confirm")));
     view! {
         <form on:submit=submit novalidate>
             <FormAlert error=deleting.general_error() testid="delete-error" />
@@ -546,7 +582,8 @@ fn DeleteConfirmation(dialogs: Dialogs) -> impl IntoView {
 fn ImpactList(impact: DeletionImpact) -> impl IntoView {
     let lines = impact.lines();
     if lines.is_empty() {
-        return view! { <p class="muted" data-testid="impact">"Nothing else: it is empty."</p> }.into_any();
+        return view! { <p class="muted" data-testid="impact">"Nothing else: it is empty."</p> }
+            .into_any();
     }
     view! {
         <ul class="impact-list" data-testid="impact">
