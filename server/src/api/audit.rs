@@ -74,6 +74,7 @@ impl FromRequestParts<Services> for AuditList {
 #[utoipa::path(
     get,
     path = "/audit-events",
+    operation_id = "listAuditEvents",
     tag = "audit",
     summary = "List audit events",
     description = "The audit events of the key's environment, newest first: every audited write \
@@ -122,6 +123,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/environment",
+    operation_id = "getApiKeyEnvironment",
     tag = "meta",
     summary = "What this key is bound to",
     description = "The account, application and environment the API key belongs to (ids, names, \

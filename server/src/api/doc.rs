@@ -218,6 +218,7 @@ const SCHEMA_NAMES: &[(&str, &str)] = &[
     ("AssignmentForm", "CreateAssignmentRequest"),
     ("AssignmentIds", "AssignmentIdsRequest"),
     ("Bulk", "CreatePermissionsResponse"),
+    ("AuditPage", "AuditEventList"),
     ("BulkCreateAssignments", "BulkCreateAssignmentsRequest"),
     ("BulkCreateIdentities", "BulkCreateIdentitiesRequest"),
     ("BulkCreateInvites", "BulkCreateIdentityInvitesRequest"),
