@@ -46,6 +46,7 @@ pub enum Resource {
     Invite,
     Endpoint,
     MailMessage,
+    AuditEvent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -220,6 +221,15 @@ pub enum AppError {
     /// Verification asked for an identity whose email is already verified.
     #[error("This email address is already verified.")]
     EmailAlreadyVerified,
+    /// An account keeps at least one application.
+    #[error("This is the account's only application. Create another one before deleting it.")]
+    LastApplication,
+    /// An application keeps at least one environment.
+    #[error("This is the application's only environment. Create another one before deleting it.")]
+    LastEnvironment,
+    /// The application's default environment cannot be deleted.
+    #[error("This is the application's default environment. Make another one the default first.")]
+    DefaultEnvironment,
     /// Something failed on our side; the details are in the server log under this id.
     #[error("Something went wrong on our side (reference {reference}). Please try again.")]
     Internal { reference: String },
@@ -240,6 +250,7 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::Invite => "Invite",
         Resource::Endpoint => "Endpoint",
         Resource::MailMessage => "Message",
+        Resource::AuditEvent => "Audit event",
     }
 }
 
@@ -270,6 +281,7 @@ impl AppError {
                 Resource::Invite => "invites.not_found",
                 Resource::Endpoint => "request.unknown_endpoint",
                 Resource::MailMessage => "mail.not_found",
+                Resource::AuditEvent => "audit.not_found",
             },
             AppError::MembershipRequired => "assignments.membership_required",
             AppError::IdentityEmailTaken => "identities.email_taken",
@@ -316,6 +328,9 @@ impl AppError {
             AppError::TokenExpired => "identity_auth.token_expired",
             AppError::TokenUsed => "identity_auth.token_used",
             AppError::EmailAlreadyVerified => "identities.email_already_verified",
+            AppError::LastApplication => "applications.last_application",
+            AppError::LastEnvironment => "environments.last_environment",
+            AppError::DefaultEnvironment => "environments.is_default",
             AppError::Internal { .. } => "internal.unexpected",
         }
     }
@@ -367,7 +382,10 @@ impl AppError {
             | AppError::AlreadyMember
             | AppError::InvitePendingExists { .. }
             | AppError::IdempotencyInProgress
-            | AppError::EmailAlreadyVerified => 409,
+            | AppError::EmailAlreadyVerified
+            | AppError::LastApplication
+            | AppError::LastEnvironment
+            | AppError::DefaultEnvironment => 409,
             AppError::IdempotencyKeyReused => 422,
             AppError::MethodNotAllowed { .. } => 405,
             AppError::PayloadTooLarge { .. } => 413,
@@ -655,6 +673,9 @@ mod tests {
             AppError::TokenExpired,
             AppError::TokenUsed,
             AppError::EmailAlreadyVerified,
+            AppError::LastApplication,
+            AppError::LastEnvironment,
+            AppError::DefaultEnvironment,
             AppError::Internal {
                 reference: "r".into(),
             },

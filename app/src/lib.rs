@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("directory/import") view=|| view! { <pages::csv_import::CsvImportPage tier=pages::csv_import::Tier::Account /> } />
                     <Route path=path!("mailbox") view=pages::tenant::mailbox::MailboxPage />
                     <Route path=path!("team") view=pages::tenant::team::TeamPage />
+                    <Route path=path!("audit-log") view=pages::tenant::audit_log::AuditLogPage />
                     <Route path=path!("api-keys") view=pages::integrations::api_keys::ApiKeysPage />
                     <Route path=path!("api-reference") view=pages::integrations::api_reference::ApiReferencePage />
                 </ParentRoute>

@@ -216,8 +216,12 @@ test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 A
       await expect(p.getByTestId("team-member")).toHaveCount(1);
       await expect(p.getByTestId("admin-invite")).toHaveCount(1);
     },
+    "audit-log": async (p) => {
+      await expect(p.getByTestId("audit-row").first()).toBeVisible();
+      await expect(p.getByTestId("retention-days")).toContainText("365");
+    },
   };
-  for (const path of ["overview", "identities", "hierarchy", "roles", "permissions", "api-keys", "api-reference", "directory", "applications", "mailbox", "team", "overview"]) {
+  for (const path of ["overview", "identities", "hierarchy", "roles", "permissions", "api-keys", "api-reference", "directory", "applications", "mailbox", "team", "audit-log", "overview"]) {
     await page.goto(page.url().replace(/[^/]+$/, path));
     await hydrated(page);
     await expect(page.getByTestId(`nav-${path}`)).toHaveAttribute("aria-current", "page");

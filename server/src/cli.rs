@@ -287,6 +287,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let db = crate::open_database(&config.database_url).await?;
     let services = crate::services(db, Arc::new(SystemClock), &config);
     crate::start_mail_worker(&services, &config);
+    crate::start_audit_purge(&services);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;

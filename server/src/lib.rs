@@ -3,6 +3,7 @@
 //! health), and the command line. The domain lives in `app::services`.
 
 pub mod api;
+pub mod audit_export;
 pub mod cli;
 pub mod config;
 pub mod envelope;
@@ -71,6 +72,11 @@ pub fn start_mail_worker(services: &Services, config: &Config) {
     tokio::spawn(worker.run(services.clone()));
 }
 
+/// Starts this process's audit purge: events past each account's retention, hourly.
+pub fn start_audit_purge(services: &Services) {
+    tokio::spawn(app::services::audit_log::run_purge(services.clone()));
+}
+
 /// The whole HTTP surface.
 pub fn router(services: Services, config: &Config) -> Router {
     let leptos_options = LeptosOptions::builder()
@@ -106,6 +112,7 @@ pub fn router(services: Services, config: &Config) -> Router {
     let api = api::router(services.clone());
     let identity_api = identity_auth::router(services.clone());
     let invite_acceptance = invite_acceptance::routes(services.clone());
+    let audit_export = audit_export::routes(services.clone());
     let health = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -116,6 +123,7 @@ pub fn router(services: Services, config: &Config) -> Router {
         .nest(api::PREFIX, api)
         .merge(identity_api)
         .merge(invite_acceptance)
+        .merge(audit_export)
         .merge(dashboard)
         .merge(url_space::unknown_api_paths())
         .method_not_allowed_fallback(url_space::method_not_allowed)

@@ -27,6 +27,8 @@ pub fn DashboardLayout() -> impl IntoView {
             write_access.follow(ws.role);
         }
     });
+    // Pages that change applications or environments reload it, so the switcher lists them.
+    provide_context(workspace);
     let nav_open = RwSignal::new(false);
     let location = use_location();
     // Close the mobile menu whenever the page changes.
@@ -136,6 +138,7 @@ fn Navigation(env: Memo<EnvPath>) -> impl IntoView {
             <A href=move || env.with(|e| e.href("applications")) attr:class="nav-link" attr:data-testid="nav-applications">"Applications"</A>
             <A href=move || env.with(|e| e.href("mailbox")) attr:class="nav-link" attr:data-testid="nav-mailbox">"Mailbox"</A>
             <A href=move || env.with(|e| e.href("team")) attr:class="nav-link" attr:data-testid="nav-team">"Team"</A>
+            <A href=move || env.with(|e| e.href("audit-log")) attr:class="nav-link" attr:data-testid="nav-audit-log">"Audit log"</A>
         </nav>
     }
     .into_any()

@@ -5,7 +5,9 @@
 mod access;
 mod api_keys;
 mod api_reference;
+mod applications;
 mod assignments;
+mod audit;
 mod bulk;
 mod catalog;
 pub mod csv_import;
@@ -40,9 +42,18 @@ pub use api_keys::{
     ValidApiKey,
 };
 pub use api_reference::{ApiBody, ApiField, ApiGroup, ApiOperation, ApiReference, ApiResponse};
+pub use applications::{
+    ApplicationForm, DeletionImpact, EnvironmentForm, KeyEnvironment, KeyEnvironmentRef, KeyRef,
+    NamedRef, confirmation_error, confirms,
+};
 pub use assignments::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccess, NodeAccessEntry,
     NodeAccessSummary, ValidAssignment,
+};
+pub use audit::{
+    ACTOR_TYPES, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEvent, AuditEventDetail, AuditFilter,
+    AuditPage, AuditRetention, CSV_COLUMNS, RetentionForm, ValidAuditFilter, csv_cell, csv_header,
+    parse_time,
 };
 pub use bulk::{BULK_MAX, RowResult, count_rule};
 pub use catalog::{Permission, PermissionGroupOutcome, Role};

@@ -55,6 +55,7 @@ system_permissions! {
     EnvironmentManage => "environment.manage", "Environments", "Change environment settings";
     AdminRead => "admin.read", "Team", "See the account's admins and pending admin invites";
     AdminManage => "admin.manage", "Team", "Invite admins, change their roles and remove them";
+    AccountManage => "account.manage", "Account", "Create, rename and delete applications and environments; change account settings such as audit retention";
 }
 
 impl SystemPermission {
@@ -70,7 +71,9 @@ impl SystemPermission {
     pub const fn is_environment_scope(self) -> bool {
         !matches!(
             self,
-            SystemPermission::AdminRead | SystemPermission::AdminManage
+            SystemPermission::AdminRead
+                | SystemPermission::AdminManage
+                | SystemPermission::AccountManage
         )
     }
 

@@ -3,7 +3,9 @@
 
 pub mod api_keys;
 pub mod api_reference;
+pub mod applications;
 pub mod assignments;
+pub mod audit_log;
 pub mod auth;
 pub mod catalog;
 pub mod csv_import;

@@ -225,6 +225,11 @@ impl Caller {
         })
     }
 
+    /// The environment the caller is bound to, if any (API keys, environment pages).
+    pub fn env_scope(&self) -> Option<&EnvScope> {
+        self.env.as_ref()
+    }
+
     /// The caller as the audit log names it.
     pub fn actor(&self) -> Actor {
         match &self.principal {

@@ -116,101 +116,29 @@ async fn seed_account(
             .metadata(serde_json::json!({ "role": "owner" })),
     ];
 
-    let application_id = s.new_id();
     // The account's first application: only reserved slugs are in the way.
     let application_slug = Slug::first_free(
         &Slug::derive(input.application_name.as_str(), "app"),
         |_| false,
     )
     .to_string();
-    accounts::insert_application(
+    let root = RootNode {
+        name: input.account_name.as_str(),
+        slug: &account_slug,
+    };
+    let seeded = seed_application(
+        s,
         tx,
         &account_id,
-        &application_id,
+        &actor,
         input.application_name.as_str(),
         &application_slug,
+        root,
         now_ms,
     )
     .await?;
-    events.push(
-        Event::new(&account_id, &actor, "application.created", "tenancy")
-            .resource(
-                "application",
-                &application_id,
-                input.application_name.as_str(),
-            )
-            .scope(Some(&application_id), None),
-    );
-
-    let settings = serde_json::json!({ "access_model": "flat", "hierarchy_schema": null });
-    let mut environment_slugs = Vec::new();
-    for (index, (name, slug, kind)) in SEEDED_ENVIRONMENTS.iter().enumerate() {
-        let environment_id = s.new_id();
-        accounts::insert_environment(
-            tx,
-            accounts::NewEnvironment {
-                account_id: &account_id,
-                application_id: &application_id,
-                id: &environment_id,
-                name,
-                slug,
-                kind,
-                settings: &settings,
-                now_ms,
-            },
-        )
-        .await?;
-        if index == 0 {
-            accounts::set_default_environment(tx, &account_id, &application_id, &environment_id)
-                .await?;
-        }
-        accounts::insert_root_node(
-            tx,
-            accounts::NewRootNode {
-                account_id: &account_id,
-                environment_id: &environment_id,
-                id: &s.new_id(),
-                node_type: ROOT_NODE_TYPE,
-                name: input.account_name.as_str(),
-                slug: &account_slug,
-                now_ms,
-            },
-        )
-        .await?;
-        for permission in SystemPermission::ALL
-            .iter()
-            .filter(|p| p.is_environment_scope())
-        {
-            accounts::insert_permission(
-                tx,
-                accounts::NewPermission {
-                    account_id: &account_id,
-                    environment_id: &environment_id,
-                    id: s.new_id(),
-                    key: permission.key(),
-                    description: permission.description(),
-                    category: permission.category(),
-                    source: "system",
-                    now_ms,
-                },
-            )
-            .await?;
-        }
-        events.push(
-            Event::new(&account_id, &actor, "environment.created", "tenancy")
-                .resource("environment", &environment_id, name)
-                .scope(Some(&application_id), Some(&environment_id))
-                .metadata(serde_json::json!({
-                    "slug": slug,
-                    "system_permissions": SystemPermission::ALL
-                        .iter()
-                        .filter(|p| p.is_environment_scope())
-                        .count(),
-                    "default": index == 0,
-                })),
-        );
-        environment_slugs.push((*slug).to_owned());
-    }
+    events.extend(seeded.events);
+    let environment_slugs = seeded.environment_slugs;
 
     s.failpoints.check(FAIL_AFTER_ENVIRONMENTS)?;
 
@@ -233,6 +161,162 @@ async fn seed_account(
     }))
 }
 
+/// What a new environment's root node is named after: the account.
+#[derive(Debug, Clone, Copy)]
+pub struct RootNode<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+}
+
+/// An application as seeded: its id, its environments' slugs (the default first) and the audit
+/// events of the seeding.
+pub struct SeededApplication {
+    pub application_id: String,
+    pub environment_slugs: Vec<String>,
+    pub events: Vec<Event>,
+}
+
+/// Seeds an application as sign-up does: the row, then Development (its default) and Production,
+/// each seeded by `seed_environment`. Sign-up and Tenant › Applications both call this, so a
+/// created application is exactly a signed-up one.
+#[allow(clippy::too_many_arguments)]
+pub async fn seed_application(
+    s: &Services,
+    tx: &mut Tx,
+    account_id: &str,
+    actor: &Actor,
+    name: &str,
+    slug: &str,
+    root: RootNode<'_>,
+    now_ms: i64,
+) -> Result<SeededApplication, AppError> {
+    let application_id = s.new_id();
+    accounts::insert_application(tx, account_id, &application_id, name, slug, now_ms).await?;
+    let mut events = vec![
+        Event::new(account_id, actor, "application.created", "tenancy")
+            .resource("application", &application_id, name)
+            .scope(Some(&application_id), None)
+            .metadata(serde_json::json!({ "slug": slug })),
+    ];
+    let mut environment_slugs = Vec::new();
+    for (index, (env_name, env_slug, kind)) in SEEDED_ENVIRONMENTS.iter().enumerate() {
+        let seeded = seed_environment(
+            s,
+            tx,
+            NewEnvironment {
+                account_id,
+                application_id: &application_id,
+                name: env_name,
+                slug: env_slug,
+                kind,
+                is_default: index == 0,
+                root,
+                now_ms,
+            },
+            actor,
+        )
+        .await?;
+        events.push(seeded.1);
+        environment_slugs.push((*env_slug).to_owned());
+    }
+    Ok(SeededApplication {
+        application_id,
+        environment_slugs,
+        events,
+    })
+}
+
+/// A blank environment to seed.
+pub struct NewEnvironment<'a> {
+    pub account_id: &'a str,
+    pub application_id: &'a str,
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub kind: &'a str,
+    /// Makes it its application's default.
+    pub is_default: bool,
+    pub root: RootNode<'a>,
+    pub now_ms: i64,
+}
+
+/// Seeds one blank environment: the row (flat access model), its root node and the system
+/// permission catalog. Returns its id and its `environment.created` event.
+pub async fn seed_environment(
+    s: &Services,
+    tx: &mut Tx,
+    new: NewEnvironment<'_>,
+    actor: &Actor,
+) -> Result<(String, Event), AppError> {
+    let NewEnvironment {
+        account_id,
+        application_id,
+        name,
+        slug,
+        kind,
+        is_default,
+        root,
+        now_ms,
+    } = new;
+    let settings = serde_json::json!({ "access_model": "flat", "hierarchy_schema": null });
+    let environment_id = s.new_id();
+    accounts::insert_environment(
+        tx,
+        accounts::NewEnvironment {
+            account_id,
+            application_id,
+            id: &environment_id,
+            name,
+            slug,
+            kind,
+            settings: &settings,
+            now_ms,
+        },
+    )
+    .await?;
+    if is_default {
+        accounts::set_default_environment(tx, account_id, application_id, &environment_id).await?;
+    }
+    accounts::insert_root_node(
+        tx,
+        accounts::NewRootNode {
+            account_id,
+            environment_id: &environment_id,
+            id: &s.new_id(),
+            node_type: ROOT_NODE_TYPE,
+            name: root.name,
+            slug: root.slug,
+            now_ms,
+        },
+    )
+    .await?;
+    for permission in environment_permissions() {
+        accounts::insert_permission(
+            tx,
+            accounts::NewPermission {
+                account_id,
+                environment_id: &environment_id,
+                id: s.new_id(),
+                key: permission.key(),
+                description: permission.description(),
+                category: permission.category(),
+                source: "system",
+                now_ms,
+            },
+        )
+        .await?;
+    }
+    let event = Event::new(account_id, actor, "environment.created", "tenancy")
+        .resource("environment", &environment_id, name)
+        .scope(Some(application_id), Some(&environment_id))
+        .metadata(serde_json::json!({
+            "slug": slug,
+            "kind": kind,
+            "system_permissions": environment_permissions().count(),
+            "default": is_default,
+        }));
+    Ok((environment_id, event))
+}
+
 /// `acme`, or `acme-2`, `acme-3`, ... when taken or reserved (`api` becomes `api-2`).
 async fn free_account_slug(tx: &mut Tx, name: &str) -> Result<String, AppError> {
     let base = Slug::derive(name, "account");
@@ -251,4 +335,12 @@ mod tests {
             assert!(!crate::model::is_reserved(slug), "{slug}");
         }
     }
+}
+
+/// The system permissions an environment's catalog holds: the Account-tier ones (the team, the
+/// account's applications and settings) are not an environment's to grant.
+fn environment_permissions() -> impl Iterator<Item = &'static SystemPermission> {
+    SystemPermission::ALL
+        .iter()
+        .filter(|p| p.is_environment_scope())
 }

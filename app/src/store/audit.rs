@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use crate::store::Tx;
+use sqlx::AnyPool;
 
 /// Who did it.
 #[derive(Debug, Clone)]
@@ -152,4 +153,194 @@ pub async fn insert_many(
         query.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+// ---- Reading the log (Tenant › Audit log, the API, the exports) and the retention purge. ----
+
+/// One stored event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: String,
+    pub created_at: i64,
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub actor_label: String,
+    pub action: String,
+    pub category: String,
+    pub outcome: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub resource_label: String,
+    pub application_id: Option<String>,
+    pub environment_id: Option<String>,
+    pub correlation_id: String,
+    pub metadata: String,
+}
+
+const READ_COLUMNS: &str = "id, created_at, actor_type, actor_id, actor_label, action, category, \
+    outcome, resource_type, resource_id, resource_label, application_id, environment_id, \
+    correlation_id, metadata";
+
+/// Where a page starts: after the event at (`at_ms`, `id`), newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub at_ms: i64,
+    pub id: String,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// A page of the account's events matching `filter`, newest first, after `after`. Keyset order
+/// on (created_at, id), which every audit index ends with, so the page is one index range read.
+pub async fn page(
+    pool: &AnyPool,
+    account_id: &str,
+    filter: &crate::model::ValidAuditFilter,
+    after: Option<&Position>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, AppError> {
+    let mut binds = vec![Bind::Text(account_id.to_owned())];
+    let mut sql = format!("SELECT {READ_COLUMNS} FROM audit_events WHERE account_id = $1");
+    let mut push = |sql: &mut String, clause: &str, value: Bind| {
+        binds.push(value);
+        sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
+    };
+    let text_filters = [
+        ("actor_type", &filter.actor_type),
+        ("actor_id", &filter.actor_id),
+        ("action", &filter.action),
+        ("category", &filter.category),
+        ("application_id", &filter.application_id),
+        ("environment_id", &filter.environment_id),
+        ("resource_type", &filter.resource_type),
+        ("resource_id", &filter.resource_id),
+        ("correlation_id", &filter.correlation_id),
+    ];
+    for (column, value) in text_filters {
+        if let Some(value) = value {
+            push(
+                &mut sql,
+                &format!(" AND {column} = ?"),
+                Bind::Text(value.clone()),
+            );
+        }
+    }
+    if let Some(from) = filter.from_ms {
+        push(&mut sql, " AND created_at >= ?", Bind::Int(from));
+    }
+    if let Some(to) = filter.to_ms {
+        push(&mut sql, " AND created_at < ?", Bind::Int(to));
+    }
+    if let Some(after) = after {
+        // (created_at, id) < (a, b), spelled out; the first term bounds the index range.
+        push(&mut sql, " AND created_at <= ?", Bind::Int(after.at_ms));
+        push(&mut sql, " AND (created_at < ?", Bind::Int(after.at_ms));
+        push(&mut sql, " OR id < ?)", Bind::Text(after.id.clone()));
+    }
+    push(
+        &mut sql,
+        " ORDER BY created_at DESC, id DESC LIMIT ?",
+        Bind::Int(limit),
+    );
+    let mut query = sqlx::query_as::<_, AuditRow>(&sql);
+    for bind in binds {
+        query = match bind {
+            Bind::Text(v) => query.bind(v),
+            Bind::Int(v) => query.bind(v),
+        };
+    }
+    Ok(query.fetch_all(pool).await?)
+}
+
+pub async fn by_id(
+    pool: &AnyPool,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<AuditRow>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {READ_COLUMNS} FROM audit_events WHERE account_id = $1 AND id = $2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The events of one operation, oldest first.
+pub async fn by_correlation(
+    pool: &AnyPool,
+    account_id: &str,
+    correlation_id: &str,
+    limit: i64,
+) -> Result<Vec<AuditRow>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {READ_COLUMNS} FROM audit_events WHERE account_id = $1 AND correlation_id = $2 \
+         ORDER BY created_at, id LIMIT $3"
+    ))
+    .bind(account_id)
+    .bind(correlation_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn retention_days(pool: &AnyPool, account_id: &str) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT audit_retention_days FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Sets the retention; answers the previous value.
+pub async fn set_retention_days(
+    tx: &mut Tx,
+    account_id: &str,
+    days: i64,
+    now_ms: i64,
+) -> Result<i64, AppError> {
+    let before: i64 = sqlx::query_scalar("SELECT audit_retention_days FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE accounts SET audit_retention_days = $1, updated_at = $2 WHERE id = $3")
+        .bind(days)
+        .bind(now_ms)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(before)
+}
+
+/// Every account with its retention, for the purge.
+pub async fn retentions(pool: &AnyPool) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(
+        sqlx::query_as("SELECT id, audit_retention_days FROM accounts ORDER BY id")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Deletes up to `batch` of the account's events older than `before_ms`; answers how many.
+pub async fn purge_batch(
+    tx: &mut Tx,
+    account_id: &str,
+    before_ms: i64,
+    batch: i64,
+) -> Result<u64, AppError> {
+    let done = sqlx::query(
+        "DELETE FROM audit_events WHERE account_id = $1 AND id IN \
+         (SELECT id FROM audit_events WHERE account_id = $1 AND created_at < $2 \
+          ORDER BY created_at, id LIMIT $3)",
+    )
+    .bind(account_id)
+    .bind(before_ms)
+    .bind(batch)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admins;
 pub mod api_keys;
+pub mod applications;
 pub mod assignments;
 pub mod audit;
 pub mod catalog;

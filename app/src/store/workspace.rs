@@ -107,6 +107,75 @@ pub async fn environments(
         .collect())
 }
 
+/// One application's environments, as `environments` reads them, in a transaction.
+pub async fn environments_of(
+    tx: &mut Tx,
+    account_id: &str,
+    application_id: &str,
+) -> Result<Vec<EnvironmentRef>, AppError> {
+    let rows: Vec<StoredEnvironment> = sqlx::query_as(
+        "SELECT e.application_id, e.id, e.name, e.slug, e.kind, \
+         CASE WHEN a.default_environment_id = e.id THEN 1 ELSE 0 END AS is_default \
+         FROM environments e JOIN applications a ON a.account_id = e.account_id AND a.id = e.application_id \
+         WHERE e.account_id = $1 AND e.application_id = $2 ORDER BY e.created_at, e.id",
+    )
+    .bind(account_id)
+    .bind(application_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| EnvironmentRef {
+            id: r.id,
+            name: r.name,
+            slug: r.slug,
+            kind: EnvironmentKind::parse(&r.kind),
+            is_default: r.is_default.into(),
+        })
+        .collect())
+}
+
+/// An API key with the account, application and environment it is bound to.
+#[derive(sqlx::FromRow)]
+pub struct KeyEnvironmentRow {
+    pub account_name: String,
+    pub account_slug: String,
+    pub application_name: String,
+    pub application_slug: String,
+    pub environment_name: String,
+    pub environment_slug: String,
+    pub environment_kind: String,
+    pub is_default: Flag,
+    pub key_name: String,
+    pub key_preview: String,
+    pub key_scopes: String,
+}
+
+pub async fn key_environment(
+    pool: &AnyPool,
+    account_id: &str,
+    key_id: &str,
+    environment_id: &str,
+) -> Result<Option<KeyEnvironmentRow>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT c.name AS account_name, c.slug AS account_slug, a.name AS application_name, \
+           a.slug AS application_slug, e.name AS environment_name, e.slug AS environment_slug, \
+           e.kind AS environment_kind, \
+           CASE WHEN a.default_environment_id = e.id THEN 1 ELSE 0 END AS is_default, \
+           k.name AS key_name, k.key_preview, k.scopes AS key_scopes \
+         FROM api_keys k \
+         JOIN environments e ON e.account_id = k.account_id AND e.id = k.environment_id \
+         JOIN applications a ON a.account_id = e.account_id AND a.id = e.application_id \
+         JOIN accounts c ON c.id = k.account_id \
+         WHERE k.account_id = $1 AND k.id = $2 AND k.environment_id = $3",
+    )
+    .bind(account_id)
+    .bind(key_id)
+    .bind(environment_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// Counts for one environment. One round trip: every count is a scalar sub-query.
 pub async fn counts(
     pool: &AnyPool,

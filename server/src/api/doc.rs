@@ -37,7 +37,8 @@ pub const SCHEME: &str = "api_key";
         (name = "nodes", description = "The environment's hierarchy: typed nodes under one root."),
         (name = "evaluation", description = "May identity X do P at node N?"),
         (name = "identity-auth", description = "End-user sign-in (`/v1/identity/auth`): login, sessions, password reset, email verification. Public or with the identity's bearer token — never an API key."),
-        (name = "meta", description = "This document."),
+        (name = "audit", description = "The audit log: every audited write of the key's environment, newest first, cursor-paged."),
+        (name = "meta", description = "This document, and what the API key is bound to."),
     ),
     components(schemas(ErrorEnvelope)),
 )]
@@ -217,6 +218,7 @@ const SCHEMA_NAMES: &[(&str, &str)] = &[
     ("AssignmentForm", "CreateAssignmentRequest"),
     ("AssignmentIds", "AssignmentIdsRequest"),
     ("Bulk", "CreatePermissionsResponse"),
+    ("AuditPage", "AuditEventList"),
     ("BulkCreateAssignments", "BulkCreateAssignmentsRequest"),
     ("BulkCreateIdentities", "BulkCreateIdentitiesRequest"),
     ("BulkCreateInvites", "BulkCreateIdentityInvitesRequest"),

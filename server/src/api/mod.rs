@@ -5,6 +5,7 @@
 //! the request's method and path.
 
 mod assignments;
+mod audit;
 mod bulk;
 mod catalog;
 mod collection;
@@ -104,6 +105,8 @@ fn operations() -> OpenApiRouter<Services> {
         .routes(routes!(assignments::bulk_change_role))
         .routes(routes!(evaluate::one))
         .routes(routes!(evaluate::bulk))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::environment))
         .routes(routes!(doc::openapi_json))
 }
 

@@ -9,16 +9,17 @@ use crate::support::{Engine, TestApp};
 use app::error::AppError;
 use app::model::csv_import::{ImportMode, ImportSummary};
 use app::model::{
-    AccountRole, AdminInviteForm, ApiKeyForm, AssignmentForm, DirectoryIdentityForm,
-    DirectoryInviteForm, DirectoryQuery, EnvPath, HierarchySchema, IdentityForm, IdentityPatch,
-    InviteForm, NodeForm, NodePatch, PermissionForm, PermissionGroupForm, PermissionPatch,
-    Precondition, RoleForm, RolePatch, SystemPermission as P,
+    AccountRole, AdminInviteForm, ApiKeyForm, ApplicationForm, AssignmentForm, AuditFilter,
+    DirectoryIdentityForm,
+    DirectoryInviteForm, DirectoryQuery, EnvPath, EnvironmentForm, HierarchySchema, IdentityForm,
+    IdentityPatch, InviteForm, NodeForm, NodePatch, PermissionForm, PermissionGroupForm,
+    PermissionPatch, Precondition, RetentionForm, RoleForm, RolePatch, SystemPermission as P,
 };
 use app::services::access_checks::Check;
 use app::services::rows::Mode;
 use app::services::{
-    Caller, Services, access_checks, api_keys, assignments, catalog, csv_import, directory,
-    hierarchy, identities, identity_auth, invites, mail::mailbox, team,
+    Caller, Services, access_checks, api_keys, applications, assignments, audit_log, catalog,
+    csv_import, directory, hierarchy, identities, identity_auth, invites, mail::mailbox, team,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -204,6 +205,19 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
             "api_keys::revoke",
             |s, c| api_keys::revoke(s, c, ID)
         ),
+        op!(P::AccountManage, "applications::create_application", |s, c| applications::create_application(s, c, &ApplicationForm::default())),
+        op!(P::AccountManage, "applications::rename_application", |s, c| applications::rename_application(s, c, ID, &ApplicationForm::default())),
+        op!(P::AccountManage, "applications::application_impact", |s, c| applications::application_impact(s, c, ID)),
+        op!(P::AccountManage, "applications::delete_application", |s, c| applications::delete_application(s, c, ID, "")),
+        op!(P::AccountManage, "applications::create_environment", |s, c| applications::create_environment(s, c, ID, &EnvironmentForm::default())),
+        op!(P::AccountManage, "applications::update_environment", |s, c| applications::update_environment(s, c, ID, &EnvironmentForm::default())),
+        op!(P::AccountManage, "applications::set_default_environment", |s, c| applications::set_default_environment(s, c, ID)),
+        op!(P::AccountManage, "applications::environment_impact", |s, c| applications::environment_impact(s, c, ID)),
+        op!(P::AccountManage, "applications::delete_environment", |s, c| applications::delete_environment(s, c, ID, "")),
+        op!(P::AuditRead, "audit_log::list", |s, c| audit_log::list(s, c, &AuditFilter::default(), None, 50)),
+        op!(P::AuditRead, "audit_log::detail", |s, c| audit_log::detail(s, c, ID)),
+        op!(P::AuditRead, "audit_log::retention", |s, c| audit_log::retention(s, c)),
+        op!(P::AccountManage, "audit_log::set_retention", |s, c| audit_log::set_retention(s, c, &RetentionForm::default())),
     ]
 }
 
@@ -280,9 +294,9 @@ async fn a_viewer_is_refused_every_change_and_allowed_every_read(engine: Engine)
         .await
         .unwrap_or_else(|e| panic!("viewer: {e:?}"));
     for (permission, name, operation) in operations() {
-        let caller = if name.starts_with("directory::")
-            || name.starts_with("mailbox::")
-            || name.starts_with("team::")
+        let caller = if ["directory::", "mailbox::", "team::", "applications::", "audit_log::"]
+            .iter()
+            .any(|tier| name.starts_with(tier))
         {
             &in_account
         } else {

@@ -5,7 +5,9 @@ mod support;
 
 mod api;
 mod api_catalog;
+mod applications;
 mod assignments;
+mod audit_log;
 mod caller;
 mod catalog;
 mod cli;

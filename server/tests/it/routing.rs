@@ -101,6 +101,14 @@ fn table() -> Vec<Row> {
         row("GET", "/engines/billing-portal/production/roles", "", Anonymous, 401, "text/plain", Nothing),
         row("POST", OVERVIEW, HTML, Admin, 405, "text/plain", Allow(&["GET"], "")),
         row("GET", "/no/such/page/here/really", HTML, Anonymous, 404, HTML, Nothing),
+        // An environment that does not exist (deleted, mistyped) is a 404 page, not a broken frame.
+        row("GET", "/engines/billing-portal/gone/overview", HTML, Admin, 404, HTML, Nothing),
+        row("GET", "/engines/no-such-app/development/overview", HTML, Admin, 404, HTML, Nothing),
+        // Tenant › Audit log and its export (the admin's session; JSON errors like the API's).
+        row("GET", "/engines/billing-portal/development/audit-log", HTML, Admin, 200, HTML, Nothing),
+        row("GET", "/engines/billing-portal/development/audit-log/export?format=jsonl", ANY, Admin, 200, "application/x-ndjson", Nothing),
+        row("GET", "/engines/billing-portal/development/audit-log/export?format=csv", ANY, Anonymous, 401, JSON, Code("auth.unauthenticated")),
+        row("GET", "/engines/billing-portal/development/audit-log/export?format=pdf", ANY, Admin, 400, JSON, Code("request.malformed")),
         // Public pages.
         row("GET", "/", HTML, Anonymous, 302, "", Location("/signin")),
         row("GET", "/", HTML, Admin, 302, "", Location(OVERVIEW)),
@@ -127,6 +135,8 @@ fn table() -> Vec<Row> {
         // Invites over the REST API.
         row("GET", "/api/v1/identity-invites", JSON, ApiKey, 200, JSON, Nothing),
         row("GET", "/api/v1/identity-invites/summary", JSON, ApiKey, 200, JSON, Nothing),
+        row("GET", "/api/v1/audit-events", JSON, ApiKey, 200, JSON, Nothing),
+        row("GET", "/api/v1/environment", JSON, ApiKey, 200, JSON, Nothing),
         row("PUT", "/api/v1/identity-invites", JSON, ApiKey, 405, JSON, Allow(&["GET", "POST"], "request.method_not_allowed")),
         // Health, for probes.
         row("GET", "/healthz", ANY, Anonymous, 200, JSON, Nothing),

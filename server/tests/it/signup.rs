@@ -64,7 +64,7 @@ async fn signup_seeds_exactly_account_owner_application_and_two_environments(eng
                 scoped("permissions")
             ))
             .await,
-            15,
+            i64::try_from(app::model::SystemPermission::ALL.len()).unwrap_or(0),
             "{env}: the system catalog"
         );
         assert_eq!(
