@@ -325,6 +325,14 @@ async fn free_account_slug(tx: &mut Tx, name: &str) -> Result<String, AppError> 
     Ok(slug.to_string())
 }
 
+/// The system permissions an environment's catalog holds: the Account-tier ones (the team, the
+/// account's applications and settings) are not an environment's to grant.
+fn environment_permissions() -> impl Iterator<Item = &'static SystemPermission> {
+    SystemPermission::ALL
+        .iter()
+        .filter(|p| p.is_environment_scope())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,12 +343,4 @@ mod tests {
             assert!(!crate::model::is_reserved(slug), "{slug}");
         }
     }
-}
-
-/// The system permissions an environment's catalog holds: the Account-tier ones (the team, the
-/// account's applications and settings) are not an environment's to grant.
-fn environment_permissions() -> impl Iterator<Item = &'static SystemPermission> {
-    SystemPermission::ALL
-        .iter()
-        .filter(|p| p.is_environment_scope())
 }

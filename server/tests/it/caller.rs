@@ -10,10 +10,10 @@ use app::error::AppError;
 use app::model::csv_import::{ImportMode, ImportSummary};
 use app::model::{
     AccountRole, AdminInviteForm, ApiKeyForm, ApplicationForm, AssignmentForm, AuditFilter,
-    DirectoryIdentityForm,
-    DirectoryInviteForm, DirectoryQuery, EnvPath, EnvironmentForm, HierarchySchema, IdentityForm,
-    IdentityPatch, InviteForm, NodeForm, NodePatch, PermissionForm, PermissionGroupForm,
-    PermissionPatch, Precondition, RetentionForm, RoleForm, RolePatch, SystemPermission as P,
+    DirectoryIdentityForm, DirectoryInviteForm, DirectoryQuery, EnvPath, EnvironmentForm,
+    HierarchySchema, IdentityForm, IdentityPatch, InviteForm, NodeForm, NodePatch, PermissionForm,
+    PermissionGroupForm, PermissionPatch, Precondition, RetentionForm, RoleForm, RolePatch,
+    SystemPermission as P,
 };
 use app::services::access_checks::Check;
 use app::services::rows::Mode;
@@ -294,9 +294,15 @@ async fn a_viewer_is_refused_every_change_and_allowed_every_read(engine: Engine)
         .await
         .unwrap_or_else(|e| panic!("viewer: {e:?}"));
     for (permission, name, operation) in operations() {
-        let caller = if ["directory::", "mailbox::", "team::", "applications::", "audit_log::"]
-            .iter()
-            .any(|tier| name.starts_with(tier))
+        let caller = if [
+            "directory::",
+            "mailbox::",
+            "team::",
+            "applications::",
+            "audit_log::",
+        ]
+        .iter()
+        .any(|tier| name.starts_with(tier))
         {
             &in_account
         } else {

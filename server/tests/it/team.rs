@@ -625,6 +625,10 @@ const READS: &[&str] = &[
     "overview",
     "applications",
     "load_team",
+    // The audit log: viewers hold `audit.read`, as the issue asks ("viewers see every page").
+    "list_audit_events",
+    "audit_event_detail",
+    "audit_retention",
     // The viewer's own UI state (the environment to resume in), not the tenant's configuration.
     "remember_environment",
 ];
