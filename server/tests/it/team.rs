@@ -6,9 +6,10 @@
 use crate::on_both_engines;
 use crate::support::{Engine, PASSWORD, Reply, TestApp, sign_in_form};
 use app::model::{
-    AcceptAdminInviteForm, AdminInviteForm, ApiKeyForm, AssignmentForm, DirectoryIdentityForm,
-    DirectoryInviteForm, DirectoryQuery, HierarchySchema, IdentityForm, InviteForm, NodeForm,
-    PermissionForm, PermissionGroupForm, ProfileForm, RoleForm, SignInForm, SignupForm,
+    AcceptAdminInviteForm, AdminInviteForm, ApiKeyForm, ApplicationForm, AssignmentForm,
+    AuditFilter, DirectoryIdentityForm, DirectoryInviteForm, DirectoryQuery, EnvironmentForm,
+    HierarchySchema, IdentityForm, InviteForm, NodeForm, PermissionForm, PermissionGroupForm,
+    ProfileForm, RetentionForm, RoleForm, SignInForm, SignupForm,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -678,6 +679,13 @@ fn form_for(endpoint: &str) -> Option<Value> {
         "invite_identity" => value(serde_json::to_value(InviteForm::default())),
         "invite_in_account" => value(serde_json::to_value(DirectoryInviteForm::default())),
         "invite_admin" => value(serde_json::to_value(AdminInviteForm::default())),
+        "create_application" | "rename_application" => {
+            value(serde_json::to_value(ApplicationForm::default()))
+        }
+        "create_environment" | "update_environment" => {
+            value(serde_json::to_value(EnvironmentForm::default()))
+        }
+        "set_audit_retention" => value(serde_json::to_value(RetentionForm::default())),
         "sign_up" => value(serde_json::to_value(SignupForm::default())),
         "sign_in" => value(serde_json::to_value(SignInForm::default())),
         "accept_admin_invite" => value(serde_json::to_value(AcceptAdminInviteForm {
@@ -737,6 +745,8 @@ async fn a_viewer_is_refused_by_every_write_server_function(engine: Engine) {
         "application_id": ID, "admin_id": owner_id,
         "ids": [ID], "identity_ids": [ID], "forms": [AssignmentForm::default()],
         "permission_keys": [], "permission": "doc.read",
+        "filter": AuditFilter::default(), "confirm": "",
+        "dry_run": false, "mode": "create", "summary": app::model::csv_import::ImportSummary::default(),
         "version": 1, "active": false, "cascade": true, "page": 1, "q": "",
         "name": "Renamed", "role": "viewer",
         "schema": HierarchySchema::default(),
@@ -761,6 +771,18 @@ async fn a_viewer_is_refused_by_every_write_server_function(engine: Engine) {
         let mut body = base.clone();
         if let Some(form) = form_for(endpoint) {
             body["form"] = form;
+        }
+        // The CSV import's batches: rows of the bulk service each drives.
+        let rows = |form: Result<Value, serde_json::Error>| json!([form.unwrap_or(Value::Null)]);
+        match endpoint.as_str() {
+            "import_identities" => {
+                body["forms"] = rows(serde_json::to_value(IdentityForm::default()))
+            }
+            "import_invites" => body["forms"] = rows(serde_json::to_value(InviteForm::default())),
+            "import_directory_identities" => {
+                body["forms"] = rows(serde_json::to_value(DirectoryIdentityForm::default()))
+            }
+            _ => {}
         }
         let before = fingerprint(&t.app).await;
         let reply = t.call(&viewer, endpoint, body).await;
