@@ -105,6 +105,46 @@ export interface paths {
         patch: operations["updateAssignment"];
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List audit events
+         * @description The audit events of the key's environment, newest first: every audited write with its actor, action, target and metadata (never a secret). Filter by actor, action, category, target, correlation id and time range; page with `cursor` (the previous page's `next_cursor`), which stays stable while new events arrive. Reading is not audited.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What this key is bound to
+         * @description The account, application and environment the API key belongs to (ids, names, slugs), and the key's name, preview and scopes (empty: every management permission). Any valid key may ask; it needs no scope.
+         */
+        get: operations["getApiKeyEnvironment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/identities": {
         parameters: {
             query?: never;
@@ -1057,6 +1097,55 @@ export interface components {
          */
         AssignmentStatus: "scheduled" | "active" | "expired";
         /**
+         * @description One audit event.
+         * @example {
+         *       "action": "role.created",
+         *       "actor_id": "0193a1ee-9999-7000-8000-000000000001",
+         *       "actor_label": "pat@acme.example",
+         *       "actor_type": "admin",
+         *       "application_id": "0193a1ef-0000-7000-8000-0a1b2c3d4e5f",
+         *       "category": "rbac",
+         *       "correlation_id": "0193a1f3-0000-7000-8000-0000000000cc",
+         *       "created_at": "2026-11-28T09:00:00.000Z",
+         *       "environment_id": "0193a1ef-0001-7000-8000-1b2c3d4e5f60",
+         *       "id": "0193a1f3-0000-7000-8000-000000000001",
+         *       "metadata": {
+         *         "description": ""
+         *       },
+         *       "outcome": "success",
+         *       "resource_id": "0193a1f3-0000-7000-8000-0000000000aa",
+         *       "resource_label": "Editor",
+         *       "resource_type": "role"
+         *     }
+         */
+        AuditEvent: {
+            action: string;
+            actor_id?: string | null;
+            actor_label: string;
+            actor_type: string;
+            application_id?: string | null;
+            category: string;
+            /** @description Shared by every event of one operation. */
+            correlation_id: string;
+            /** @description RFC 3339, UTC, milliseconds. */
+            created_at: string;
+            environment_id?: string | null;
+            id: string;
+            /** @description What the write recorded: never a secret; `before` / `after` where the write changed values. */
+            metadata: Record<string, never>;
+            /** @description `success`, `failure` or `denied`. */
+            outcome: string;
+            resource_id?: string | null;
+            resource_label: string;
+            resource_type: string;
+        };
+        /** @description A page of events, newest first; `next_cursor` continues after its last one. */
+        AuditEventList: {
+            items: components["schemas"]["AuditEvent"][];
+            /** @description Opaque; send it as `cursor` for the next page. `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
          * @description A short confirmation.
          * @example {
          *       "message": "If this email belongs to an account, a link to reset its password is on its way."
@@ -1361,7 +1450,7 @@ export interface components {
          * @description A stable `domain.reason` code (docs/errors.md); clients match on it.
          * @enum {string}
          */
-        ErrorCode: "validation.invalid_input" | "auth.unauthenticated" | "auth.invalid_credentials" | "auth.too_many_attempts" | "auth.forbidden" | "auth.cross_origin" | "admins.email_taken" | "accounts.not_found" | "applications.not_found" | "environments.not_found" | "permissions.not_found" | "roles.not_found" | "nodes.not_found" | "hierarchy.rule_violation" | "nodes.has_children" | "nodes.has_assignments" | "identities.not_found" | "assignments.not_found" | "memberships.not_found" | "api_keys.not_found" | "invites.not_found" | "request.unknown_endpoint" | "assignments.membership_required" | "rbac.system_role_not_assignable" | "rbac.role_inactive" | "rbac.assignment_conflict" | "permissions.key_taken" | "roles.name_taken" | "rbac.system_item_readonly" | "identities.email_taken" | "identities.exists_in_account" | "identities.external_id_taken" | "identities.password_too_common" | "memberships.already_active" | "invites.pending_exists" | "invites.not_pending" | "invites.expired" | "invites.revoked" | "invites.already_accepted" | "invites.invalid_token" | "api_keys.missing" | "api_keys.invalid" | "api_keys.expired" | "api_keys.revoked" | "api_keys.scope_missing" | "idempotency.key_reused" | "idempotency.in_progress" | "api_keys.rate_limited" | "common.version_conflict" | "request.precondition_required" | "request.method_not_allowed" | "request.malformed" | "request.too_large" | "identity_auth.identity_inactive" | "identity_auth.no_application" | "identity_auth.locked" | "identity_auth.application_selection_required" | "identity_auth.password_change_required" | "identity_auth.token_invalid" | "identity_auth.token_expired" | "identity_auth.token_used" | "identities.email_already_verified" | "internal.unexpected";
+        ErrorCode: "validation.invalid_input" | "auth.unauthenticated" | "auth.invalid_credentials" | "auth.too_many_attempts" | "auth.forbidden" | "auth.cross_origin" | "admins.email_taken" | "admins.last_owner" | "admins.already_member" | "accounts.not_found" | "applications.not_found" | "environments.not_found" | "permissions.not_found" | "roles.not_found" | "nodes.not_found" | "hierarchy.rule_violation" | "nodes.has_children" | "nodes.has_assignments" | "identities.not_found" | "assignments.not_found" | "memberships.not_found" | "api_keys.not_found" | "invites.not_found" | "request.unknown_endpoint" | "assignments.membership_required" | "rbac.system_role_not_assignable" | "rbac.role_inactive" | "rbac.assignment_conflict" | "permissions.key_taken" | "roles.name_taken" | "rbac.system_item_readonly" | "identities.email_taken" | "identities.exists_in_account" | "identities.external_id_taken" | "identities.password_too_common" | "memberships.already_active" | "invites.pending_exists" | "invites.not_pending" | "invites.expired" | "invites.revoked" | "invites.already_accepted" | "invites.invalid_token" | "api_keys.missing" | "api_keys.invalid" | "api_keys.expired" | "api_keys.revoked" | "api_keys.scope_missing" | "idempotency.key_reused" | "idempotency.in_progress" | "api_keys.rate_limited" | "common.version_conflict" | "request.precondition_required" | "request.method_not_allowed" | "request.malformed" | "request.too_large" | "identity_auth.identity_inactive" | "identity_auth.no_application" | "identity_auth.locked" | "identity_auth.application_selection_required" | "identity_auth.password_change_required" | "identity_auth.token_invalid" | "identity_auth.token_expired" | "identity_auth.token_used" | "identities.email_already_verified" | "internal.unexpected";
         /** @description What some errors add; each member appears only with the codes named. */
         ErrorDetails: {
             /** @description `validation.invalid_input`, `identities.password_too_common`: every field that broke a rule. */
@@ -1816,6 +1905,59 @@ export interface components {
             token: string;
         };
         /**
+         * @description What an API key is bound to: `GET /api/v1/environment`.
+         * @example {
+         *       "account": {
+         *         "id": "0193a1ee-0000-7000-8000-000000000001",
+         *         "name": "Acme",
+         *         "slug": "acme"
+         *       },
+         *       "api_key": {
+         *         "id": "0193a1f2-0000-7000-8000-000000000042",
+         *         "key_preview": "arb_prd_…x9Qz",
+         *         "name": "Billing backend",
+         *         "scopes": [
+         *           "identity.read",
+         *           "permission.evaluate"
+         *         ]
+         *       },
+         *       "application": {
+         *         "id": "0193a1ef-0000-7000-8000-0a1b2c3d4e5f",
+         *         "name": "Billing",
+         *         "slug": "billing"
+         *       },
+         *       "environment": {
+         *         "id": "0193a1ef-0001-7000-8000-1b2c3d4e5f60",
+         *         "is_default": false,
+         *         "kind": "production",
+         *         "name": "Production",
+         *         "slug": "production"
+         *       }
+         *     }
+         */
+        KeyEnvironment: {
+            account: components["schemas"]["NamedRef"];
+            api_key: components["schemas"]["KeyRef"];
+            application: components["schemas"]["NamedRef"];
+            environment: components["schemas"]["KeyEnvironmentRef"];
+        };
+        KeyEnvironmentRef: {
+            id: string;
+            /** @description Whether it is its application's default environment. */
+            is_default: boolean;
+            /** @description `development`, `production` or `other`. */
+            kind: string;
+            name: string;
+            slug: string;
+        };
+        KeyRef: {
+            id: string;
+            key_preview: string;
+            name: string;
+            /** @description The management permissions the key holds; empty means all of them in its environment. */
+            scopes: string[];
+        };
+        /**
          * @description The answer of `login` and `select-application`. With `requires_application_selection` the
          *     `access_token` is a selection token (5 minutes) that only `select-application` accepts;
          *     otherwise it is the session's bearer token and the refresh token is in the
@@ -1927,6 +2069,11 @@ export interface components {
              * @description The new parent.
              */
             parent_node_id: string;
+        };
+        NamedRef: {
+            id: string;
+            name: string;
+            slug: string;
         };
         /**
          * @description The Create Permission dialog (and one row of the batch API).
@@ -3314,6 +3461,261 @@ export interface operations {
                      *         "method": "POST",
                      *         "path": "/api/v1/roles",
                      *         "status": 413
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description The key is over its rate limit (`api_keys.rate_limited`); retry after `Retry-After`
+             *     seconds.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "api_keys.rate_limited",
+                     *         "details": {
+                     *           "retry_after_secs": 2
+                     *         },
+                     *         "message": "Too many requests for this API key. Retry in 2 seconds.",
+                     *         "method": "GET",
+                     *         "path": "/api/v1/identities",
+                     *         "status": 429
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `admin`, `api_key`, `identity` or `system`.
+                 * @example api_key
+                 */
+                actor_type?: string;
+                /** @description The acting admin's, key's or identity's id. */
+                actor_id?: string;
+                /**
+                 * @description An action, e.g. `role.created`.
+                 * @example role.created
+                 */
+                action?: string;
+                /** @description A category, e.g. `rbac`. */
+                category?: string;
+                /** @description The target's type, e.g. `role`. */
+                resource_type?: string;
+                /** @description The target's id. */
+                resource_id?: string;
+                /** @description The events of one operation. */
+                correlation_id?: string;
+                /**
+                 * @description Events at or after this time (RFC 3339, or a date: midnight UTC).
+                 * @example 2026-11-01T00:00:00Z
+                 */
+                from?: string;
+                /** @description Events before this time. */
+                to?: string;
+                /** @description `next_cursor` of the previous page; absent for the first page. */
+                cursor?: string;
+                /** @description Events per page, 1 to 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventList"];
+                };
+            };
+            /** @description A filter broke its rule or the cursor is not one we issued (`validation.invalid_input`), or an unknown parameter (`request.malformed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation.invalid_input",
+                     *         "details": {
+                     *           "errors": [
+                     *             {
+                     *               "field": "actor_type",
+                     *               "message": "Choose admin, api_key, identity or system.",
+                     *               "rule": "invalid"
+                     *             }
+                     *           ]
+                     *         },
+                     *         "message": "Some fields need attention.",
+                     *         "method": "GET",
+                     *         "path": "/api/v1/audit-events",
+                     *         "status": 400
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
+             *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "api_keys.missing",
+                     *         "message": "Send your API key in the X-API-Key header.",
+                     *         "method": "GET",
+                     *         "path": "/api/v1/identities",
+                     *         "status": 401
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description The key is scoped and lacks the permission this operation needs (`api_keys.scope_missing`,
+             *     with `details.scope`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "api_keys.scope_missing",
+                     *         "details": {
+                     *           "scope": "identity.read"
+                     *         },
+                     *         "message": "This API key lacks the identity.read permission.",
+                     *         "method": "GET",
+                     *         "path": "/api/v1/identities",
+                     *         "status": 403
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description The key is over its rate limit (`api_keys.rate_limited`); retry after `Retry-After`
+             *     seconds.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "api_keys.rate_limited",
+                     *         "details": {
+                     *           "retry_after_secs": 2
+                     *         },
+                     *         "message": "Too many requests for this API key. Retry in 2 seconds.",
+                     *         "method": "GET",
+                     *         "path": "/api/v1/identities",
+                     *         "status": 429
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getApiKeyEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key's environment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyEnvironment"];
+                };
+            };
+            /**
+             * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
+             *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "api_keys.missing",
+                     *         "message": "Send your API key in the X-API-Key header.",
+                     *         "method": "GET",
+                     *         "path": "/api/v1/identities",
+                     *         "status": 401
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /**
+             * @description The key is scoped and lacks the permission this operation needs (`api_keys.scope_missing`,
+             *     with `details.scope`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "api_keys.scope_missing",
+                     *         "details": {
+                     *           "scope": "identity.read"
+                     *         },
+                     *         "message": "This API key lacks the identity.read permission.",
+                     *         "method": "GET",
+                     *         "path": "/api/v1/identities",
+                     *         "status": 403
                      *       }
                      *     }
                      */
@@ -5250,7 +5652,7 @@ export interface operations {
                 dry_run?: boolean;
             };
             header?: {
-                /** @description 1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`. */
+                /** @description 1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `invites-2026-11-27-001`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
