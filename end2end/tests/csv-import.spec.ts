@@ -93,14 +93,14 @@ function checkErrorFile(text: string, failed: number): void {
   expect(lines[0]).toMatch(/,error$/);
   expect(lines.length).toBe(failed + 1);
   // Formula cells are neutralised, the error says why.
-  expect(text).toContain(`"'=cmd|' /C calc'!A0"`);
+  expect(text).toMatch(/^'=cmd\|' \/C calc'!A0,/m);
   expect(text).not.toMatch(/(^|,)=cmd/m);
   expect(text).toContain("already on line");
 }
 
 // Written with the wizard but not yet run against a built site (the build did not finish in the
 // session that wrote them): fixme until a run confirms them, so an unverified spec cannot block CI.
-test.fixme("CSV import: bulk create with 500 rows, then bulk invite", async ({ page }) => {
+test("CSV import: bulk create with 500 rows, then bulk invite", async ({ page }) => {
   test.setTimeout(180_000);
   const { send, slugs } = await start(page, "create");
   await send("post", "/roles", { name: "Viewer" });
@@ -114,7 +114,7 @@ test.fixme("CSV import: bulk create with 500 rows, then bulk invite", async ({ p
   await page.getByTestId("csv-done").click();
   await expect(page.getByText("489 identities")).toBeVisible();
   const members = await send("get", "/identities?take=1");
-  expect(members.total).toBe(489);
+  expect(members.pagination.item_count).toBe(489);
 
   // Bulk invite from the Identities page's button: new people, the same bad rows.
   await page.getByTestId("open-csv-import").click();
@@ -125,7 +125,7 @@ test.fixme("CSV import: bulk create with 500 rows, then bulk invite", async ({ p
   expect(summary.pending_count).toBe(493);
 });
 
-test.fixme("CSV import: Account mode from Tenant › Identities", async ({ page }) => {
+test("CSV import: Account mode from Tenant › Identities", async ({ page }) => {
   test.setTimeout(120_000);
   const { slugs } = await start(page, "account");
   const base = `/${slugs.join("/")}`;

@@ -76,7 +76,9 @@ async fn start(
         format: query.format,
         next: Next::First(first),
     };
-    let body = futures::stream::unfold(state, Stream::step);
+    // Fused: the compression layer may poll the body once more after its end, which a bare
+    // `unfold` answers with a panic (a dropped connection).
+    let body = futures::StreamExt::fuse(futures::stream::unfold(state, Stream::step));
     let mut response = (StatusCode::OK, Body::from_stream(body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -79,7 +79,9 @@ pub fn TextField(
                 autofocus=autofocus
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
-                on:blur=move |_| on_blur.run(())
+                // `try_`: a dialog that closes after a submit removes its focused input, which
+                // fires one last blur after the callback's owner is gone.
+                on:blur=move |_| { on_blur.try_run(()); }
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
                 data-testid=format!("input-{name}")

@@ -18,7 +18,7 @@ pub fn InitialPassword(
     let common = CommonPasswordCheck::new(password);
     let error = Signal::derive(move || error.get().or_else(|| common.error()));
     let on_blur = Callback::new(move |()| {
-        on_blur.run(());
+        on_blur.try_run(());
         common.check();
     });
     let generate = move |_| {

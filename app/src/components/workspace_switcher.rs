@@ -19,12 +19,15 @@ pub fn WorkspaceSwitcher(workspace: Workspace, env: Memo<EnvPath>) -> impl IntoV
     let location = use_location();
     let toasts = use_toasts();
 
+    // `try_`: when a change reloads the workspace, this switcher is replaced, and the URL it
+    // follows may move once more before it is disposed.
     let environments = Memo::new(move |_| {
-        ws.with_value(|w| {
+        ws.try_with_value(|w| {
             env.with(|e| w.application(&e.application))
                 .map(|a| a.environments.clone())
-                .unwrap_or_default()
         })
+        .flatten()
+        .unwrap_or_default()
     });
     let env_kind = Memo::new(move |_| {
         environments

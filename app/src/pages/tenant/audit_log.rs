@@ -113,8 +113,8 @@ pub fn AuditLogPage() -> impl IntoView {
                 <p class="muted">"Every change made in your account — by admins, API keys, identities and Arbor itself — newest first. Reading the log is not recorded."</p>
             </div>
             <div class="page-actions">
-                <a class="btn btn-secondary" href=move || export_href("csv") download data-testid="export-csv">"Export CSV"</a>
-                <a class="btn btn-secondary" href=move || export_href("jsonl") download data-testid="export-jsonl">"Export JSON Lines"</a>
+                <a class="btn btn-secondary" href=move || export_href("csv") download rel="external" data-testid="export-csv">"Export CSV"</a>
+                <a class="btn btn-secondary" href=move || export_href("jsonl") download rel="external" data-testid="export-jsonl">"Export JSON Lines"</a>
             </div>
         </div>
         <form class="card audit-filters" on:submit=on_submit novalidate aria-label="Filter the audit log" data-testid="audit-filters">
@@ -151,7 +151,9 @@ pub fn AuditLogPage() -> impl IntoView {
                         prop:value=text(|f| &f.application_id)
                         on:change=move |ev| set(ev, |f, v| { f.application_id = v; f.environment_id = None; })>
                         <option value="">"Any"</option>
-                        {move || applications().into_iter().map(|a| view! { <option value=a.id.clone()>{a.name.clone()}</option> }).collect_view()}
+                        <Suspense fallback=|| ()>
+                            {move || applications().into_iter().map(|a| view! { <option value=a.id.clone()>{a.name.clone()}</option> }).collect_view()}
+                        </Suspense>
                     </select>
                 </div>
                 <div class="field">
@@ -160,6 +162,7 @@ pub fn AuditLogPage() -> impl IntoView {
                         prop:value=text(|f| &f.environment_id)
                         on:change=move |ev| set(ev, |f, v| f.environment_id = v)>
                         <option value="">"Any"</option>
+                        <Suspense fallback=|| ()>
                         {move || {
                             let app = draft.with(|f| f.application_id.clone());
                             applications().into_iter()
@@ -171,6 +174,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                 .map(|(label, id)| view! { <option value=id>{label}</option> })
                                 .collect_view()
                         }}
+                        </Suspense>
                     </select>
                 </div>
                 <div class="field">
