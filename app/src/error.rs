@@ -522,6 +522,9 @@ impl AppError {
         "identity_auth.token_expired",
         "identity_auth.token_used",
         "identities.email_already_verified",
+        "applications.last_application",
+        "environments.last_environment",
+        "environments.is_default",
         "internal.unexpected",
     ];
 }
