@@ -46,13 +46,18 @@ pub struct EdgeLimiter {
 
 impl EdgeLimiter {
     pub fn new(per_minute: u32, clock: Arc<dyn Clock>) -> Self {
+        Self::with_capacity(per_minute, clock, MAX_ADDRESSES)
+    }
+
+    /// `new` tracking at most `capacity` addresses (tests use a small one).
+    pub fn with_capacity(per_minute: u32, clock: Arc<dyn Clock>, capacity: u64) -> Self {
         let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_minute(per_minute);
         EdgeLimiter {
             quota,
             clock: ServicesClock(clock),
             limiters: moka::sync::Cache::builder()
-                .max_capacity(MAX_ADDRESSES)
+                .max_capacity(capacity)
                 // Idle for a full refill: the limiter is back to a full burst, nothing to keep.
                 .time_to_idle(Duration::from_secs(60))
                 .build(),
@@ -137,8 +142,9 @@ mod tests {
     #[test]
     fn a_flood_of_addresses_stays_bounded() {
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::UNIX_EPOCH));
-        let limiter = EdgeLimiter::new(60, clock);
-        for i in 0..(MAX_ADDRESSES + 20_000) {
+        let capacity = 10_000;
+        let limiter = EdgeLimiter::with_capacity(60, clock, capacity);
+        for i in 0..(capacity + 5_000) {
             let _ = limiter.take(Some(&format!(
                 "10.{}.{}.{}",
                 i >> 16 & 255,
@@ -146,6 +152,6 @@ mod tests {
                 i & 255
             )));
         }
-        assert!(limiter.tracked() <= MAX_ADDRESSES, "{}", limiter.tracked());
+        assert!(limiter.tracked() <= capacity, "{}", limiter.tracked());
     }
 }
