@@ -230,6 +230,13 @@ pub enum AppError {
     /// The application's default environment cannot be deleted.
     #[error("This is the application's default environment. Make another one the default first.")]
     DefaultEnvironment,
+    /// Too many costly unauthenticated requests (sign-up, sign-in, forgot-password, accepting an
+    /// invite) from one client address.
+    #[error("Too many requests from your network. Retry in {retry_after_secs} seconds.")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// The request ran past `ARBOR_REQUEST_TIMEOUT` and was stopped.
+    #[error("The request took too long and was stopped. Please try again.")]
+    Timeout,
     /// Something failed on our side; the details are in the server log under this id.
     #[error("Something went wrong on our side (reference {reference}). Please try again.")]
     Internal { reference: String },
@@ -331,6 +338,8 @@ impl AppError {
             AppError::LastApplication => "applications.last_application",
             AppError::LastEnvironment => "environments.last_environment",
             AppError::DefaultEnvironment => "environments.is_default",
+            AppError::TooManyRequests { .. } => "request.rate_limited",
+            AppError::Timeout => "request.timeout",
             AppError::Internal { .. } => "internal.unexpected",
         }
     }
@@ -392,7 +401,9 @@ impl AppError {
             AppError::PreconditionRequired => 428,
             AppError::TooManyAttempts { .. }
             | AppError::RateLimited { .. }
-            | AppError::IdentityLocked { .. } => 429,
+            | AppError::IdentityLocked { .. }
+            | AppError::TooManyRequests { .. } => 429,
+            AppError::Timeout => 503,
             AppError::Internal { .. } => 500,
         }
     }
@@ -525,6 +536,8 @@ impl AppError {
         "applications.last_application",
         "environments.last_environment",
         "environments.is_default",
+        "request.rate_limited",
+        "request.timeout",
         "internal.unexpected",
     ];
 }
@@ -543,13 +556,17 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 impl AppError {
     /// Logs an unexpected failure with a fresh reference id and returns the opaque error shown to
     /// the caller; internals never leave the server.
+    /// The reference is the request's `x-request-id` when there is one (so the answer, the
+    /// request log and this line share it), else a fresh one.
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
-        let reference: String = uuid::Uuid::now_v7()
-            .simple()
-            .to_string()
-            .chars()
-            .skip(20)
-            .collect();
+        let reference = crate::services::request_id::current().unwrap_or_else(|| {
+            uuid::Uuid::now_v7()
+                .simple()
+                .to_string()
+                .chars()
+                .skip(20)
+                .collect()
+        });
         tracing::error!(%reference, context, error = %err, "unexpected failure");
         AppError::Internal { reference }
     }
@@ -679,6 +696,10 @@ mod tests {
             AppError::LastApplication,
             AppError::LastEnvironment,
             AppError::DefaultEnvironment,
+            AppError::TooManyRequests {
+                retry_after_secs: 1,
+            },
+            AppError::Timeout,
             AppError::Internal {
                 reference: "r".into(),
             },

@@ -6,11 +6,18 @@ const WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
 /**
  * Collects every console error and warning and every uncaught exception of `page` (a hydration
- * error, a signal read outside a reactive context, a panic), each labelled with the URL it
- * happened on. `take()` returns what was seen since the last call.
+ * error, a signal read outside a reactive context, a panic, a CSP violation), each labelled with
+ * the URL it happened on. `take()` returns what was seen since the last call.
  */
 export function watchConsole(page: Page): { take: () => string[] } {
   let seen: string[] = [];
+  // A Content-Security-Policy violation (a blocked script, style or connection) becomes a
+  // console error too, with what was blocked, so every test that watches the console fails on one.
+  void page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`);
+    });
+  });
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning") {
       // The first line names the problem; Leptos' warnings add a page of advice after it.

@@ -304,6 +304,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         smtp = config.smtp_display.as_deref().unwrap_or("off: email stays in the Dev mailbox"),
         "Arbor is ready"
     );
+    if let Some(addr) = config.metrics_addr {
+        crate::start_metrics(&services, addr).await?;
+    }
     println!("Arbor is running: open {}", config.public_url);
     crate::serve(listener, crate::router(services, &config)).await
 }

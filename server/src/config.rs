@@ -10,7 +10,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// Settings that can come from the environment or `arbor.toml` (same names, lower-case, without
 /// the `ARBOR_` prefix: `database_url`, `addr`, `public_url`, `log`, `log_format`, `site_root`,
-/// `api_rate_limit`, `trusted_proxies`, `smtp_url`, `mail_from`).
+/// `api_rate_limit`, `trusted_proxies`, `smtp_url`, `mail_from`, `public_rate_limit`,
+/// `request_timeout`, `metrics_addr`).
 #[derive(Debug, Clone, Default, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -35,9 +36,9 @@ pub struct Settings {
     /// REST API requests a minute per API key (default 6000).
     #[arg(long, env = "ARBOR_API_RATE_LIMIT", global = true)]
     pub api_rate_limit: Option<u64>,
-    /// Comma-separated IP addresses of reverse proxies in front of Arbor: from these, the client
-    /// address of the identity sign-in limits is read from `X-Forwarded-For` (default: none, the
-    /// TCP peer is the client).
+    /// Comma-separated IP addresses or networks (`10.0.0.0/8`) of reverse proxies in front of
+    /// Arbor: from these, the client address of the limits is read from `X-Forwarded-For`
+    /// (default: none, the TCP peer is the client).
     #[arg(long, env = "ARBOR_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
     /// SMTP server for outgoing email (lettre URL): `smtp://host:25`, `smtp://user:pass@host:587?tls=required`
@@ -47,6 +48,16 @@ pub struct Settings {
     /// The sender of outgoing email (default `Arbor <no-reply@localhost>`).
     #[arg(long, env = "ARBOR_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
+    /// Costly unauthenticated requests (sign-up, sign-ins, forgot-password, accepting invites) a
+    /// minute per client address (default 60).
+    #[arg(long, env = "ARBOR_PUBLIC_RATE_LIMIT", global = true)]
+    pub public_rate_limit: Option<u32>,
+    /// Seconds a request may take before it is answered 503 `request.timeout` (default 30).
+    #[arg(long, env = "ARBOR_REQUEST_TIMEOUT", global = true)]
+    pub request_timeout: Option<u64>,
+    /// Address of a second listener serving `GET /metrics` (Prometheus); unset: no metrics.
+    #[arg(long, env = "ARBOR_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,12 +76,18 @@ pub struct Config {
     pub log_format: LogFormat,
     pub site_root: PathBuf,
     pub api_rate_limit: u64,
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where outgoing email goes; `None` holds it in the Dev mailbox.
     pub smtp: Option<Smtp>,
     /// `SMTP_URL` with its password replaced, for logs.
     pub smtp_display: Option<String>,
+    pub public_rate_limit: u32,
+    pub request_timeout: std::time::Duration,
+    /// Where `/metrics` is served; `None`: nowhere.
+    pub metrics_addr: Option<SocketAddr>,
 }
+
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 
 impl Config {
     /// Command line / environment first, then the file, then defaults.
@@ -114,10 +131,14 @@ impl Config {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| {
-                p.parse()
-                    .map_err(|e| format!("ARBOR_TRUSTED_PROXIES: `{p}` is not an IP address: {e}"))
+                // A bare address is a network of one.
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|e| {
+                        format!("ARBOR_TRUSTED_PROXIES: `{p}` is not an IP address or network: {e}")
+                    })
             })
-            .collect::<Result<Vec<std::net::IpAddr>, String>>()?;
+            .collect::<Result<Vec<ipnet::IpNet>, String>>()?;
         let mail_from = cli
             .mail_from
             .or(from_file.mail_from)
@@ -130,7 +151,31 @@ impl Config {
             .as_deref()
             .map(|url| Smtp::new(url, &mail_from))
             .transpose()?;
+        let metrics_addr = cli
+            .metrics_addr
+            .or(from_file.metrics_addr)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse::<SocketAddr>().map_err(|e| {
+                    format!("ARBOR_METRICS_ADDR `{a}` is not an address like 127.0.0.1:9090: {e}")
+                })
+            })
+            .transpose()?;
+        let request_timeout = cli
+            .request_timeout
+            .or(from_file.request_timeout)
+            .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS);
+        if request_timeout == 0 {
+            return Err("ARBOR_REQUEST_TIMEOUT must be at least 1 second".to_owned());
+        }
         Ok(Config {
+            public_rate_limit: cli
+                .public_rate_limit
+                .or(from_file.public_rate_limit)
+                .unwrap_or(app::services::edge_limit::DEFAULT_PER_MINUTE)
+                .max(1),
+            request_timeout: std::time::Duration::from_secs(request_timeout),
+            metrics_addr,
             smtp,
             smtp_display: smtp_url.as_deref().map(crate::redact),
             database_url: pick(
@@ -153,6 +198,11 @@ impl Config {
 
     /// `Secure` cookies whenever Arbor is reached over https.
     pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// HSTS goes with https for the same reason.
+    pub fn https(&self) -> bool {
         self.public_url.starts_with("https://")
     }
 }
@@ -236,6 +286,25 @@ mod tests {
         };
         let message = Config::resolve(bad_from, None).err().unwrap_or_default();
         assert!(message.contains("ARBOR_MAIL_FROM"), "{message}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let settings = Settings {
+            trusted_proxies: Some("10.0.0.0/8, 192.0.2.7".into()),
+            ..Settings::default()
+        };
+        let config = Config::resolve(settings, None).ok();
+        let proxies: Vec<String> = config
+            .map(|c| c.trusted_proxies.iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32"]);
+        let bad = Settings {
+            trusted_proxies: Some("proxy.local".into()),
+            ..Settings::default()
+        };
+        let message = Config::resolve(bad, None).err().unwrap_or_default();
+        assert!(message.contains("ARBOR_TRUSTED_PROXIES"), "{message}");
     }
 
     #[test]

@@ -60,11 +60,11 @@ pub struct ErrorDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub errors: Option<Vec<FieldError>>,
-    /// `api_keys.rate_limited`, `auth.too_many_attempts`: seconds to wait.
+    /// `api_keys.rate_limited`, `auth.too_many_attempts`, `request.rate_limited`: seconds to wait.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub retry_after_secs: Option<u64>,
-    /// `internal.unexpected`: quote it when reporting the problem.
+    /// `internal.unexpected`: quote it when reporting the problem (the request's `x-request-id`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub reference: Option<String>,
@@ -122,6 +122,7 @@ pub fn error_response(error: &AppError, method: &Method, path: &str) -> Response
     let mut response = (status, Json(ErrorEnvelope { error: body })).into_response();
     if let AppError::TooManyAttempts { retry_after_secs }
     | AppError::RateLimited { retry_after_secs }
+    | AppError::TooManyRequests { retry_after_secs }
     | AppError::IdentityLocked { retry_after_secs } = error
         && let Ok(value) = retry_after_secs.to_string().parse()
     {
@@ -141,6 +142,7 @@ fn details(error: &AppError) -> Option<ErrorDetails> {
         }
         AppError::TooManyAttempts { retry_after_secs }
         | AppError::RateLimited { retry_after_secs }
+        | AppError::TooManyRequests { retry_after_secs }
         | AppError::IdentityLocked { retry_after_secs } => Some(ErrorDetails {
             retry_after_secs: Some(*retry_after_secs),
             ..none

@@ -73,6 +73,9 @@ pub async fn invite_info(
             example = json!({ "error": { "status": 410, "code": "invites.already_accepted", "message": "This invite was already accepted. Sign in instead.", "path": "/v1/identity/auth/accept-invite", "method": "POST" } })),
         (status = 413, description = "The body is over 1 MiB (`request.too_large`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 413, "code": "request.too_large", "message": "The request body is too large (at most 1048576 bytes).", "path": "/v1/identity/auth/accept-invite", "method": "POST" } })),
+        (status = 429, description = "Too many requests from this address (`request.rate_limited`, past `ARBOR_PUBLIC_RATE_LIMIT` a minute).",
+            headers(("Retry-After" = u64, description = "Seconds to wait.")), body = ErrorEnvelope,
+            example = json!({ "error": { "status": 429, "code": "request.rate_limited", "message": "Too many requests from your network. Retry in 1 seconds.", "path": "/v1/identity/auth/accept-invite", "method": "POST", "details": { "retry_after_secs": 1 } } })),
     ),
     security(()),
 )]

@@ -6,12 +6,14 @@ pub mod api;
 pub mod audit_export;
 pub mod cli;
 pub mod config;
+pub mod edge;
 pub mod envelope;
 pub mod health;
 pub mod identity_auth;
 pub mod invite_acceptance;
 pub mod origin;
 pub mod panics;
+pub mod prometheus;
 pub mod server_fn_status;
 pub mod signed_out;
 pub mod telemetry;
@@ -51,6 +53,10 @@ pub fn services(db: Db, clock: Arc<dyn Clock>, config: &Config) -> Services {
     };
     let mut services = Services::new(db, clock, policy);
     services.api_rate.set_per_minute(config.api_rate_limit);
+    services.edge_limit = Arc::new(app::services::edge_limit::EdgeLimiter::new(
+        config.public_rate_limit,
+        services.clock.clone(),
+    ));
     services.public_url = Arc::from(config.public_url.trim_end_matches('/'));
     services.trusted_proxies = Arc::from(config.trusted_proxies.clone());
     services.mail_delivery = if config.smtp.is_some() {
@@ -70,6 +76,19 @@ pub fn start_mail_worker(services: &Services, config: &Config) {
     };
     let worker = Worker::new(services, outlet);
     tokio::spawn(worker.run(services.clone()));
+}
+
+/// Serves `GET /metrics` on `addr` (a listener of its own, off the public one).
+pub async fn start_metrics(services: &Services, addr: SocketAddr) -> anyhow::Result<()> {
+    let handle = prometheus::install()
+        .ok_or_else(|| anyhow::anyhow!("cannot install the metrics recorder"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (ARBOR_METRICS_ADDR): {e}"))?;
+    tracing::info!(%addr, "metrics at /metrics");
+    let router = prometheus::router(services.clone(), handle);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(())
 }
 
 /// Starts this process's audit purge: events past each account's retention, hourly.
@@ -92,6 +111,7 @@ pub fn router(services: Services, config: &Config) -> Router {
             &leptos_options,
             routes,
             move || {
+                edge::provide_request_nonce();
                 provide_context(context_services.clone());
                 provide_context(app::server::api_reference::ApiDocument(api::document_json));
             },
@@ -104,7 +124,10 @@ pub fn router(services: Services, config: &Config) -> Router {
             services.clone(),
             signed_out::require_admin,
         ))
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            edge::provide_request_nonce,
+            shell,
+        ))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(
             server_fn_status::apply_error_status,
@@ -116,8 +139,14 @@ pub fn router(services: Services, config: &Config) -> Router {
     let health = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .with_state(services);
+        .with_state(services.clone());
     let allowed = origin::AllowedOrigin(Arc::from(config.public_url.as_str()));
+    let security = edge::SecurityHeaders {
+        hsts: config.https(),
+    };
+    // Layers run outermost (last added) first: the request id and the log span wrap everything,
+    // then metrics, the panic guard, the timeout, the security headers, and the checks that may
+    // refuse a request before a handler runs.
     Router::new()
         .merge(health)
         .nest(api::PREFIX, api)
@@ -128,19 +157,41 @@ pub fn router(services: Services, config: &Config) -> Router {
         .merge(url_space::unknown_api_paths())
         .method_not_allowed_fallback(url_space::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
+            services.clone(),
+            edge::limit_costly,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             allowed,
             origin::refuse_cross_origin,
         ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            edge::BODY_LIMIT_BYTES,
+        ))
+        .layer(axum::middleware::from_fn(edge::body_limit))
         .layer(axum::middleware::from_fn(token_pages::protect))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            edge::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            edge::RequestTimeout(config.request_timeout),
+            edge::timeout,
+        ))
         .layer(panics::layer())
+        .layer(axum::middleware::from_fn(prometheus::track))
         .layer(
-            // One INFO line per request (method, path, status, latency); never headers or bodies,
-            // so cookies and passwords stay out of the logs, nor the query of a token page.
+            // One INFO line per request (method, path, status, latency, request id); never
+            // headers or bodies, so cookies and passwords stay out of the logs, nor the query of
+            // a token page.
             TraceLayer::new_for_http()
                 .make_span_with(token_pages::make_span::<axum::body::Body>)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            services,
+            edge::request_id,
+        ))
 }
 
 /// Serves until Ctrl-C / SIGTERM.

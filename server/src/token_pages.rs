@@ -41,14 +41,19 @@ pub async fn protect(request: Request, next: Next) -> Response {
     response
 }
 
-/// The request log's span (as `tower_http`'s default at INFO): method, URI and version — the URI
-/// of a token path without its query.
+/// The request log's span (as `tower_http`'s default at INFO): method, URI, version and request
+/// id — the URI of a token path without its query.
 pub fn make_span<B>(request: &http::Request<B>) -> tracing::Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
         uri = %logged_uri(request.uri()),
         version = ?request.version(),
+        request_id = %request
+            .headers()
+            .get(&crate::edge::REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-"),
     )
 }
 

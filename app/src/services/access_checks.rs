@@ -57,8 +57,10 @@ async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
 pub(crate) async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snapshot>, AppError> {
     let generation = s.access_cache.generation(&scope.account_id);
     if let Some(snapshot) = s.access_cache.get(&scope.environment_id, generation) {
+        metrics::counter!("arbor_evaluation_cache_hits_total").increment(1);
         return Ok(snapshot);
     }
+    metrics::counter!("arbor_evaluation_cache_misses_total").increment(1);
     let loader = s.access_cache.loader(&scope.environment_id);
     let _loading = loader.lock().await;
     // Whoever held the lock before may have just loaded what this check needs.
@@ -66,7 +68,11 @@ pub(crate) async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snaps
     if let Some(snapshot) = s.access_cache.get(&scope.environment_id, generation) {
         return Ok(snapshot);
     }
+    // A wall-clock measure for the metric only; domain time comes from `s.now()`.
+    let started = std::time::Instant::now();
     let snapshot = Arc::new(load(s, scope).await?);
+    metrics::histogram!("arbor_evaluation_cache_reload_seconds")
+        .record(started.elapsed().as_secs_f64());
     s.access_cache
         .put(&scope.environment_id, generation, snapshot.clone());
     Ok(snapshot)

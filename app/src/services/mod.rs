@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod clock;
 pub mod csv_import;
 pub mod directory;
+pub mod edge_limit;
 pub mod evaluate;
 pub mod failpoints;
 pub mod hierarchy;
@@ -30,6 +31,7 @@ pub mod invites;
 pub mod mail;
 pub mod passwords;
 pub mod rate_limit;
+pub mod request_id;
 pub mod rows;
 pub mod team;
 pub mod tenancy;
@@ -87,17 +89,21 @@ pub struct Services {
     pub identity_login_limit: Arc<throttle::AddressLimiter>,
     /// Forgot-password and resend-verification requests per client address.
     pub identity_mail_limit: Arc<throttle::AddressLimiter>,
-    /// Proxies whose `X-Forwarded-For` names the client (`ARBOR_TRUSTED_PROXIES`).
-    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Proxies whose `X-Forwarded-For` names the client (`ARBOR_TRUSTED_PROXIES`): addresses or
+    /// networks.
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// Whether queued mail is delivered over SMTP or held in the Dev mailbox.
     pub mail_delivery: mail::DeliveryMode,
+    /// Costly unauthenticated requests (sign-up, sign-in, forgot-password, accepting an invite)
+    /// per client address; the server applies it to the routes in `server::edge::LIMITED_PATHS`.
+    pub edge_limit: Arc<edge_limit::EdgeLimiter>,
 }
 
 impl Services {
     pub fn new(db: Db, clock: Arc<dyn Clock>, sessions: SessionPolicy) -> Self {
         Services {
             db,
-            clock,
+            clock: clock.clone(),
             passwords: passwords::PasswordHasher::new(),
             throttle: Arc::new(throttle::LoginThrottle::default()),
             sessions,
@@ -121,10 +127,13 @@ impl Services {
             )),
             trusted_proxies: Arc::from(Vec::new()),
             mail_delivery: mail::DeliveryMode::default(),
+            edge_limit: Arc::new(edge_limit::EdgeLimiter::new(
+                edge_limit::DEFAULT_PER_MINUTE,
+                clock.clone(),
+            )),
         }
     }
 
-    /// An absolute link to `path_and_query` (which starts with `/`) on this Arbor.
     /// The client's address for limits and records: the TCP peer, unless the peer is a trusted
     /// proxy — then the nearest `X-Forwarded-For` entry that is not one (walking from the right,
     /// as each proxy appends; entries left of an untrusted one could be forged by the client).
@@ -133,25 +142,10 @@ impl Services {
         peer: Option<std::net::IpAddr>,
         forwarded_for: Option<&str>,
     ) -> Option<String> {
-        let peer = peer?;
-        if !self.trusted_proxies.contains(&peer) {
-            return Some(peer.to_string());
-        }
-        let hops: Vec<std::net::IpAddr> = forwarded_for
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|hop| hop.trim().parse().ok())
-            .collect();
-        let client = hops
-            .iter()
-            .rev()
-            .find(|hop| !self.trusted_proxies.contains(hop))
-            .or(hops.first())
-            .copied()
-            .unwrap_or(peer);
-        Some(client.to_string())
+        client_address_behind(&self.trusted_proxies, peer, forwarded_for)
     }
 
+    /// An absolute link to `path_and_query` (which starts with `/`) on this Arbor.
     pub fn link(&self, path_and_query: &str) -> String {
         format!("{}{path_and_query}", self.public_url.trim_end_matches('/'))
     }
@@ -163,5 +157,66 @@ impl Services {
     /// A fresh UUIDv7 whose timestamp comes from the injected clock.
     pub fn new_id(&self) -> String {
         clock::uuid_v7_at(self.clock.now()).to_string()
+    }
+}
+
+/// `Services::client_address` for a given list of trusted proxies.
+pub fn client_address_behind(
+    trusted_proxies: &[ipnet::IpNet],
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+) -> Option<String> {
+    let peer = peer?;
+    let trusted = |ip: &std::net::IpAddr| trusted_proxies.iter().any(|n| n.contains(ip));
+    if !trusted(&peer) {
+        return Some(peer.to_string());
+    }
+    let hops: Vec<std::net::IpAddr> = forwarded_for
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|hop| hop.trim().parse().ok())
+        .collect();
+    let client = hops
+        .iter()
+        .rev()
+        .find(|hop| !trusted(hop))
+        .or(hops.first())
+        .copied()
+        .unwrap_or(peer);
+    Some(client.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = ["10.0.0.0/8", "2001:db8::1/128"]
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        assert_eq!(trusted.len(), 2);
+        let at = |peer: &str, xff: Option<&str>| {
+            client_address_behind(&trusted, peer.parse::<IpAddr>().ok(), xff)
+        };
+        // An untrusted peer is the client, whatever it claims.
+        assert_eq!(
+            at("203.0.113.7", Some("1.2.3.4")),
+            Some("203.0.113.7".into())
+        );
+        // Behind trusted proxies: the nearest hop that is not one of them.
+        assert_eq!(
+            at("10.1.2.3", Some("6.6.6.6, 198.51.100.4, 10.9.9.9")),
+            Some("198.51.100.4".into())
+        );
+        assert_eq!(
+            at("2001:db8::1", Some("198.51.100.5")),
+            Some("198.51.100.5".into())
+        );
+        // A trusted peer that forwards nothing is itself the client.
+        assert_eq!(at("10.1.2.3", None), Some("10.1.2.3".into()));
+        assert_eq!(client_address_behind(&trusted, None, Some("1.2.3.4")), None);
     }
 }

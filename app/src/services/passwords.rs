@@ -103,11 +103,16 @@ impl PasswordHasher {
         &self,
         job: impl FnOnce() -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
+        // Wall-clock measures for the metrics only (how long hashes queue for a core).
+        let queued = std::time::Instant::now();
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|e| AppError::internal("password pool", e))?;
+        metrics::histogram!("arbor_password_queue_wait_seconds")
+            .record(queued.elapsed().as_secs_f64());
+        metrics::counter!("arbor_password_hashes_total").increment(1);
         tokio::task::spawn_blocking(job)
             .await
             .map_err(|e| AppError::internal("password pool", e))?

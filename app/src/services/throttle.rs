@@ -1,17 +1,40 @@
 //! Throttling of failed admin sign-ins, per email and per client address, in memory (one Arbor
 //! process serves a deployment; a restart forgets — acceptable for a brake on guessing).
+//!
+//! Both maps here are keyed by what a client chooses (an email, an address), so both live in
+//! `moka` caches bounded in entries and by the window (an entry untouched for a whole window
+//! holds no live failure): a flood of distinct keys evicts the least useful ones instead of
+//! growing memory (decisions.md › Hardened edges).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use moka::sync::Cache;
+use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 
 pub const WINDOW: Duration = Duration::minutes(15);
 pub const MAX_FAILURES_PER_EMAIL: usize = 5;
 pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
+/// Emails and addresses tracked at once by the sign-in throttle (each a handful of timestamps).
+pub const MAX_TRACKED: u64 = 50_000;
 
-#[derive(Default)]
+type Times = Arc<Mutex<Vec<OffsetDateTime>>>;
+
+fn bounded_cache(capacity: u64, window: Duration) -> Cache<String, Times> {
+    Cache::builder()
+        .max_capacity(capacity)
+        .time_to_idle(std::time::Duration::try_from(window).unwrap_or_default())
+        .build()
+}
+
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, Vec<OffsetDateTime>>>,
+    failures: Cache<String, Times>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle {
+            failures: bounded_cache(MAX_TRACKED, WINDOW),
+        }
+    }
 }
 
 impl LoginThrottle {
@@ -32,12 +55,12 @@ impl LoginThrottle {
         address: Option<&str>,
         now: OffsetDateTime,
     ) -> Option<u64> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait: Option<Duration> = None;
         for (key, limit) in Self::keys(email, address) {
-            let Some(times) = map.get_mut(&key) else {
+            let Some(times) = self.failures.get(&key) else {
                 continue;
             };
+            let mut times = times.lock().unwrap_or_else(|p| p.into_inner());
             times.retain(|t| now - *t < WINDOW);
             if times.len() >= limit
                 && let Some(oldest) = times.first()
@@ -46,20 +69,35 @@ impl LoginThrottle {
                 wait = Some(wait.map_or(until, |w| w.max(until)));
             }
         }
+        if wait.is_some() {
+            metrics::counter!("arbor_rate_limit_rejections_total", "limit" => "admin_sign_in")
+                .increment(1);
+        }
         wait.map(|w| u64::try_from(w.whole_seconds().max(1)).unwrap_or(1))
     }
 
     pub fn record_failure(&self, email: &str, address: Option<&str>, now: OffsetDateTime) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for (key, _) in Self::keys(email, address) {
-            map.entry(key).or_default().push(now);
+        for (key, limit) in Self::keys(email, address) {
+            let times = self.failures.get_with(key, Times::default);
+            let mut times = times.lock().unwrap_or_else(|p| p.into_inner());
+            times.push(now);
+            // Only the last `limit` failures decide anything.
+            if times.len() > limit {
+                let excess = times.len() - limit;
+                times.drain(..excess);
+            }
         }
     }
 
     /// A successful sign-in clears that email's failures (the address keeps its count).
     pub fn record_success(&self, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&format!("email:{email}"));
+        self.failures.invalidate(&format!("email:{email}"));
+    }
+
+    /// Emails and addresses tracked now (after pending evictions), for tests.
+    pub fn tracked(&self) -> u64 {
+        self.failures.run_pending_tasks();
+        self.failures.entry_count()
     }
 }
 
@@ -88,24 +126,22 @@ mod tests {
 
 /// Per-address limits of the public identity endpoints (`/v1/identity/auth`): failed logins, and
 /// forgot-password / resend-verification requests (each of which may send an email). A sliding
-/// window per address, in memory like `LoginThrottle`, but bounded: at most `MAX_ADDRESSES`
-/// addresses are tracked, expired ones are dropped first, and when every slot is live the oldest
-/// address is forgotten (a flood of spoofed-looking addresses cannot exhaust memory; each slot is
-/// a handful of timestamps).
+/// window per address, in a bounded cache like `LoginThrottle`'s: at most `MAX_ADDRESSES`
+/// addresses, each forgotten after a window without attempts.
 pub struct AddressLimiter {
     limit: std::sync::atomic::AtomicUsize,
     window: Duration,
-    attempts: Mutex<HashMap<String, Vec<OffsetDateTime>>>,
+    attempts: Cache<String, Times>,
 }
 
-pub const MAX_ADDRESSES: usize = 50_000;
+pub const MAX_ADDRESSES: u64 = 50_000;
 
 impl AddressLimiter {
     pub fn new(limit: usize, window: Duration) -> Self {
         AddressLimiter {
             limit: std::sync::atomic::AtomicUsize::new(limit.max(1)),
             window,
-            attempts: Mutex::new(HashMap::new()),
+            attempts: bounded_cache(MAX_ADDRESSES, window),
         }
     }
 
@@ -113,43 +149,30 @@ impl AddressLimiter {
     pub fn set_limit(&self, limit: usize) {
         self.limit
             .store(limit.max(1), std::sync::atomic::Ordering::Relaxed);
-        self.attempts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.attempts.invalidate_all();
     }
 
     /// Seconds until `address` may try again, if it is over its limit now.
     pub fn retry_after(&self, address: &str, now: OffsetDateTime) -> Option<u64> {
         let limit = self.limit.load(std::sync::atomic::Ordering::Relaxed);
-        let mut map = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        let times = map.get_mut(address)?;
+        let times = self.attempts.get(address)?;
+        let mut times = times.lock().unwrap_or_else(|p| p.into_inner());
         times.retain(|t| now - *t < self.window);
         if times.len() < limit {
             return None;
         }
         let oldest = times.first()?;
         let wait = *oldest + self.window - now;
+        metrics::counter!("arbor_rate_limit_rejections_total", "limit" => "identity_address")
+            .increment(1);
         Some(u64::try_from(wait.whole_seconds().max(1)).unwrap_or(1))
     }
 
     /// Counts one attempt from `address`.
     pub fn record(&self, address: &str, now: OffsetDateTime) {
         let limit = self.limit.load(std::sync::atomic::Ordering::Relaxed);
-        let mut map = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        if !map.contains_key(address) && map.len() >= MAX_ADDRESSES {
-            let window = self.window;
-            map.retain(|_, times| times.last().is_some_and(|t| now - *t < window));
-            if map.len() >= MAX_ADDRESSES
-                && let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, times)| times.last().copied())
-                    .map(|(key, _)| key.clone())
-            {
-                map.remove(&oldest);
-            }
-        }
-        let times = map.entry(address.to_owned()).or_default();
+        let times = self.attempts.get_with(address.to_owned(), Times::default);
+        let mut times = times.lock().unwrap_or_else(|p| p.into_inner());
         times.push(now);
         // Only the last `limit` attempts decide anything.
         if times.len() > limit {
@@ -165,6 +188,12 @@ impl AddressLimiter {
         }
         self.record(address, now);
         None
+    }
+
+    /// Addresses tracked now (after pending evictions), for tests.
+    pub fn tracked(&self) -> u64 {
+        self.attempts.run_pending_tasks();
+        self.attempts.entry_count()
     }
 }
 
@@ -195,7 +224,30 @@ mod address_tests {
         for i in 0..(MAX_ADDRESSES + 10) {
             limiter.record(&format!("10.0.{}.{}", i / 256, i % 256), start);
         }
-        let map = limiter.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        assert!(map.len() <= MAX_ADDRESSES);
+        assert!(limiter.tracked() <= MAX_ADDRESSES);
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    /// Attacker-chosen emails cannot grow the sign-in throttle past its bound.
+    #[test]
+    fn a_hundred_thousand_distinct_emails_stay_bounded() {
+        let t = LoginThrottle::default();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        for i in 0..100_000 {
+            let email = format!("victim-{i}@example.com");
+            assert_eq!(t.retry_after(&email, Some("203.0.113.9"), now), None);
+            t.record_failure(
+                &email,
+                Some(&format!("198.51.{}.{}", i / 256 % 256, i % 256)),
+                now,
+            );
+        }
+        let tracked = t.tracked();
+        assert!(tracked <= MAX_TRACKED, "{tracked} entries");
+        assert!(tracked > MAX_TRACKED / 2, "the cache is used: {tracked}");
     }
 }

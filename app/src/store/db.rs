@@ -84,6 +84,15 @@ impl Db {
         matches!(applied, Ok(Some(v)) if v >= latest)
     }
 
+    /// Connections of each pool (`read`, `write`; one shared pool on PostgreSQL): open, idle.
+    pub fn pool_stats(&self) -> Vec<(&'static str, u32, usize)> {
+        let stat = |name, pool: &AnyPool| (name, pool.size(), pool.num_idle());
+        match self.engine {
+            Engine::Postgres => vec![stat("shared", &self.write)],
+            Engine::Sqlite => vec![stat("read", &self.read), stat("write", &self.write)],
+        }
+    }
+
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;

@@ -91,6 +91,15 @@ pub async fn due_ids(pool: &AnyPool, now_ms: i64, limit: i64) -> Result<Vec<Stri
     .await?)
 }
 
+/// Messages waiting to leave, by status (`queued`, `sending`), for the metrics.
+pub async fn depth(pool: &AnyPool) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT status, COUNT(*) FROM outbox WHERE status IN ('queued', 'sending') GROUP BY status",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// A message a worker holds the lease of.
 #[derive(sqlx::FromRow)]
 pub struct Claimed {

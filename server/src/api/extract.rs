@@ -32,7 +32,12 @@ impl FromRequestParts<Services> for Key {
             .transpose()?;
         let caller = api_keys::authenticate(s, header).await?;
         if let Principal::ApiKey { key_id, .. } = caller.principal() {
-            s.api_rate.take(key_id, app::store::ms(s.now()))?;
+            s.api_rate
+                .take(key_id, app::store::ms(s.now()))
+                .inspect_err(|_| {
+                    metrics::counter!("arbor_rate_limit_rejections_total", "limit" => "api_key")
+                        .increment(1);
+                })?;
             tracing::info!(api_key = %key_id, "api request");
         }
         Ok(Key(caller))

@@ -13,6 +13,7 @@ mod catalog;
 mod cli;
 mod directory;
 mod dry_run;
+mod edges;
 mod evaluation_property;
 mod hierarchy;
 mod idempotency;
