@@ -191,7 +191,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_failed_submit_shows_the_servers_error_until_the_next_submit() {
         in_owner(async || {
             let form = scripted(vec![Err(AppError::CrossOrigin), Ok(7)]);
@@ -228,7 +228,7 @@ mod tests {
         .await;
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_field_error_shows_under_its_field_and_not_in_the_alert() {
         in_owner(async || {
             let form = scripted(vec![Err(taken())]);
@@ -248,7 +248,7 @@ mod tests {
         .await;
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_second_submit_while_one_is_in_flight_is_not_sent() {
         in_owner(async || {
             let sent = Arc::new(Mutex::new(Vec::new()));
@@ -274,7 +274,7 @@ mod tests {
         .await;
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_send_while_one_is_in_flight_is_sent_too() {
         in_owner(async || {
             let sent = Arc::new(Mutex::new(Vec::new()));
