@@ -242,7 +242,8 @@ fn target_verdict(
 /// - a round is one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` in email order (the
 ///   lock order that keeps two concurrent batches from deadlocking on PostgreSQL); a skipped row's
 ///   conflict is looked up as the single create looks it up;
-/// - memberships and assignments of the new identities cannot conflict: one insert each.
+/// - memberships (after each round) and assignments of the new identities cannot conflict: one
+///   insert each.
 ///
 /// `Mode::Dry` runs all of it and rolls back. An error is a database failure no row explains;
 /// nothing was kept.
@@ -282,6 +283,7 @@ async fn write_set(
     let ids: Vec<String> = ready.iter().map(|_| s.new_id()).collect();
     let mut identities: Vec<Option<Result<crate::model::Identity, AppError>>> =
         ready.iter().map(|_| None).collect();
+    let mut membership_ids: HashMap<usize, String> = HashMap::new();
     let mut pending: Vec<usize> = (0..ready.len()).filter(|i| valid(*i).is_some()).collect();
     while !pending.is_empty() {
         let (mut emails, mut external_ids) = (HashSet::new(), HashSet::new());
@@ -317,6 +319,28 @@ async fn write_set(
                 .into_iter()
                 .map(|identity| (identity.id.clone(), identity))
                 .collect();
+        // Their memberships at once: a later round's duplicate must find them members here.
+        let mut members = Vec::new();
+        for &i in &writers {
+            if inserted.contains_key(&ids[i]) {
+                membership_ids.insert(i, s.new_id());
+                members.push(i);
+            }
+        }
+        let pairs: Vec<(&str, &str)> = members
+            .iter()
+            .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids[*i].as_str())))
+            .collect();
+        if !pairs.is_empty() {
+            store_i::insert_memberships(
+                &mut tx,
+                &scope.account_id,
+                &scope.application_id,
+                &pairs,
+                now_ms,
+            )
+            .await?;
+        }
         // The rows that wrote nothing: a conflict skipped them, or their target is unusable.
         let unresolved: Vec<usize> = round
             .iter()
@@ -377,21 +401,8 @@ async fn write_set(
     let created: Vec<usize> = (0..ready.len())
         .filter(|i| matches!(identities[*i], Some(Ok(_))))
         .collect();
-    let membership_ids: HashMap<usize, String> = created.iter().map(|i| (*i, s.new_id())).collect();
-    let memberships: Vec<(&str, &str)> = created
-        .iter()
-        .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids[*i].as_str())))
-        .collect();
     let mut assignment_ids: HashMap<usize, String> = HashMap::new();
     if !created.is_empty() {
-        store_i::insert_memberships(
-            &mut tx,
-            &scope.account_id,
-            &scope.application_id,
-            &memberships,
-            now_ms,
-        )
-        .await?;
         s.failpoints.check(FAIL_BEFORE_ASSIGNMENT)?;
         for i in &created {
             if valid(*i).is_some_and(|(v, _)| v.assignment.is_some()) {

@@ -281,7 +281,7 @@ async fn overlapping_batches_in_opposite_orders_never_deadlock(engine: Engine) {
     }
     assert_eq!(app.count("identities").await, 3_000);
     if engine == Engine::Postgres {
-        let database: String = sqlx::query_scalar("SELECT current_database()")
+        let database: String = sqlx::query_scalar("SELECT CAST(current_database() AS TEXT)")
             .fetch_one(s.db.reader())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -294,8 +294,8 @@ async fn overlapping_batches_in_opposite_orders_never_deadlock(engine: Engine) {
         .unwrap_or_else(|e| panic!("{e}"));
         let mut deadlocks = None;
         for _ in 0..200 {
-            let (backends, count): (i32, i64) = sqlx::query_as(
-                "SELECT numbackends, deadlocks FROM pg_stat_database WHERE datname = $1",
+            let (backends, count): (i64, i64) = sqlx::query_as(
+                "SELECT CAST(numbackends AS BIGINT), deadlocks FROM pg_stat_database WHERE datname = $1",
             )
             .bind(&database)
             .fetch_one(&mut admin)
