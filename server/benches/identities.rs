@@ -23,14 +23,52 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 16;
-const SINGLE: usize = 2_000;
-const SEQUENTIAL: usize = 500;
 const BATCH: usize = 200;
-const BATCHES: usize = 20;
-const PASSWORD_BATCHES: usize = 5;
-/// How long each argon2id measurement hashes.
-const HASH_WINDOW: Duration = Duration::from_secs(3);
-const CHECKS: usize = 20_000;
+
+/// How much each phase does: the full run, or a smoke run (`ARBOR_BENCH_SMOKE=1`, a few seconds,
+/// which only proves the bench still works).
+struct Sizes {
+    single: usize,
+    sequential: usize,
+    batches: usize,
+    password_batches: usize,
+    /// How long each argon2id measurement hashes.
+    hash_window: Duration,
+    checks: usize,
+    /// Directory sizes at which sequential single creates are measured, and how many each time.
+    scale: &'static [usize],
+    scale_creates: usize,
+}
+
+const FULL: Sizes = Sizes {
+    single: 2_000,
+    sequential: 500,
+    batches: 20,
+    password_batches: 5,
+    hash_window: Duration::from_secs(3),
+    checks: 20_000,
+    scale: &[1_000, 10_000, 100_000],
+    scale_creates: 1_000,
+};
+
+const SMOKE: Sizes = Sizes {
+    single: 64,
+    sequential: 32,
+    batches: 2,
+    password_batches: 1,
+    hash_window: Duration::from_millis(300),
+    checks: 200,
+    scale: &[200, 400],
+    scale_creates: 20,
+};
+
+fn sizes() -> &'static Sizes {
+    if std::env::var_os("ARBOR_BENCH_SMOKE").is_some() {
+        &SMOKE
+    } else {
+        &FULL
+    }
+}
 
 struct Report {
     single: Latencies,
@@ -47,6 +85,10 @@ struct Report {
     busy: (f64, f64),
     evaluate: Latencies,
     allowed: usize,
+    /// The bulk batches' rows written by hand: one multi-row INSERT per table, one transaction.
+    floor: Latencies,
+    /// Sequential single creates with the directory at each size.
+    scale: Vec<(usize, Latencies)>,
 }
 
 /// The (role, node) pair for every other row.
@@ -69,11 +111,11 @@ fn row(email: String, assign: Option<(&str, &str)>, password: Option<String>) ->
 }
 
 /// Hashes made by the password service (argon2id, the parameters and the core-count bound the
-/// server uses) from `threads` hashing tasks in `HASH_WINDOW`, the server idle; and the time
+/// server uses) from `threads` hashing tasks in the window, the server idle; and the time
 /// they took.
 async fn hash_window(s: &Services, threads: usize) -> anyhow::Result<(usize, Duration)> {
     let started = Instant::now();
-    let deadline = started + HASH_WINDOW;
+    let deadline = started + sizes().hash_window;
     let mut tasks = Vec::new();
     for t in 0..threads {
         let passwords = s.passwords.clone();
@@ -140,13 +182,14 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
     let assign = Arc::new((role.to_owned(), root));
 
     let a = assign.clone();
-    let single = common::drive(&one, &key, CLIENTS, SINGLE, 201, move |i| {
+    let z = sizes();
+    let single = common::drive(&one, &key, CLIENTS, z.single, 201, move |i| {
         row(format!("single-{i}@example.com"), every_other(i, &a), None)
     })
     .await?;
     progress(engine, "single creates, 16 clients", &single);
     let a = assign.clone();
-    let sequential = common::drive(&one, &key, 1, SEQUENTIAL, 201, move |i| {
+    let sequential = common::drive(&one, &key, 1, z.sequential, 201, move |i| {
         row(
             format!("sequential-{i}@example.com"),
             every_other(i, &a),
@@ -157,7 +200,7 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
     progress(engine, "single creates, 1 client", &sequential);
     let a = assign.clone();
     let cpu = cpu_seconds(&s).await;
-    let batches = common::drive(&bulk, &key, 1, BATCHES, 200, move |b| {
+    let batches = common::drive(&bulk, &key, 1, z.batches, 200, move |b| {
         let rows: Vec<Value> = (0..BATCH)
             .map(|r| {
                 row(
@@ -171,23 +214,25 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
     })
     .await?;
     let after = cpu_seconds(&s).await;
-    let rows = (BATCHES * BATCH) as f64;
+    let rows = (z.batches * BATCH) as f64;
     let write_cpu = ((after.0 - cpu.0) / rows, (after.1 - cpu.1) / rows);
     progress(engine, "bulk-create 200, no passwords", &batches);
+    let floor = floor(&s, &scope, &assign, z.batches).await?;
+    progress(engine, "floor: the same rows, one INSERT per table", &floor);
 
     // Hashing windows and batches alternate, so that load from elsewhere on the machine weighs
     // on both alike; the limit is the windows' total hashes over their total time.
     let (mut hashes, mut hashing, mut windows) = (0, Duration::ZERO, Vec::new());
     let (mut timings, mut batch_time) = (Vec::new(), Duration::ZERO);
     let (mut window_cpu, mut batch_cpu) = (0.0, 0.0);
-    for b in 0..=PASSWORD_BATCHES {
+    for b in 0..=z.password_batches {
         let before = cpu_seconds(&s).await;
         let (done, took) = hash_window(&s, common::cores()).await?;
         let after = cpu_seconds(&s).await;
         window_cpu += after.0 - before.0 + after.1 - before.1;
         (hashes, hashing) = (hashes + done, hashing + took);
         windows.push(done as f64 / took.as_secs_f64());
-        if b == PASSWORD_BATCHES {
+        if b == z.password_batches {
             break;
         }
         let before = cpu_seconds(&s).await;
@@ -243,7 +288,7 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
         &format!("{}/api/v1/permissions/evaluate", server.base),
         &key,
         CLIENTS,
-        CHECKS,
+        z.checks,
         200,
         move |i| {
             let mut rng = Rng(1_000 + i as u64);
@@ -271,7 +316,11 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
         let decision = app::services::access_checks::evaluate(&s, &operator, check).await?;
         allowed += usize::from(decision.allowed);
     }
+    drop(server);
+    let scale = scale(engine, url).await?;
     Ok(Report {
+        floor,
+        scale,
         single,
         sequential,
         bulk: batches,
@@ -284,6 +333,232 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
         evaluate,
         allowed,
     })
+}
+
+/// The floor of a bulk batch: the rows `batches` bulk requests write (an identity, its membership,
+/// every other row an assignment, and their audit events), inserted by hand with one multi-row
+/// `INSERT` per table in one transaction per batch on the same database. Nothing checks anything;
+/// it is what the engine itself costs for those rows.
+async fn floor(
+    s: &Services,
+    scope: &app::model::EnvScope,
+    assign: &(String, String),
+    batches: usize,
+) -> anyhow::Result<Latencies> {
+    let values = |rows: usize, columns: usize| -> String {
+        (0..rows)
+            .map(|r| {
+                let p: Vec<String> = (1..=columns)
+                    .map(|c| format!("${}", r * columns + c))
+                    .collect();
+                format!("({})", p.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let started = Instant::now();
+    let mut samples = Vec::with_capacity(batches);
+    for b in 0..batches {
+        let one = Instant::now();
+        let now = app::store::ms(s.now());
+        let ids: Vec<(String, String, String)> = (0..BATCH)
+            .map(|_| (s.new_id(), s.new_id(), s.new_id()))
+            .collect();
+        let mut tx = s.db.begin().await?;
+        let sql = format!(
+            "INSERT INTO identities (account_id, id, email, first_name, last_name, status, created_at, updated_at) VALUES {}",
+            values(BATCH, 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for (r, (id, _, _)) in ids.iter().enumerate() {
+            q = q
+                .bind(&scope.account_id)
+                .bind(id)
+                .bind(format!("floor-{b}-{r}@example.com"))
+                .bind("Bench")
+                .bind("User")
+                .bind("pending")
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
+        let sql = format!(
+            "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) VALUES {}",
+            values(BATCH, 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, membership, _) in &ids {
+            q = q
+                .bind(&scope.account_id)
+                .bind(membership)
+                .bind(id)
+                .bind(&scope.application_id)
+                .bind("active")
+                .bind(now)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
+        let assigned: Vec<&(String, String, String)> = ids.iter().step_by(2).collect();
+        let sql = format!(
+            "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) VALUES {}",
+            values(assigned.len(), 9)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, _, assignment) in &assigned {
+            q = q
+                .bind(&scope.account_id)
+                .bind(assignment)
+                .bind(&scope.environment_id)
+                .bind(id)
+                .bind(&assign.0)
+                .bind(&assign.1)
+                .bind(now)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
+        // The audit events a batch writes: identity + membership per row, one per assignment.
+        let mut events: Vec<(&str, &str, &'static str)> = Vec::new();
+        for (r, (id, membership, assignment)) in ids.iter().enumerate() {
+            events.push((id, id, "identity.created"));
+            events.push((membership, id, "membership.activated"));
+            if r % 2 == 0 {
+                events.push((assignment, id, "assignment.created"));
+            }
+        }
+        let sql = format!(
+            "INSERT INTO audit_events (account_id, id, application_id, environment_id, actor_type, actor_id, \
+               actor_label, action, category, resource_type, resource_id, resource_label, outcome, severity, \
+               correlation_id, metadata, created_at) VALUES {}",
+            values(events.len(), 17)
+        );
+        let mut q = sqlx::query(&sql);
+        for (resource, identity, action) in &events {
+            q = q
+                .bind(&scope.account_id)
+                .bind(s.new_id())
+                .bind(&scope.application_id)
+                .bind(&scope.environment_id)
+                .bind("api_key")
+                .bind("bench-key")
+                .bind("Bench (arb_dev_…)")
+                .bind(*action)
+                .bind("identity")
+                .bind("identity")
+                .bind(*resource)
+                .bind("floor@example.com")
+                .bind("success")
+                .bind("info")
+                .bind(*identity)
+                .bind(format!("{{\"identity_id\":\"{identity}\"}}"))
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
+        tx.commit().await?;
+        samples.push(one.elapsed());
+    }
+    Ok(common::latencies(samples, started.elapsed()))
+}
+
+/// Sequential single creates (1 client, every other one assigning a role) against a fresh
+/// database whose environment holds each of `sizes().scale` identities in turn, seeded through
+/// the bulk create service in batches of 200. The cost of a create must not grow with the
+/// directory.
+async fn scale(engine: &'static str, url: &str) -> anyhow::Result<Vec<(usize, Latencies)>> {
+    let fresh = |url: &str| format!("{url}-scale");
+    let run = |url: String| async move {
+        let s = common::services(&url).await?;
+        let scope = common::sign_up(&s).await?;
+        let key = common::api_key(&s, &scope).await?;
+        let root: String = sqlx::query_scalar(
+            "SELECT id FROM nodes WHERE account_id = $1 AND environment_id = $2 AND parent_node_id IS NULL",
+        )
+        .bind(&scope.account_id)
+        .bind(&scope.environment_id)
+        .fetch_one(s.db.reader())
+        .await?;
+        let role = app::services::catalog::create_role(
+            &s,
+            &app::services::Caller::operator(scope.clone()),
+            &app::model::RoleForm {
+                name: "Scale".into(),
+                description: String::new(),
+            },
+        )
+        .await?
+        .id;
+        let server = common::serve(&s).await?;
+        let one = format!("{}/api/v1/identities", server.base);
+        let operator = app::services::Caller::operator(scope.clone());
+        let assign = Arc::new((role, root));
+        let mut seeded = 0usize;
+        let mut out = Vec::new();
+        for &size in sizes().scale {
+            let seeding = Instant::now();
+            while seeded < size {
+                let n = BATCH.min(size - seeded);
+                let forms: Vec<app::model::IdentityForm> = (seeded..seeded + n)
+                    .map(|i| app::model::IdentityForm {
+                        email: format!("seed-{i}@example.com"),
+                        first_name: "Seed".into(),
+                        last_name: "User".into(),
+                        ..Default::default()
+                    })
+                    .collect();
+                let results = app::services::identities::bulk_create(
+                    &s,
+                    &operator,
+                    &forms,
+                    app::services::rows::Mode::Real,
+                )
+                .await?;
+                anyhow::ensure!(results.iter().all(Result::is_ok), "seeding failed");
+                seeded += n;
+            }
+            if s.db.engine() == app::store::Engine::Postgres {
+                sqlx::query("ANALYZE").execute(s.db.reader()).await?;
+            }
+            eprintln!(
+                "  {engine}: seeded {size} identities in {:.1?}",
+                seeding.elapsed()
+            );
+            let a = assign.clone();
+            let creates = common::drive(&one, &key, 1, sizes().scale_creates, 201, move |i| {
+                row(
+                    format!("at-{size}-{i}@example.com"),
+                    every_other(i, &a),
+                    None,
+                )
+            })
+            .await?;
+            progress(
+                engine,
+                &format!("single creates, 1 client, at {size}"),
+                &creates,
+            );
+            out.push((size, creates));
+        }
+        anyhow::Ok(out)
+    };
+    if url.starts_with("sqlite:") {
+        run(fresh(url)).await
+    } else {
+        // A database of its own beside the main one (dropped afterwards).
+        let admin = std::env::var("ARBOR_BENCH_POSTGRES_URL")
+            .or_else(|_| std::env::var("ARBOR_TEST_POSTGRES_URL"))?;
+        let name = format!("arbor_bench_scale_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
+        let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
+        let outcome = run(format!("{base}/{name}")).await;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await?;
+        outcome
+    }
 }
 
 /// CPU seconds used so far by this process (server and load generator) and by the PostgreSQL
@@ -336,28 +611,41 @@ fn show(d: Duration) -> String {
 }
 
 fn print(engine: &str, r: &Report) {
+    let z = sizes();
     let line = |what: &str, l: Option<&Latencies>, rate: String| {
         let [p50, p99, max] = l.map_or_else(Default::default, |l| [l.p50, l.p99, l.max].map(show));
         println!("{engine:<10} | {what:<44} | {p50:>9} | {p99:>9} | {max:>9} | {rate}");
     };
     line(
-        &format!("create, {CLIENTS} clients ({SINGLE})"),
+        &format!("create, {CLIENTS} clients ({})", z.single),
         Some(&r.single),
         format!("{:.0} creates/s", r.single.per_second),
     );
     line(
-        &format!("create, 1 client ({SEQUENTIAL})"),
+        &format!("create, 1 client ({})", z.sequential),
         Some(&r.sequential),
         format!("{:.0} creates/s", r.sequential.per_second),
     );
     line(
-        &format!("bulk-create {BATCH}, no passwords ({BATCHES} batches)"),
+        &format!("bulk-create {BATCH}, no passwords ({} batches)", z.batches),
         Some(&r.bulk),
         format!("{:.0} rows/s", r.bulk.per_second * BATCH as f64),
     );
+    line(
+        "floor: same rows, one INSERT per table",
+        Some(&r.floor),
+        format!(
+            "{:.0} rows/s (bulk = {:.0} % of it, target ≥ 30 %)",
+            r.floor.per_second * BATCH as f64,
+            r.bulk.per_second / r.floor.per_second * 100.0
+        ),
+    );
     let rows = r.bulk_passwords.per_second * BATCH as f64;
     line(
-        &format!("bulk-create {BATCH}, passwords ({PASSWORD_BATCHES} batches)"),
+        &format!(
+            "bulk-create {BATCH}, passwords ({} batches)",
+            z.password_batches
+        ),
         Some(&r.bulk_passwords),
         format!("{rows:.1} rows/s"),
     );
@@ -410,13 +698,26 @@ fn print(engine: &str, r: &Report) {
         format!("{:.0} % (target ≥ 90 %)", rows / r.hashes * 100.0),
     );
     line(
-        &format!("evaluate, {CLIENTS} clients ({CHECKS})"),
+        &format!("evaluate, {CLIENTS} clients ({})", z.checks),
         Some(&r.evaluate),
         format!(
             "{:.0} checks/s ({} of 200 sampled allowed)",
             r.evaluate.per_second, r.allowed
         ),
     );
+    let first = r.scale.first().map_or(0.0, |(_, l)| l.per_second);
+    for (size, l) in &r.scale {
+        line(
+            &format!("create, 1 client, {size} identities ({})", l.count),
+            Some(l),
+            format!(
+                "{:.0} creates/s ({:.0} % of the rate at {})",
+                l.per_second,
+                l.per_second / first * 100.0,
+                z.scale.first().copied().unwrap_or(0)
+            ),
+        );
+    }
 }
 
 /// The machine's load average: the cores are shared, and a busy machine shows in every number.

@@ -10,7 +10,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// Settings that can come from the environment or `arbor.toml` (same names, lower-case, without
 /// the `ARBOR_` prefix: `database_url`, `addr`, `public_url`, `log`, `log_format`, `site_root`,
-/// `api_rate_limit`, `trusted_proxies`, `smtp_url`, `mail_from`, `public_rate_limit`,
+/// `api_rate_limit`, `evaluate_rate_limit`, `trusted_proxies`, `smtp_url`, `mail_from`, `public_rate_limit`,
 /// `request_timeout`, `metrics_addr`).
 #[derive(Debug, Clone, Default, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
@@ -33,9 +33,13 @@ pub struct Settings {
     /// Folder with the built browser assets (`pkg/arbor.js`, `pkg/arbor_bg.wasm`, `pkg/arbor.css`).
     #[arg(long, env = "ARBOR_SITE_ROOT", global = true)]
     pub site_root: Option<String>,
-    /// REST API requests a minute per API key (default 6000).
+    /// REST API requests a minute per API key (default 6000), evaluation aside.
     #[arg(long, env = "ARBOR_API_RATE_LIMIT", global = true)]
     pub api_rate_limit: Option<u64>,
+    /// Permission evaluation requests (`/permissions/evaluate`, `/permissions/evaluate/bulk`) a
+    /// minute per API key (default 1200000, i.e. 20,000 a second); 0 means no limit.
+    #[arg(long, env = "ARBOR_EVALUATE_RATE_LIMIT", global = true)]
+    pub evaluate_rate_limit: Option<u64>,
     /// Comma-separated IP addresses or networks (`10.0.0.0/8`) of reverse proxies in front of
     /// Arbor: from these, the client address of the limits is read from `X-Forwarded-For`
     /// (default: none, the TCP peer is the client).
@@ -76,6 +80,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub site_root: PathBuf,
     pub api_rate_limit: u64,
+    /// Evaluation requests a minute per API key; 0 is no limit.
+    pub evaluate_rate_limit: u64,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where outgoing email goes; `None` holds it in the Dev mailbox.
     pub smtp: Option<Smtp>,
@@ -192,6 +198,10 @@ impl Config {
                 .api_rate_limit
                 .or(from_file.api_rate_limit)
                 .unwrap_or(app::services::rate_limit::DEFAULT_PER_MINUTE),
+            evaluate_rate_limit: cli
+                .evaluate_rate_limit
+                .or(from_file.evaluate_rate_limit)
+                .unwrap_or(app::services::rate_limit::DEFAULT_EVALUATE_PER_MINUTE),
             trusted_proxies,
         })
     }

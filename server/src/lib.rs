@@ -57,6 +57,13 @@ pub fn services(db: Db, clock: Arc<dyn Clock>, config: &Config) -> Services {
         config.public_rate_limit,
         services.clock.clone(),
     ));
+    // 0: no limit — a bucket no key can empty.
+    services
+        .evaluate_rate
+        .set_per_minute(match config.evaluate_rate_limit {
+            0 => u64::MAX,
+            n => n,
+        });
     services.public_url = Arc::from(config.public_url.trim_end_matches('/'));
     services.trusted_proxies = Arc::from(config.trusted_proxies.clone());
     services.mail_delivery = if config.smtp.is_some() {

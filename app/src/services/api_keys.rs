@@ -199,18 +199,30 @@ async fn find(s: &Services, key_hash: &str) -> Result<Option<Arc<store_k::ApiKey
         .unwrap_or_else(|p| p.into_inner())
         .get(key_hash)
         .map(|k| (k.generation, k.read_at_ms, k.row.clone()));
-    if let Some((generation, read_at_ms, row)) = cached
-        && s.access_cache.generation(&row.account_id) == generation
-        && (0..KEY_RECHECK_MS).contains(&(now_ms - read_at_ms))
-    {
-        return Ok(Some(row));
-    }
-    let Some(row) = store_k::by_hash(s.db.reader(), key_hash).await? else {
-        return Ok(None);
+    let known_account = match cached {
+        Some((generation, read_at_ms, row)) => {
+            if s.access_cache.generation(&row.account_id) == generation
+                && (0..KEY_RECHECK_MS).contains(&(now_ms - read_at_ms))
+            {
+                return Ok(Some(row));
+            }
+            // A key never changes account: its generation can be read before the one read below.
+            Some(row.account_id.clone())
+        }
+        None => None,
     };
-    // The account is known now; read its generation, then the row again: a write after the
-    // generation was read (a revocation) bumps it, so this copy is never served after that write.
-    let generation = s.access_cache.generation(&row.account_id);
+    // The account's generation is read *before* the row: a write after that (a revocation) bumps
+    // it, so this copy is never served after that write. A key seen for the first time needs a
+    // read to learn its account, then the row again.
+    let generation = match known_account {
+        Some(account_id) => s.access_cache.generation(&account_id),
+        None => {
+            let Some(row) = store_k::by_hash(s.db.reader(), key_hash).await? else {
+                return Ok(None);
+            };
+            s.access_cache.generation(&row.account_id)
+        }
+    };
     let row = match store_k::by_hash(s.db.reader(), key_hash).await? {
         Some(fresh) => Arc::new(fresh),
         None => return Ok(None),

@@ -20,13 +20,42 @@ pub async fn record(
 
 /// Appends `events` (one correlation id for the operation), commits `tx` and invalidates the
 /// evaluation snapshots of the accounts written to: the end of every service write.
-pub async fn commit(s: &Services, mut tx: Tx, events: Vec<Event>) -> Result<(), AppError> {
-    let now = s.now();
-    let correlation_id = s.new_id();
-    let mut accounts: Vec<String> = events.iter().map(|e| e.account_id.clone()).collect();
+pub async fn commit(s: &Services, tx: Tx, events: Vec<Event>) -> Result<(), AppError> {
+    commit_each(s, tx, vec![events]).await
+}
+
+/// Appends the events of several operations written in one transaction (a bulk create's rows),
+/// each group under its own correlation id, as if each had committed on its own.
+pub async fn append_each(s: &Services, tx: &mut Tx, groups: &[Vec<Event>]) -> Result<(), AppError> {
+    let now = store::ms(s.now());
+    let mut ids = Vec::with_capacity(groups.iter().map(Vec::len).sum());
+    for group in groups {
+        let correlation_id = s.new_id();
+        for event in group {
+            ids.push((s.new_id(), event, correlation_id.clone()));
+        }
+    }
+    let rows: Vec<(&str, &Event, &str)> = ids
+        .iter()
+        .map(|(id, event, correlation_id)| (id.as_str(), *event, correlation_id.as_str()))
+        .collect();
+    store::audit::insert_rows(tx, &rows, now).await
+}
+
+/// `commit` for the operations of `append_each`.
+pub async fn commit_each(
+    s: &Services,
+    mut tx: Tx,
+    groups: Vec<Vec<Event>>,
+) -> Result<(), AppError> {
+    let mut accounts: Vec<String> = groups
+        .iter()
+        .flatten()
+        .map(|e| e.account_id.clone())
+        .collect();
+    accounts.sort_unstable();
     accounts.dedup();
-    let rows: Vec<(String, &Event)> = events.iter().map(|e| (s.new_id(), e)).collect();
-    store::audit::insert_many(&mut tx, &rows, store::ms(now), &correlation_id).await?;
+    append_each(s, &mut tx, &groups).await?;
     tx.commit().await?;
     // After the commit, never before: a snapshot loaded in between must not outlive the write.
     for account_id in &accounts {

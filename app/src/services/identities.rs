@@ -13,11 +13,11 @@ use crate::services::audit::{self, Event};
 use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services};
 use crate::store::{self, Tx, assignments as store_a, identities as store_i};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The failpoint between writing the membership and writing the assignment.
 pub const FAIL_BEFORE_ASSIGNMENT: &str = "identities.before_assignment";
-/// The pause point after each row of a bulk create.
+/// The pause point after a bulk create has written (committed) its rows, before it answers.
 pub const PAUSE_AFTER_BULK_ROW: &str = "identities.after_bulk_row";
 
 pub const MEMBERS_PER_PAGE: i64 = 25;
@@ -117,16 +117,20 @@ pub async fn create(
     caller.require(SystemPermission::IdentityManage)?;
     let valid = form.validate().map_err(AppError::identity_input)?;
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
-    write(s, caller, &valid, password_hash).await
+    write_set(s, caller, &[Ok((valid, password_hash))], Mode::Real)
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(AppError::internal("identities", "no result for the row")))
 }
 
 /// Bulk create (`POST /api/v1/identities/bulk-create`): 1 to `BULK_MAX` rows, each validated on
-/// its own and written like `create`, in its own transaction and in row order, so a duplicate
-/// inside the batch fails on its later row. Every row's password is hashed up front, concurrently
-/// (the hasher bounds it to the cores), and each write goes ahead as soon as its row's hash is
-/// ready — so a batch with passwords runs at the speed of hashing on all cores, not of one.
-/// `Mode::Dry` runs the same rows in one rolled-back transaction (`services::rows`) and hashes
-/// nothing: a password's only verdict is its validation, which runs either way.
+/// its own and with the outcome `create` would give it had the rows been created one after the
+/// other, in row order (a duplicate inside the batch fails on its later row; a row that fails
+/// leaves nothing behind and never affects another). Every row's password is hashed first,
+/// concurrently and outside any transaction (the hasher bounds it to the cores); then the whole
+/// batch is written set-based in one transaction (`write_set`). `Mode::Dry` runs the same writes
+/// and rolls them back, and hashes nothing: a password's only verdict is its validation, which
+/// runs either way.
 pub async fn bulk_create(
     s: &Services,
     caller: &Caller,
@@ -153,40 +157,356 @@ pub async fn bulk_create(
             })
         })
         .collect();
-    let mut rows = Rows::start(s, mode).await?;
-    let mut results = Vec::with_capacity(hashing.len());
+    let mut ready: Vec<Ready> = Vec::with_capacity(hashing.len());
     for row in hashing {
-        let outcome = match row {
+        ready.push(match row {
             Ok((valid, hash)) => match hash.await {
-                Ok(Ok(password_hash)) => {
-                    write_row(s, &mut rows, caller, &valid, password_hash).await
-                }
+                Ok(Ok(password_hash)) => Ok((valid, password_hash)),
                 Ok(Err(e)) => Err(e),
                 Err(e) => Err(AppError::internal("password pool", e)),
             },
             Err(e) => Err(e),
-        };
-        results.push(outcome);
-        s.failpoints.pause(PAUSE_AFTER_BULK_ROW).await;
+        });
+    }
+    let results = match write_set(s, caller, &ready, mode).await {
+        Ok(results) => results,
+        // A database error the set-based write cannot attribute to a row (a role deleted under
+        // it, a PostgreSQL deadlock between batches with crossed external ids): nothing of it was
+        // kept, and the rows are written one at a time instead, each with its own verdict.
+        Err(e) => {
+            tracing::warn!(
+                code = e.code(),
+                "bulk create: set-based write failed, writing row by row"
+            );
+            write_each(s, caller, &ready, mode).await?
+        }
+    };
+    s.failpoints.pause(PAUSE_AFTER_BULK_ROW).await;
+    Ok(results)
+}
+
+/// A bulk row ready to be written: validated, its password (if any) hashed; or its verdict.
+type Ready = Result<(ValidIdentity, Option<String>), AppError>;
+
+/// The rows one at a time, each in its own transaction (`services::rows`): the fallback of
+/// `write_set`, with the same verdicts.
+async fn write_each(
+    s: &Services,
+    caller: &Caller,
+    ready: &[Ready],
+    mode: Mode,
+) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
+    let mut rows = Rows::start(s, mode).await?;
+    let mut results = Vec::with_capacity(ready.len());
+    for row in ready {
+        results.push(match row {
+            Ok((valid, password_hash)) => {
+                write_row(s, &mut rows, caller, valid, password_hash.clone()).await
+            }
+            Err(e) => Err(e.clone()),
+        });
     }
     rows.finish().await?;
+    Ok(results)
+}
+
+/// Why an assignment's role and node cannot be used, as `assignments::check_target` says it.
+fn target_verdict(
+    pair: Option<&(String, String)>,
+    roles: &HashMap<String, store_a::RoleTarget>,
+    nodes: &HashMap<String, String>,
+) -> Option<AppError> {
+    let (role_id, node_id) = pair?;
+    match roles.get(role_id) {
+        None => Some(AppError::NotFound {
+            resource: Resource::Role,
+        }),
+        Some(role) if role.is_system => Some(AppError::SystemRoleNotAssignable),
+        Some(role) if !role.is_active => Some(AppError::RoleInactive),
+        Some(_) if !nodes.contains_key(node_id) => Some(AppError::NotFound {
+            resource: Resource::Node,
+        }),
+        Some(_) => None,
+    }
+}
+
+/// The set-based write of `create` and `bulk_create`: every row's identity, membership,
+/// assignment and audit events in one transaction, in a handful of statements, with each row's
+/// verdict exactly what creating the rows one by one, in order, would have given:
+///
+/// - the roles and nodes the rows assign are read once; a row whose target is unusable writes
+///   nothing (its verdict is still an email or external-id conflict first, as for a single create);
+/// - rows are inserted in rounds: a round holds the pending rows that share no email or external id
+///   with an earlier pending row, so a later duplicate is only tried once the row it depends on has
+///   its verdict (it fails when that row succeeded, and may succeed when it failed);
+/// - a round is one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` in email order (the
+///   lock order that keeps two concurrent batches from deadlocking on PostgreSQL); a skipped row's
+///   conflict is looked up as the single create looks it up;
+/// - memberships (after each round) and assignments of the new identities cannot conflict: one
+///   insert each.
+///
+/// `Mode::Dry` runs all of it and rolls back. An error is a database failure no row explains;
+/// nothing was kept.
+async fn write_set(
+    s: &Services,
+    caller: &Caller,
+    ready: &[Ready],
+    mode: Mode,
+) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
+    let scope = caller.env()?;
+    let now_ms = store::ms(s.now());
+    let valid = |i: usize| ready[i].as_ref().ok();
+    let email = |i: usize| valid(i).map_or("", |(v, _)| v.email.as_str());
+    let mut tx = s.db.begin().await?;
+
+    let (mut role_ids, mut node_ids) = (Vec::new(), Vec::new());
+    for (valid, _) in ready.iter().flatten() {
+        if let Some((role_id, node_id)) = &valid.assignment {
+            role_ids.push(role_id.as_str());
+            node_ids.push(node_id.as_str());
+        }
+    }
+    role_ids.sort_unstable();
+    role_ids.dedup();
+    node_ids.sort_unstable();
+    node_ids.dedup();
+    let (roles, nodes) = store_a::targets(&mut tx, scope, &role_ids, &node_ids).await?;
+    let unusable: Vec<Option<AppError>> = ready
+        .iter()
+        .map(|row| {
+            row.as_ref()
+                .ok()
+                .and_then(|(v, _)| target_verdict(v.assignment.as_ref(), &roles, &nodes))
+        })
+        .collect();
+
+    let ids: Vec<String> = ready.iter().map(|_| s.new_id()).collect();
+    let mut identities: Vec<Option<Result<crate::model::Identity, AppError>>> =
+        ready.iter().map(|_| None).collect();
+    let mut membership_ids: HashMap<usize, String> = HashMap::new();
+    let mut pending: Vec<usize> = (0..ready.len()).filter(|i| valid(*i).is_some()).collect();
+    while !pending.is_empty() {
+        let (mut emails, mut external_ids) = (HashSet::new(), HashSet::new());
+        let (mut round, mut later) = (Vec::new(), Vec::new());
+        for &i in &pending {
+            let external_id = valid(i).and_then(|(v, _)| v.external_id.as_deref());
+            // Both keys are marked seen either way: a row depends on every earlier row sharing one.
+            let email_free = emails.insert(email(i));
+            let external_free = external_id.is_none_or(|x| external_ids.insert(x));
+            if email_free && external_free {
+                round.push(i);
+            } else {
+                later.push(i);
+            }
+        }
+        let mut writers: Vec<usize> = round
+            .iter()
+            .copied()
+            .filter(|i| unusable[*i].is_none())
+            .collect();
+        writers.sort_by(|a, b| email(*a).cmp(email(*b)));
+        let new_rows: Vec<store_i::NewIdentity<'_>> = writers
+            .iter()
+            .filter_map(|&i| {
+                valid(i).map(|(v, hash)| {
+                    store_i::NewIdentity::from_valid(&ids[i], v, hash.as_deref(), now_ms)
+                })
+            })
+            .collect();
+        let mut inserted: HashMap<String, crate::model::Identity> =
+            store_i::insert_new(&mut tx, &scope.account_id, &new_rows)
+                .await?
+                .into_iter()
+                .map(|identity| (identity.id.clone(), identity))
+                .collect();
+        // Their memberships at once: a later round's duplicate must find them members here.
+        let mut members = Vec::new();
+        for &i in &writers {
+            if inserted.contains_key(&ids[i]) {
+                membership_ids.insert(i, s.new_id());
+                members.push(i);
+            }
+        }
+        let pairs: Vec<(&str, &str)> = members
+            .iter()
+            .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids[*i].as_str())))
+            .collect();
+        if !pairs.is_empty() {
+            store_i::insert_memberships(
+                &mut tx,
+                &scope.account_id,
+                &scope.application_id,
+                &pairs,
+                now_ms,
+            )
+            .await?;
+        }
+        // The rows that wrote nothing: a conflict skipped them, or their target is unusable.
+        let unresolved: Vec<usize> = round
+            .iter()
+            .copied()
+            .filter(|i| !inserted.contains_key(&ids[*i]))
+            .collect();
+        if !unresolved.is_empty() {
+            let taken_emails: Vec<&str> = unresolved.iter().map(|i| email(*i)).collect();
+            let taken = store_i::by_emails_with_membership(
+                &mut tx,
+                &scope.account_id,
+                &scope.application_id,
+                &taken_emails,
+            )
+            .await?;
+            let probes: Vec<&str> = unresolved
+                .iter()
+                .filter(|i| unusable[**i].is_some() && !taken.contains_key(email(**i)))
+                .filter_map(|i| valid(*i).and_then(|(v, _)| v.external_id.as_deref()))
+                .collect();
+            let external_taken = if probes.is_empty() {
+                HashSet::new()
+            } else {
+                store_i::external_ids_taken(&mut tx, &scope.account_id, &probes).await?
+            };
+            for i in unresolved {
+                let external_id = valid(i).and_then(|(v, _)| v.external_id.as_deref());
+                let verdict = match (taken.get(email(i)), &unusable[i]) {
+                    (Some((identity_id, membership)), _) => {
+                        if membership.is_some_and(|m| m.is_active()) {
+                            AppError::IdentityEmailTaken
+                        } else {
+                            AppError::IdentityExistsInAccount {
+                                identity_id: identity_id.clone(),
+                            }
+                        }
+                    }
+                    (None, Some(target)) => {
+                        if external_id.is_some_and(|x| external_taken.contains(x)) {
+                            AppError::ExternalIdTaken
+                        } else {
+                            target.clone()
+                        }
+                    }
+                    (None, None) => AppError::ExternalIdTaken,
+                };
+                identities[i] = Some(Err(verdict));
+            }
+        }
+        for i in writers {
+            if let Some(identity) = inserted.remove(&ids[i]) {
+                identities[i] = Some(Ok(identity));
+            }
+        }
+        pending = later;
+    }
+
+    let created: Vec<usize> = (0..ready.len())
+        .filter(|i| matches!(identities[*i], Some(Ok(_))))
+        .collect();
+    let mut assignment_ids: HashMap<usize, String> = HashMap::new();
+    if !created.is_empty() {
+        s.failpoints.check(FAIL_BEFORE_ASSIGNMENT)?;
+        for i in &created {
+            if valid(*i).is_some_and(|(v, _)| v.assignment.is_some()) {
+                assignment_ids.insert(*i, s.new_id());
+            }
+        }
+        let assignments: Vec<(&str, &str, &str, &str)> = created
+            .iter()
+            .filter_map(|i| {
+                let (role_id, node_id) = valid(*i)?.0.assignment.as_ref()?;
+                Some((
+                    assignment_ids.get(i)?.as_str(),
+                    ids[*i].as_str(),
+                    role_id.as_str(),
+                    node_id.as_str(),
+                ))
+            })
+            .collect();
+        store_a::insert_new(&mut tx, scope, &assignments, now_ms).await?;
+    }
+
+    let mut groups = Vec::with_capacity(created.len());
+    let mut results = Vec::with_capacity(ready.len());
+    for (i, (row, identity)) in ready.iter().zip(identities).enumerate() {
+        let (valid, password_hash) = match row {
+            Ok(row) => row,
+            Err(e) => {
+                results.push(Err(e.clone()));
+                continue;
+            }
+        };
+        let identity = match identity {
+            Some(Ok(identity)) => identity,
+            Some(Err(e)) => {
+                results.push(Err(e));
+                continue;
+            }
+            None => {
+                results.push(Err(AppError::internal("identities", "row left undecided")));
+                continue;
+            }
+        };
+        let membership_id = membership_ids.get(&i).cloned().unwrap_or_default();
+        let mut events = vec![
+            identity_event(caller, "identity.created", &identity.id, &identity.email).metadata(
+                serde_json::json!({
+                    "with_password": password_hash.is_some(),
+                    "surface": "environment",
+                }),
+            ),
+            caller
+                .event("membership.activated", "identity")
+                .resource("app_membership", &membership_id, &identity.email)
+                .metadata(serde_json::json!({ "identity_id": identity.id })),
+        ];
+        let assignment = match (assignment_ids.get(&i), &valid.assignment) {
+            (Some(id), Some((role_id, node_id))) => {
+                events.push(
+                    caller
+                        .event("assignment.created", "rbac")
+                        .resource("assignment", id, "")
+                        .metadata(serde_json::json!({
+                            "identity_id": identity.id, "role_id": role_id, "node_id": node_id,
+                        })),
+                );
+                let row = store_a::AssignmentRow {
+                    id: id.clone(),
+                    identity_id: identity.id.clone(),
+                    role_id: role_id.clone(),
+                    role_name: roles
+                        .get(role_id)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default(),
+                    node_id: node_id.clone(),
+                    node_name: nodes.get(node_id).cloned().unwrap_or_default(),
+                    from_ms: now_ms,
+                    to_ms: None,
+                    created_ms: now_ms,
+                };
+                Some(to_dto(s, scope, row))
+            }
+            _ => None,
+        };
+        groups.push(events);
+        results.push(Ok(CreatedIdentity {
+            identity,
+            membership_id,
+            assignment,
+            warnings: valid.warnings.clone(),
+        }));
+    }
+    if mode.is_dry() {
+        // The audit rows are written all the same, so a failure there fails the run as for real.
+        audit::append_each(s, &mut tx, &groups).await?;
+        tx.rollback().await?;
+    } else {
+        audit::commit_each(s, tx, groups).await?;
+    }
     Ok(results)
 }
 
 /// What a dry run stores in place of a password hash: it never leaves the rolled-back
 /// transaction, and no password verifies against it.
 const DRY_RUN_HASH: &str = "dry-run";
-
-/// Writes a validated identity whose password (if any) is already hashed.
-async fn write(
-    s: &Services,
-    caller: &Caller,
-    valid: &ValidIdentity,
-    password_hash: Option<String>,
-) -> Result<CreatedIdentity, AppError> {
-    let mut rows = Rows::start(s, Mode::Real).await?;
-    write_row(s, &mut rows, caller, valid, password_hash).await
-}
 
 /// One identity's writes in the row's transaction of `rows`.
 async fn write_row(

@@ -79,6 +79,8 @@ pub struct Services {
     pub api_key_usage: Arc<api_keys::UsageLedger>,
     /// Requests per minute per API key.
     pub api_rate: Arc<rate_limit::RateLimiter>,
+    /// Evaluation requests per minute per API key: their own budget, apart from `api_rate`.
+    pub evaluate_rate: Arc<rate_limit::RateLimiter>,
     /// The URL people open (`ARBOR_PUBLIC_URL`, no trailing slash): links in email start with it.
     pub public_url: Arc<str>,
     /// Woken after every commit so queued email leaves at once rather than at the next poll.
@@ -111,6 +113,9 @@ impl Services {
             access_cache: Arc::default(),
             api_key_usage: Arc::default(),
             api_rate: Arc::default(),
+            evaluate_rate: Arc::new(rate_limit::RateLimiter::new(
+                rate_limit::DEFAULT_EVALUATE_PER_MINUTE,
+            )),
             public_url: Arc::from("http://127.0.0.1:3000"),
             mail_wake: Arc::default(),
             identity_sessions: identity_auth::IdentitySessionPolicy {

@@ -10,6 +10,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The default: generous for a backend, a brake on a runaway loop.
 pub const DEFAULT_PER_MINUTE: u64 = 6_000;
 
+/// The default of permission evaluation's own budget (`ARBOR_EVALUATE_RATE_LIMIT`): 20,000
+/// checks a second per key. A backend asks before each of its own requests, and a check is an
+/// in-memory lookup, so evaluation does not share the budget of the other endpoints.
+pub const DEFAULT_EVALUATE_PER_MINUTE: u64 = 1_200_000;
+
 pub struct RateLimiter {
     per_minute: AtomicU64,
     buckets: Mutex<HashMap<String, Bucket>>,

@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::model::{ActiveStatus, EnvScope, MembershipStatus};
 use crate::store::{Tx, insert_unique, unless_unique_violation};
 use sqlx::AnyPool;
+use std::collections::HashMap;
 
 /// The identity's status and whether it is an active member of the application, if it exists.
 pub async fn identity_standing(
@@ -292,4 +293,102 @@ pub async fn environment_grants(pool: &AnyPool, env: &EnvScope) -> Result<Vec<Gr
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(GrantRow::from).collect())
+}
+
+/// A role as an assignment's target: what `assignments::check_target` judges it by.
+#[derive(Debug, Clone)]
+pub struct RoleTarget {
+    pub name: String,
+    pub is_system: bool,
+    pub is_active: bool,
+}
+
+/// The roles (by id) and the node names (by id) of the environment among `role_ids` and
+/// `node_ids`, in one round trip: what a batch's assignments point at. Ids not there are absent.
+pub async fn targets(
+    tx: &mut Tx,
+    env: &EnvScope,
+    role_ids: &[&str],
+    node_ids: &[&str],
+) -> Result<(HashMap<String, RoleTarget>, HashMap<String, String>), AppError> {
+    let mut roles = HashMap::new();
+    let mut nodes = HashMap::new();
+    if role_ids.is_empty() && node_ids.is_empty() {
+        return Ok((roles, nodes));
+    }
+    // An empty `IN ()` is not SQL on PostgreSQL: an id that matches nothing stands in.
+    let (role_ids, node_ids) = (
+        if role_ids.is_empty() {
+            &[""][..]
+        } else {
+            role_ids
+        },
+        if node_ids.is_empty() {
+            &[""][..]
+        } else {
+            node_ids
+        },
+    );
+    let sql = format!(
+        "SELECT CAST(1 AS BIGINT) AS kind, id, name, is_system, \
+           CAST(CASE WHEN status = 'active' THEN 1 ELSE 0 END AS BIGINT) AS active \
+         FROM roles WHERE account_id = $1 AND environment_id = $2 AND id IN ({}) \
+         UNION ALL \
+         SELECT CAST(2 AS BIGINT), id, name, CAST(0 AS BIGINT), CAST(1 AS BIGINT) \
+         FROM nodes WHERE account_id = $1 AND environment_id = $2 AND id IN ({})",
+        crate::store::in_list(role_ids.len(), 3),
+        crate::store::in_list(node_ids.len(), 3 + role_ids.len()),
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, String, i64, i64)>(&sql)
+        .bind(&env.account_id)
+        .bind(&env.environment_id);
+    for id in role_ids.iter().chain(node_ids) {
+        query = query.bind(*id);
+    }
+    for (kind, id, name, is_system, active) in query.fetch_all(&mut **tx).await? {
+        if kind == 1 {
+            let role = RoleTarget {
+                name,
+                is_system: is_system != 0,
+                is_active: active != 0,
+            };
+            roles.insert(id, role);
+        } else {
+            nodes.insert(id, name);
+        }
+    }
+    Ok((roles, nodes))
+}
+
+/// Assignments of identities that hold none yet (just created), open-ended from `now_ms`: one
+/// multi-row insert of `(id, identity_id, role_id, node_id)`.
+pub async fn insert_new(
+    tx: &mut Tx,
+    env: &EnvScope,
+    rows: &[(&str, &str, &str, &str)],
+    now_ms: i64,
+) -> Result<(), AppError> {
+    // Nine binds a row: 300 rows stay far under SQLite's 32,766.
+    for chunk in rows.chunks(300) {
+        let sql = format!(
+            "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) \
+             VALUES {}",
+            crate::store::values_list(chunk.len(), 9, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, identity_id, role_id, node_id) in chunk {
+            query = query
+                .bind(&env.account_id)
+                .bind(*id)
+                .bind(&env.environment_id)
+                .bind(*identity_id)
+                .bind(*role_id)
+                .bind(*node_id)
+                .bind(now_ms)
+                .bind(now_ms)
+                .bind(now_ms);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }

@@ -90,8 +90,9 @@ const COLUMNS: &str = "account_id, id, application_id, environment_id, actor_typ
     actor_label, action, category, resource_type, resource_id, resource_label, outcome, severity, \
     correlation_id, metadata, created_at";
 const BINDS_PER_ROW: usize = 16;
-/// Rows per statement: well under both engines' bind-parameter limits.
-const ROWS_PER_STATEMENT: usize = 100;
+/// Rows per statement: 16,000 binds, under both engines' bind-parameter limits (SQLite 32,766,
+/// PostgreSQL 65,535); a whole bulk create's events fit in one statement.
+const ROWS_PER_STATEMENT: usize = 1_000;
 
 pub async fn insert(
     tx: &mut Tx,
@@ -111,6 +112,20 @@ pub async fn insert_many(
     at_ms: i64,
     correlation_id: &str,
 ) -> Result<(), AppError> {
+    let rows: Vec<(&str, &Event, &str)> = events
+        .iter()
+        .map(|(id, event)| (id.as_str(), *event, correlation_id))
+        .collect();
+    insert_rows(tx, &rows, at_ms).await
+}
+
+/// `insert_many` for the events of several operations at once (a bulk create's rows), each
+/// `(id, event, correlation id)`.
+pub async fn insert_rows(
+    tx: &mut Tx,
+    events: &[(&str, &Event, &str)],
+    at_ms: i64,
+) -> Result<(), AppError> {
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|row| {
@@ -125,7 +140,7 @@ pub async fn insert_many(
             rows.join(", ")
         );
         let mut query = sqlx::query(&sql);
-        for (id, event) in chunk {
+        for (id, event, correlation_id) in chunk {
             let (actor_type, actor_id, actor_label) = match &event.actor {
                 Actor::Admin { id, label } => ("admin", Some(id.as_str()), label.as_str()),
                 Actor::ApiKey { id, label } => ("api_key", Some(id.as_str()), label.as_str()),
@@ -134,7 +149,7 @@ pub async fn insert_many(
             };
             query = query
                 .bind(&event.account_id)
-                .bind(id.as_str())
+                .bind(*id)
                 .bind(event.application_id.as_deref())
                 .bind(event.environment_id.as_deref())
                 .bind(actor_type)
@@ -146,7 +161,7 @@ pub async fn insert_many(
                 .bind(event.resource_id.as_deref())
                 .bind(&event.resource_label)
                 .bind(event.outcome)
-                .bind(correlation_id)
+                .bind(*correlation_id)
                 .bind(event.metadata.to_string())
                 .bind(at_ms);
         }

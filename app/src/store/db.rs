@@ -204,6 +204,36 @@ pub async fn insert_unique<'q>(
         .is_some_and(|done| done.rows_affected() > 0))
 }
 
+/// The `VALUES` list of a multi-row insert: `rows` groups of `columns` placeholders, numbered on
+/// from `$first` (`($1, $2), ($3, $4)`). Both engines take `$n`; callers keep `rows × columns` under
+/// SQLite's 32,766 bind parameters (PostgreSQL allows 65,535).
+pub(crate) fn values_list(rows: usize, columns: usize, first: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(first + row * columns + column).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// `$first, …` for an `IN (…)` list of `n` binds.
+pub(crate) fn in_list(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A timestamp as stored: milliseconds since the Unix epoch.
 pub fn ms(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)

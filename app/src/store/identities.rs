@@ -442,3 +442,152 @@ pub async fn mark_email_verified(
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+// ---- Set-based writes: a whole bulk create in a few statements (services::identities). ----
+
+/// Binds per row of `insert_new`.
+const NEW_IDENTITY_BINDS: usize = 13;
+/// Rows per statement of the set-based inserts: far under both engines' bind-parameter limits
+/// (SQLite 32,766, PostgreSQL 65,535) at a dozen binds a row.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// `COLUMNS` as a `RETURNING` list (no table alias there).
+const RETURNING: &str = "id, email, first_name, last_name, status, external_id, metadata, \
+     CAST(CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_password, password_change_required, version, created_at, updated_at";
+
+/// Inserts `rows` in the order given, skipping every row whose email or external id is taken
+/// (`ON CONFLICT DO NOTHING`, so a PostgreSQL transaction stays usable); answers the rows
+/// inserted, as stored. Callers pass rows sorted by email: two transactions inserting overlapping
+/// emails then take the unique-index entries in the same order and never deadlock.
+pub async fn insert_new(
+    tx: &mut Tx,
+    account_id: &str,
+    rows: &[NewIdentity<'_>],
+) -> Result<Vec<Identity>, AppError> {
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO identities (account_id, id, email, first_name, last_name, external_id, metadata, status, \
+               password_hash, password_change_required, password_changed_at, created_at, updated_at) \
+             VALUES {} ON CONFLICT DO NOTHING RETURNING {RETURNING}",
+            crate::store::values_list(chunk.len(), NEW_IDENTITY_BINDS, 1)
+        );
+        let mut query = sqlx::query_as::<_, StoredIdentity>(&sql);
+        for n in chunk {
+            let status = if n.password_hash.is_some() {
+                IdentityStatus::Active
+            } else {
+                IdentityStatus::Pending
+            };
+            query = query
+                .bind(account_id)
+                .bind(n.id)
+                .bind(n.email)
+                .bind(n.first_name)
+                .bind(n.last_name)
+                .bind(n.external_id)
+                .bind(n.metadata)
+                .bind(status.as_str())
+                .bind(n.password_hash)
+                .bind(i64::from(
+                    n.password_hash.is_some() && n.password_change_required,
+                ))
+                .bind(n.password_hash.map(|_| n.now_ms))
+                .bind(n.now_ms)
+                .bind(n.now_ms);
+        }
+        inserted.extend(
+            query
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Identity::from),
+        );
+    }
+    Ok(inserted)
+}
+
+/// `by_email_with_membership` for many emails at once: the taken ones, by email.
+pub async fn by_emails_with_membership(
+    tx: &mut Tx,
+    account_id: &str,
+    application_id: &str,
+    emails: &[&str],
+) -> Result<std::collections::HashMap<String, (String, Option<MembershipStatus>)>, AppError> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in emails.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT i.email, i.id, m.status FROM identities i \
+             LEFT JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
+               AND m.application_id = $2 \
+             WHERE i.account_id = $1 AND i.email IN ({})",
+            crate::store::in_list(chunk.len(), 3)
+        );
+        let mut query = sqlx::query_as::<_, (String, String, Option<String>)>(&sql)
+            .bind(account_id)
+            .bind(application_id);
+        for email in chunk {
+            query = query.bind(*email);
+        }
+        for (email, id, membership) in query.fetch_all(&mut **tx).await? {
+            found.insert(
+                email,
+                (id, membership.as_deref().map(MembershipStatus::from_stored)),
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Which of `external_ids` an identity of the account already has.
+pub async fn external_ids_taken(
+    tx: &mut Tx,
+    account_id: &str,
+    external_ids: &[&str],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    let mut taken = std::collections::HashSet::new();
+    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT external_id FROM identities WHERE account_id = $1 AND external_id IN ({})",
+            crate::store::in_list(chunk.len(), 2)
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(account_id);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        taken.extend(query.fetch_all(&mut **tx).await?);
+    }
+    Ok(taken)
+}
+
+/// Active memberships of `application_id` for identities that have none yet (just created):
+/// `(membership id, identity id)` pairs, one multi-row insert.
+pub async fn insert_memberships(
+    tx: &mut Tx,
+    account_id: &str,
+    application_id: &str,
+    rows: &[(&str, &str)],
+    now_ms: i64,
+) -> Result<(), AppError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) \
+             VALUES {}",
+            crate::store::values_list(chunk.len(), 8, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, identity_id) in chunk {
+            query = query
+                .bind(account_id)
+                .bind(*id)
+                .bind(*identity_id)
+                .bind(application_id)
+                .bind("active")
+                .bind(now_ms)
+                .bind(now_ms)
+                .bind(now_ms);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}

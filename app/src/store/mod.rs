@@ -22,3 +22,4 @@ pub mod versioned;
 pub mod workspace;
 
 pub use db::{Db, Engine, Flag, Tx, from_ms, insert_unique, ms, rfc3339, unless_unique_violation};
+pub(crate) use db::{in_list, values_list};

@@ -2,7 +2,7 @@
 //! N?" — node-scoped with `node_id`, app-wide without — answered with the reason and the path.
 
 use super::doc::{BodyTooLarge, KeyErrors};
-use super::extract::{ApiError, Body, Key};
+use super::extract::{ApiError, Body, EvaluateKey};
 use crate::envelope::ErrorEnvelope;
 use app::model::Decision;
 use app::services::Services;
@@ -43,7 +43,7 @@ pub struct Check {
 )]
 pub async fn one(
     State(s): State<Services>,
-    Key(caller): Key,
+    EvaluateKey(caller): EvaluateKey,
     Body(check): Body<Check>,
 ) -> Result<Json<Decision>, ApiError> {
     Ok(Json(
@@ -95,7 +95,7 @@ pub struct BulkDecisions {
 )]
 pub async fn bulk(
     State(s): State<Services>,
-    Key(caller): Key,
+    EvaluateKey(caller): EvaluateKey,
     Body(body): Body<BulkChecks>,
 ) -> Result<Json<BulkDecisions>, ApiError> {
     let checks: Vec<access_checks::Check<'_>> = body.checks.iter().map(Check::as_check).collect();

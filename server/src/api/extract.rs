@@ -25,23 +25,48 @@ impl FromRequestParts<Services> for Key {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, s: &Services) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get("x-api-key")
-            .map(|v| v.to_str().map_err(|_| AppError::ApiKeyInvalid))
-            .transpose()?;
-        let caller = api_keys::authenticate(s, header).await?;
-        if let Principal::ApiKey { key_id, .. } = caller.principal() {
-            s.api_rate
-                .take(key_id, app::store::ms(s.now()))
-                .inspect_err(|_| {
-                    metrics::counter!("arbor_rate_limit_rejections_total", "limit" => "api_key")
-                        .increment(1);
-                })?;
-            tracing::info!(api_key = %key_id, "api request");
-        }
-        Ok(Key(caller))
+        Ok(Key(keyed(parts, s, &s.api_rate, "api_key").await?))
     }
+}
+
+/// `Key` for the evaluation endpoints: counted against the key's evaluation budget
+/// (`ARBOR_EVALUATE_RATE_LIMIT`), not the general one.
+pub struct EvaluateKey(pub Caller);
+
+impl FromRequestParts<Services> for EvaluateKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &Services) -> Result<Self, Self::Rejection> {
+        Ok(EvaluateKey(
+            keyed(parts, s, &s.evaluate_rate, "evaluate").await?,
+        ))
+    }
+}
+
+/// The request's key, authenticated, with one token taken from `budget` (`limit` names it in the
+/// rejection metric).
+async fn keyed(
+    parts: &Parts,
+    s: &Services,
+    budget: &app::services::rate_limit::RateLimiter,
+    limit: &'static str,
+) -> Result<Caller, AppError> {
+    let header = parts
+        .headers
+        .get("x-api-key")
+        .map(|v| v.to_str().map_err(|_| AppError::ApiKeyInvalid))
+        .transpose()?;
+    let caller = api_keys::authenticate(s, header).await?;
+    if let Principal::ApiKey { key_id, .. } = caller.principal() {
+        budget
+            .take(key_id, app::store::ms(s.now()))
+            .inspect_err(|_| {
+                metrics::counter!("arbor_rate_limit_rejections_total", "limit" => limit)
+                    .increment(1);
+            })?;
+        tracing::info!(api_key = %key_id, "api request");
+    }
+    Ok(caller)
 }
 
 /// A JSON body. Malformed JSON, wrong types, unknown fields and a wrong content type are 400

@@ -18,6 +18,7 @@ on_both_engines!(
     concurrent_bulk_creates_never_duplicate_an_email,
     assignments_roles_and_nodes_over_rest,
     each_key_is_rate_limited,
+    evaluation_has_its_own_budget,
     patch_and_delete_act_on_this_application_only,
     imported_password_hashes_sign_in_and_are_upgraded
 );
@@ -1279,4 +1280,57 @@ async fn patch_and_delete_act_on_this_application_only(engine: Engine) {
         .send("DELETE", &format!("/identities/{id}"), Some(&full), None)
         .await;
     assert_eq!(status, 404);
+}
+
+/// Evaluation is counted against its own budget (`ARBOR_EVALUATE_RATE_LIMIT`), so a backend that
+/// checks access before each of its requests never exhausts the key's general one — and the
+/// general budget running out never stops evaluation.
+async fn evaluation_has_its_own_budget(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let backend = key(&app, &admin, "development", json!({ "name": "Backend" })).await;
+    let api = api(&app);
+    let check = json!({ "identity_id": "nobody", "permission": "invoice.read" });
+    app.services.api_rate.set_per_minute(2);
+    for _ in 0..10 {
+        assert_eq!(
+            api.post("/permissions/evaluate", &backend, check.clone())
+                .await
+                .0,
+            200
+        );
+    }
+    assert_eq!(
+        api.post(
+            "/permissions/evaluate/bulk",
+            &backend,
+            json!({ "checks": [check.clone()] })
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(api.get("/identities", &backend).await.0, 200);
+    assert_eq!(api.get("/identities", &backend).await.0, 200);
+    let (status, body) = api.get("/identities", &backend).await;
+    assert_eq!((status, code(&body)), (429, "api_keys.rate_limited"));
+    assert_eq!(
+        api.post("/permissions/evaluate", &backend, check.clone())
+            .await
+            .0,
+        200,
+        "the general budget spent, evaluation goes on"
+    );
+    // Its own budget is a limit too.
+    app.services.evaluate_rate.set_per_minute(3);
+    for _ in 0..3 {
+        assert_eq!(
+            api.post("/permissions/evaluate", &backend, check.clone())
+                .await
+                .0,
+            200
+        );
+    }
+    let (status, body) = api.post("/permissions/evaluate", &backend, check).await;
+    assert_eq!((status, code(&body)), (429, "api_keys.rate_limited"));
 }

@@ -8,6 +8,7 @@ mod api_catalog;
 mod applications;
 mod assignments;
 mod audit_log;
+mod bulk_writes;
 mod caller;
 mod catalog;
 mod cli;
