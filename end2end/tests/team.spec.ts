@@ -26,6 +26,8 @@ async function linkFromMailbox(page: Page, dashboard: string, recipient: string)
 }
 
 test("invite a viewer → Dev mailbox → accept → the viewer sees the dashboard read-only", async ({ page, browser }) => {
+  // Two browsers, two full sign-ins and the owner's email confirmation: more than the default.
+  test.setTimeout(60_000);
   const watched = watchConsole(page);
   const id = unique();
   await signUp(page, { email: `owner.${id}@example.com`, password: "owners invite 2026", company: `Team ${id}` });

@@ -40,12 +40,6 @@ fn ProfileTabs(current: &'static str) -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let workspace = use_context::<Resource<Result<Workspace, AppError>>>();
-    let profile = move || {
-        workspace
-            .and_then(|w| w.get())
-            .and_then(Result::ok)
-            .map(|w| (w.admin, w.email_verified))
-    };
     view! {
         <Title text="Your profile" />
         <div class="page-header">
@@ -58,8 +52,13 @@ pub fn ProfilePage() -> impl IntoView {
         <ProfileTabs current="profile" />
         <section class="card" aria-labelledby="profile-details-title" data-testid="profile-details">
             <h2 id="profile-details-title">"Details"</h2>
-            {move || match profile() {
-                Some((admin, verified)) => view! {
+            <Suspense fallback=|| view! { <Loading label="Loading your profile…" /> }>
+            {move || Suspend::new(async move {
+                let Some(workspace) = workspace else {
+                    return ().into_any();
+                };
+                match workspace.await {
+                Ok(Workspace { admin, email_verified: verified, .. }) => view! {
                     <dl class="detail-list">
                         <div><dt>"Name"</dt><dd>{format!("{} {}", admin.first_name, admin.last_name)}</dd></div>
                         <div>
@@ -75,8 +74,10 @@ pub fn ProfilePage() -> impl IntoView {
                         </div>
                     </dl>
                 }.into_any(),
-                None => view! { <Loading label="Loading your profile…" /> }.into_any(),
-            }}
+                Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+            </Suspense>
         </section>
         <ChangePassword />
     }
