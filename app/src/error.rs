@@ -47,6 +47,7 @@ pub enum Resource {
     Endpoint,
     MailMessage,
     AuditEvent,
+    Session,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -79,6 +80,12 @@ pub enum AppError {
     /// The email already belongs to an admin of this Account.
     #[error("This person is already an admin of this account.")]
     AdminAlreadyMember,
+    /// The signed-in admin has not confirmed their email address yet, and this needs it
+    /// (decisions.md › Admin account security).
+    #[error(
+        "Confirm your email address first: use the link we emailed you (or resend it from the banner)."
+    )]
+    AdminEmailUnverified,
     /// The thing asked for does not exist, or is not visible to the caller.
     #[error("{} not found.", resource_label(*resource))]
     NotFound { resource: Resource },
@@ -258,6 +265,7 @@ fn resource_label(resource: Resource) -> &'static str {
         Resource::Endpoint => "Endpoint",
         Resource::MailMessage => "Message",
         Resource::AuditEvent => "Audit event",
+        Resource::Session => "Session",
     }
 }
 
@@ -274,6 +282,7 @@ impl AppError {
             AppError::AdminEmailTaken => "admins.email_taken",
             AppError::LastOwner => "admins.last_owner",
             AppError::AdminAlreadyMember => "admins.already_member",
+            AppError::AdminEmailUnverified => "admins.email_unverified",
             AppError::NotFound { resource } => match resource {
                 Resource::Account => "accounts.not_found",
                 Resource::Application => "applications.not_found",
@@ -289,6 +298,7 @@ impl AppError {
                 Resource::Endpoint => "request.unknown_endpoint",
                 Resource::MailMessage => "mail.not_found",
                 Resource::AuditEvent => "audit.not_found",
+                Resource::Session => "sessions.not_found",
             },
             AppError::MembershipRequired => "assignments.membership_required",
             AppError::IdentityEmailTaken => "identities.email_taken",
@@ -368,7 +378,8 @@ impl AppError {
             | AppError::IdentityInactive
             | AppError::NoApplicationAccess
             | AppError::ApplicationSelectionRequired
-            | AppError::PasswordChangeRequired => 403,
+            | AppError::PasswordChangeRequired
+            | AppError::AdminEmailUnverified => 403,
             AppError::TokenExpired
             | AppError::TokenUsed
             | AppError::InviteExpired
@@ -478,6 +489,7 @@ impl AppError {
         "admins.email_taken",
         "admins.last_owner",
         "admins.already_member",
+        "admins.email_unverified",
         "accounts.not_found",
         "applications.not_found",
         "environments.not_found",
@@ -538,6 +550,7 @@ impl AppError {
         "environments.is_default",
         "request.rate_limited",
         "request.timeout",
+        "sessions.not_found",
         "internal.unexpected",
     ];
 }
@@ -598,6 +611,7 @@ mod tests {
             AppError::AdminEmailTaken,
             AppError::LastOwner,
             AppError::AdminAlreadyMember,
+            AppError::AdminEmailUnverified,
             AppError::NotFound {
                 resource: Resource::Account,
             },
@@ -700,6 +714,9 @@ mod tests {
                 retry_after_secs: 1,
             },
             AppError::Timeout,
+            AppError::NotFound {
+                resource: Resource::Session,
+            },
             AppError::Internal {
                 reference: "r".into(),
             },

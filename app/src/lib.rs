@@ -50,6 +50,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=pages::signup::SignUp />
                 <Route path=path!("/signin") view=pages::signin::SignIn />
+                <Route path=path!("/signin/forgot") view=pages::admin_account::forgot::AdminForgotPassword />
+                <Route path=path!("/signin/reset") view=pages::admin_account::reset::AdminResetPassword ssr=SsrMode::Async />
+                <Route path=path!("/signup/verify") view=pages::admin_account::verify::AdminVerifyEmail ssr=SsrMode::Async />
                 <Route path=path!("/login") view=pages::identity::login::IdentityLogin />
                 <Route path=path!("/forgot-password") view=pages::identity::forgot::ForgotPassword />
                 <Route path=path!("/reset-password") view=pages::identity::reset::ResetPassword ssr=SsrMode::Async />
@@ -71,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mailbox") view=pages::tenant::mailbox::MailboxPage />
                     <Route path=path!("team") view=pages::tenant::team::TeamPage />
                     <Route path=path!("audit-log") view=pages::tenant::audit_log::AuditLogPage />
+                    <Route path=path!("profile") view=pages::profile::ProfilePage />
+                    <Route path=path!("profile/sessions") view=pages::profile::SessionsPage />
                     <Route path=path!("api-keys") view=pages::integrations::api_keys::ApiKeysPage />
                     <Route path=path!("api-reference") view=pages::integrations::api_reference::ApiReferencePage />
                 </ParentRoute>

@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
-import { hydrated, signIn, signUp, unique } from "./helpers";
+import { confirmEmail, hydrated, signIn, signUp, unique } from "./helpers";
 import { expectAccessible, watchConsole } from "./page-quality";
 
 const ROLES_BANNER = "Your roles & permissions setup is incomplete.";
@@ -194,6 +194,7 @@ test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 A
   await signUp(page, { email: `reload.${id}@example.com`, password: "refresh all the things", company: `Reload ${id}` });
   await expect(page).toHaveURL(/\/overview$/);
   await hydrated(page);
+  await confirmEmail(page, `reload.${id}@example.com`);
   await fillEveryPage(page, request, `reload-${id}.example.com`);
   watched.take(); // filling is not under test here; the full page loads below are
 
@@ -211,7 +212,8 @@ test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 A
     "api-reference": (p) => expect(p.getByRole("heading", { level: 1 })).toBeVisible(),
     directory: (p) => expect(p.getByTestId("directory-row")).toHaveCount(3),
     applications: (p) => expect(p.getByTestId("env-card-production")).toBeVisible(),
-    mailbox: (p) => expect(p.getByTestId("mail-row")).toHaveCount(2),
+    // The sign-up's confirmation, the identity invite, the admin invite.
+    mailbox: (p) => expect(p.getByTestId("mail-row")).toHaveCount(3),
     team: async (p) => {
       await expect(p.getByTestId("team-member")).toHaveCount(1);
       await expect(p.getByTestId("admin-invite")).toHaveCount(1);
@@ -229,6 +231,20 @@ test("every dashboard page, filled with data, loads cleanly and meets WCAG 2.1 A
     await expectAccessible(page, path);
     expect.soft(watched.take(), `console on ${path}`).toEqual([]);
   }
+  // The admin's own pages (the header's admin menu): the confirmed email, this device.
+  const own: Record<string, (page: Page) => Promise<void>> = {
+    profile: (p) => expect(p.getByTestId("email-verified")).toBeVisible(),
+    "profile/sessions": (p) => expect(p.getByTestId("this-device")).toBeVisible(),
+  };
+  const workspace = page.url().replace(/\/[^/]+$/, "");
+  for (const path of Object.keys(own)) {
+    await page.goto(`${workspace}/${path}`);
+    await hydrated(page);
+    await own[path](page);
+    await expectAccessible(page, path);
+    expect.soft(watched.take(), `console on ${path}`).toEqual([]);
+  }
+  await page.goto(`${workspace}/overview`);
 
   // After a full load the roles page is alive: selecting a role shows what it grants, and a
   // change can be saved. Its hydration failure was a race (about two loads in three), so it is

@@ -35,3 +35,22 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByLabel("Password").fill(password);
   await page.getByTestId("submit").click();
 }
+
+/** Confirms the signed-in admin's email with the link sign-up emailed, read from the Dev mailbox
+ *  with the admin's own session: what an admin does before inviting other admins (an unconfirmed
+ *  admin may not). The page must be on a dashboard URL of the admin's Account. */
+export async function confirmEmail(page: Page, email: string): Promise<void> {
+  const account = new URL(page.url()).pathname.split("/").filter(Boolean)[0];
+  const box = await page.request.post("/api/load_mailbox", { data: { account, page: 1 } });
+  expect(box.ok(), await box.text()).toBe(true);
+  const items = (await box.json()).page.items as { id: string; kind: string; recipient: string }[];
+  const mail = items.find((m) => m.kind === "admin_email_verification" && m.recipient === email);
+  expect(mail, "the sign-up's confirmation email").toBeTruthy();
+  const message = await page.request.post("/api/load_mail_message", { data: { account, id: mail?.id } });
+  expect(message.ok(), await message.text()).toBe(true);
+  const text = (await message.json()).text_body as string;
+  const token = /token=([A-Za-z0-9_-]{43})/.exec(text)?.[1];
+  expect(token, text).toBeTruthy();
+  const verified = await page.request.post("/api/verify_admin_email", { data: { token } });
+  expect(verified.ok(), await verified.text()).toBe(true);
+}

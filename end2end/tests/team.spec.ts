@@ -1,6 +1,6 @@
 import { expect, Page } from "@playwright/test";
 import { test } from "@playwright/test";
-import { hydrated, signUp, unique } from "./helpers";
+import { confirmEmail, hydrated, signUp, unique } from "./helpers";
 import { expectAccessible, watchConsole } from "./page-quality";
 
 // Tenant › Team: an owner invites a viewer → the email in the Dev mailbox → the invitee accepts
@@ -26,6 +26,8 @@ async function linkFromMailbox(page: Page, dashboard: string, recipient: string)
 }
 
 test("invite a viewer → Dev mailbox → accept → the viewer sees the dashboard read-only", async ({ page, browser }) => {
+  // Two browsers, two full sign-ins and the owner's email confirmation: more than the default.
+  test.setTimeout(60_000);
   const watched = watchConsole(page);
   const id = unique();
   await signUp(page, { email: `owner.${id}@example.com`, password: "owners invite 2026", company: `Team ${id}` });
@@ -33,6 +35,8 @@ test("invite a viewer → Dev mailbox → accept → the viewer sees the dashboa
   await hydrated(page);
   const dashboard = new URL(page.url()).pathname.replace(/\/overview$/, "");
   const viewerEmail = `viewer.${id}@example.com`;
+  // Only a confirmed admin invites others (admin-security.spec.ts shows the banner's loop).
+  await confirmEmail(page, `owner.${id}@example.com`);
 
   await page.getByTestId("nav-team").click();
   await expect(page).toHaveURL(/\/team$/);

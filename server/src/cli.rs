@@ -1,10 +1,10 @@
-//! `arbor serve | migrate | bootstrap | api-key`.
+//! `arbor serve | migrate | bootstrap | api-key | mail | admin | openapi`.
 
 use crate::config::{Config, Settings};
 use app::error::AppError;
 use app::model::{ApiKeyForm, SignupForm};
 use app::services::Caller;
-use app::services::{SystemClock, api_keys, mail, tenancy};
+use app::services::{SystemClock, admin_security, api_keys, mail, tenancy};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -67,6 +67,9 @@ pub enum Command {
     /// Outgoing email.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Dashboard admins: the operator's escape hatch when an admin cannot use forgot-password.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Print the REST API's OpenAPI 3.1 document (what `/api/v1/openapi.json` serves) and exit:
     /// the source the SDKs are generated from (`scripts/sdk`).
     Openapi,
@@ -96,6 +99,17 @@ pub struct EnvironmentSlugs {
     application: String,
     #[arg(long)]
     environment: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Set an admin's password (read from the first line of standard input; the sign-up policy
+    /// applies) and sign them out everywhere. Audited as the system.
+    #[command(name = "reset-password")]
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -167,6 +181,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bootstrap(config, form).await
         }
         Command::ApiKey(command) => api_key(config, command).await,
+        Command::Admin(AdminCommand::ResetPassword { email }) => {
+            let password = read_password_line()?;
+            reset_admin_password(config, &email, &password).await
+        }
         Command::Mail(MailCommand::SendTest { account, to }) => {
             send_test_mail(config, &account, &to).await
         }
@@ -254,6 +272,34 @@ async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
     };
     db.close().await;
     outcome
+}
+
+async fn reset_admin_password(config: Config, email: &str, password: &str) -> anyhow::Result<()> {
+    let db = crate::open_database(&config.database_url).await?;
+    let s = crate::services(db.clone(), Arc::new(SystemClock), &config);
+    let outcome = admin_security::operator_reset_password(&s, email, password).await;
+    db.close().await;
+    match outcome {
+        Ok(ended) => {
+            println!("password of {email} changed; {ended} session(s) signed out");
+            Ok(())
+        }
+        Err(AppError::Validation { errors }) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    let source = if e.field == "password" {
+                        "standard input"
+                    } else {
+                        "--email"
+                    };
+                    format!("  {source}: {}", e.message)
+                })
+                .collect();
+            anyhow::bail!("cannot reset the password:\n{}", lines.join("\n"))
+        }
+        Err(e) => anyhow::bail!("{e} ({})", e.code()),
+    }
 }
 
 async fn send_test_mail(config: Config, account: &str, to: &str) -> anyhow::Result<()> {

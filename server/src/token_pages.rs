@@ -13,6 +13,8 @@ use http::{HeaderValue, header};
 pub const TOKEN_PATHS: &[&str] = &[
     "/accept-invite",
     "/accept-admin-invite",
+    "/signin/reset",
+    "/signup/verify",
     "/reset-password",
     "/verify-email",
     "/v1/identity/auth/invite-info",

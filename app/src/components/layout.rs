@@ -1,19 +1,21 @@
 //! The dashboard frame: left navigation, header with the workspace switcher and the admin menu,
 //! and the page. It loads the workspace once per account and shares it with every page.
 
-use crate::components::form::use_form;
+use crate::components::form::{use_form, use_operation};
 use crate::components::scope::provide_env_in_scope;
 use crate::components::setup_guide::{SetupGuidePanel, provide_setup_guide};
 use crate::components::states::{ErrorPanel, Loading};
+use crate::components::toast::use_toasts;
 use crate::components::workspace_switcher::WorkspaceSwitcher;
 use crate::components::write_access::provide_write_access;
 use crate::error::AppError;
 use crate::model::{EnvPath, Workspace};
+use crate::server::admin_security::{resend_admin_verification, switch_account};
 use crate::server::auth::sign_out;
 use crate::server::workspace::load_workspace;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
 
 #[component]
 pub fn DashboardLayout() -> impl IntoView {
@@ -79,6 +81,7 @@ pub fn DashboardLayout() -> impl IntoView {
                         data-testid="open-setup-guide">"Setup Guide"</button>
                 </header>
                 <main class="content" id="main">
+                    {chrome(Part::Banner)}
                     <Outlet />
                 </main>
             </div>
@@ -92,6 +95,8 @@ pub fn DashboardLayout() -> impl IntoView {
 enum Part {
     AccountName,
     Header,
+    /// "Confirm your email" while the admin's address is not confirmed.
+    Banner,
 }
 
 impl Part {
@@ -102,6 +107,7 @@ impl Part {
                 view! { <div class="switcher"><Loading label="Loading your workspace…" /></div> }
                     .into_any()
             }
+            Part::Banner => ().into_any(),
         }
     }
 
@@ -111,10 +117,15 @@ impl Part {
                 view! { <p class="account-name" title="Account">{workspace.account.name.clone()}</p> }.into_any()
             }
             Part::Header => view! {
+                <AccountPicker workspace=workspace.clone() />
                 <WorkspaceSwitcher workspace=workspace.clone() env />
-                <AdminMenu workspace />
+                <AdminMenu workspace env />
             }
             .into_any(),
+            Part::Banner if !workspace.email_verified => {
+                view! { <VerifyBanner email=workspace.admin.email.clone() /> }.into_any()
+            }
+            Part::Banner => ().into_any(),
         }
     }
 }
@@ -144,8 +155,66 @@ fn Navigation(env: Memo<EnvPath>) -> impl IntoView {
     .into_any()
 }
 
+/// An admin of several Accounts switches between them here; sign-in lands in the one chosen last.
 #[component]
-fn AdminMenu(workspace: Workspace) -> impl IntoView {
+fn AccountPicker(workspace: Workspace) -> impl IntoView {
+    if workspace.accounts.len() < 2 {
+        return ().into_any();
+    }
+    let navigate = use_navigate();
+    let switching = use_operation(move |account: String| {
+        let navigate = navigate.clone();
+        async move {
+            let landing = switch_account(account).await?;
+            navigate(&landing.overview_path(), Default::default());
+            Ok(())
+        }
+    });
+    let current = workspace.account.slug.clone();
+    let busy = switching.busy();
+    view! {
+        <div class="field account-picker">
+            <label for="account-picker" class="visually-hidden">"Account"</label>
+            <select id="account-picker" data-testid="account-picker"
+                disabled=move || busy.get()
+                on:change=move |ev| switching.submit(event_target_value(&ev))>
+                {workspace.accounts.into_iter().map(|account| {
+                    let selected = account.slug == current;
+                    view! { <option value=account.slug.clone() selected=selected>{account.name}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+    .into_any()
+}
+
+/// Shown on every dashboard page until the admin confirms their email; Resend sends a new link.
+#[component]
+fn VerifyBanner(email: String) -> impl IntoView {
+    let toasts = use_toasts();
+    let resending = use_operation(move |()| async move {
+        let answer = resend_admin_verification().await?;
+        toasts.success(answer.message);
+        Ok(())
+    });
+    let busy = resending.busy();
+    view! {
+        <div class="banner verify-banner" role="status" data-testid="verify-banner">
+            <span class="banner-icon" aria-hidden="true">"!"</span>
+            <div>
+                <p class="banner-title">"Confirm your email address"</p>
+                <p>"We sent a link to " <strong>{email}</strong> ". Until you open it, you cannot invite other admins."</p>
+            </div>
+            <button type="button" class="btn btn-secondary btn-small" disabled=move || busy.get()
+                on:click=move |_| resending.submit(()) data-testid="resend-verification">
+                {move || if busy.get() { "Sending…" } else { "Resend" }}
+            </button>
+        </div>
+    }
+}
+
+#[component]
+fn AdminMenu(workspace: Workspace, env: Memo<EnvPath>) -> impl IntoView {
     let initials: String = [&workspace.admin.first_name, &workspace.admin.last_name]
         .iter()
         .filter_map(|n| n.chars().next())
@@ -169,10 +238,10 @@ fn AdminMenu(workspace: Workspace) -> impl IntoView {
     view! {
         <div class="admin-menu">
             <span class="avatar" aria-hidden="true">{initials}</span>
-            <span class="admin-name">
+            <A href=move || env.with(|e| e.href("profile")) attr:class="admin-name" attr:title="Your profile and sessions" attr:data-testid="open-profile">
                 <span>{full_name}</span>
                 <small>{workspace.admin.email.clone()}</small>
-            </span>
+            </A>
             <button class="btn btn-secondary btn-small" on:click=on_sign_out disabled=move || signing_out.get() data-testid="sign-out">
                 {move || if signing_out.get() { "Signing out…" } else { "Sign out" }}
             </button>

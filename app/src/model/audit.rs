@@ -163,6 +163,25 @@ impl AuditFilter {
     }
 
     /// The filter as a URL query (`actor_type=admin&action=role.created`), for the export links.
+    /// The filter a query string names (`to_query`'s inverse; `get` reads one decoded parameter).
+    /// Unknown parameters are ignored; values are checked by `validate` like typed ones.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> AuditFilter {
+        let read = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        AuditFilter {
+            actor_type: read("actor_type"),
+            actor_id: read("actor_id"),
+            action: read("action"),
+            category: read("category"),
+            application_id: read("application_id"),
+            environment_id: read("environment_id"),
+            resource_type: read("resource_type"),
+            resource_id: read("resource_id"),
+            correlation_id: read("correlation_id"),
+            from: read("from"),
+            to: read("to"),
+        }
+    }
+
     pub fn to_query(&self) -> String {
         let pairs = [
             ("actor_type", &self.actor_type),
@@ -300,6 +319,32 @@ impl RetentionForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filter_survives_the_query_string() {
+        let filter = AuditFilter {
+            actor_type: Some("admin".into()),
+            action: Some("role.created".into()),
+            from: Some("2026-11-01T10:00".into()),
+            correlation_id: Some("a b&c".into()),
+            ..AuditFilter::default()
+        };
+        let query = filter.to_query();
+        assert_eq!(
+            query,
+            "actor_type=admin&action=role.created&correlation_id=a%20b%26c&from=2026-11-01T10%3A00"
+        );
+        // What the router hands back: decoded values.
+        let decoded = |key: &str| match key {
+            "actor_type" => Some("admin".to_owned()),
+            "action" => Some("role.created".to_owned()),
+            "correlation_id" => Some("a b&c".to_owned()),
+            "from" => Some("2026-11-01T10:00".to_owned()),
+            "category" => Some(" ".to_owned()),
+            _ => None,
+        };
+        assert_eq!(AuditFilter::from_query(decoded), filter);
+    }
 
     #[test]
     fn times_take_three_shapes() {

@@ -3,6 +3,7 @@
 //! function, REST handler, bulk row — runs exactly these rules and no copy of them.
 
 mod access;
+mod admin_security;
 mod api_keys;
 mod api_reference;
 mod applications;
@@ -10,6 +11,7 @@ mod assignments;
 mod audit;
 mod bulk;
 mod catalog;
+
 pub mod csv_import;
 mod directory;
 mod email;
@@ -36,6 +38,10 @@ mod workspace;
 
 pub use access::{
     PermissionForm, PermissionGroupForm, PermissionKey, RoleForm, ValidPermission, ValidRole,
+};
+pub use admin_security::{
+    ADMIN_FORGOT_ANSWER, AdminForgotForm, AdminLinkPreview, AdminPasswordChangeForm,
+    AdminResetForm, AdminSession, device_summary,
 };
 pub use api_keys::{
     API_KEY_DESCRIPTION_MAX, ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EXPIRY_PRESETS,

@@ -103,8 +103,12 @@ pub struct AccountRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workspace {
     pub admin: AdminProfile,
+    /// Whether the admin confirmed their email (the dashboard shows a banner until then).
+    pub email_verified: bool,
     pub role: AccountRole,
     pub account: AccountRef,
+    /// Every Account the admin belongs to (the header's Account picker when there are several).
+    pub accounts: Vec<AccountRef>,
     pub applications: Vec<ApplicationRef>,
 }
 

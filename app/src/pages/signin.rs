@@ -82,6 +82,7 @@ pub fn SignIn() -> impl IntoView {
                         {move || if submitting.get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </form>
+                <p class="auth-switch"><a href="/signin/forgot" data-testid="forgot-password">"Forgot password?"</a></p>
                 <p class="auth-switch">"New to Arbor? " <a href="/signup">"Create an account"</a></p>
             </section>
         </main>

@@ -1,6 +1,7 @@
 //! Server functions: thin adapters that authenticate the caller, call one service, and map the
 //! result. They are the dashboard's only way to the server (POST, JSON, typed `AppError`).
 
+pub mod admin_security;
 pub mod api_keys;
 pub mod api_reference;
 pub mod applications;

@@ -841,7 +841,7 @@ async fn send_link(
 
 /// Runs `work`, then waits until `floor` has passed since `started`: the public mail endpoints
 /// answer in the same time whether they queued an email or found nobody.
-async fn at_least<T>(
+pub(crate) async fn at_least<T>(
     floor: std::time::Duration,
     work: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
@@ -956,13 +956,24 @@ async fn email_own_link(
 /// The token's row when it can still be used; otherwise why not.
 fn usable(row: Option<store_s::TokenRow>, now_ms: i64) -> Result<store_s::TokenRow, AppError> {
     let row = row.ok_or(AppError::TokenInvalid)?;
-    if row.used_at.is_some() {
+    link_state(row.used_at, row.expires_at, now_ms)?;
+    Ok(row)
+}
+
+/// Why an emailed link found in the store can no longer be used, if it cannot (identity and
+/// admin links alike).
+pub(crate) fn link_state(
+    used_at: Option<i64>,
+    expires_at: i64,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    if used_at.is_some() {
         return Err(AppError::TokenUsed);
     }
-    if row.expires_at <= now_ms {
+    if expires_at <= now_ms {
         return Err(AppError::TokenExpired);
     }
-    Ok(row)
+    Ok(())
 }
 
 /// What the reset or verification page shows before its form is sent: a read-only check that

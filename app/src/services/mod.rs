@@ -9,6 +9,7 @@
 pub mod access_cache;
 pub mod access_checks;
 pub mod admin_auth;
+pub mod admin_security;
 pub mod api_keys;
 pub mod applications;
 pub mod assignments;
@@ -91,6 +92,9 @@ pub struct Services {
     pub identity_login_limit: Arc<throttle::AddressLimiter>,
     /// Forgot-password and resend-verification requests per client address.
     pub identity_mail_limit: Arc<throttle::AddressLimiter>,
+    /// Admin forgot-password requests per client address and per email.
+    pub admin_forgot_by_address: Arc<throttle::AddressLimiter>,
+    pub admin_forgot_by_email: Arc<throttle::AddressLimiter>,
     /// Proxies whose `X-Forwarded-For` names the client (`ARBOR_TRUSTED_PROXIES`): addresses or
     /// networks.
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
@@ -129,6 +133,14 @@ impl Services {
             identity_mail_limit: Arc::new(throttle::AddressLimiter::new(
                 identity_auth::MAIL_REQUESTS_PER_ADDRESS,
                 identity_auth::ADDRESS_WINDOW,
+            )),
+            admin_forgot_by_address: Arc::new(throttle::AddressLimiter::new(
+                admin_security::FORGOT_PER_ADDRESS,
+                admin_security::FORGOT_WINDOW,
+            )),
+            admin_forgot_by_email: Arc::new(throttle::AddressLimiter::new(
+                admin_security::FORGOT_PER_EMAIL,
+                admin_security::FORGOT_WINDOW,
             )),
             trusted_proxies: Arc::from(Vec::new()),
             mail_delivery: mail::DeliveryMode::default(),

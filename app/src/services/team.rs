@@ -129,6 +129,11 @@ pub async fn invite(
     form: &AdminInviteForm,
 ) -> Result<AdminInvite, AppError> {
     caller.require(SystemPermission::AdminManage)?;
+    // An unconfirmed address could be a typo or someone else's: it may not hand the Account's
+    // access to others (decisions.md › Admin account security).
+    if let Some(admin) = caller.admin() {
+        crate::services::admin_security::require_verified(s, admin).await?;
+    }
     let valid = form.validate().map_err(AppError::validation)?;
     let inviter = inviter_email(caller)?;
     let now = s.now();

@@ -100,6 +100,15 @@ async fn seed_account(
         return Err(AppError::AdminEmailTaken);
     }
     admins::add_member(tx, &account_id, &admin_id, "owner", now_ms).await?;
+    crate::services::admin_security::send_signup_verification(
+        s,
+        tx,
+        &account_id,
+        &admin_id,
+        input.email.as_str(),
+        input.first_name.as_str(),
+    )
+    .await?;
 
     let actor = Actor::Admin {
         id: admin_id.clone(),

@@ -61,26 +61,73 @@ pub async fn workspace(
     admin: &AdminPrincipal,
     account_slug: &str,
 ) -> Result<Workspace, AppError> {
-    let scope = account_scope(s, admin, account_slug).await?;
+    let memberships = ws::memberships(s.db.reader(), &admin.profile.id).await?;
+    let scope = memberships
+        .iter()
+        .find(|m| m.account.slug == account_slug)
+        .map(|m| AccountScope {
+            account: m.account.clone(),
+            role: m.role,
+        })
+        .ok_or(AppError::NotFound {
+            resource: Resource::Account,
+        })?;
     let applications = applications_of(s, &scope.account).await?;
     Ok(Workspace {
         admin: admin.profile.clone(),
+        email_verified: crate::services::admin_security::is_verified(s, &admin.profile.id).await?,
         role: scope.role,
         account: scope.account,
+        accounts: memberships.into_iter().map(|m| m.account).collect(),
         applications,
     })
 }
 
-/// Where to send an admin after sign-in: their first account's first application, in the
-/// environment they last used there, else the application's default.
+/// Where to send an admin after sign-in: the Account they last chose in the Account picker (else
+/// their first), its first application, in the environment they last used there, else the
+/// application's default.
 pub async fn landing(s: &Services, admin: &AdminPrincipal) -> Result<Landing, AppError> {
+    let last = crate::store::admins::last_account(s.db.reader(), &admin.profile.id).await?;
+    let mut memberships = ws::memberships(s.db.reader(), &admin.profile.id).await?;
+    let chosen = memberships
+        .iter()
+        .position(|m| Some(&m.account.id) == last.as_ref())
+        .unwrap_or(0);
+    if chosen >= memberships.len() {
+        return Err(AppError::NotFound {
+            resource: Resource::Account,
+        });
+    }
+    let membership = memberships.swap_remove(chosen);
+    account_landing(s, admin, membership).await
+}
+
+/// The Account picker: remembers the Account for the next sign-in and says where to go in it.
+pub async fn switch_account(
+    s: &Services,
+    admin: &AdminPrincipal,
+    account_slug: &str,
+) -> Result<Landing, AppError> {
     let membership = ws::memberships(s.db.reader(), &admin.profile.id)
         .await?
         .into_iter()
-        .next()
+        .find(|m| m.account.slug == account_slug)
         .ok_or(AppError::NotFound {
             resource: Resource::Account,
         })?;
+    // The admin's own UI state (like the remembered environment), not the tenant's: not audited.
+    let mut tx = s.db.begin().await?;
+    crate::store::admins::set_last_account(&mut tx, &admin.profile.id, &membership.account.id)
+        .await?;
+    tx.commit().await?;
+    account_landing(s, admin, membership).await
+}
+
+async fn account_landing(
+    s: &Services,
+    admin: &AdminPrincipal,
+    membership: ws::Membership,
+) -> Result<Landing, AppError> {
     let applications = applications_of(s, &membership.account).await?;
     let app = applications.first().ok_or(AppError::NotFound {
         resource: Resource::Application,

@@ -117,3 +117,56 @@ pub async fn delete_expired(
     .await?;
     Ok(())
 }
+
+/// One of an admin's sessions, for the Sessions page.
+#[derive(sqlx::FromRow)]
+pub struct ListedSession {
+    pub id: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The admin's sessions that are still usable, most recently seen first.
+pub async fn live_for_admin(
+    pool: &AnyPool,
+    admin_id: &str,
+    now_ms: i64,
+    idle_ms: i64,
+) -> Result<Vec<ListedSession>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, created_at, last_seen_at, ip, user_agent FROM admin_sessions \
+         WHERE admin_user_id = $1 AND expires_at > $2 AND last_seen_at > $3 \
+         ORDER BY last_seen_at DESC, id DESC",
+    )
+    .bind(admin_id)
+    .bind(now_ms)
+    .bind(now_ms - idle_ms)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Ends the admin's sessions (all but `keep`, when given); how many ended.
+pub async fn delete_for_admin(
+    tx: &mut Tx,
+    admin_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, AppError> {
+    let result = sqlx::query("DELETE FROM admin_sessions WHERE admin_user_id = $1 AND id <> $2")
+        .bind(admin_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut **tx)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Ends one session of the admin; `false` when it is not (or no longer) theirs.
+pub async fn delete_of_admin(tx: &mut Tx, admin_id: &str, id: &str) -> Result<bool, AppError> {
+    let result = sqlx::query("DELETE FROM admin_sessions WHERE admin_user_id = $1 AND id = $2")
+        .bind(admin_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod admin_security;
 mod api;
 mod api_catalog;
 mod applications;

@@ -114,6 +114,14 @@ fn table() -> Vec<Row> {
         row("GET", "/", HTML, Admin, 302, "", Location(OVERVIEW)),
         row("GET", "/signin", HTML, Anonymous, 200, HTML, Nothing),
         row("GET", "/signup", HTML, Anonymous, 200, HTML, Nothing),
+        // The admin's own account: forgot / reset / confirm (signed out), profile and sessions.
+        row("GET", "/signin/forgot", HTML, Anonymous, 200, HTML, Nothing),
+        row("GET", "/signin/reset?token=forged", HTML, Anonymous, 200, HTML, Nothing),
+        row("GET", "/signup/verify?token=forged", HTML, Anonymous, 200, HTML, Nothing),
+        row("GET", "/engines/billing-portal/development/profile", HTML, Admin, 200, HTML, Nothing),
+        row("GET", "/engines/billing-portal/development/profile/sessions", HTML, Admin, 200, HTML, Nothing),
+        row("GET", "/engines/billing-portal/development/profile/sessions", HTML, Anonymous, 302, "",
+            Location("/signin?next=/engines/billing-portal/development/profile/sessions")),
         // The hosted identity pages and the identity API.
         row("GET", "/login?account=engines", HTML, Anonymous, 200, HTML, Nothing),
         row("GET", "/forgot-password", HTML, Anonymous, 200, HTML, Nothing),

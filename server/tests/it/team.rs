@@ -654,6 +654,20 @@ const PUBLIC: &[&str] = &[
     "accept_invite",
     "admin_invite_info",
     "accept_admin_invite",
+    // The admin's own account (signed out: the token or the email is the input).
+    "admin_forgot_password",
+    "admin_reset_link_preview",
+    "admin_verification_link_preview",
+    "admin_reset_password",
+    "verify_admin_email",
+    // The signed-in admin's own credentials, sessions and Account choice, whatever the role:
+    // not the Account's data (admin_security.rs tests them).
+    "change_admin_password",
+    "resend_admin_verification",
+    "admin_sessions",
+    "end_admin_session",
+    "end_other_admin_sessions",
+    "switch_account",
 ];
 
 /// The `form` argument each server function that takes one gets: the form's empty value (the

@@ -17,6 +17,7 @@ use crate::server::audit_log::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// The categories the log uses today (the filter also takes any other typed value).
 const CATEGORIES: [&str; 9] = [
@@ -35,22 +36,38 @@ const CATEGORIES: [&str; 9] = [
 pub fn AuditLogPage() -> impl IntoView {
     let env = expect_context::<Memo<EnvPath>>();
     let workspace = use_context::<Resource<Result<Workspace, AppError>>>();
-    // The filter being typed, and the one applied to the list.
-    let draft = RwSignal::new(AuditFilter::default());
-    let applied = RwSignal::new(AuditFilter::default());
+    // The applied filter lives in the query string, so a filtered view can be shared, reloaded
+    // and left with Back; the form holds the one being typed.
+    let query = use_query_map();
+    let applied = Memo::new(move |_| query.with(|q| AuditFilter::from_query(|key| q.get(key))));
+    let draft = RwSignal::new(applied.get_untracked());
     // Cursors of the pages before this one (for "Newer") and of this one.
     let previous = RwSignal::new(Vec::<Option<String>>::new());
     let cursor = RwSignal::new(None::<String>);
+    // A new filter (applied here, or by Back and Forward) starts at its newest page.
+    Effect::new(move |first: Option<()>| {
+        let filter = applied.get();
+        if first.is_some() {
+            draft.set(filter);
+            previous.set(Vec::new());
+            cursor.set(None);
+        }
+    });
     let events = Resource::new(
         move || (env.with(|e| e.account.clone()), applied.get(), cursor.get()),
         |(account, filter, cursor)| list_audit_events(account, filter, cursor),
     );
-    let apply = move |filter: AuditFilter| {
-        draft.set(filter.clone());
-        applied.set(filter);
-        previous.set(Vec::new());
-        cursor.set(None);
-    };
+    let navigate = use_navigate();
+    let apply = Callback::new(move |filter: AuditFilter| {
+        let query = filter.to_query();
+        let path = env.with_untracked(|e| e.href("audit-log"));
+        let to = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        };
+        navigate(&to, Default::default());
+    });
     let opened = RwSignal::new(None::<String>);
     let detail_open = RwSignal::new(false);
     let show = Callback::new(move |id: String| {
@@ -59,7 +76,7 @@ pub fn AuditLogPage() -> impl IntoView {
     });
     let by_correlation = Callback::new(move |correlation_id: String| {
         detail_open.set(false);
-        apply(AuditFilter {
+        apply.run(AuditFilter {
             correlation_id: Some(correlation_id),
             ..AuditFilter::default()
         });
@@ -78,7 +95,7 @@ pub fn AuditLogPage() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if invalid.with_untracked(Option::is_none) {
-            apply(draft.get_untracked());
+            apply.run(draft.get_untracked());
         }
     };
     let export_href = move |format: &'static str| {
@@ -202,7 +219,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 <p class="muted" data-testid="correlation-filter">"Showing the events of one operation (correlation " <span class="mono">{id}</span> ")."</p>
             })}
             <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" on:click=move |_| apply(AuditFilter::default()) data-testid="clear-filters">"Clear"</button>
+                <button type="button" class="btn btn-ghost" on:click=move |_| apply.run(AuditFilter::default()) data-testid="clear-filters">"Clear"</button>
                 <button type="submit" class="btn btn-primary" data-testid="apply-filters">"Apply filters"</button>
             </div>
         </form>

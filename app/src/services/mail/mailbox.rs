@@ -42,10 +42,20 @@ pub async fn read(s: &Services, caller: &Caller, id: &str) -> Result<MailMessage
     store::outbox::message(s.db.reader(), caller.account_id(), id)
         .await?
         // An admin invite's link makes its holder an admin with the invited role (owner
-        // included): only those who may send one (`admin.manage`) may read it.
+        // included), an admin's reset link takes over that admin, a verification link vouches
+        // for a mailbox: only those who manage the team (`admin.manage`) may read them — and an
+        // admin their own.
         .filter(|m| {
-            m.row.kind != MailKind::AdminInvite.as_str()
+            let admin_kinds = [
+                MailKind::AdminInvite,
+                MailKind::AdminPasswordReset,
+                MailKind::AdminEmailVerification,
+            ];
+            !admin_kinds.iter().any(|k| m.row.kind == k.as_str())
                 || caller.holds(SystemPermission::AdminManage)
+                || caller
+                    .admin()
+                    .is_some_and(|a| a.profile.email == m.row.recipient)
         })
         .ok_or(AppError::NotFound {
             resource: Resource::MailMessage,

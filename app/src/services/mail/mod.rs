@@ -25,6 +25,10 @@ pub enum MailKind {
     IdentityEmailVerification,
     /// An invitation to join an Account's admin team (Tenant › Team).
     AdminInvite,
+    /// An admin's password-reset link (`/signin/forgot`).
+    AdminPasswordReset,
+    /// An admin's email-verification link (sign-up, the banner's Resend).
+    AdminEmailVerification,
     /// "Test email from Arbor" (`arbor mail send-test`, the mailbox page's button).
     Test,
 }
@@ -36,6 +40,8 @@ impl MailKind {
             MailKind::IdentityPasswordReset => "identity_password_reset",
             MailKind::IdentityEmailVerification => "identity_email_verification",
             MailKind::AdminInvite => "admin_invite",
+            MailKind::AdminPasswordReset => "admin_password_reset",
+            MailKind::AdminEmailVerification => "admin_email_verification",
             MailKind::Test => "test",
         }
     }
