@@ -38,6 +38,9 @@ pub const LIMITED_PATHS: &[&str] = &[
     "/api/identity_sign_in",
     "/api/identity_forgot_password",
     "/api/identity_reset_password",
+    "/api/admin_forgot_password",
+    "/api/admin_reset_password",
+    "/api/verify_admin_email",
     // The public identity API.
     "/v1/identity/auth/login",
     "/v1/identity/auth/forgot-password",
