@@ -1459,11 +1459,11 @@ export interface components {
             identity_id?: string;
             /** @description `invites.pending_exists`: the pending invite to resend instead. */
             invite_id?: string;
-            /** @description `internal.unexpected`: quote it when reporting the problem. */
+            /** @description `internal.unexpected`: quote it when reporting the problem (the request's `x-request-id`). */
             reference?: string;
             /**
              * Format: int64
-             * @description `api_keys.rate_limited`, `auth.too_many_attempts`: seconds to wait.
+             * @description `api_keys.rate_limited`, `auth.too_many_attempts`, `request.rate_limited`: seconds to wait.
              */
             retry_after_secs?: number;
             /** @description `api_keys.scope_missing` and `auth.forbidden`: the permission the caller lacks. */
@@ -9920,6 +9920,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description Too many requests from this address (`request.rate_limited`, past `ARBOR_PUBLIC_RATE_LIMIT` a minute). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "request.rate_limited",
+                     *         "details": {
+                     *           "retry_after_secs": 1
+                     *         },
+                     *         "message": "Too many requests from your network. Retry in 1 seconds.",
+                     *         "method": "POST",
+                     *         "path": "/v1/identity/auth/accept-invite",
+                     *         "status": 429
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
         };
     };
     identityChangePassword: {
@@ -10111,7 +10136,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests from this address (`auth.too_many_attempts`). */
+            /** @description Too many requests from this address (`auth.too_many_attempts`, or `request.rate_limited` past `ARBOR_PUBLIC_RATE_LIMIT` a minute). */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -10355,7 +10380,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many failed logins from this address (`auth.too_many_attempts`) or the identity is locked (`identity_auth.locked`); retry after `Retry-After` seconds. */
+            /** @description Too many failed logins from this address (`auth.too_many_attempts`), too many sign-in requests from this address (`request.rate_limited`, `ARBOR_PUBLIC_RATE_LIMIT` a minute), or the identity is locked (`identity_auth.locked`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -10627,7 +10652,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests from this address (`auth.too_many_attempts`). */
+            /** @description Too many requests from this address (`auth.too_many_attempts`, or `request.rate_limited` past `ARBOR_PUBLIC_RATE_LIMIT` a minute). */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -10735,6 +10760,31 @@ export interface operations {
                      *         "method": "POST",
                      *         "path": "/v1/identity/auth/reset-password",
                      *         "status": 413
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests from this address (`request.rate_limited`, past `ARBOR_PUBLIC_RATE_LIMIT` a minute). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "request.rate_limited",
+                     *         "details": {
+                     *           "retry_after_secs": 1
+                     *         },
+                     *         "message": "Too many requests from your network. Retry in 1 seconds.",
+                     *         "method": "POST",
+                     *         "path": "/v1/identity/auth/reset-password",
+                     *         "status": 429
                      *       }
                      *     }
                      */
