@@ -19,6 +19,11 @@ export function watchConsole(page: Page): { take: () => string[] } {
     });
   });
   page.on("console", (message) => {
+    // The init script above is injected into every frame, the Dev mailbox's sandboxed message
+    // frame too, where Chromium refuses it: that refusal is the sandbox working, not a page fault.
+    if (message.text().startsWith("Blocked script execution in 'about:srcdoc' because the document's frame is sandboxed")) {
+      return;
+    }
     if (message.type() === "error" || message.type() === "warning") {
       // The first line names the problem; Leptos' warnings add a page of advice after it.
       seen.push(`${message.type()} on ${page.url()}: ${message.text().split("\n")[0]}`);
