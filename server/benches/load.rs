@@ -872,15 +872,12 @@ async fn main() -> anyhow::Result<()> {
     );
     let dir = tempfile::tempdir()?;
     let sqlite = format!("sqlite:{}/load.db", dir.path().display());
-    let mut outcomes = vec![("SQLite", run("SQLite", &sqlite).await?)];
+    // Each engine's report as soon as it is done: a later failure does not lose it.
+    let mut ok = report("SQLite", &run("SQLite", &sqlite).await?);
     if let Some(outcome) =
         common::on_postgres(|url| async move { run("PostgreSQL", &url).await }).await?
     {
-        outcomes.push(("PostgreSQL", outcome));
-    }
-    let mut ok = true;
-    for (engine, outcome) in &outcomes {
-        ok &= report(engine, outcome);
+        ok &= report("PostgreSQL", &outcome);
     }
     anyhow::ensure!(ok, "the load run failed (see above)");
     Ok(())

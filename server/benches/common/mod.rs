@@ -220,9 +220,18 @@ where
     if std::env::var_os("ARBOR_BENCH_KEEP").is_some() {
         println!("kept the database {base}/{name}");
     } else {
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await?;
+        // An autovacuum worker busy on the new tables can refuse `FORCE` to a role that may not
+        // signal it: retry a moment later, and never lose the run's results over the cleanup.
+        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let mut attempt = 0;
+        while let Err(e) = sqlx::query(&drop).execute(&mut conn).await {
+            attempt += 1;
+            if attempt == 10 {
+                eprintln!("could not drop the database {name}: {e}");
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
     outcome.map(Some)
 }
