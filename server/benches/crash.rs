@@ -151,12 +151,11 @@ impl Stored {
                 .fetch_all(db)
                 .await?;
         let mut memberships: HashMap<String, Vec<String>> = HashMap::new();
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT identity_id, id FROM app_memberships WHERE account_id = $1",
-        )
-        .bind(&scope.account_id)
-        .fetch_all(db)
-        .await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT identity_id, id FROM app_memberships WHERE account_id = $1")
+                .bind(&scope.account_id)
+                .fetch_all(db)
+                .await?;
         for (identity, id) in rows {
             memberships.entry(identity).or_default().push(id);
         }
@@ -457,7 +456,11 @@ async fn kills(engine: &str, url: &str, dir: &Path) -> anyhow::Result<KillReport
             snapshot.len(),
             found.len()
         );
-        problems.extend(found.into_iter().map(|p| format!("after kill {}: {p}", round + 1)));
+        problems.extend(
+            found
+                .into_iter()
+                .map(|p| format!("after kill {}: {p}", round + 1)),
+        );
     }
 
     // Replays: once the killed requests' leases have run out, each interrupted request runs again
@@ -485,8 +488,7 @@ async fn kills(engine: &str, url: &str, dir: &Path) -> anyhow::Result<KillReport
             interrupted += 1;
             continue;
         }
-        let (status, body, replayed) =
-            post_bulk(&http, &arbor.base, &seeded.key, request).await?;
+        let (status, body, replayed) = post_bulk(&http, &arbor.base, &seeded.key, request).await?;
         match &request.answer {
             Some(answer) => {
                 acknowledged += 1;
@@ -563,7 +565,10 @@ fn pg(bin: &Path, tool: &str, args: &[&str]) -> anyhow::Result<()> {
             .stdout(Stdio::null())
             .status()?
     } else {
-        Command::new(program).args(args).stdout(Stdio::null()).status()?
+        Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .status()?
     };
     anyhow::ensure!(status.success(), "{tool} {args:?} failed");
     Ok(())
@@ -655,7 +660,11 @@ impl Cluster {
 
     fn stop(&self, mode: &str) -> anyhow::Result<()> {
         let data = self.data.display().to_string();
-        pg(&self.bin, "pg_ctl", &["-D", &data, "-m", mode, "-w", "stop"])
+        pg(
+            &self.bin,
+            "pg_ctl",
+            &["-D", &data, "-m", mode, "-w", "stop"],
+        )
     }
 
     async fn database(&self, name: &str) -> anyhow::Result<String> {
@@ -789,10 +798,8 @@ async fn restart(cluster: &Cluster, dir: &Path) -> anyhow::Result<RestartReport>
                         if acked && single {
                             // The single answer is the row itself: shape it as a bulk answer's.
                             let data: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                            request.answer = Some((
-                                200,
-                                json!({ "results": [{ "data": data }] }).to_string(),
-                            ));
+                            request.answer =
+                                Some((200, json!({ "results": [{ "data": data }] }).to_string()));
                         } else if acked {
                             request.answer = Some((status, body));
                         }

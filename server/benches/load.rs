@@ -277,10 +277,10 @@ impl Client {
                 rows[199].1 = true;
             }
             2 => {
-                for r in 0..4 {
+                for row in rows.iter_mut().take(4) {
                     if let Some(i) = self.own_identity() {
-                        rows[r].0["email"] = json!(self.ledger.identities[i].email);
-                        rows[r].1 = true;
+                        row.0["email"] = json!(self.ledger.identities[i].email);
+                        row.1 = true;
                     }
                 }
                 rows[10].0["role_id"] = json!("no-such-role");
@@ -296,7 +296,8 @@ impl Client {
         let flavour = self.rng.below(3);
         let rows = self.batch(flavour);
         let any_fails = rows.iter().any(|(_, fails)| *fails);
-        let body = json!({ "identities": rows.iter().map(|(row, _)| row.clone()).collect::<Vec<_>>() });
+        let body =
+            json!({ "identities": rows.iter().map(|(row, _)| row.clone()).collect::<Vec<_>>() });
         let key = format!("load-{}-{}", self.tag, self.n);
         let headers = [("Idempotency-Key", key)];
         let expect: &[u16] = if any_fails { &[207] } else { &[200] };
@@ -313,11 +314,15 @@ impl Client {
         else {
             return;
         };
-        let results = answer.json()["results"].as_array().cloned().unwrap_or_default();
+        let results = answer.json()["results"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if results.len() != BATCH {
-            self.ledger
-                .failures
-                .push(format!("bulk-create: {} results for {BATCH} rows", results.len()));
+            self.ledger.failures.push(format!(
+                "bulk-create: {} results for {BATCH} rows",
+                results.len()
+            ));
         }
         for (result, (_, fails)) in results.iter().zip(&rows) {
             match (result["status"].as_str(), fails) {
@@ -400,10 +405,9 @@ impl Client {
         {
             match answer.json()["id"].as_str() {
                 Some(id) => {
-                    self.ledger.assignments.push((
-                        id.to_owned(),
-                        self.ledger.identities[identity].id.clone(),
-                    ));
+                    self.ledger
+                        .assignments
+                        .push((id.to_owned(), self.ledger.identities[identity].id.clone()));
                     self.placed.push((id.to_owned(), identity));
                 }
                 None => self
@@ -494,9 +498,7 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
         else {
-            self.ledger
-                .failures
-                .push("GET /roles/{id}: no ETag".into());
+            self.ledger.failures.push("GET /roles/{id}: no ETag".into());
             return;
         };
         self.n += 1;
@@ -601,12 +603,11 @@ async fn verify(s: &Services, scope: &EnvScope, ledger: &Ledger) -> anyhow::Resu
     let db = s.db.reader();
     let mut problems = Vec::new();
     // Every identity of the account (the sign-up makes none) with what it must come with.
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, email FROM identities WHERE account_id = $1",
-    )
-    .bind(&scope.account_id)
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, email FROM identities WHERE account_id = $1")
+            .bind(&scope.account_id)
+            .fetch_all(db)
+            .await?;
     let present: HashMap<String, String> = rows.into_iter().collect();
     let memberships: Vec<(String, String)> = sqlx::query_as(
         "SELECT identity_id, id FROM app_memberships WHERE account_id = $1 AND application_id = $2",
@@ -670,7 +671,10 @@ async fn verify(s: &Services, scope: &EnvScope, ledger: &Ledger) -> anyhow::Resu
                 problems.push(format!("{}: its assignment is missing", acked.email));
             }
             if audited("assignment.created", assignment) != 1 {
-                problems.push(format!("{}: assignment audit not exactly once", acked.email));
+                problems.push(format!(
+                    "{}: assignment audit not exactly once",
+                    acked.email
+                ));
             }
         }
     }
@@ -679,8 +683,7 @@ async fn verify(s: &Services, scope: &EnvScope, ledger: &Ledger) -> anyhow::Resu
         if !acked_ids.contains(id) {
             problems.push(format!("{email} is stored but was never acknowledged"));
         }
-        if membership_of.get(id).map_or(0, Vec::len) != 1 || audited("identity.created", id) != 1
-        {
+        if membership_of.get(id).map_or(0, Vec::len) != 1 || audited("identity.created", id) != 1 {
             problems.push(format!("{email} is half-written"));
         }
     }
