@@ -244,6 +244,10 @@ pub enum AppError {
     /// The request ran past `ARBOR_REQUEST_TIMEOUT` and was stopped.
     #[error("The request took too long and was stopped. Please try again.")]
     Timeout,
+    /// The database could not be reached, or its connection was lost while the request ran (it
+    /// is restarting, or the network to it failed). Nothing uncommitted was kept; retry.
+    #[error("The database is unavailable for a moment. Please try again.")]
+    DatabaseUnavailable,
     /// Something failed on our side; the details are in the server log under this id.
     #[error("Something went wrong on our side (reference {reference}). Please try again.")]
     Internal { reference: String },
@@ -350,6 +354,7 @@ impl AppError {
             AppError::DefaultEnvironment => "environments.is_default",
             AppError::TooManyRequests { .. } => "request.rate_limited",
             AppError::Timeout => "request.timeout",
+            AppError::DatabaseUnavailable => "database.unavailable",
             AppError::Internal { .. } => "internal.unexpected",
         }
     }
@@ -414,7 +419,7 @@ impl AppError {
             | AppError::RateLimited { .. }
             | AppError::IdentityLocked { .. }
             | AppError::TooManyRequests { .. } => 429,
-            AppError::Timeout => 503,
+            AppError::Timeout | AppError::DatabaseUnavailable => 503,
             AppError::Internal { .. } => 500,
         }
     }
@@ -550,6 +555,7 @@ impl AppError {
         "environments.is_default",
         "request.rate_limited",
         "request.timeout",
+        "database.unavailable",
         "sessions.not_found",
         "internal.unexpected",
     ];
@@ -588,7 +594,30 @@ impl AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        if database_unreachable(&err) {
+            // Not a fault of ours: the database is restarting or the way to it failed. The pool
+            // reconnects by itself; the caller is told to retry (503), not that Arbor failed.
+            tracing::warn!(error = %err, "database unavailable");
+            return AppError::DatabaseUnavailable;
+        }
         AppError::internal("database", err)
+    }
+}
+
+/// A failure to reach the database rather than a failure of the statement: no connection could
+/// be had in time, the connection broke, or PostgreSQL said it is shutting down or not accepting
+/// connections yet (SQLSTATE classes 08 "connection exception" and 57P "operator intervention").
+#[cfg(feature = "ssr")]
+pub fn database_unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 
@@ -714,6 +743,7 @@ mod tests {
                 retry_after_secs: 1,
             },
             AppError::Timeout,
+            AppError::DatabaseUnavailable,
             AppError::NotFound {
                 resource: Resource::Session,
             },

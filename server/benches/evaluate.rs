@@ -7,7 +7,8 @@
 //! then the same kind of questions through `POST /api/v1/permissions/evaluate` over real HTTP.
 //! Runs on SQLite (a temporary file) and, when `ARBOR_BENCH_POSTGRES_URL` or
 //! `ARBOR_TEST_POSTGRES_URL` names a server where it may create a database, on PostgreSQL.
-//! Results are written up in docs/performance.md.
+//! Results are written up in docs/performance.md. `ARBOR_BENCH_SMOKE=1`: 200 identities and a few
+//! thousand checks, to see it still works.
 
 mod common;
 
@@ -17,13 +18,21 @@ use common::{Latencies, Rng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const IDENTITIES: usize = 2_000;
 const ASSIGNMENTS_PER_IDENTITY: usize = 5;
 const ROLES: usize = 8;
 const PERMISSIONS: usize = 40;
 const BRANCHING: usize = 4;
 const DEPTH: usize = 6;
-const CHECKS: usize = 200_000;
+
+/// Identities seeded, in-process checks, HTTP checks: the full run, or a smoke run
+/// (`ARBOR_BENCH_SMOKE=1`, a few seconds, which only proves the bench still works).
+fn sizes() -> (usize, usize, usize) {
+    if std::env::var_os("ARBOR_BENCH_SMOKE").is_some() {
+        (200, 2_000, 500)
+    } else {
+        (2_000, 200_000, 20_000)
+    }
+}
 
 struct Seeded {
     scope: EnvScope,
@@ -124,8 +133,8 @@ async fn seed(s: &Services) -> anyhow::Result<Seeded> {
     }
     let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
     let day = 86_400_000i64;
-    let mut identities = Vec::with_capacity(IDENTITIES);
-    for i in 0..IDENTITIES {
+    let mut identities = Vec::with_capacity(sizes().0);
+    for i in 0..sizes().0 {
         let id = format!("identity-{i:05}");
         sqlx::query(
             "INSERT INTO identities (account_id, id, email, first_name, last_name, status, created_at, updated_at) \
@@ -191,7 +200,6 @@ struct Report {
     http: Latencies,
 }
 
-const HTTP_CHECKS: usize = 20_000;
 const HTTP_CONNECTIONS: usize = 16;
 
 /// The same questions through `POST /api/v1/permissions/evaluate` over real HTTP (loopback,
@@ -204,7 +212,7 @@ async fn http_phase(s: &Services, seeded: &Arc<Seeded>) -> anyhow::Result<Latenc
         &format!("{}/api/v1/permissions/evaluate", server.base),
         &key,
         HTTP_CONNECTIONS,
-        HTTP_CHECKS,
+        sizes().2,
         200,
         move |i| {
             let mut rng = Rng(1_000 + i as u64);
@@ -234,7 +242,7 @@ async fn run(url: &str) -> anyhow::Result<Report> {
     let cold_load = started.elapsed();
 
     let workers = common::cores() * 2;
-    let per_worker = CHECKS / workers;
+    let per_worker = sizes().1 / workers;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..workers {
@@ -260,7 +268,7 @@ async fn run(url: &str) -> anyhow::Result<Report> {
             anyhow::Ok((latencies, allowed))
         }));
     }
-    let mut samples = Vec::with_capacity(CHECKS);
+    let mut samples = Vec::with_capacity(sizes().1);
     let mut allowed = 0;
     for task in tasks {
         let (mine, yes) = task.await??;
@@ -301,8 +309,9 @@ fn print(engine: &str, r: &Report) {
 async fn main() -> anyhow::Result<()> {
     // `cargo bench` passes `--bench`; `cargo test --benches` would too — nothing else to parse.
     println!(
-        "evaluate: depth-{DEPTH} tree, {} assignments, {CHECKS} node-scoped checks on {} cores",
-        IDENTITIES * ASSIGNMENTS_PER_IDENTITY,
+        "evaluate: depth-{DEPTH} tree, {} assignments, {} node-scoped checks on {} cores",
+        sizes().0 * ASSIGNMENTS_PER_IDENTITY,
+        sizes().1,
         common::cores()
     );
     let dir = tempfile::tempdir()?;

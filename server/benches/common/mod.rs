@@ -56,8 +56,9 @@ pub fn latencies(mut samples: Vec<Duration>, elapsed: Duration) -> Latencies {
     }
 }
 
-/// Opens (and migrates) the database at `url`, with services whose per-key rate limit is out of
-/// the way: a bench is one key asking as fast as it can, and measures the server, not the limit.
+/// Opens (and migrates) the database at `url`, with services whose per-key rate limits (the
+/// general one and evaluation's own) are out of the way: a bench is one key asking as fast as it
+/// can, and measures the server, not the limit.
 pub async fn services(url: &str) -> anyhow::Result<Services> {
     let db = server::open_database(url).await?;
     let s = Services::new(
@@ -66,6 +67,7 @@ pub async fn services(url: &str) -> anyhow::Result<Services> {
         app::services::SessionPolicy::default(),
     );
     s.api_rate.set_per_minute(100_000_000);
+    s.evaluate_rate.set_per_minute(u64::MAX);
     Ok(s)
 }
 
@@ -218,9 +220,18 @@ where
     if std::env::var_os("ARBOR_BENCH_KEEP").is_some() {
         println!("kept the database {base}/{name}");
     } else {
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await?;
+        // An autovacuum worker busy on the new tables can refuse `FORCE` to a role that may not
+        // signal it: retry a moment later, and never lose the run's results over the cleanup.
+        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let mut attempt = 0;
+        while let Err(e) = sqlx::query(&drop).execute(&mut conn).await {
+            attempt += 1;
+            if attempt == 10 {
+                eprintln!("could not drop the database {name}: {e}");
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
     outcome.map(Some)
 }

@@ -8,6 +8,7 @@ on_both_engines!(
     cross_origin_state_changes_are_refused,
     pages_render_on_the_server_and_protect_the_dashboard,
     flags_read_the_same_on_both_engines,
+    a_request_while_the_database_is_away_is_answered_503,
 );
 
 async fn health_and_readiness_answer(engine: Engine) {
@@ -34,6 +35,33 @@ async fn health_and_readiness_answer(engine: Engine) {
         .await
         .map(|r| r.status().as_u16());
     assert_eq!(live.unwrap_or(0), 200);
+}
+
+/// A database that cannot be reached (restarting, its connections cut) is not a failure of
+/// Arbor's: the answer is 503 `database.unavailable`, retryable, never a 500.
+async fn a_request_while_the_database_is_away_is_answered_503(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let key = crate::api::key(
+        &app,
+        &admin,
+        "development",
+        serde_json::json!({ "name": "Backend" }),
+    )
+    .await;
+    let api = crate::api::api(&app);
+    let (status, _) = api.get("/identities", &key).await;
+    assert_eq!(status, 200);
+    app.services.db.close().await;
+    let (status, body) = api
+        .post(
+            "/identities",
+            &key,
+            serde_json::json!({ "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee" }),
+        )
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(crate::api::code(&body), "database.unavailable");
 }
 
 async fn cross_origin_state_changes_are_refused(engine: Engine) {
