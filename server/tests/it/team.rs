@@ -636,7 +636,7 @@ const READS: &[&str] = &[
 
 /// Server functions that are not the Account's writes: sign-up/in/out of admins, the identity
 /// sign-in pages, token pages (their token is the credential), the password-strength probe.
-const PUBLIC: &[&str] = &[
+pub(crate) const PUBLIC: &[&str] = &[
     "sign_up",
     "sign_in",
     "sign_out",
@@ -672,7 +672,7 @@ const PUBLIC: &[&str] = &[
 
 /// The `form` argument each server function that takes one gets: the form's empty value (the
 /// permission is checked before the input).
-fn form_for(endpoint: &str) -> Option<Value> {
+pub(crate) fn form_for(endpoint: &str) -> Option<Value> {
     let value = |v: Result<Value, serde_json::Error>| v.unwrap_or(Value::Null);
     Some(match endpoint {
         "create_api_key" => value(serde_json::to_value(ApiKeyForm::default())),
