@@ -1,4 +1,4 @@
-//! `arbor serve | migrate | bootstrap | api-key | mail | admin | openapi`.
+//! `arbor serve | migrate | backup | bootstrap | api-key | mail | admin | openapi`.
 
 use crate::config::{Config, Settings};
 use app::error::AppError;
@@ -44,6 +44,13 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Copy the SQLite database into a new file while `arbor serve` keeps running (a consistent
+    /// snapshot, synced and integrity-checked). Refuses an existing file. For PostgreSQL use
+    /// pg_dump (docs/deployment.md).
+    Backup {
+        /// The backup file to create; it must not exist.
+        file: PathBuf,
+    },
     /// Create an account with its owner admin, application, and Development and Production
     /// environments, without a browser. Prints the slugs.
     Bootstrap {
@@ -156,6 +163,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "Database at {} is up to date.",
                 crate::redact(&config.database_url)
+            );
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let copied = crate::backup::sqlite(&config.database_url, &file).await?;
+            println!(
+                "backed up {} to {} ({} bytes, schema version {}, integrity ok)",
+                crate::redact(&config.database_url),
+                file.display(),
+                copied.bytes,
+                copied.schema_version
             );
             Ok(())
         }
@@ -330,7 +348,17 @@ async fn send_test_mail(config: Config, account: &str, to: &str) -> anyhow::Resu
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let db = crate::open_database(&config.database_url).await?;
+    let db = if config.migrate_on_start {
+        crate::open_database(&config.database_url).await?
+    } else {
+        let db = crate::connect_database(&config.database_url).await?;
+        if !db.is_ready().await {
+            tracing::warn!(
+                "migrations pending and ARBOR_MIGRATE_ON_START=false: /readyz answers 503 until `arbor migrate` has run"
+            );
+        }
+        db
+    };
     let services = crate::services(db, Arc::new(SystemClock), &config);
     crate::start_mail_worker(&services, &config);
     crate::start_audit_purge(&services);

@@ -11,7 +11,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// Settings that can come from the environment or `arbor.toml` (same names, lower-case, without
 /// the `ARBOR_` prefix: `database_url`, `addr`, `public_url`, `log`, `log_format`, `site_root`,
 /// `api_rate_limit`, `evaluate_rate_limit`, `trusted_proxies`, `smtp_url`, `mail_from`, `public_rate_limit`,
-/// `request_timeout`, `metrics_addr`).
+/// `request_timeout`, `metrics_addr`, `migrate_on_start`).
 #[derive(Debug, Clone, Default, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -62,6 +62,12 @@ pub struct Settings {
     /// Address of a second listener serving `GET /metrics` (Prometheus); unset: no metrics.
     #[arg(long, env = "ARBOR_METRICS_ADDR", global = true)]
     pub metrics_addr: Option<String>,
+    /// Whether `arbor serve` applies pending migrations at start (default true). Set false on
+    /// nodes of a rolling restart: `arbor migrate` runs once, and a node whose schema is behind
+    /// its binary answers 503 on /readyz instead of migrating (docs/deployment.md).
+    #[arg(long, env = "ARBOR_MIGRATE_ON_START", global = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub migrate_on_start: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +97,8 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     /// Where `/metrics` is served; `None`: nowhere.
     pub metrics_addr: Option<SocketAddr>,
+    /// `arbor serve` migrates before serving (else it leaves that to `arbor migrate`).
+    pub migrate_on_start: bool,
 }
 
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
@@ -182,6 +190,10 @@ impl Config {
                 .max(1),
             request_timeout: std::time::Duration::from_secs(request_timeout),
             metrics_addr,
+            migrate_on_start: cli
+                .migrate_on_start
+                .or(from_file.migrate_on_start)
+                .unwrap_or(true),
             smtp,
             smtp_display: smtp_url.as_deref().map(crate::redact),
             database_url: pick(
@@ -233,7 +245,23 @@ mod tests {
             config.as_ref().map(|c| c.public_url.as_str()),
             Some("http://127.0.0.1:3000")
         );
-        assert_eq!(config.map(|c| c.secure_cookies()), Some(false));
+        assert_eq!(config.as_ref().map(|c| c.secure_cookies()), Some(false));
+        assert_eq!(config.map(|c| c.migrate_on_start), Some(true));
+    }
+
+    #[test]
+    fn migrating_at_start_can_be_left_to_arbor_migrate() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Args {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        for (flag, expected) in [("false", false), ("0", false), ("true", true)] {
+            let args = Args::try_parse_from(["arbor", "--migrate-on-start", flag]).ok();
+            let config = args.and_then(|a| Config::resolve(a.settings, None).ok());
+            assert_eq!(config.map(|c| c.migrate_on_start), Some(expected), "{flag}");
+        }
     }
 
     #[test]

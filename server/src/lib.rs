@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod audit_export;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod edge;
@@ -36,13 +37,19 @@ use tracing::Level;
 
 /// Connects to the database and applies pending migrations.
 pub async fn open_database(url: &str) -> anyhow::Result<Db> {
-    let db = Db::connect(url)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))?;
+    let db = connect_database(url).await?;
     db.migrate()
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate the database: {e}"))?;
     Ok(db)
+}
+
+/// Connects to the database without migrating it (`ARBOR_MIGRATE_ON_START=false`: the schema is
+/// `arbor migrate`'s job, and `/readyz` says whether it is done).
+pub async fn connect_database(url: &str) -> anyhow::Result<Db> {
+    Db::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact(url)))
 }
 
 /// The services for a configuration, on a given clock.

@@ -181,6 +181,20 @@ impl Caller {
             return Ok(());
         }
         let permission = permission.key().to_owned();
+        // ASVS 16.3.2: every refused authorization is logged with who and what; the request's
+        // span adds its id and path. Not audited: refusals are attacker-driven volume.
+        let (principal, principal_id) = match &self.principal {
+            Principal::Admin { admin, .. } => ("admin", admin.profile.id.as_str()),
+            Principal::ApiKey { key_id, .. } => ("api_key", key_id.as_str()),
+            Principal::Operator => ("operator", "operator"),
+        };
+        tracing::warn!(
+            principal,
+            principal_id,
+            account_id = %self.account_id,
+            permission = %permission,
+            "authorization refused"
+        );
         Err(match self.principal {
             Principal::ApiKey { .. } => AppError::ScopeMissing { scope: permission },
             Principal::Admin { .. } | Principal::Operator => AppError::Forbidden { permission },
@@ -277,6 +291,50 @@ mod tests {
         let full = Caller::api_key("k".into(), "k".into(), env(), &[]);
         for p in SystemPermission::ALL {
             assert_eq!(full.require(*p).is_ok(), p.is_environment_scope(), "{p}");
+        }
+    }
+
+    /// A writer the test reads back: what the subscriber printed.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_logged_with_who_and_what() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let key = Caller::api_key("key-7".into(), "k".into(), env(), &["role.read".into()]);
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(key.require(SystemPermission::RoleRead).is_ok());
+            assert!(key.require(SystemPermission::RoleManage).is_err());
+        });
+        let text = String::from_utf8_lossy(&captured.0.lock().unwrap_or_else(|p| p.into_inner()))
+            .into_owned();
+        assert_eq!(text.matches("authorization refused").count(), 1, "{text}");
+        for expected in [
+            "WARN",
+            "principal=\"api_key\"",
+            "key-7",
+            "account_id=acc",
+            "permission=role.manage",
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
         }
     }
 

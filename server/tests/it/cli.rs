@@ -1,4 +1,4 @@
-//! `arbor bootstrap` and `arbor migrate`, run as the real binary.
+//! `arbor bootstrap`, `arbor migrate` and `arbor serve` without migrating, run as the real binary.
 
 use crate::on_both_engines;
 use crate::support::{Engine, TestDatabase};
@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 
 on_both_engines!(
     bootstrap_creates_a_tenant_without_a_browser_and_refuses_a_duplicate,
-    bootstrap_never_takes_a_reserved_slug
+    bootstrap_never_takes_a_reserved_slug,
+    a_node_that_does_not_migrate_is_unready_until_arbor_migrate
 );
 
 fn arbor(
@@ -161,4 +162,58 @@ async fn bootstrap_never_takes_a_reserved_slug(engine: Engine) {
     assert!(stdout.contains("account: api-2\n"), "{stdout}");
     // `v1` is the identity API's first path segment (/v1/identity/auth).
     assert!(stdout.contains("application: v1-2\n"), "{stdout}");
+}
+
+/// The rolling restart of docs/deployment.md: a node started with `ARBOR_MIGRATE_ON_START=false`
+/// on a database behind its binary serves, but answers 503 on `/readyz` (the load balancer keeps
+/// it out) until `arbor migrate` has run once; then it is ready without a restart.
+async fn a_node_that_does_not_migrate_is_unready_until_arbor_migrate(engine: Engine) {
+    use std::io::BufRead;
+    let database = TestDatabase::create(engine).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("free port: {e}"));
+    let mut node = Command::new(env!("CARGO_BIN_EXE_arbor"))
+        .arg("serve")
+        .env("DATABASE_URL", &database.url)
+        .env("ARBOR_ADDR", format!("127.0.0.1:{port}"))
+        .env("ARBOR_MIGRATE_ON_START", "false")
+        .env("ARBOR_LOG", "warn")
+        .env("ARBOR_CONFIG", "/nonexistent/arbor.toml")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn arbor serve: {e}"));
+    // `arbor serve` prints this line once it listens.
+    let stdout = node.stdout.take();
+    let listening = tokio::task::spawn_blocking(move || {
+        stdout.is_some_and(|out| {
+            std::io::BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .any(|line| line.starts_with("Arbor is running"))
+        })
+    })
+    .await
+    .unwrap_or(false);
+    let readyz = || async {
+        reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    };
+    let before = if listening { readyz().await } else { 0 };
+    let url = database.url.clone();
+    let (migrated, _, stderr) =
+        tokio::task::spawn_blocking(move || arbor(&url, &["migrate"], "", None))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    let after = if listening { readyz().await } else { 0 };
+    let _ = node.kill();
+    let _ = node.wait();
+    assert!(listening, "arbor serve did not start");
+    assert_eq!(before, 503, "migrations pending: not ready");
+    assert!(migrated, "{stderr}");
+    assert_eq!(after, 200, "ready once `arbor migrate` ran");
 }

@@ -9,6 +9,7 @@ mod api_catalog;
 mod applications;
 mod assignments;
 mod audit_log;
+mod backup;
 mod bulk_writes;
 mod caller;
 mod catalog;

@@ -86,6 +86,16 @@ impl TestDatabase {
             }
         }
     }
+
+    /// An SQLite file made elsewhere (a backup), deleted with `dir`.
+    pub fn sqlite_file(dir: tempfile::TempDir, file: &str) -> TestDatabase {
+        TestDatabase {
+            url: format!("sqlite:{}", dir.path().join(file).display()),
+            engine: Engine::Sqlite,
+            name: String::new(),
+            _dir: Some(dir),
+        }
+    }
 }
 
 impl Drop for TestDatabase {
@@ -134,11 +144,16 @@ impl TestApp {
 
     /// Like `spawn`, serving the browser assets (`/pkg/…`, `/favicon.svg`) from `site_root`.
     pub async fn spawn_serving(engine: Engine, site_root: &str) -> TestApp {
+        Self::spawn_on(TestDatabase::create(engine).await, site_root).await
+    }
+
+    /// A running Arbor on a database that already exists (a restored backup), migrated at start
+    /// like `arbor serve`.
+    pub async fn spawn_on(database: TestDatabase, site_root: &str) -> TestApp {
         // ARBOR_TEST_LOG=debug shows the server's logs (and internal errors) of failing tests.
         if let Ok(filter) = std::env::var("ARBOR_TEST_LOG") {
             server::telemetry::init(&filter, server::config::LogFormat::Text);
         }
-        let database = TestDatabase::create(engine).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("bind: {e}"));
