@@ -3,7 +3,7 @@
 use crate::error::{AppError, FieldError};
 use crate::model::{EnvScope, SystemPermission};
 use crate::services::access_cache::Generation;
-use crate::services::access_journal::{ENVIRONMENT, IDENTITY, KEY, STRUCTURE};
+use crate::services::access_journal::{IDENTITY, KEY, STRUCTURE};
 use crate::services::evaluate::{Decision, RoleInfo, Scope, Snapshot};
 use crate::services::{Caller, Services};
 use crate::store::{self, access as store_access, assignments as store_a, hierarchy as store_h};
@@ -119,7 +119,8 @@ async fn apply(
             (IDENTITY, Some(id)) => identities.push(id),
             (STRUCTURE, _) => structure = true,
             (KEY, _) => {}
-            (ENVIRONMENT, _) | (_, _) => return Ok(None),
+            // `ENVIRONMENT`, or a kind this version does not know: read it all again.
+            _ => return Ok(None),
         }
     }
     identities.sort_unstable();
