@@ -78,7 +78,6 @@ async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
     if let Some(id) = current.take() {
         flush(&mut snapshot, &id, &mut held);
     }
-    drop(flush);
     // Identities without assignments here: their standing alone, so they too are answered
     // from memory.
     for (id, (active, member)) in standings {
