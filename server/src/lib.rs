@@ -105,6 +105,17 @@ pub async fn start_metrics(services: &Services, addr: SocketAddr) -> anyhow::Res
     Ok(())
 }
 
+/// Keeps this process told of the access-journal commits of other processes on the same
+/// database (PostgreSQL `LISTEN/NOTIFY` plus a poll; the poll alone on SQLite) and prunes it.
+pub fn start_access_sync(services: &Services, database_url: &str) {
+    let listen =
+        (services.db.engine() == app::store::Engine::Postgres).then(|| database_url.to_owned());
+    tokio::spawn(app::services::access_journal::run_sync(
+        services.clone(),
+        listen,
+    ));
+}
+
 /// Starts this process's audit purge: events past each account's retention, hourly.
 pub fn start_audit_purge(services: &Services) {
     tokio::spawn(app::services::audit_log::run_purge(services.clone()));

@@ -1,67 +1,131 @@
-//! The per-environment evaluation cache.
+//! The per-environment evaluation cache and what it knows of each account's change journal.
 //!
-//! Evaluation reads an in-memory [`Snapshot`] of the environment (tree, roles with their
-//! permission keys, every assignment with its identity's standing) instead of querying per check.
-//! Correctness never depends on timing: each account has a generation counter that every service
-//! write bumps *after* its commit (`audit::commit`), and a snapshot is only served while the
-//! generation it was loaded under is still current. A load that races a write is therefore tagged
-//! with the old generation and never served after the write. Assignment windows are kept in the
-//! snapshot and compared with the clock at each check, so the passing of time needs no
-//! invalidation.
+//! Evaluation reads an in-memory [`Snapshot`] of the environment instead of querying per check.
+//! Every write that can change an answer appends to the account's change journal and takes the
+//! account's next seq in its own transaction (`audit::commit`, table `access_journal`), and seqs
+//! commit in order. A snapshot remembers the seq it reflects; this process remembers the highest
+//! seq it knows committed per account (`advance`: after its own commits at once, other
+//! processes' through `access_sync`). A snapshot is only served while it is at or past that seq;
+//! otherwise the checker applies the journal since the snapshot's seq (re-reading only what the
+//! entries name) or, when the journal no longer reaches back that far, reloads whole.
 //!
-//! The cache is per process: it is exact for one Arbor process per database (the SQLite default
-//! and a single PostgreSQL-backed server). See docs/performance.md.
+//! Correctness never depends on timing: a load first reads the account's committed seq from the
+//! database and only then the data, so what it read is at least as new as the seq it is tagged
+//! with; a write that commits during the load has a higher seq, and once this process knows it,
+//! the snapshot is not served until that write has been applied. Applying an entry re-reads the
+//! current rows, so applying one the snapshot already reflects is harmless. Assignment windows
+//! are compared with the clock at each check, so the passing of time needs no invalidation.
+//!
+//! `invalidate` (an epoch per account) is for writes made outside the journal (tests that seed
+//! rows directly): every snapshot of the account is reloaded whole.
 
 use crate::services::evaluate::Snapshot;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+
+/// What a snapshot (or a cached API key) was read under. Later ones compare greater.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Generation {
+    pub epoch: u64,
+    pub seq: i64,
+}
 
 #[derive(Default)]
 pub struct AccessCache {
-    generations: Mutex<HashMap<String, u64>>,
+    accounts: Mutex<HashMap<String, Generation>>,
     snapshots: RwLock<HashMap<String, Cached>>,
-    /// One loader per environment at a time: checks that miss together wait for one load
-    /// instead of each reading the whole environment.
+    /// One loader per environment at a time: checks that miss together wait for one load or
+    /// apply instead of each doing it.
     loaders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Whole reads and journal applies so far: what tests and benches look at to tell that a
+    /// write cost an apply, not a reload.
+    full_loads: AtomicU64,
+    applies: AtomicU64,
+}
+
+/// `AccessCache::counts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadCounts {
+    pub full_loads: u64,
+    pub applies: u64,
 }
 
 struct Cached {
-    generation: u64,
+    generation: Generation,
     snapshot: Arc<Snapshot>,
 }
 
 impl AccessCache {
-    /// The current generation of `account_id`; read it *before* loading a snapshot.
-    pub fn generation(&self, account_id: &str) -> u64 {
-        let generations = self
-            .generations
+    /// The newest state of `account_id` this process knows of; read it *before* loading.
+    pub fn generation(&self, account_id: &str) -> Generation {
+        let accounts = self
+            .accounts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        generations.get(account_id).copied().unwrap_or(0)
+        accounts.get(account_id).copied().unwrap_or_default()
     }
 
-    /// Every snapshot of the account is stale from now on. Call after the write has committed.
+    /// The account's journal has reached `seq` (committed). Call after the commit, never before.
+    pub fn advance(&self, account_id: &str, seq: i64) {
+        let mut accounts = self
+            .accounts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let known = accounts.entry(account_id.to_owned()).or_default();
+        known.seq = known.seq.max(seq);
+    }
+
+    /// Every snapshot of the account is stale from now on and is reloaded whole: for writes that
+    /// bypassed the journal. Call after the write has committed.
     pub fn invalidate(&self, account_id: &str) {
-        let mut generations = self
-            .generations
+        let mut accounts = self
+            .accounts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *generations.entry(account_id.to_owned()).or_insert(0) += 1;
+        accounts.entry(account_id.to_owned()).or_default().epoch += 1;
     }
 
-    /// The cached snapshot of the environment, if it was loaded under `generation`.
-    pub fn get(&self, environment_id: &str, generation: u64) -> Option<Arc<Snapshot>> {
+    /// The cached snapshot of the environment, if it is current for `known` (its account's
+    /// `generation`).
+    pub fn get(&self, environment_id: &str, known: Generation) -> Option<Arc<Snapshot>> {
+        self.cached(environment_id)
+            .filter(|(generation, _)| {
+                generation.epoch == known.epoch && generation.seq >= known.seq
+            })
+            .map(|(_, snapshot)| snapshot)
+    }
+
+    /// The cached snapshot of the environment, current or not, with what it was read under: the
+    /// base an apply starts from.
+    pub fn cached(&self, environment_id: &str) -> Option<(Generation, Arc<Snapshot>)> {
         let snapshots = self
             .snapshots
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         snapshots
             .get(environment_id)
-            .filter(|cached| cached.generation == generation)
-            .map(|cached| cached.snapshot.clone())
+            .map(|cached| (cached.generation, cached.snapshot.clone()))
     }
 
-    /// The lock a loader of `environment_id` holds while it reads the environment.
+    /// How many whole reads and journal applies this cache has done.
+    pub fn counts(&self) -> LoadCounts {
+        LoadCounts {
+            full_loads: self.full_loads.load(Ordering::Relaxed),
+            applies: self.applies.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn count_load(&self, applied: bool) {
+        let counter = if applied {
+            &self.applies
+        } else {
+            &self.full_loads
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The lock a loader of `environment_id` holds while it reads or applies.
     pub fn loader(&self, environment_id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut loaders = self
             .loaders
@@ -73,8 +137,8 @@ impl AccessCache {
             .clone()
     }
 
-    /// Keeps `snapshot`, loaded under `generation`, unless a newer one is already kept.
-    pub fn put(&self, environment_id: &str, generation: u64, snapshot: Arc<Snapshot>) {
+    /// Keeps `snapshot`, read under `generation`, unless a newer one is already kept.
+    pub fn put(&self, environment_id: &str, generation: Generation, snapshot: Arc<Snapshot>) {
         let mut snapshots = self
             .snapshots
             .write()
@@ -101,27 +165,69 @@ mod tests {
     #[test]
     fn a_snapshot_loaded_before_a_write_is_never_served_after_it() {
         let cache = AccessCache::default();
-        let before = cache.generation("acct");
-        // A write commits and invalidates while the load is in flight…
-        cache.invalidate("acct");
-        // …then the slow load stores what it read under the old generation.
+        // A load reads the committed seq (say 4) and the epoch before it reads the data…
+        cache.advance("acct", 4);
+        let before = Generation {
+            seq: 4,
+            ..cache.generation("acct")
+        };
+        // …a write commits as seq 5 while the load is in flight…
+        cache.advance("acct", 5);
+        // …then the slow load stores what it read, tagged with the seq it read first.
         cache.put("env", before, Arc::new(Snapshot::default()));
         assert!(cache.get("env", cache.generation("acct")).is_none());
 
-        let now = cache.generation("acct");
-        cache.put("env", now, Arc::new(Snapshot::default()));
-        assert!(cache.get("env", now).is_some());
+        // Applying seq 5 makes it current again.
+        let applied = Generation { seq: 5, ..before };
+        cache.put("env", applied, Arc::new(Snapshot::default()));
+        assert!(cache.get("env", cache.generation("acct")).is_some());
         // An older load finishing late does not replace the newer snapshot.
         cache.put("env", before, Arc::new(Snapshot::default()));
-        assert!(cache.get("env", now).is_some());
+        assert_eq!(cache.cached("env").map(|(g, _)| g), Some(applied));
     }
 
     #[test]
-    fn accounts_invalidate_independently() {
+    fn a_snapshot_ahead_of_what_this_process_heard_is_served() {
+        // A load may read a seq another process committed before this one was told of it.
+        let cache = AccessCache::default();
+        cache.advance("acct", 2);
+        let read = Generation {
+            seq: 7,
+            ..cache.generation("acct")
+        };
+        cache.put("env", read, Arc::new(Snapshot::default()));
+        assert!(cache.get("env", cache.generation("acct")).is_some());
+        cache.advance("acct", 8);
+        assert!(cache.get("env", cache.generation("acct")).is_none());
+    }
+
+    #[test]
+    fn invalidate_outranks_any_seq() {
+        let cache = AccessCache::default();
+        cache.advance("acct", 3);
+        let read = cache.generation("acct");
+        cache.put("env", read, Arc::new(Snapshot::default()));
+        cache.invalidate("acct");
+        assert!(cache.get("env", cache.generation("acct")).is_none());
+        // A seq-newer snapshot of the old epoch is still stale.
+        cache.put(
+            "env",
+            Generation { seq: 9, ..read },
+            Arc::new(Snapshot::default()),
+        );
+        assert!(cache.get("env", cache.generation("acct")).is_none());
+    }
+
+    #[test]
+    fn accounts_advance_independently() {
         let cache = AccessCache::default();
         let other = cache.generation("other");
+        cache.advance("acct", 1);
         cache.invalidate("acct");
         assert_eq!(cache.generation("other"), other);
-        assert_eq!(cache.generation("acct"), 1);
+        assert_eq!(cache.generation("acct"), Generation { epoch: 1, seq: 1 });
+        // Seqs only move forward (notifications can arrive out of order).
+        cache.advance("acct", 0);
+        assert_eq!(cache.generation("acct").seq, 1);
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::error::{AppError, Resource};
 use crate::model::{ApiKey, ApiKeyForm, ApiKeyStatus, CreatedApiKey, EnvScope, SystemPermission};
+use crate::services::access_cache::Generation;
 use crate::services::audit::{self, Actor};
 use crate::services::{Caller, Services, tokens};
 use crate::store::{self, api_keys as store_k};
@@ -15,13 +16,14 @@ use std::sync::{Arc, Mutex};
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 /// A looked-up key is trusted this long without reading it again. Changes made through this
-/// process invalidate it at once; this bounds how long a revocation made by another process
-/// (`arbor api-key revoke`, another replica) takes to reach this one.
-pub const KEY_RECHECK_MS: i64 = 2_000;
+/// process invalidate it at once, and another process's (`arbor api-key revoke`, another node)
+/// as soon as the access journal reaches this one (`access_journal::run_sync`: a notification,
+/// or the poll every 500 ms); this bounds it even without that.
+pub const KEY_RECHECK_MS: i64 = 1_000;
 
 /// When each key's use was last written, to coalesce those writes; and the keys already looked
 /// up, so most requests cost no database read. A cached key is used only while its account's
-/// generation (bumped after every write of this process, revocations included — see
+/// generation (its access-journal seq, which every key change moves, on any node — see
 /// `access_cache`) is the one it was read under, and for at most `KEY_RECHECK_MS`; expiry is
 /// checked against the clock on every request.
 #[derive(Default)]
@@ -31,7 +33,7 @@ pub struct UsageLedger {
 }
 
 struct KnownKey {
-    generation: u64,
+    generation: Generation,
     read_at_ms: i64,
     row: Arc<store_k::ApiKeyRow>,
 }

@@ -1,7 +1,7 @@
 //! Audit events, appended inside the transaction of the write they describe.
 
 use crate::error::AppError;
-use crate::services::Services;
+use crate::services::{Services, access_journal};
 use crate::store::{self, Tx};
 
 // The record's shape belongs to the audit store; services build it through these names.
@@ -18,8 +18,9 @@ pub async fn record(
     store::audit::insert(tx, &id, store::ms(now), correlation_id, &event).await
 }
 
-/// Appends `events` (one correlation id for the operation), commits `tx` and invalidates the
-/// evaluation snapshots of the accounts written to: the end of every service write.
+/// Appends `events` (one correlation id for the operation), journals what they changed for
+/// evaluation (`access_journal`), commits `tx` and tells this process's evaluation cache: the end
+/// of every service write.
 pub async fn commit(s: &Services, tx: Tx, events: Vec<Event>) -> Result<(), AppError> {
     commit_each(s, tx, vec![events]).await
 }
@@ -48,18 +49,15 @@ pub async fn commit_each(
     mut tx: Tx,
     groups: Vec<Vec<Event>>,
 ) -> Result<(), AppError> {
-    let mut accounts: Vec<String> = groups
-        .iter()
-        .flatten()
-        .map(|e| e.account_id.clone())
-        .collect();
-    accounts.sort_unstable();
-    accounts.dedup();
     append_each(s, &mut tx, &groups).await?;
+    // Last before the commit: the account's head row stays locked only for the commit itself.
+    let entries = access_journal::entries_of(groups.iter().flatten());
+    let seqs = access_journal::record(s, &mut tx, &entries).await?;
     tx.commit().await?;
-    // After the commit, never before: a snapshot loaded in between must not outlive the write.
-    for account_id in &accounts {
-        s.access_cache.invalidate(account_id);
+    // After the commit, never before: a snapshot read in between is tagged with an older seq and
+    // so is not served once this one is known.
+    for (account_id, seq) in &seqs {
+        s.access_cache.advance(account_id, *seq);
     }
     // Any email the write queued is now visible to the delivery worker.
     s.mail_wake.notify_one();

@@ -1,12 +1,21 @@
 //! Permission evaluation over an in-memory picture of one environment.
 //!
-//! `Snapshot` holds what evaluation needs (the node tree, roles with their permission keys, the
-//! assignments, identity and membership status); `Snapshot::evaluate` answers "may identity X do P
-//! at node N?" and explains the answer. Loading and caching the snapshot is the store's job, so
-//! this module is pure and property-tested against a brute-force reference.
+//! `Snapshot` holds what evaluation needs (the node tree, roles with their permission keys, every
+//! identity of the account with its standing and its assignments here); `Snapshot::evaluate`
+//! answers "may identity X do P at node N?" and explains the answer. Loading, caching and
+//! updating the snapshot is `access_checks`' job, so this module is pure and property-tested
+//! against a brute-force reference.
+//!
+//! Compact and cheap to change, because it is kept for environments of a million assignments and
+//! updated after every write: node and role ids are interned once (an assignment is 24 bytes:
+//! two `u32` indices and its window), the small structural part (tree, roles) sits behind one
+//! `Arc` and is copied whole when it changes, and identities sit in `SHARDS` maps behind their
+//! own `Arc`s, so a change to one identity copies one shard (a few hundred `Arc`s) and shares
+//! everything else with the previous version.
 
 pub use crate::model::{Decision, DenialReason, GrantingRole};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
@@ -14,6 +23,7 @@ pub enum Scope {
     AppWide,
 }
 
+/// A node as loaded (the input form; the snapshot keeps it interned).
 #[derive(Debug, Clone)]
 pub struct NodeInfo {
     pub parent: Option<String>,
@@ -27,6 +37,7 @@ pub struct RoleInfo {
     pub permissions: BTreeSet<String>,
 }
 
+/// An assignment as loaded (the input form).
 #[derive(Debug, Clone)]
 pub struct AssignmentInfo {
     pub role_id: String,
@@ -43,6 +54,7 @@ impl AssignmentInfo {
     }
 }
 
+/// An identity as loaded (the input form).
 #[derive(Debug, Clone)]
 pub struct IdentityInfo {
     pub active: bool,
@@ -50,12 +62,137 @@ pub struct IdentityInfo {
     pub assignments: Vec<AssignmentInfo>,
 }
 
-/// One environment, as evaluation sees it.
+/// Identity maps per snapshot: a change to one identity copies 1/SHARDS of them.
+const SHARDS: usize = 256;
+/// `effective_to` of an assignment that never ends.
+const NEVER: i64 = i64::MAX;
+
+/// Ids interned to dense indices; append-only, so indices held by identities stay valid across
+/// structure versions.
 #[derive(Debug, Clone, Default)]
+struct Names {
+    ids: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, u32>,
+}
+
+impl Names {
+    fn find(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    fn intern(&mut self, id: &str) -> u32 {
+        if let Some(ix) = self.find(id) {
+            return ix;
+        }
+        let ix = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        let id: Arc<str> = Arc::from(id);
+        self.ids.push(id.clone());
+        self.index.insert(id, ix);
+        ix
+    }
+
+    fn name(&self, ix: u32) -> &str {
+        self.ids.get(ix as usize).map_or("", |id| id)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    parent: Option<u32>,
+    active: bool,
+}
+
+/// The tree and the roles: small, copied whole when a node or role changes.
+#[derive(Debug, Clone, Default)]
+struct Structure {
+    node_names: Names,
+    /// By node index; `None`: an id seen (a parent, an assignment's node) that is no node now.
+    nodes: Vec<Option<Node>>,
+    node_count: usize,
+    role_names: Names,
+    roles: Vec<Option<RoleInfo>>,
+}
+
+impl Structure {
+    fn node(&self, ix: u32) -> Option<&Node> {
+        self.nodes.get(ix as usize)?.as_ref()
+    }
+
+    fn role(&self, ix: u32) -> Option<&RoleInfo> {
+        self.roles.get(ix as usize)?.as_ref()
+    }
+
+    /// The node and its ancestors, node first; `None` if the node or a link is missing or the
+    /// parent chain loops.
+    fn lineage(&self, node: u32) -> Option<Vec<u32>> {
+        let mut chain = Vec::new();
+        let mut current = Some(node);
+        while let Some(ix) = current {
+            if chain.len() > self.node_count {
+                return None;
+            }
+            let node = self.node(ix)?;
+            chain.push(ix);
+            current = node.parent;
+        }
+        Some(chain)
+    }
+
+    fn all_active(&self, lineage: &[u32]) -> bool {
+        lineage
+            .iter()
+            .all(|ix| self.node(*ix).is_some_and(|n| n.active))
+    }
+}
+
+/// One assignment, interned: 24 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    role: u32,
+    node: u32,
+    from_ms: i64,
+    to_ms: i64,
+}
+
+impl Held {
+    fn is_active_at(&self, now_ms: i64) -> bool {
+        self.from_ms <= now_ms && now_ms < self.to_ms
+    }
+}
+
+#[derive(Debug)]
+struct Standing {
+    active: bool,
+    member: bool,
+    held: Box<[Held]>,
+}
+
+type Shard = HashMap<Arc<str>, Arc<Standing>>;
+
+fn shard_of(identity_id: &str) -> usize {
+    // FNV-1a: cheap, and ids (UUIDv7) vary in their last bytes.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in identity_id.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % SHARDS as u64) as usize
+}
+
+/// One environment, as evaluation sees it. Cloning it is cheap (a few hundred `Arc`s).
+#[derive(Debug, Clone)]
 pub struct Snapshot {
-    pub nodes: HashMap<String, NodeInfo>,
-    pub roles: HashMap<String, RoleInfo>,
-    pub identities: HashMap<String, IdentityInfo>,
+    structure: Arc<Structure>,
+    identities: Vec<Arc<Shard>>,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Snapshot {
+            structure: Arc::default(),
+            identities: (0..SHARDS).map(|_| Arc::default()).collect(),
+        }
+    }
 }
 
 impl Decision {
@@ -71,20 +208,177 @@ impl Decision {
 }
 
 impl Snapshot {
+    /// A snapshot of exactly this environment (tests and references build one this way).
+    pub fn from_parts(
+        nodes: &HashMap<String, NodeInfo>,
+        roles: &HashMap<String, RoleInfo>,
+        identities: &HashMap<String, IdentityInfo>,
+    ) -> Snapshot {
+        let mut snapshot = Snapshot::default().with_structure(
+            nodes
+                .iter()
+                .map(|(id, n)| (id.as_str(), n.parent.as_deref(), n.active)),
+            roles.iter().map(|(id, r)| (id.as_str(), r.clone())),
+        );
+        for (id, identity) in identities {
+            snapshot.put_identity(id, Some(identity));
+        }
+        snapshot
+    }
+
+    /// This snapshot with its tree and roles replaced (identities shared, not copied).
+    pub fn with_structure<'a>(
+        &self,
+        nodes: impl IntoIterator<Item = (&'a str, Option<&'a str>, bool)>,
+        roles: impl IntoIterator<Item = (&'a str, RoleInfo)>,
+    ) -> Snapshot {
+        let old = &self.structure;
+        let mut structure = Structure {
+            node_names: old.node_names.clone(),
+            nodes: Vec::new(),
+            node_count: 0,
+            role_names: old.role_names.clone(),
+            roles: Vec::new(),
+        };
+        let mut placed: Vec<(u32, Node)> = Vec::new();
+        for (id, parent, active) in nodes {
+            let ix = structure.node_names.intern(id);
+            let parent = parent.map(|p| structure.node_names.intern(p));
+            placed.push((ix, Node { parent, active }));
+        }
+        structure.nodes = vec![None; structure.node_names.ids.len()];
+        for (ix, node) in placed {
+            let slot = &mut structure.nodes[ix as usize];
+            if slot.is_none() {
+                structure.node_count += 1;
+            }
+            *slot = Some(node);
+        }
+        let mut placed_roles: Vec<(u32, RoleInfo)> = Vec::new();
+        for (id, role) in roles {
+            placed_roles.push((structure.role_names.intern(id), role));
+        }
+        structure.roles = vec![None; structure.role_names.ids.len()];
+        for (ix, role) in placed_roles {
+            structure.roles[ix as usize] = Some(role);
+        }
+        Snapshot {
+            structure: Arc::new(structure),
+            identities: self.identities.clone(),
+        }
+    }
+
+    /// Sets (or, with `None`, removes) one identity. Copies its shard only if another snapshot
+    /// version still shares it.
+    pub fn put_identity(&mut self, identity_id: &str, identity: Option<&IdentityInfo>) {
+        let Some(identity) = identity else {
+            let shard = &mut self.identities[shard_of(identity_id)];
+            if shard.contains_key(identity_id) {
+                Arc::make_mut(shard).remove(identity_id);
+            }
+            return;
+        };
+        self.put_standing(
+            identity_id,
+            identity.active,
+            identity.member,
+            identity.assignments.iter().map(|a| {
+                (
+                    a.role_id.as_str(),
+                    a.node_id.as_str(),
+                    a.effective_from_ms,
+                    a.effective_to_ms,
+                )
+            }),
+        );
+    }
+
+    /// `put_identity` from borrowed rows: `(role id, node id, from, to)` per assignment.
+    pub fn put_standing<'a>(
+        &mut self,
+        identity_id: &str,
+        active: bool,
+        member: bool,
+        assignments: impl IntoIterator<Item = (&'a str, &'a str, i64, Option<i64>)>,
+    ) {
+        let mut held = Vec::new();
+        for (role_id, node_id, from_ms, to_ms) in assignments {
+            let role = self.role_index(role_id);
+            let node = self.node_index(node_id);
+            held.push(Held {
+                role,
+                node,
+                from_ms,
+                to_ms: to_ms.unwrap_or(NEVER),
+            });
+        }
+        let standing = Arc::new(Standing {
+            active,
+            member,
+            held: held.into_boxed_slice(),
+        });
+        let shard = Arc::make_mut(&mut self.identities[shard_of(identity_id)]);
+        match shard.get_key_value(identity_id) {
+            Some((key, _)) => {
+                let key = key.clone();
+                shard.insert(key, standing);
+            }
+            None => {
+                shard.insert(Arc::from(identity_id), standing);
+            }
+        }
+    }
+
+    /// The index of a role id, interning it (copying the structure) if it is new to this one.
+    fn role_index(&mut self, id: &str) -> u32 {
+        if let Some(ix) = self.structure.role_names.find(id) {
+            return ix;
+        }
+        let structure = Arc::make_mut(&mut self.structure);
+        let ix = structure.role_names.intern(id);
+        structure.roles.resize(structure.role_names.ids.len(), None);
+        ix
+    }
+
+    fn node_index(&mut self, id: &str) -> u32 {
+        if let Some(ix) = self.structure.node_names.find(id) {
+            return ix;
+        }
+        let structure = Arc::make_mut(&mut self.structure);
+        let ix = structure.node_names.intern(id);
+        structure.nodes.resize(structure.node_names.ids.len(), None);
+        ix
+    }
+
+    fn standing(&self, identity_id: &str) -> Option<&Standing> {
+        self.identities[shard_of(identity_id)]
+            .get(identity_id)
+            .map(|s| &**s)
+    }
+
+    /// How many identities and assignments the snapshot holds (for reports).
+    pub fn size(&self) -> (usize, usize) {
+        let identities = self.identities.iter().map(|s| s.len()).sum();
+        let assignments = self
+            .identities
+            .iter()
+            .flat_map(|s| s.values())
+            .map(|s| s.held.len())
+            .sum();
+        (identities, assignments)
+    }
+
     /// The node and its ancestors, node first; `None` if the node or a link is missing or the
     /// parent chain loops.
     pub fn lineage(&self, node_id: &str) -> Option<Vec<&str>> {
-        let mut chain = Vec::new();
-        let mut current = Some(node_id);
-        while let Some(id) = current {
-            if chain.len() > self.nodes.len() {
-                return None;
-            }
-            let (key, node) = self.nodes.get_key_value(id)?;
-            chain.push(key.as_str());
-            current = node.parent.as_deref();
-        }
-        Some(chain)
+        let st = &*self.structure;
+        let lineage = st.lineage(st.node_names.find(node_id)?)?;
+        Some(
+            lineage
+                .into_iter()
+                .map(|ix| st.node_names.name(ix))
+                .collect(),
+        )
     }
 
     pub fn evaluate(
@@ -94,23 +388,11 @@ impl Snapshot {
         scope: &Scope,
         now_ms: i64,
     ) -> Decision {
-        self.evaluate_for(self.identities.get(identity_id), permission, scope, now_ms)
-    }
-
-    /// `evaluate` for an identity described by the caller (the cached snapshot only holds
-    /// identities with assignments in the environment; the others are looked up one by one).
-    pub fn evaluate_for(
-        &self,
-        identity: Option<&IdentityInfo>,
-        permission: &str,
-        scope: &Scope,
-        now_ms: i64,
-    ) -> Decision {
         let asked_node = match scope {
             Scope::Node(id) => Some(id.as_str()),
             Scope::AppWide => None,
         };
-        let Some(identity) = identity else {
+        let Some(identity) = self.standing(identity_id) else {
             return Decision::deny(DenialReason::IdentityNotFound, asked_node);
         };
         if !identity.active {
@@ -119,15 +401,14 @@ impl Snapshot {
         if !identity.member {
             return Decision::deny(DenialReason::MembershipInactive, asked_node);
         }
+        let st = &*self.structure;
         let lineage = match asked_node {
             Some(node_id) => {
-                let Some(lineage) = self.lineage(node_id) else {
+                let Some(lineage) = st.node_names.find(node_id).and_then(|ix| st.lineage(ix))
+                else {
                     return Decision::deny(DenialReason::NodeNotFound, asked_node);
                 };
-                if lineage
-                    .iter()
-                    .any(|id| self.nodes.get(*id).is_some_and(|n| !n.active))
-                {
+                if !st.all_active(&lineage) {
                     return Decision::deny(DenialReason::NodeInactive, asked_node);
                 }
                 Some(lineage)
@@ -138,20 +419,17 @@ impl Snapshot {
         // Assignments that are in force: inside their window, on an active role, and — for a
         // node check — on the asked node or one of its ancestors; app-wide, on any node whose own
         // lineage is fully active.
-        let live: Vec<(&AssignmentInfo, &RoleInfo, usize)> = identity
-            .assignments
+        let live: Vec<(&Held, &RoleInfo, usize)> = identity
+            .held
             .iter()
             .filter(|a| a.is_active_at(now_ms))
             .filter_map(|a| {
-                let role = self.roles.get(&a.role_id).filter(|r| r.active)?;
+                let role = st.role(a.role).filter(|r| r.active)?;
                 let depth_from_asked = match &lineage {
-                    Some(lineage) => lineage.iter().position(|id| *id == a.node_id)?,
+                    Some(lineage) => lineage.iter().position(|ix| *ix == a.node)?,
                     None => {
-                        let own = self.lineage(&a.node_id)?;
-                        if own
-                            .iter()
-                            .any(|id| self.nodes.get(*id).is_some_and(|n| !n.active))
-                        {
+                        let own = st.lineage(a.node)?;
+                        if !st.all_active(&own) {
                             return None;
                         }
                         0
@@ -163,7 +441,7 @@ impl Snapshot {
         if live.is_empty() {
             return Decision::deny(DenialReason::NoActiveAssignment, asked_node);
         }
-        let mut granting: Vec<(&AssignmentInfo, &RoleInfo, usize)> = live
+        let mut granting: Vec<(&Held, &RoleInfo, usize)> = live
             .into_iter()
             .filter(|(_, role, _)| role.permissions.contains(permission))
             .collect();
@@ -177,7 +455,7 @@ impl Snapshot {
                 lineage[..=nearest]
                     .iter()
                     .rev()
-                    .map(|id| (*id).to_owned())
+                    .map(|ix| st.node_names.name(*ix).to_owned())
                     .collect()
             }
             None => Vec::new(),
@@ -185,9 +463,9 @@ impl Snapshot {
         let mut granting_roles: Vec<GrantingRole> = granting
             .iter()
             .map(|(a, role, _)| GrantingRole {
-                id: a.role_id.clone(),
+                id: st.role_names.name(a.role).to_owned(),
                 name: role.name.clone(),
-                node_id: a.node_id.clone(),
+                node_id: st.node_names.name(a.node).to_owned(),
             })
             .collect();
         granting_roles.dedup();
@@ -202,25 +480,16 @@ impl Snapshot {
 
     /// Every permission the identity holds anywhere in the tree right now (for UI gating).
     pub fn effective_permissions(&self, identity_id: &str, now_ms: i64) -> BTreeSet<String> {
-        let Some(identity) = self
-            .identities
-            .get(identity_id)
-            .filter(|i| i.active && i.member)
-        else {
+        let Some(identity) = self.standing(identity_id).filter(|i| i.active && i.member) else {
             return BTreeSet::new();
         };
+        let st = &*self.structure;
         identity
-            .assignments
+            .held
             .iter()
             .filter(|a| a.is_active_at(now_ms))
-            .filter(|a| {
-                self.lineage(&a.node_id).is_some_and(|lineage| {
-                    lineage
-                        .iter()
-                        .all(|id| self.nodes.get(*id).is_some_and(|n| n.active))
-                })
-            })
-            .filter_map(|a| self.roles.get(&a.role_id).filter(|r| r.active))
+            .filter(|a| st.lineage(a.node).is_some_and(|l| st.all_active(&l)))
+            .filter_map(|a| st.role(a.role).filter(|r| r.active))
             .flat_map(|role| role.permissions.iter().cloned())
             .collect()
     }
@@ -234,9 +503,18 @@ mod tests {
 
     const PERMISSIONS: [&str; 4] = ["doc.read", "doc.write", "doc.delete", "report.view"];
 
+    /// An environment in the input form: what the reference reads.
+    #[derive(Debug, Clone, Default)]
+    struct World {
+        nodes: HashMap<String, NodeInfo>,
+        roles: HashMap<String, RoleInfo>,
+        identities: HashMap<String, IdentityInfo>,
+    }
+
     /// A generated environment plus one question to ask it.
     #[derive(Debug, Clone)]
     struct Case {
+        world: World,
         snapshot: Snapshot,
         identity: String,
         permission: String,
@@ -303,7 +581,7 @@ mod tests {
             })
             .prop_map(
                 |(parents, node_active, roles, identities, who, what, whereat, now_ms)| {
-                    let mut snapshot = Snapshot::default();
+                    let mut snapshot = World::default();
                     for (i, parent) in parents.iter().enumerate() {
                         snapshot.nodes.insert(
                             node_id(i),
@@ -348,7 +626,12 @@ mod tests {
                     }
                     let node_count = parents.len();
                     Case {
-                        snapshot,
+                        snapshot: Snapshot::from_parts(
+                            &snapshot.nodes,
+                            &snapshot.roles,
+                            &snapshot.identities,
+                        ),
+                        world: snapshot,
                         identity: format!("i{who}"),
                         permission: PERMISSIONS[what].to_owned(),
                         // `node_count` names a node that does not exist; one past it asks app-wide.
@@ -362,7 +645,7 @@ mod tests {
     /// The reference: subtrees computed top-down from a children map, every rule checked
     /// literally, no shared code with `Snapshot::evaluate`.
     fn reference(case: &Case) -> (bool, Option<DenialReason>) {
-        let s = &case.snapshot;
+        let s = &case.world;
         let Some(identity) = s.identities.get(&case.identity) else {
             return (false, Some(DenialReason::IdentityNotFound));
         };
@@ -455,7 +738,7 @@ mod tests {
             prop_assert_eq!(decision.denial_reason, reason);
 
             if decision.allowed {
-                let identity = &case.snapshot.identities[&case.identity];
+                let identity = &case.world.identities[&case.identity];
                 // Every granting role is backed by an assignment in force right now.
                 for granting in &decision.granting_roles {
                     let backed = identity.assignments.iter().any(|a| {
@@ -469,16 +752,47 @@ mod tests {
                     let top = decision.path.first().cloned().unwrap_or_default();
                     prop_assert!(decision.granting_roles.iter().any(|g| g.node_id == top));
                     for pair in decision.path.windows(2) {
-                        prop_assert_eq!(case.snapshot.nodes[&pair[1]].parent.as_ref(), Some(&pair[0]));
+                        prop_assert_eq!(case.world.nodes[&pair[1]].parent.as_ref(), Some(&pair[0]));
                     }
                 }
             }
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+        /// A snapshot built the way the cache updates one (identities first, then the structure
+        /// swapped in; an identity removed from a copy) answers like one built whole, and the
+        /// copy's change never leaks into the version it was made from.
+        #[test]
+        fn incremental_versions_agree_with_a_whole_build(case in case()) {
+            let scope = case.node.clone().map_or(Scope::AppWide, Scope::Node);
+            let whole = case.snapshot.evaluate(&case.identity, &case.permission, &scope, case.now_ms);
+
+            let mut built = Snapshot::default();
+            for (id, identity) in &case.world.identities {
+                built.put_identity(id, Some(identity));
+            }
+            let built = built.with_structure(
+                case.world.nodes.iter().map(|(id, n)| (id.as_str(), n.parent.as_deref(), n.active)),
+                case.world.roles.iter().map(|(id, r)| (id.as_str(), r.clone())),
+            );
+            let again = built.evaluate(&case.identity, &case.permission, &scope, case.now_ms);
+            prop_assert_eq!(&again, &whole);
+
+            let mut removed = built.clone();
+            removed.put_identity(&case.identity, None);
+            let gone = removed.evaluate(&case.identity, &case.permission, &scope, case.now_ms);
+            prop_assert_eq!(gone.denial_reason, Some(DenialReason::IdentityNotFound));
+            let kept = built.evaluate(&case.identity, &case.permission, &scope, case.now_ms);
+            prop_assert_eq!(&kept, &whole);
+        }
+    }
+
     #[test]
     fn effective_permissions_match_app_wide_checks() {
-        let mut snapshot = Snapshot::default();
+        let mut snapshot = World::default();
         snapshot.nodes.insert(
             "root".into(),
             NodeInfo {
@@ -526,6 +840,7 @@ mod tests {
                 ],
             },
         );
+        let snapshot = Snapshot::from_parts(&snapshot.nodes, &snapshot.roles, &snapshot.identities);
         let perms = snapshot.effective_permissions("pat", 10);
         assert_eq!(
             perms.into_iter().collect::<Vec<_>>(),

@@ -8,6 +8,7 @@
 
 pub mod access_cache;
 pub mod access_checks;
+pub mod access_journal;
 pub mod admin_auth;
 pub mod admin_security;
 pub mod api_keys;

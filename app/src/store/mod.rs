@@ -1,6 +1,7 @@
 //! SQL, one module per table group. One dialect serves SQLite and PostgreSQL (`$n` placeholders,
 //! TEXT ids, BIGINT millisecond times), so no query is ever written twice.
 
+pub mod access;
 pub mod accounts;
 pub mod admins;
 pub mod api_keys;

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access_journal;
 mod admin_security;
 mod api;
 mod api_catalog;

@@ -185,6 +185,27 @@ impl TestApp {
         }
     }
 
+    /// Another Arbor node on this app's database: its own `Services` (caches, limits) sharing
+    /// the clock, with the access-journal sync a served node runs (`start_access_sync`). Also
+    /// starts that sync for this app, as `arbor serve` would.
+    pub async fn second_node(&self) -> Services {
+        let config = Config::resolve(
+            Settings {
+                database_url: Some(self._database.url.clone()),
+                ..Settings::default()
+            },
+            None,
+        )
+        .unwrap_or_else(|e| panic!("config: {e}"));
+        let db = server::open_database(&self._database.url)
+            .await
+            .unwrap_or_else(|e| panic!("open database: {e}"));
+        let services = server::services(db, self.clock.clone(), &config);
+        server::start_access_sync(&self.services, &self._database.url);
+        server::start_access_sync(&services, &self._database.url);
+        services
+    }
+
     /// The URL of this app's database (for running the `arbor` binary against it).
     pub fn database_url(&self) -> &str {
         &self._database.url

@@ -1,0 +1,259 @@
+//! The evaluation change journal (`access_heads`, `access_journal`) and what an evaluation
+//! snapshot reads of an environment: whole, or only the identities a change touched.
+
+use crate::error::AppError;
+use crate::model::{EnvScope, IdentityStatus, MembershipStatus};
+use crate::store::{Engine, Tx, in_list, values_list};
+use sqlx::AnyPool;
+
+/// The PostgreSQL notification channel that carries `<account id> <seq>` after each commit.
+pub const CHANNEL: &str = "arbor_access";
+
+/// One journal row: what a committed write touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: String,
+    pub environment_id: Option<String>,
+    pub identity_id: Option<String>,
+}
+
+const JOURNAL_COLUMNS: usize = 7;
+/// Rows per statement: 7,000 binds, under both engines' limits.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Takes the account's next seq. Runs last in the write's transaction: the row lock it takes
+/// (PostgreSQL) or the single writer (SQLite) makes seqs commit in order.
+pub async fn bump_head(tx: &mut Tx, account_id: &str) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO access_heads (account_id, seq) VALUES ($1, 1) \
+         ON CONFLICT (account_id) DO UPDATE SET seq = access_heads.seq + 1 RETURNING seq",
+    )
+    .bind(account_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Appends `entries` under `seq`.
+pub async fn append(
+    tx: &mut Tx,
+    account_id: &str,
+    seq: i64,
+    entries: &[Entry],
+    now_ms: i64,
+) -> Result<(), AppError> {
+    for (chunk_index, chunk) in entries.chunks(ROWS_PER_STATEMENT).enumerate() {
+        let sql = format!(
+            "INSERT INTO access_journal (account_id, seq, ord, kind, environment_id, identity_id, created_at) VALUES {}",
+            values_list(chunk.len(), JOURNAL_COLUMNS, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for (i, entry) in chunk.iter().enumerate() {
+            let ord = i64::try_from(chunk_index * ROWS_PER_STATEMENT + i).unwrap_or(i64::MAX);
+            query = query
+                .bind(account_id)
+                .bind(seq)
+                .bind(ord)
+                .bind(entry.kind.as_str())
+                .bind(entry.environment_id.as_deref())
+                .bind(entry.identity_id.as_deref())
+                .bind(now_ms);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Tells the other processes on this PostgreSQL database (delivered at commit, not before).
+pub async fn notify(
+    tx: &mut Tx,
+    engine: Engine,
+    account_id: &str,
+    seq: i64,
+) -> Result<(), AppError> {
+    if engine == Engine::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{account_id} {seq}"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The account's last committed seq (0 before its first journaled write).
+pub async fn head(pool: &AnyPool, account_id: &str) -> Result<i64, AppError> {
+    let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM access_heads WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(seq.unwrap_or(0))
+}
+
+/// Every account's last committed seq: the catch-up poll.
+pub async fn heads(pool: &AnyPool) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(sqlx::query_as("SELECT account_id, seq FROM access_heads")
+        .fetch_all(pool)
+        .await?)
+}
+
+/// The entries of seqs `after + 1 ..= upto`, in seq order, each with its seq.
+pub async fn entries(
+    pool: &AnyPool,
+    account_id: &str,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<(i64, Entry)>, AppError> {
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT seq, kind, environment_id, identity_id FROM access_journal \
+         WHERE account_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq, ord",
+    )
+    .bind(account_id)
+    .bind(after)
+    .bind(upto)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, kind, environment_id, identity_id)| {
+            (
+                seq,
+                Entry {
+                    kind,
+                    environment_id,
+                    identity_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Drops entries written before `before_ms`; returns how many.
+pub async fn prune(pool: &AnyPool, before_ms: i64) -> Result<u64, AppError> {
+    Ok(
+        sqlx::query("DELETE FROM access_journal WHERE created_at < $1")
+            .bind(before_ms)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// An identity as evaluation in one application sees it: active, and an active member?
+#[derive(Debug, Clone)]
+pub struct StandingRow {
+    pub identity_id: String,
+    pub active: bool,
+    pub member: bool,
+}
+
+/// One assignment of the environment.
+#[derive(Debug, Clone)]
+pub struct HeldRow {
+    pub identity_id: String,
+    pub role_id: String,
+    pub node_id: String,
+    pub from_ms: i64,
+    pub to_ms: Option<i64>,
+}
+
+type StoredStanding = (String, String, Option<String>);
+type StoredHeld = (String, String, String, i64, Option<i64>);
+
+fn standing((identity_id, status, membership): StoredStanding) -> StandingRow {
+    StandingRow {
+        identity_id,
+        active: IdentityStatus::parse(&status) != IdentityStatus::Inactive,
+        member: membership
+            .as_deref()
+            .is_some_and(|m| MembershipStatus::from_stored(m).is_active()),
+    }
+}
+
+fn held((identity_id, role_id, node_id, from_ms, to_ms): StoredHeld) -> HeldRow {
+    HeldRow {
+        identity_id,
+        role_id,
+        node_id,
+        from_ms,
+        to_ms,
+    }
+}
+
+const STANDING: &str = "SELECT i.id, i.status, m.status FROM identities i \
+     LEFT JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
+       AND m.application_id = $2 \
+     WHERE i.account_id = $1";
+const HELD: &str = "SELECT identity_id, role_id, node_id, effective_from, effective_to \
+     FROM assignments WHERE account_id = $1 AND environment_id = $2";
+
+/// Every identity of the account, with its standing in the environment's application.
+pub async fn standings(pool: &AnyPool, env: &EnvScope) -> Result<Vec<StandingRow>, AppError> {
+    let rows: Vec<StoredStanding> = sqlx::query_as(STANDING)
+        .bind(&env.account_id)
+        .bind(&env.application_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(standing).collect())
+}
+
+/// Ids per `IN` list: well under both engines' bind limits.
+const IDS_PER_STATEMENT: usize = 500;
+
+/// `standings` of these identities only (absent ones no longer exist).
+pub async fn standings_of(
+    pool: &AnyPool,
+    env: &EnvScope,
+    identity_ids: &[&str],
+) -> Result<Vec<StandingRow>, AppError> {
+    let mut out = Vec::with_capacity(identity_ids.len());
+    for chunk in identity_ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!("{STANDING} AND i.id IN ({})", in_list(chunk.len(), 3));
+        let mut query = sqlx::query_as::<_, StoredStanding>(&sql)
+            .bind(&env.account_id)
+            .bind(&env.application_id);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        out.extend(query.fetch_all(pool).await?.into_iter().map(standing));
+    }
+    Ok(out)
+}
+
+/// `held_all` of these identities only.
+pub async fn held_of(
+    pool: &AnyPool,
+    env: &EnvScope,
+    identity_ids: &[&str],
+) -> Result<Vec<HeldRow>, AppError> {
+    let mut out = Vec::new();
+    for chunk in identity_ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!("{HELD} AND identity_id IN ({})", in_list(chunk.len(), 3));
+        let mut query = sqlx::query_as::<_, StoredHeld>(&sql)
+            .bind(&env.account_id)
+            .bind(&env.environment_id);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        out.extend(query.fetch_all(pool).await?.into_iter().map(held));
+    }
+    Ok(out)
+}
+
+/// Every assignment of the environment, grouped by identity (ordered by it), streamed to
+/// `each` so a million rows are never held at once.
+pub async fn each_held(
+    pool: &AnyPool,
+    env: &EnvScope,
+    mut each: impl FnMut(HeldRow),
+) -> Result<(), AppError> {
+    use futures_util::TryStreamExt;
+    let sql = format!("{HELD} ORDER BY identity_id");
+    let mut rows = sqlx::query_as::<_, StoredHeld>(&sql)
+        .bind(&env.account_id)
+        .bind(&env.environment_id)
+        .fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        each(held(row));
+    }
+    Ok(())
+}
