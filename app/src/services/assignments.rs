@@ -190,7 +190,7 @@ pub async fn bulk_create(
         };
         results.push(one.await);
     }
-    rows.finish().await?;
+    rows.finish(s).await?;
     Ok(results)
 }
 

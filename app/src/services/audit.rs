@@ -50,6 +50,15 @@ pub async fn commit_each(
     groups: Vec<Vec<Event>>,
 ) -> Result<(), AppError> {
     append_each(s, &mut tx, &groups).await?;
+    commit_appended(s, tx, &groups).await
+}
+
+/// The commit of `commit_each` for events already appended (a batch's rows, each as it ended).
+pub async fn commit_appended(
+    s: &Services,
+    mut tx: Tx,
+    groups: &[Vec<Event>],
+) -> Result<(), AppError> {
     // Last before the commit: the account's head row stays locked only for the commit itself.
     let entries = access_journal::entries_of(groups.iter().flatten());
     let seqs = access_journal::record(s, &mut tx, &entries).await?;

@@ -157,7 +157,7 @@ pub async fn bulk_create(
         };
         results.push(outcome);
     }
-    rows.finish().await?;
+    rows.finish(s).await?;
     Ok(results)
 }
 

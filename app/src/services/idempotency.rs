@@ -3,16 +3,21 @@
 //! without running again; the same key with another body is refused (422); a replay while the
 //! first is still running is told so (409).
 //!
-//! A claim is a lease (`LEASE_MS`), renewed while its request runs: when the request dies without
-//! storing its answer (the process stopped, storing failed), the next replay after the lease ran
-//! out runs the request again instead of hearing 409 for 24 hours. The request itself runs on a
-//! task of its own (`run_detached`), so a client that gives up does not stop it half-way.
+//! The answer is stored by the request's write itself (`Recorder::record`), in the very
+//! transaction that writes its rows, just before the one commit: after a crash at any moment,
+//! either nothing of the request exists (and its replay runs it afresh) or both its rows and its
+//! answer do (and its replay gets that answer). A replay never runs a request whose rows exist.
+//!
+//! A claim is a lease (`LEASE_MS`), renewed while its request runs: when the request dies before
+//! its commit (the process stopped, the write failed), the next replay after the lease ran out
+//! runs the request again instead of hearing 409 for 24 hours. The request itself runs on a task
+//! of its own (`run_detached`), so a client that gives up does not stop it half-way.
 //! Expired records are swept by `begin`, a bounded number at a time.
 
 use crate::error::{AppError, FieldError};
 use crate::services::Caller;
 use crate::services::Services;
-use crate::store::{self, idempotency};
+use crate::store::{self, Tx, idempotency};
 use std::future::Future;
 use std::time::Duration;
 
@@ -27,8 +32,12 @@ const RENEW_EVERY: Duration = Duration::from_secs(20);
 /// one claim adds, so the table holds about one day of claims.
 pub const SWEEP_LIMIT: i64 = 100;
 
-/// The failpoint that makes storing the answer fail (the claim stays unfinished).
-pub const FAIL_FINISH: &str = "idempotency.finish";
+/// The failpoint that makes storing the answer fail, in the request's transaction after its rows
+/// were written and before its commit: the crash window of a write, so nothing of it remains.
+pub const FAIL_RECORD: &str = "idempotency.record";
+/// The failpoint that fails a request after its commit and before its answer is sent: the client
+/// hears a 500, its replay gets the stored answer.
+pub const FAIL_AFTER_COMMIT: &str = "idempotency.after_commit";
 
 /// A key held by one running request, until its answer is stored.
 #[derive(Debug, Clone)]
@@ -129,32 +138,116 @@ async fn sweep(s: &Services, now_ms: i64) {
     }
 }
 
-/// Runs a request's `work` (which yields the status and JSON body to answer) on a task of its own
-/// and waits for it. Dropping the returned future — the client went away — does not stop the work:
-/// it finishes, and with a `claim` its answer is stored for replays. While it runs, the claim's
-/// lease is renewed.
-pub async fn run_detached<W>(
+/// Renders a batch's per-row results as the status and JSON body its request answers.
+pub type Render<T> =
+    Box<dyn Fn(&[Result<T, AppError>]) -> Result<(u16, String), AppError> + Send + Sync>;
+
+/// What a bulk write does with its answer: with a request's claim, `record` renders it and stores
+/// it in the write's own transaction, before the commit; `answer` gives the stored answer, or
+/// renders it when nothing was stored (no key, a dry run).
+pub struct Recorder<T> {
+    claim: Option<Claim>,
+    render: Option<Render<T>>,
+    stored: Option<(u16, String)>,
+}
+
+impl<T> Recorder<T> {
+    /// A write with no answer to store (the dashboard, a service call of its own).
+    pub fn none() -> Recorder<T> {
+        Recorder {
+            claim: None,
+            render: None,
+            stored: None,
+        }
+    }
+
+    /// The answer of a request, stored for replays when it holds a `claim`.
+    pub fn new(claim: Option<Claim>, render: Render<T>) -> Recorder<T> {
+        Recorder {
+            claim,
+            render: Some(render),
+            stored: None,
+        }
+    }
+
+    /// Whether `record` has something to store: such a write must end in one transaction.
+    pub fn stores(&self) -> bool {
+        self.claim.is_some()
+    }
+
+    /// Stores the answer of `results` in `tx`, the transaction that wrote them, just before it
+    /// commits; nothing without a claim. Fails — so the write rolls back — when the claim was
+    /// taken over meanwhile (the lease ran out): the request that took it runs the batch.
+    pub async fn record(
+        &mut self,
+        s: &Services,
+        tx: &mut Tx,
+        results: &[Result<T, AppError>],
+    ) -> Result<(), AppError> {
+        let (Some(claim), Some(render)) = (&self.claim, &self.render) else {
+            return Ok(());
+        };
+        let (status, body) = render(results)?;
+        s.failpoints.check(FAIL_RECORD)?;
+        let held = idempotency::complete(
+            tx,
+            &claim.principal_id,
+            &claim.key,
+            &claim.owner,
+            status,
+            &body,
+        )
+        .await?;
+        if !held {
+            tracing::warn!(key = %claim.key, "idempotency claim taken over; the batch is rolled back");
+            return Err(AppError::IdempotencyInProgress);
+        }
+        self.stored = Some((status, body));
+        Ok(())
+    }
+
+    /// The request's answer: the one stored with its rows, else `results` rendered now.
+    pub fn answer(self, results: &[Result<T, AppError>]) -> Result<(u16, String), AppError> {
+        if let Some(stored) = self.stored {
+            return Ok(stored);
+        }
+        if self.claim.is_some() {
+            // A claimed write that committed without its answer would replay into a second run.
+            return Err(AppError::internal("idempotency", "answer not stored"));
+        }
+        match &self.render {
+            Some(render) => render(results),
+            None => Err(AppError::internal("idempotency", "no answer to render")),
+        }
+    }
+}
+
+/// Runs a request's `work` (which is given the claim, stores its answer with its writes through a
+/// `Recorder`, and yields the status and JSON body to answer) on a task of its own and waits for
+/// it. Dropping the returned future — the client went away — does not stop the work: it finishes,
+/// and its answer is stored for replays. While it runs, the claim's lease is renewed.
+pub async fn run_detached<W, Fut>(
     s: &Services,
     claim: Option<Claim>,
     work: W,
 ) -> Result<(u16, String), AppError>
 where
-    W: Future<Output = Result<(u16, String), AppError>> + Send + 'static,
+    W: FnOnce(Option<Claim>) -> Fut,
+    Fut: Future<Output = Result<(u16, String), AppError>> + Send + 'static,
 {
-    let s = s.clone();
+    let heartbeat = claim.as_ref().map(|claim| (s.clone(), claim.clone()));
+    let work = work(claim);
     let job = tokio::spawn(async move {
-        let Some(claim) = claim else {
-            return work.await;
-        };
-        let heartbeat = Heartbeat::start(&s, &claim);
+        let heartbeat = heartbeat.map(|(s, claim)| Heartbeat::start(&s, &claim));
         let answer = work.await;
         drop(heartbeat);
-        let (status, body) = answer?;
-        finish(&s, &claim, status, &body).await?;
-        Ok((status, body))
+        answer
     });
-    job.await
-        .map_err(|e| AppError::internal("detached request", e))?
+    let answer = job
+        .await
+        .map_err(|e| AppError::internal("detached request", e))??;
+    s.failpoints.check(FAIL_AFTER_COMMIT)?;
+    Ok(answer)
 }
 
 /// Renews a claim's lease every `RENEW_EVERY` until dropped. It runs on its own task: the work may
@@ -195,25 +288,4 @@ async fn renew(s: &Services, claim: &Claim) -> Result<bool, AppError> {
     let held = idempotency::renew(&mut tx, &claim.principal_id, &claim.key, lease).await?;
     tx.commit().await?;
     Ok(held)
-}
-
-/// Stores the answer of a `Fresh` request for its replays.
-async fn finish(s: &Services, claim: &Claim, status: u16, body: &str) -> Result<(), AppError> {
-    s.failpoints.check(FAIL_FINISH)?;
-    let mut tx = s.db.begin().await?;
-    let stored = idempotency::complete(
-        &mut tx,
-        &claim.principal_id,
-        &claim.key,
-        &claim.owner,
-        status,
-        body,
-    )
-    .await?;
-    tx.commit().await?;
-    if !stored {
-        // Our lease ran out and a replay runs the request again; its answer will be stored.
-        tracing::warn!(key = %claim.key, "idempotency claim taken over before its answer was stored");
-    }
-    Ok(())
 }

@@ -10,6 +10,7 @@ use crate::model::{
 };
 use crate::services::assignments::{insert_checked, to_dto};
 use crate::services::audit::{self, Event};
+use crate::services::idempotency::Recorder;
 use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services};
 use crate::store::{self, Tx, assignments as store_a, identities as store_i};
@@ -17,8 +18,8 @@ use std::collections::{HashMap, HashSet};
 
 /// The failpoint between writing the membership and writing the assignment.
 pub const FAIL_BEFORE_ASSIGNMENT: &str = "identities.before_assignment";
-/// The pause point after a bulk create has written (committed) its rows, before it answers.
-pub const PAUSE_AFTER_BULK_ROW: &str = "identities.after_bulk_row";
+/// The pause point of a bulk create whose rows are validated and hashed, before its transaction.
+pub const PAUSE_BEFORE_BULK_WRITE: &str = "identities.before_bulk_write";
 
 pub const MEMBERS_PER_PAGE: i64 = 25;
 
@@ -117,10 +118,16 @@ pub async fn create(
     caller.require(SystemPermission::IdentityManage)?;
     let valid = form.validate().map_err(AppError::identity_input)?;
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
-    write_set(s, caller, &[Ok((valid, password_hash))], Mode::Real)
-        .await?
-        .pop()
-        .unwrap_or_else(|| Err(AppError::internal("identities", "no result for the row")))
+    write_set(
+        s,
+        caller,
+        &[Ok((valid, password_hash))],
+        Mode::Real,
+        &mut Recorder::none(),
+    )
+    .await?
+    .pop()
+    .unwrap_or_else(|| Err(AppError::internal("identities", "no result for the row")))
 }
 
 /// Bulk create (`POST /api/v1/identities/bulk-create`): 1 to `BULK_MAX` rows, each validated on
@@ -136,6 +143,18 @@ pub async fn bulk_create(
     caller: &Caller,
     forms: &[IdentityForm],
     mode: Mode,
+) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
+    bulk_create_answered(s, caller, forms, mode, &mut Recorder::none()).await
+}
+
+/// `bulk_create` for an API request: its answer is stored by `recorder` in the transaction that
+/// writes the rows (`idempotency`), so a crash leaves both or neither.
+pub async fn bulk_create_answered(
+    s: &Services,
+    caller: &Caller,
+    forms: &[IdentityForm],
+    mode: Mode,
+    recorder: &mut Recorder<CreatedIdentity>,
 ) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
     caller.require(SystemPermission::IdentityManage)?;
     count_rule("identities", forms.len())?;
@@ -168,8 +187,11 @@ pub async fn bulk_create(
             Err(e) => Err(e),
         });
     }
-    let results = match write_set(s, caller, &ready, mode).await {
+    s.failpoints.pause(PAUSE_BEFORE_BULK_WRITE).await;
+    let results = match write_set(s, caller, &ready, mode, recorder).await {
         Ok(results) => results,
+        // The request's claim was taken over: the request that took it writes the rows.
+        Err(e @ AppError::IdempotencyInProgress) => return Err(e),
         // A database error the set-based write cannot attribute to a row (a role deleted under
         // it, a PostgreSQL deadlock between batches with crossed external ids): nothing of it was
         // kept, and the rows are written one at a time instead, each with its own verdict.
@@ -178,25 +200,25 @@ pub async fn bulk_create(
                 code = e.code(),
                 "bulk create: set-based write failed, writing row by row"
             );
-            write_each(s, caller, &ready, mode).await?
+            write_each(s, caller, &ready, mode, recorder).await?
         }
     };
-    s.failpoints.pause(PAUSE_AFTER_BULK_ROW).await;
     Ok(results)
 }
 
 /// A bulk row ready to be written: validated, its password (if any) hashed; or its verdict.
 type Ready = Result<(ValidIdentity, Option<String>), AppError>;
 
-/// The rows one at a time, each in its own transaction (`services::rows`): the fallback of
-/// `write_set`, with the same verdicts.
+/// The rows one at a time, each in a savepoint of one transaction (`services::rows`): the
+/// fallback of `write_set`, with the same verdicts, and still one commit with the answer.
 async fn write_each(
     s: &Services,
     caller: &Caller,
     ready: &[Ready],
     mode: Mode,
+    recorder: &mut Recorder<CreatedIdentity>,
 ) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
-    let mut rows = Rows::start(s, mode).await?;
+    let mut rows = Rows::batch(s, mode).await?;
     let mut results = Vec::with_capacity(ready.len());
     for row in ready {
         results.push(match row {
@@ -206,7 +228,7 @@ async fn write_each(
             Err(e) => Err(e.clone()),
         });
     }
-    rows.finish().await?;
+    rows.finish_answered(s, recorder, &results).await?;
     Ok(results)
 }
 
@@ -252,6 +274,7 @@ async fn write_set(
     caller: &Caller,
     ready: &[Ready],
     mode: Mode,
+    recorder: &mut Recorder<CreatedIdentity>,
 ) -> Result<Vec<Result<CreatedIdentity, AppError>>, AppError> {
     let scope = caller.env()?;
     let now_ms = store::ms(s.now());
@@ -499,7 +522,10 @@ async fn write_set(
         audit::append_each(s, &mut tx, &groups).await?;
         tx.rollback().await?;
     } else {
-        audit::commit_each(s, tx, groups).await?;
+        audit::append_each(s, &mut tx, &groups).await?;
+        // The request's answer commits with its rows, or neither does.
+        recorder.record(s, &mut tx, &results).await?;
+        audit::commit_appended(s, tx, &groups).await?;
     }
     Ok(results)
 }

@@ -21,6 +21,7 @@ use crate::model::{
 };
 use crate::services::assignments::{check_target, insert_checked};
 use crate::services::audit::{self, Actor, Event};
+use crate::services::idempotency::Recorder;
 use crate::services::mail::{self, Letter, MailKind, MailOrigin};
 use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services, identity_passwords, tokens};
@@ -85,14 +86,27 @@ pub async fn create(
 }
 
 /// Bulk invite (`POST /api/v1/identity-invites/bulk-create`): 1 to `BULK_MAX` rows, each validated
-/// and written like `create`, in its own transaction and in row order (a duplicate email inside
-/// the batch fails on its later row with `invites.pending_exists`). `Mode::Dry` runs the same rows
-/// in one rolled-back transaction (`services::rows`): no invite, audit event or email remains.
+/// and written like `create`, in row order, each in a savepoint of one transaction
+/// (`services::rows`; a duplicate email inside the batch fails on its later row with
+/// `invites.pending_exists`, a failed row leaves nothing). `Mode::Dry` runs the same rows and rolls
+/// the transaction back: no invite, audit event or email remains.
 pub async fn bulk_create(
     s: &Services,
     caller: &Caller,
     forms: &[InviteForm],
     mode: Mode,
+) -> Result<Vec<Result<CreatedInvite, AppError>>, AppError> {
+    bulk_create_answered(s, caller, forms, mode, &mut Recorder::none()).await
+}
+
+/// `bulk_create` for an API request: its answer is stored by `recorder` in the transaction that
+/// writes the rows (`idempotency`), so a crash leaves both or neither.
+pub async fn bulk_create_answered(
+    s: &Services,
+    caller: &Caller,
+    forms: &[InviteForm],
+    mode: Mode,
+    recorder: &mut Recorder<CreatedInvite>,
 ) -> Result<Vec<Result<CreatedInvite, AppError>>, AppError> {
     caller.require(SystemPermission::InviteManage)?;
     count_rule("invites", forms.len())?;
@@ -102,7 +116,7 @@ pub async fn bulk_create(
         application_id: Some(env.application_id.clone()),
         env: Some(env),
     };
-    let mut rows = Rows::start(s, mode).await?;
+    let mut rows = Rows::batch(s, mode).await?;
     let mut results = Vec::with_capacity(forms.len());
     for form in forms {
         let outcome = match form.validate().map_err(AppError::validation) {
@@ -112,7 +126,7 @@ pub async fn bulk_create(
         results.push(outcome);
         s.failpoints.pause(PAUSE_AFTER_BULK_ROW).await;
     }
-    rows.finish().await?;
+    rows.finish_answered(s, recorder, &results).await?;
     Ok(results)
 }
 

@@ -125,10 +125,31 @@ pub fn answer<T: Serialize>(
     Ok((status.as_u16(), body))
 }
 
+/// The recorder of a bulk write's answer: the service's rows `R` shown as `T` in the envelope
+/// (`answer`), stored with the rows when the request holds a `claim`.
+pub fn recorder<R, T>(
+    claim: Option<idempotency::Claim>,
+    success: &'static str,
+    mode: Mode,
+) -> idempotency::Recorder<R>
+where
+    R: Clone + 'static,
+    T: Serialize + From<R>,
+{
+    idempotency::Recorder::new(
+        claim,
+        Box::new(move |results: &[Result<R, AppError>]| {
+            let rows = results.iter().map(|row| row.clone().map(T::from)).collect();
+            answer::<T>(rows, success, mode)
+        }),
+    )
+}
+
 /// The life of a bulk request with an optional `Idempotency-Key`: the raw body is parsed as `T`
 /// and its row count checked (`rows`) before anything is claimed; a key's first request runs
-/// `batch` detached — a client that times out does not cut it off half-way, unrecorded — and
-/// stores its answer; a repeat within 24 h gets that answer (`Idempotent-Replayed: true`). The
+/// `batch` detached — a client that times out does not cut it off half-way — and `batch` stores
+/// its answer with its rows, in their one transaction (it gives the claim to its `recorder`);
+/// a repeat within 24 h gets that answer (`Idempotent-Replayed: true`). The
 /// handler checks the operation's permission before calling this, so a refused caller claims
 /// nothing; the service checks it again as the rule of the operation. A dry run claims nothing and
 /// stores nothing: its `Idempotency-Key`, if any, is ignored (a dry run is safe to repeat).
@@ -143,7 +164,7 @@ pub async fn idempotent<T, F, Fut>(
 ) -> Result<Response, ApiError>
 where
     T: DeserializeOwned,
-    F: FnOnce(T) -> Fut,
+    F: FnOnce(T, Option<idempotency::Claim>) -> Fut,
     Fut: Future<Output = Result<(u16, String), AppError>> + Send + 'static,
 {
     let bytes = body.map_err(|rejection| {
@@ -192,7 +213,8 @@ where
             }
         }
     };
-    let (status, body) = idempotency::run_detached(s, claim, batch(request)).await?;
+    let (status, body) =
+        idempotency::run_detached(s, claim, move |claim| batch(request, claim)).await?;
     Ok((
         StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
         [(http::header::CONTENT_TYPE, "application/json")],

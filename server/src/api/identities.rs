@@ -7,14 +7,12 @@ use super::collection::{Collection, List, ListQuery};
 use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
-use app::error::AppError;
 use app::model::{
     Assignment, Identity, IdentityForm, IdentityPatch, MemberRow, SystemPermission, Warning,
     count_rule,
 };
 use app::services::Services;
 use app::services::identities;
-use app::services::rows::Mode;
 use axum::Json;
 use axum::extract::{Path, State};
 use http::StatusCode;
@@ -215,25 +213,21 @@ pub async fn bulk_create(
         &headers,
         body,
         |request: &BulkCreate| count_rule("identities", request.identities.len()),
-        move |request| bulk_create_batch(batch_services, batch_caller, request, mode),
+        move |request: BulkCreate, claim| async move {
+            let mut recorder =
+                super::bulk::recorder::<_, CreatedResponse>(claim, "identities.created", mode);
+            let results = identities::bulk_create_answered(
+                &batch_services,
+                &batch_caller,
+                &request.identities,
+                mode,
+                &mut recorder,
+            )
+            .await?;
+            recorder.answer(&results)
+        },
     )
     .await
-}
-
-/// The batch of `bulk_create`: every row validated and written, the answer's status and body.
-async fn bulk_create_batch(
-    s: Services,
-    caller: app::services::Caller,
-    request: BulkCreate,
-    mode: Mode,
-) -> Result<(u16, String), AppError> {
-    let results: Vec<Result<CreatedResponse, AppError>> =
-        identities::bulk_create(&s, &caller, &request.identities, mode)
-            .await?
-            .into_iter()
-            .map(|outcome| outcome.map(CreatedResponse::from))
-            .collect();
-    super::bulk::answer(results, "identities.created", mode)
 }
 
 #[utoipa::path(

@@ -162,14 +162,18 @@ pub async fn bulk_create(
         &headers,
         body,
         |request: &BulkCreate| count_rule("invites", request.invites.len()),
-        move |request: BulkCreate| async move {
-            let results: Vec<Result<CreatedResponse, AppError>> =
-                invites::bulk_create(&batch_services, &batch_caller, &request.invites, mode)
-                    .await?
-                    .into_iter()
-                    .map(|outcome| outcome.map(CreatedResponse::from))
-                    .collect();
-            super::bulk::answer(results, "invites.created", mode)
+        move |request: BulkCreate, claim| async move {
+            let mut recorder =
+                super::bulk::recorder::<_, CreatedResponse>(claim, "invites.created", mode);
+            let results = invites::bulk_create_answered(
+                &batch_services,
+                &batch_caller,
+                &request.invites,
+                mode,
+                &mut recorder,
+            )
+            .await?;
+            recorder.answer(&results)
         },
     )
     .await
