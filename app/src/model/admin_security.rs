@@ -2,7 +2,7 @@
 //! change password, email verification, the admin's sessions. The forms validate here, once, for
 //! the pages (inline), the server functions and the CLI.
 
-use super::{AdminPassword, Email};
+use super::{AdminPassword, Email, validate_password_change};
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -83,28 +83,11 @@ impl std::fmt::Debug for AdminPasswordChangeForm {
 
 impl AdminPasswordChangeForm {
     pub fn validate(&self) -> Result<(String, AdminPassword), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if self.current_password.is_empty() {
-            errors.push(FieldError::new(
-                "current_password",
-                "required",
-                "Enter your current password.",
-            ));
-        }
-        let new = AdminPassword::parse("new_password", &self.new_password)
-            .map_err(|e| errors.push(e))
-            .ok();
-        if new.is_some() && self.new_password == self.current_password {
-            errors.push(FieldError::new(
-                "new_password",
-                "unchanged",
-                "Choose a password different from the current one.",
-            ));
-        }
-        match new {
-            Some(new) if errors.is_empty() => Ok((self.current_password.clone(), new)),
-            _ => Err(errors),
-        }
+        validate_password_change(
+            &self.current_password,
+            &self.new_password,
+            AdminPassword::parse,
+        )
     }
 
     pub fn field_error(&self, field: &str) -> Option<FieldError> {

@@ -3,7 +3,7 @@
 //! `validate` per input, run by the page as the person types and by the server on every surface.
 
 use crate::error::FieldError;
-use crate::model::{Email, IdentityPassword};
+use crate::model::{Email, IdentityPassword, validate_password_change};
 use serde::{Deserialize, Serialize};
 
 fn account_slug(raw: &str, errors: &mut Vec<FieldError>) -> String {
@@ -202,27 +202,11 @@ impl std::fmt::Debug for ChangePasswordForm {
 
 impl ChangePasswordForm {
     pub fn validate(&self) -> Result<(String, IdentityPassword), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        required(
-            "current_password",
+        validate_password_change(
             &self.current_password,
-            "Enter your current password.",
-            &mut errors,
-        );
-        let new = IdentityPassword::parse("new_password", &self.new_password)
-            .map_err(|e| errors.push(e))
-            .ok();
-        if new.is_some() && self.new_password == self.current_password {
-            errors.push(FieldError::new(
-                "new_password",
-                "unchanged",
-                "Choose a password different from the current one.",
-            ));
-        }
-        match new {
-            Some(new) if errors.is_empty() => Ok((self.current_password.clone(), new)),
-            _ => Err(errors),
-        }
+            &self.new_password,
+            IdentityPassword::parse,
+        )
     }
 }
 

@@ -94,7 +94,10 @@ pub use mail::{
 pub use names::{DisplayName, PersonName};
 #[cfg(feature = "ssr")]
 pub use password::common_password_error;
-pub use password::{AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password};
+pub use password::{
+    AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password,
+    validate_password_change,
+};
 pub use patch::{EntityTags, IdentityPatch, NodePatch, PermissionPatch, Precondition, RolePatch};
 pub use prehashed::{HashAlgorithm, PrehashedPassword};
 pub use return_to::{safe_next, signin_path};

@@ -109,6 +109,35 @@ const GENERATED_ALPHABET: &[u8] =
 /// The length of a generated password: ~120 bits from the 65-symbol alphabet.
 pub const GENERATED_PASSWORD_LEN: usize = 20;
 
+/// The rule of every change-password form (admins' and identities'): the current password is
+/// required, the new one passes its policy (`parse`) and differs from the current one.
+pub fn validate_password_change<P>(
+    current: &str,
+    new: &str,
+    parse: impl FnOnce(&str, &str) -> Result<P, FieldError>,
+) -> Result<(String, P), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if current.is_empty() {
+        errors.push(FieldError::new(
+            "current_password",
+            "required",
+            "Enter your current password.",
+        ));
+    }
+    let parsed = parse("new_password", new).map_err(|e| errors.push(e)).ok();
+    if parsed.is_some() && new == current {
+        errors.push(FieldError::new(
+            "new_password",
+            "unchanged",
+            "Choose a password different from the current one.",
+        ));
+    }
+    match parsed {
+        Some(parsed) if errors.is_empty() => Ok((current.to_owned(), parsed)),
+        _ => Err(errors),
+    }
+}
+
 /// A password from uniformly random bytes (the browser's `crypto.getRandomValues`). Bytes that
 /// would bias the choice are skipped, so pass a few more than `GENERATED_PASSWORD_LEN`; returns
 /// `None` if they ran out.
