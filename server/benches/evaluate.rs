@@ -80,17 +80,15 @@ enum Value {
     MaybeInt(Option<i64>),
 }
 
-/// Rows per seeding statement: under both engines' bind limits at 10 columns.
-const SEED_ROWS: usize = 1_000;
-
-/// `INSERT INTO <into> VALUES (…), (…)…` for `rows`, a statement per `SEED_ROWS`.
+/// `INSERT INTO <into> VALUES (…), (…)…` for `rows`, in statements of the size the product's own
+/// multi-row writes use on this engine (`store::rows_per_statement`).
 async fn insert_rows(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     into: &str,
     rows: Vec<Vec<Value>>,
 ) -> anyhow::Result<()> {
-    for chunk in rows.chunks(SEED_ROWS) {
-        let columns = chunk.first().map_or(0, Vec::len);
+    let columns = rows.first().map_or(1, Vec::len);
+    for chunk in rows.chunks(app::store::rows_per_statement(tx, columns)) {
         let mut sql = format!("INSERT INTO {into} VALUES ");
         let mut n = 0;
         for (r, _) in chunk.iter().enumerate() {

@@ -336,9 +336,12 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
 }
 
 /// The floor of a bulk batch: the rows `batches` bulk requests write (an identity, its membership,
-/// every other row an assignment, and their audit events), inserted by hand with one multi-row
-/// `INSERT` per table in one transaction per batch on the same database. Nothing checks anything;
-/// it is what the engine itself costs for those rows.
+/// every other row an assignment, and their audit events), inserted by hand with multi-row
+/// `INSERT`s in one transaction per batch on the same database. Nothing checks anything; it is what
+/// the engine itself costs for those rows. Each table's rows go in statements of the size the
+/// product uses (`store::rows_per_statement`): on SQLite one statement per table would bind
+/// thousands of parameters, which sqlx-sqlite does in quadratic time — that would measure sqlx,
+/// not the engine.
 async fn floor(
     s: &Services,
     scope: &app::model::EnvScope,
@@ -365,59 +368,68 @@ async fn floor(
             .map(|_| (s.new_id(), s.new_id(), s.new_id()))
             .collect();
         let mut tx = s.db.begin().await?;
-        let sql = format!(
-            "INSERT INTO identities (account_id, id, email, first_name, last_name, status, created_at, updated_at) VALUES {}",
-            values(BATCH, 8)
-        );
-        let mut q = sqlx::query(&sql);
-        for (r, (id, _, _)) in ids.iter().enumerate() {
-            q = q
-                .bind(&scope.account_id)
-                .bind(id)
-                .bind(format!("floor-{b}-{r}@example.com"))
-                .bind("Bench")
-                .bind("User")
-                .bind("pending")
-                .bind(now)
-                .bind(now);
+        let binds = app::store::binds_per_statement(&tx);
+        let per = |binds_per_row: usize| (binds / binds_per_row).max(1);
+        let (identity_rows, membership_rows) = (per(8), per(8));
+        for (c, chunk) in ids.chunks(identity_rows).enumerate() {
+            let sql = format!(
+                "INSERT INTO identities (account_id, id, email, first_name, last_name, status, created_at, updated_at) VALUES {}",
+                values(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(&sql);
+            for (r, (id, _, _)) in chunk.iter().enumerate() {
+                q = q
+                    .bind(&scope.account_id)
+                    .bind(id)
+                    .bind(format!("floor-{b}-{}@example.com", c * identity_rows + r))
+                    .bind("Bench")
+                    .bind("User")
+                    .bind("pending")
+                    .bind(now)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
         }
-        q.execute(&mut *tx).await?;
-        let sql = format!(
-            "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) VALUES {}",
-            values(BATCH, 8)
-        );
-        let mut q = sqlx::query(&sql);
-        for (id, membership, _) in &ids {
-            q = q
-                .bind(&scope.account_id)
-                .bind(membership)
-                .bind(id)
-                .bind(&scope.application_id)
-                .bind("active")
-                .bind(now)
-                .bind(now)
-                .bind(now);
+        for chunk in ids.chunks(membership_rows) {
+            let sql = format!(
+                "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) VALUES {}",
+                values(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, membership, _) in chunk {
+                q = q
+                    .bind(&scope.account_id)
+                    .bind(membership)
+                    .bind(id)
+                    .bind(&scope.application_id)
+                    .bind("active")
+                    .bind(now)
+                    .bind(now)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
         }
-        q.execute(&mut *tx).await?;
         let assigned: Vec<&(String, String, String)> = ids.iter().step_by(2).collect();
-        let sql = format!(
-            "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) VALUES {}",
-            values(assigned.len(), 9)
-        );
-        let mut q = sqlx::query(&sql);
-        for (id, _, assignment) in &assigned {
-            q = q
-                .bind(&scope.account_id)
-                .bind(assignment)
-                .bind(&scope.environment_id)
-                .bind(id)
-                .bind(&assign.0)
-                .bind(&assign.1)
-                .bind(now)
-                .bind(now)
-                .bind(now);
+        for chunk in assigned.chunks(per(9)) {
+            let sql = format!(
+                "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) VALUES {}",
+                values(chunk.len(), 9)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, _, assignment) in chunk {
+                q = q
+                    .bind(&scope.account_id)
+                    .bind(assignment)
+                    .bind(&scope.environment_id)
+                    .bind(id)
+                    .bind(&assign.0)
+                    .bind(&assign.1)
+                    .bind(now)
+                    .bind(now)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
         }
-        q.execute(&mut *tx).await?;
         // The audit events a batch writes: identity + membership per row, one per assignment.
         let mut events: Vec<(&str, &str, &'static str)> = Vec::new();
         for (r, (id, membership, assignment)) in ids.iter().enumerate() {
@@ -427,34 +439,36 @@ async fn floor(
                 events.push((assignment, id, "assignment.created"));
             }
         }
-        let sql = format!(
-            "INSERT INTO audit_events (account_id, id, application_id, environment_id, actor_type, actor_id, \
-               actor_label, action, category, resource_type, resource_id, resource_label, outcome, severity, \
-               correlation_id, metadata, created_at) VALUES {}",
-            values(events.len(), 17)
-        );
-        let mut q = sqlx::query(&sql);
-        for (resource, identity, action) in &events {
-            q = q
-                .bind(&scope.account_id)
-                .bind(s.new_id())
-                .bind(&scope.application_id)
-                .bind(&scope.environment_id)
-                .bind("api_key")
-                .bind("bench-key")
-                .bind("Bench (arb_dev_…)")
-                .bind(*action)
-                .bind("identity")
-                .bind("identity")
-                .bind(*resource)
-                .bind("floor@example.com")
-                .bind("success")
-                .bind("info")
-                .bind(*identity)
-                .bind(format!("{{\"identity_id\":\"{identity}\"}}"))
-                .bind(now);
+        for chunk in events.chunks(per(17)) {
+            let sql = format!(
+                "INSERT INTO audit_events (account_id, id, application_id, environment_id, actor_type, actor_id, \
+                   actor_label, action, category, resource_type, resource_id, resource_label, outcome, severity, \
+                   correlation_id, metadata, created_at) VALUES {}",
+                values(chunk.len(), 17)
+            );
+            let mut q = sqlx::query(&sql);
+            for (resource, identity, action) in chunk {
+                q = q
+                    .bind(&scope.account_id)
+                    .bind(s.new_id())
+                    .bind(&scope.application_id)
+                    .bind(&scope.environment_id)
+                    .bind("api_key")
+                    .bind("bench-key")
+                    .bind("Bench (arb_dev_…)")
+                    .bind(*action)
+                    .bind("identity")
+                    .bind("identity")
+                    .bind(*resource)
+                    .bind("floor@example.com")
+                    .bind("success")
+                    .bind("info")
+                    .bind(*identity)
+                    .bind(format!("{{\"identity_id\":\"{identity}\"}}"))
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
         }
-        q.execute(&mut *tx).await?;
         tx.commit().await?;
         samples.push(one.elapsed());
     }

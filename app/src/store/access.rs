@@ -18,8 +18,6 @@ pub struct Entry {
 }
 
 const JOURNAL_COLUMNS: usize = 7;
-/// Rows per statement: 7,000 binds, under both engines' limits.
-const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Takes the account's next seq. Runs last in the write's transaction: the row lock it takes
 /// (PostgreSQL) or the single writer (SQLite) makes seqs commit in order.
@@ -41,14 +39,15 @@ pub async fn append(
     entries: &[Entry],
     now_ms: i64,
 ) -> Result<(), AppError> {
-    for (chunk_index, chunk) in entries.chunks(ROWS_PER_STATEMENT).enumerate() {
+    let rows_per_statement = crate::store::rows_per_statement(tx, JOURNAL_COLUMNS);
+    for (chunk_index, chunk) in entries.chunks(rows_per_statement).enumerate() {
         let sql = format!(
             "INSERT INTO access_journal (account_id, seq, ord, kind, environment_id, identity_id, created_at) VALUES {}",
             values_list(chunk.len(), JOURNAL_COLUMNS, 1)
         );
         let mut query = sqlx::query(&sql);
         for (i, entry) in chunk.iter().enumerate() {
-            let ord = i64::try_from(chunk_index * ROWS_PER_STATEMENT + i).unwrap_or(i64::MAX);
+            let ord = i64::try_from(chunk_index * rows_per_statement + i).unwrap_or(i64::MAX);
             query = query
                 .bind(account_id)
                 .bind(seq)

@@ -368,8 +368,7 @@ pub async fn insert_new(
     rows: &[(&str, &str, &str, &str)],
     now_ms: i64,
 ) -> Result<(), AppError> {
-    // Nine binds a row: 300 rows stay far under SQLite's 32,766.
-    for chunk in rows.chunks(300) {
+    for chunk in rows.chunks(crate::store::rows_per_statement(tx, 9)) {
         let sql = format!(
             "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) \
              VALUES {}",

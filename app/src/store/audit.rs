@@ -90,9 +90,6 @@ const COLUMNS: &str = "account_id, id, application_id, environment_id, actor_typ
     actor_label, action, category, resource_type, resource_id, resource_label, outcome, severity, \
     correlation_id, metadata, created_at";
 const BINDS_PER_ROW: usize = 16;
-/// Rows per statement: 16,000 binds, under both engines' bind-parameter limits (SQLite 32,766,
-/// PostgreSQL 65,535); a whole bulk create's events fit in one statement.
-const ROWS_PER_STATEMENT: usize = 1_000;
 
 pub async fn insert(
     tx: &mut Tx,
@@ -126,7 +123,8 @@ pub async fn insert_rows(
     events: &[(&str, &Event, &str)],
     at_ms: i64,
 ) -> Result<(), AppError> {
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+    let rows_per_statement = crate::store::rows_per_statement(tx, BINDS_PER_ROW);
+    for chunk in events.chunks(rows_per_statement) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|row| {
                 let n = row * BINDS_PER_ROW;

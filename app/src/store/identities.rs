@@ -447,9 +447,6 @@ pub async fn mark_email_verified(
 
 /// Binds per row of `insert_new`.
 const NEW_IDENTITY_BINDS: usize = 13;
-/// Rows per statement of the set-based inserts: far under both engines' bind-parameter limits
-/// (SQLite 32,766, PostgreSQL 65,535) at a dozen binds a row.
-const ROWS_PER_STATEMENT: usize = 500;
 
 /// `COLUMNS` as a `RETURNING` list (no table alias there).
 const RETURNING: &str = "id, email, first_name, last_name, status, external_id, metadata, \
@@ -465,7 +462,7 @@ pub async fn insert_new(
     rows: &[NewIdentity<'_>],
 ) -> Result<Vec<Identity>, AppError> {
     let mut inserted = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(crate::store::rows_per_statement(tx, NEW_IDENTITY_BINDS)) {
         let sql = format!(
             "INSERT INTO identities (account_id, id, email, first_name, last_name, external_id, metadata, status, \
                password_hash, password_change_required, password_changed_at, created_at, updated_at) \
@@ -515,7 +512,7 @@ pub async fn by_emails_with_membership(
     emails: &[&str],
 ) -> Result<std::collections::HashMap<String, (String, Option<MembershipStatus>)>, AppError> {
     let mut found = std::collections::HashMap::new();
-    for chunk in emails.chunks(ROWS_PER_STATEMENT) {
+    for chunk in emails.chunks(crate::store::rows_per_statement(tx, 1)) {
         let sql = format!(
             "SELECT i.email, i.id, m.status FROM identities i \
              LEFT JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
@@ -546,7 +543,7 @@ pub async fn external_ids_taken(
     external_ids: &[&str],
 ) -> Result<std::collections::HashSet<String>, AppError> {
     let mut taken = std::collections::HashSet::new();
-    for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in external_ids.chunks(crate::store::rows_per_statement(tx, 1)) {
         let sql = format!(
             "SELECT external_id FROM identities WHERE account_id = $1 AND external_id IN ({})",
             crate::store::in_list(chunk.len(), 2)
@@ -569,7 +566,7 @@ pub async fn insert_memberships(
     rows: &[(&str, &str)],
     now_ms: i64,
 ) -> Result<(), AppError> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(crate::store::rows_per_statement(tx, 8)) {
         let sql = format!(
             "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) \
              VALUES {}",

@@ -23,4 +23,5 @@ pub mod versioned;
 pub mod workspace;
 
 pub use db::{Db, Engine, Flag, Tx, from_ms, insert_unique, ms, rfc3339, unless_unique_violation};
+pub use db::{binds_per_statement, rows_per_statement};
 pub(crate) use db::{in_list, values_list};
