@@ -28,20 +28,23 @@
 //! `postgres` user. Results are written up in docs/reliability.md.
 
 // This harness drives a child process; the in-process server and load driver are the others'.
+// The memory probe of `arbor_process` is the evaluation bench's.
+#[allow(dead_code)]
+mod arbor_process;
 #[allow(dead_code)]
 mod common;
 
 use app::model::{EnvScope, PermissionForm, RoleForm};
 use app::services::{Caller, Services, catalog};
+use arbor_process::{ARBOR, Arbor, free_port};
 use common::Rng;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const ARBOR: &str = env!("CARGO_BIN_EXE_arbor");
 const BATCH: usize = 200;
 
 fn setting(name: &str, default: u64) -> u64 {
@@ -56,71 +59,6 @@ fn setting(name: &str, default: u64) -> u64 {
 /// replayed) and no database restart.
 fn smoke() -> bool {
     std::env::var_os("ARBOR_BENCH_SMOKE").is_some()
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-/// A running `arbor serve`, killed with SIGKILL when dropped.
-struct Arbor {
-    child: Child,
-    base: String,
-}
-
-impl Arbor {
-    async fn start(url: &str, log: &Path) -> anyhow::Result<Arbor> {
-        let port = free_port()?;
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)?;
-        let child = Command::new(ARBOR)
-            .arg("serve")
-            .env("DATABASE_URL", url)
-            .env("ARBOR_ADDR", format!("127.0.0.1:{port}"))
-            .env("ARBOR_CONFIG", "/nonexistent")
-            .env("ARBOR_LOG", "warn")
-            // One key sends everything: the harness tests crashes, not the limiter.
-            .env("ARBOR_API_RATE_LIMIT", "100000000")
-            .stdout(Stdio::from(log.try_clone()?))
-            .stderr(Stdio::from(log))
-            .spawn()?;
-        let arbor = Arbor {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let ready = http
-                .get(format!("{}/readyz", arbor.base))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if ready {
-                return Ok(arbor);
-            }
-            anyhow::ensure!(Instant::now() < deadline, "arbor did not become ready");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    fn kill(&mut self) -> anyhow::Result<()> {
-        // `Child::kill` is SIGKILL on Unix: no shutdown, no flush, as a crash.
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(())
-    }
-}
-
-impl Drop for Arbor {
-    fn drop(&mut self) {
-        let _ = self.kill();
-    }
 }
 
 /// One bulk request as sent: its key, its exact body, its rows, and what it was answered.
