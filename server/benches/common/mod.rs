@@ -73,6 +73,11 @@ pub async fn services(url: &str) -> anyhow::Result<Services> {
 
 /// Signs up an account through the real sign-up service; returns its Development environment.
 pub async fn sign_up(s: &Services) -> anyhow::Result<EnvScope> {
+    Ok(sign_up_owner(s).await?.0)
+}
+
+/// `sign_up`, with the owner's admin id and the path of the Overview the owner lands on.
+pub async fn sign_up_owner(s: &Services) -> anyhow::Result<(EnvScope, String, String)> {
     let form = SignupForm {
         email: "bench@example.com".into(),
         password: "correct horse battery staple".into(),
@@ -91,11 +96,12 @@ pub async fn sign_up(s: &Services) -> anyhow::Result<EnvScope> {
     .bind(&created.account_id)
     .fetch_one(s.db.reader())
     .await?;
-    Ok(EnvScope {
+    let scope = EnvScope {
         account_id: created.account_id,
         application_id,
         environment_id,
-    })
+    };
+    Ok((scope, created.admin_id, created.landing.overview_path()))
 }
 
 /// A full-access key of `scope` (no scopes listed = every permission), as the CLI makes one.
