@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The sign-up form as typed. `validate` turns it into `ValidSignup` or per-field errors; the
 /// page calls `field_error` on blur so the same rules show inline before anything is sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignupForm {
     pub email: String,
     pub password: String,
@@ -98,7 +98,7 @@ impl SignupForm {
 
 /// The sign-in form. Only shape is checked here: the answer to a wrong email or password is
 /// always the same generic error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInForm {
     pub email: String,
     pub password: String,
@@ -165,5 +165,49 @@ mod tests {
             Some("too_short".to_owned())
         );
         assert!(form.field_error("email").is_none());
+    }
+}
+
+// The forms carry a password: their `Debug` (logs, panics, traces) leaves it out.
+impl std::fmt::Debug for SignupForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignupForm")
+            .field("email", &self.email)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("account_name", &self.account_name)
+            .field("application_name", &self.application_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SignInForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInForm")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_password() {
+        let secret = "correct horse battery staple";
+        let signup = SignupForm {
+            email: "a@example.com".into(),
+            password: secret.into(),
+            ..SignupForm::default()
+        };
+        let sign_in = SignInForm {
+            email: "a@example.com".into(),
+            password: secret.into(),
+        };
+        for shown in [format!("{signup:?}"), format!("{sign_in:?}")] {
+            assert!(shown.contains("a@example.com"), "{shown}");
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 }

@@ -97,10 +97,12 @@ fn entity_tag(input: &[u8]) -> Option<(Option<i64>, &[u8])> {
             input.split_at(end)
         }
     };
+    // RFC 9110 compares entity tags byte for byte: only the exact spelling of an `ETag` we send
+    // names its version (`"3"`, never `"03"` or `"+3"`); any other tag matches nothing.
     let version = std::str::from_utf8(opaque)
         .ok()
         .and_then(|text| text.parse::<i64>().ok())
-        .filter(|v| *v > 0);
+        .filter(|v| *v > 0 && v.to_string().as_bytes() == opaque);
     Some((version, rest))
 }
 
@@ -129,6 +131,15 @@ mod tests {
         assert_eq!(version(""), None);
         assert_eq!(version("\"3"), None, "an unterminated tag is malformed");
         assert_eq!(version("\"a b\""), None, "a space is not an etagc");
+    }
+
+    #[test]
+    fn only_the_exact_spelling_of_an_etag_names_its_version() {
+        for other in ["\"03\"", "\"+3\"", "03", "W/\"003\""] {
+            let precondition = parse(&HeaderValue::from_static(other));
+            assert!(precondition.is_some(), "{other} is a well-formed tag");
+            assert_eq!(version(other), None, "{other} must not match version 3");
+        }
     }
 
     #[test]
