@@ -93,8 +93,8 @@ impl From<app::model::CreatedIdentity> for CreatedResponse {
     summary = "List the application's members",
     description = "The members of the key's application, each with its assignments in the key's \
         environment, newest first, a page at a time. Here `q` keeps the members whose email, full \
-        name, last name (any case) or external id (as typed) starts with it: a prefix, read from \
-        an index, so a search costs what it finds even among 100,000 identities.",
+        name, last name or external id starts with it, in any case: a prefix, read from an index, \
+        so a search costs what it finds even among 100,000 identities.",
     params(ListQuery),
     responses(
         (status = 200, description = "One page of members.", body = Collection<MemberRow>),

@@ -206,22 +206,21 @@ async fn search_matches_prefixes_from_the_indexes(engine: Engine) {
 async fn stat_cards_follow_every_write_on_every_node(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let (admin, ids) = seed(&app).await;
-    let cards = |app: &TestApp| {
-        let admin = admin.clone();
-        let app = app;
+    let cards = || {
+        let (app, admin) = (&app, admin.clone());
         async move {
             app.call(&admin, "directory_summary", json!({ "account": ACCOUNT }))
                 .await
                 .body
         }
     };
-    let before = cards(&app).await;
+    let before = cards().await;
     assert_eq!(
         before,
         json!({ "total": 60, "active": 0, "pending": 40, "inactive": 20, "email_unverified": 60, "no_memberships": 30 })
     );
     // Served again from the cache: the same answer.
-    assert_eq!(cards(&app).await, before);
+    assert_eq!(cards().await, before);
     // A write on another node (its own caches) shows on this one at once: the cards are keyed on
     // the account's journal head, read from the database on each request.
     let other = app.second_node().await;
@@ -230,7 +229,7 @@ async fn stat_cards_follow_every_write_on_every_node(engine: Engine) {
     directory::set_status(&other, &operator, &ids[1], false)
         .await
         .unwrap_or_else(|e| panic!("set status: {e:?}"));
-    let after = cards(&app).await;
+    let after = cards().await;
     assert_eq!(after["inactive"], 21);
     assert_eq!(after["pending"], 39);
     let page = directory::list(
