@@ -48,9 +48,31 @@ pub struct DirectoryQuery {
     pub sort: DirectorySort,
     #[serde(default)]
     pub descending: bool,
+    /// Without a cursor, the page by number (bounded: see `services::directory::list`).
     #[serde(default)]
     pub page: i64,
+    /// The `next_cursor` of the page before: the page after it, in the same sort. The dashboard
+    /// pages with cursors, so a page deep in 100,000 identities costs what the first one does.
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
+
+/// One page of the directory list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryPage {
+    pub items: Vec<DirectoryRow>,
+    /// The identities matching the filters, counted up to `DIRECTORY_COUNT_CAP`.
+    pub total: i64,
+    /// True when more than `total` match (the count stopped at the cap).
+    pub total_is_lower_bound: bool,
+    pub per_page: i64,
+    /// Send it as `cursor` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// How far the directory counts a filtered list: an exact count of 100,000 matches would cost a
+/// scan per request, and "10,000+" says all a pager needs (the stat cards count exactly).
+pub const DIRECTORY_COUNT_CAP: i64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryRow {

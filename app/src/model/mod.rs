@@ -64,8 +64,8 @@ pub use audit::{
 pub use bulk::{BULK_MAX, RowResult, count_rule};
 pub use catalog::{Permission, PermissionGroupOutcome, Role};
 pub use directory::{
-    AuditEntry, DirectoryQuery, DirectoryRow, DirectorySort, DirectorySummary, IdentityDetail,
-    MembershipInfo,
+    AuditEntry, DIRECTORY_COUNT_CAP, DirectoryPage, DirectoryQuery, DirectoryRow, DirectorySort,
+    DirectorySummary, IdentityDetail, MembershipInfo,
 };
 pub use email::Email;
 pub use evaluation::{Decision, DenialReason, GrantingRole};

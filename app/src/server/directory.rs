@@ -2,8 +2,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    DirectoryIdentityForm, DirectoryQuery, DirectoryRow, DirectorySummary, Identity,
-    IdentityDetail, Page, ProfileForm,
+    DirectoryIdentityForm, DirectoryPage, DirectoryQuery, DirectorySummary, Identity,
+    IdentityDetail, ProfileForm,
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -18,7 +18,7 @@ pub async fn load_directory_summary(account: String) -> Result<DirectorySummary,
 pub async fn list_directory(
     account: String,
     query: DirectoryQuery,
-) -> Result<Page<DirectoryRow>, AppError> {
+) -> Result<DirectoryPage, AppError> {
     let (s, caller) = super::context::caller_in_account(&account).await?;
     crate::services::directory::list(&s, &caller, &query).await
 }

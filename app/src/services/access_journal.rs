@@ -71,8 +71,11 @@ fn effect(event: &Event) -> Option<Entry> {
         "environment" | "application" => Some(entry(ENVIRONMENT, env, None)),
         // Nothing to re-read, but cached keys must notice (a revocation on another node).
         "api_key" => Some(entry(KEY, env, None)),
-        // Who administers, invitations not yet accepted, mail, the account's own record.
-        "account" | "admin_user" | "admin_invite" | "identity_invite" | "outbox" => None,
+        // An accepted invite may change the identity it names (its email is confirmed): nothing
+        // for evaluation, but the directory's stat cards are keyed on this head.
+        "identity_invite" => named_identity().map(|id| entry(IDENTITY, None, Some(&id))),
+        // Who administers, mail, the account's own record.
+        "account" | "admin_user" | "admin_invite" | "outbox" => None,
         // A resource type this list does not know yet: reload rather than miss it.
         _ => Some(entry(ENVIRONMENT, None, None)),
     }
@@ -233,6 +236,10 @@ mod tests {
             (event("api_key"), Some(entry(KEY, Some("env"), None))),
             (event("admin_user"), None),
             (event("identity_invite"), None),
+            (
+                with_identity(event("identity_invite")),
+                Some(entry(IDENTITY, None, Some("i1"))),
+            ),
             (event("something_new"), Some(entry(ENVIRONMENT, None, None))),
         ];
         for (event, expected) in cases {

@@ -104,6 +104,10 @@ pub struct Services {
     /// Costly unauthenticated requests (sign-up, sign-in, forgot-password, accepting an invite)
     /// per client address; the server applies it to the routes in `server::edge::LIMITED_PATHS`.
     pub edge_limit: Arc<edge_limit::EdgeLimiter>,
+    /// The directory's stat cards per account, valid while the account's journal head stays.
+    pub directory_cards: Arc<directory::HeadCache<crate::model::DirectorySummary>>,
+    /// Each application's member count (Access Control › Identities), likewise.
+    pub member_counts: Arc<directory::HeadCache<i64>>,
 }
 
 impl Services {
@@ -149,6 +153,8 @@ impl Services {
                 edge_limit::DEFAULT_PER_MINUTE,
                 clock.clone(),
             )),
+            directory_cards: Arc::default(),
+            member_counts: Arc::default(),
         }
     }
 

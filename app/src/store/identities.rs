@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::model::EnvScope;
 use crate::model::{Identity, IdentityStatus, MembershipStatus};
+use crate::store::directory::{Binds, search_condition};
 use crate::store::{Flag, Tx, insert_unique, rfc3339};
 use sqlx::AnyPool;
 
@@ -195,8 +196,23 @@ struct Member {
     membership_status: String,
 }
 
-/// One page of the application's members (optionally matching `q` in email or names), newest
-/// first, with the total.
+/// The application's members (every membership status), counted from the membership index.
+pub async fn member_count(pool: &AnyPool, env: &EnvScope) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM app_memberships WHERE account_id = $1 AND application_id = $2",
+    )
+    .bind(&env.account_id)
+    .bind(&env.application_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// From this many members on, a page of them walks the identities rather than the memberships.
+const WALK_IDENTITIES_FROM: i64 = 1_000;
+
+/// One page of the application's members (optionally matching `q`, a prefix of the email, the
+/// names or the external id — `directory::search_condition`), newest first, with the total
+/// (without a search or role filter: `member_count`, which the caller has).
 pub async fn members_page(
     pool: &AnyPool,
     env: &EnvScope,
@@ -204,41 +220,62 @@ pub async fn members_page(
     has_role: Option<bool>,
     limit: i64,
     offset: i64,
+    member_count: i64,
 ) -> Result<(Vec<(Identity, MembershipStatus)>, i64), AppError> {
-    let pattern = format!("%{}%", q.trim().to_lowercase());
-    let roles_here = "EXISTS (SELECT 1 FROM assignments a WHERE a.account_id = i.account_id \
-         AND a.identity_id = i.id AND a.environment_id = $4)";
-    let role_filter = match has_role {
-        Some(true) => format!("AND {roles_here}"),
-        Some(false) => format!("AND NOT {roles_here}"),
-        None => String::new(),
-    };
-    let filter = format!(
-        "FROM identities i JOIN app_memberships m ON m.account_id = i.account_id AND m.identity_id = i.id \
-         WHERE i.account_id = $1 AND m.application_id = $2 \
-           AND (LOWER(i.email) LIKE $3 OR LOWER(i.first_name || ' ' || i.last_name) LIKE $3) {role_filter}"
-    );
-    let count_sql = format!("SELECT COUNT(*) {filter}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql)
-        .bind(&env.account_id)
-        .bind(&env.application_id)
-        .bind(&pattern);
-    // Limit and offset are numbers we computed, so they are written into the text; `$4` (the
-    // environment) is only bound when the role filter uses it.
-    let list_sql = format!(
-        "SELECT {COLUMNS}, m.status AS membership_status {filter} \
-         ORDER BY i.created_at DESC, i.id DESC LIMIT {limit} OFFSET {offset}"
-    );
-    let mut list = sqlx::query_as::<_, Member>(&list_sql)
-        .bind(&env.account_id)
-        .bind(&env.application_id)
-        .bind(&pattern);
-    if has_role.is_some() {
-        count = count.bind(&env.environment_id);
-        list = list.bind(&env.environment_id);
+    let mut binds = Binds::default();
+    let account = binds.text(env.account_id.clone());
+    let application = binds.text(env.application_id.clone());
+    // A search names the account in each of its branches (`search_condition`).
+    let mut conditions = vec![
+        search_condition(q, &account, &mut binds)
+            .unwrap_or_else(|| format!("i.account_id = {account}")),
+    ];
+    if let Some(has_role) = has_role {
+        let environment = binds.text(env.environment_id.clone());
+        conditions.push(format!(
+            "{}EXISTS (SELECT 1 FROM assignments a WHERE a.account_id = i.account_id \
+               AND a.identity_id = i.id AND a.environment_id = {environment})",
+            if has_role { "" } else { "NOT " }
+        ));
     }
-    let total = count.fetch_one(pool).await?;
-    let rows = list.fetch_all(pool).await?;
+    let conditions = conditions.join(" AND ");
+    let membership = format!(
+        "m.account_id = i.account_id AND m.application_id = {application} AND m.identity_id = i.id"
+    );
+    let joined =
+        format!("FROM identities i JOIN app_memberships m ON {membership} WHERE {conditions}");
+    let total = if q.trim().is_empty() && has_role.is_none() {
+        member_count
+    } else {
+        let (n,): (i64,) = binds
+            .apply(sqlx::query_as(&format!("SELECT COUNT(*) AS n {joined}")))
+            .fetch_one(pool)
+            .await?;
+        n
+    };
+    // Many members and no search: walk the identities newest first (`identities_by_created`) and
+    // look each one's membership up, so a page reads about `limit` rows (plus its offset). Written
+    // as a join, SQLite would read every membership first and sort them all. Few members (or a
+    // search, which reads only its matches): the join, where the planner picks.
+    let from = if q.trim().is_empty() && member_count >= WALK_IDENTITIES_FROM {
+        // The membership as a scalar subquery in the filter too: an `EXISTS` there, SQLite may
+        // turn into an `IN` list of every member, read first.
+        let status = format!("(SELECT m.status FROM app_memberships m WHERE {membership})");
+        format!(
+            "{status} AS membership_status FROM identities i \
+             WHERE {conditions} AND {status} IS NOT NULL"
+        )
+    } else {
+        format!("m.status AS membership_status {joined}")
+    };
+    // Limit and offset are numbers we computed, so they are written into the text.
+    let list_sql = format!(
+        "SELECT {COLUMNS}, {from} ORDER BY i.created_at DESC, i.id DESC LIMIT {limit} OFFSET {offset}"
+    );
+    let rows: Vec<Member> = binds
+        .apply(sqlx::query_as(&list_sql))
+        .fetch_all(pool)
+        .await?;
     let items = rows
         .into_iter()
         .map(|r| {

@@ -16,6 +16,7 @@ mod caller;
 mod catalog;
 mod cli;
 mod directory;
+mod directory_paging;
 mod dry_run;
 mod edges;
 mod evaluation_property;

@@ -71,7 +71,7 @@ pub fn IdentitiesPage() -> impl IntoView {
             </div>
         </div>
         <div class="toolbar">
-            <input class="search" type="search" placeholder="Search by name or email" aria-label="Search identities"
+            <input class="search" type="search" placeholder="Search: the start of a name or email" aria-label="Search identities"
                 prop:value=move || search.get()
                 on:input=move |ev| { search.set(event_target_value(&ev)); page.set(1); }
                 data-testid="identity-search" />

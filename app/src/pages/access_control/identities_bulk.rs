@@ -227,7 +227,7 @@ pub fn AddFromDirectory(open: RwSignal<bool>, on_done: Callback<()>) -> impl Int
                             }
                         }).collect_view()}
                     </ul>
-                    {(page.total > page.per_page).then(|| view! { <p class="muted small">{format!("Showing {} of {}; search to find others.", page.per_page, page.total)}</p> })}
+                    {(page.total > page.per_page).then(|| view! { <p class="muted small">{format!("Showing {} of {}{}; search to find others.", page.per_page, page.total, if page.total_is_lower_bound { "+" } else { "" })}</p> })}
                 }.into_any(),
             }}
             <FormAlert error=submission.error() />

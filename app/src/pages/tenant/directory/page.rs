@@ -40,10 +40,14 @@ pub fn DirectoryPage() -> impl IntoView {
         Callback::new(move |_: ()| refresh.update(|n| *n += 1)),
     );
     let on_created = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
+    // The cursor of each page visited since page 1 (index 0: page 1's, none), so Previous goes
+    // back without an offset; every change of search, filter or sort starts again at page 1.
+    let cursors = RwSignal::new(vec![None::<String>]);
     let set = move |change: fn(&mut DirectoryQuery)| {
         query.update(|q| {
             change(q);
             q.page = 1;
+            q.cursor = None;
         })
     };
     view! {
@@ -67,12 +71,12 @@ pub fn DirectoryPage() -> impl IntoView {
         </div>
         <SummaryCards summary=Signal::derive(move || summary.get().and_then(Result::ok)) query />
         <div class="toolbar filters">
-            <input class="search" type="search" placeholder="Search name, email or external id" aria-label="Search the directory"
+            <input class="search" type="search" placeholder="Search: the start of a name, email or external id" aria-label="Search the directory"
                 prop:value=move || query.with(|q| q.q.clone())
-                on:input=move |ev| { let text = event_target_value(&ev); query.update(|q| { q.q = text; q.page = 1; }) }
+                on:input=move |ev| { let text = event_target_value(&ev); query.update(|q| { q.q = text; q.page = 1; q.cursor = None; }) }
                 data-testid="directory-search" />
             <label class="inline-select">"Status "
-                <select on:change=move |ev| { let v = event_target_value(&ev); query.update(|q| { q.status = IdentityStatus::ALL.into_iter().find(|s| s.as_str() == v); q.page = 1; }) }
+                <select on:change=move |ev| { let v = event_target_value(&ev); query.update(|q| { q.status = IdentityStatus::ALL.into_iter().find(|s| s.as_str() == v); q.page = 1; q.cursor = None; }) }
                     data-testid="filter-status">
                     <option value="" selected=move || query.with(|q| q.status.is_none())>"All"</option>
                     {IdentityStatus::ALL.into_iter().map(|s| view! {
@@ -81,7 +85,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 </select>
             </label>
             <label class="inline-select">"Assignments "
-                <select on:change=move |ev| { let v = event_target_value(&ev); query.update(|q| { q.has_any_assignment = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None }; q.page = 1; }) }
+                <select on:change=move |ev| { let v = event_target_value(&ev); query.update(|q| { q.has_any_assignment = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None }; q.page = 1; q.cursor = None; }) }
                     data-testid="filter-assignments">
                     <option value="" selected=move || query.with(|q| q.has_any_assignment.is_none())>"Any"</option>
                     <option value="yes" selected=move || query.with(|q| q.has_any_assignment == Some(true))>"With assignments"</option>
@@ -106,7 +110,32 @@ pub fn DirectoryPage() -> impl IntoView {
                         <div class="empty-inline" data-testid="directory-no-match">"No identity matches these filters."</div>
                     }.into_any(),
                     Ok(page) => {
-                        let (pages, current, total) = (page.pages(), page.page, page.total);
+                        let current = query.with_untracked(|q| q.page.max(1));
+                        let count = if page.total_is_lower_bound {
+                            format!("More than {} identities · page {current}", page.total)
+                        } else {
+                            let pages = ((page.total + page.per_page - 1) / page.per_page.max(1)).max(1);
+                            format!("{} identit{} · page {current} of {pages}", page.total, if page.total == 1 { "y" } else { "ies" })
+                        };
+                        let next = page.next_cursor.clone();
+                        let has_next = next.is_some();
+                        let paged = current > 1 || has_next;
+                        let go_next = move |_| {
+                            let Some(next) = next.clone() else { return };
+                            query.update(|q| {
+                                cursors.update(|c| {
+                                    c.truncate(usize::try_from(q.page.max(1)).unwrap_or(1));
+                                    c.push(Some(next.clone()));
+                                });
+                                q.cursor = Some(next);
+                                q.page = q.page.max(1) + 1;
+                            })
+                        };
+                        let go_previous = move |_| query.update(|q| {
+                            let before = usize::try_from(q.page - 2).unwrap_or(0);
+                            q.cursor = cursors.with_untracked(|c| c.get(before).cloned().flatten());
+                            q.page = (q.page - 1).max(1);
+                        });
                         view! {
                             <div class="table-wrap">
                                 <table data-testid="directory-table">
@@ -122,10 +151,10 @@ pub fn DirectoryPage() -> impl IntoView {
                                 </table>
                             </div>
                             <nav class="pager" aria-label="Pages">
-                                <span class="muted">{format!("{total} identit{} · page {current} of {pages}", if total == 1 { "y" } else { "ies" })}</span>
-                                {(pages > 1).then(|| view! {
-                                    <button class="btn btn-secondary btn-small" disabled={current <= 1} on:click=move |_| query.update(|q| q.page -= 1)>"Previous"</button>
-                                    <button class="btn btn-secondary btn-small" disabled={current >= pages} on:click=move |_| query.update(|q| q.page += 1)>"Next"</button>
+                                <span class="muted" data-testid="directory-count">{count}</span>
+                                {paged.then(|| view! {
+                                    <button class="btn btn-secondary btn-small" disabled={current <= 1} on:click=go_previous data-testid="directory-previous">"Previous"</button>
+                                    <button class="btn btn-secondary btn-small" disabled={!has_next} on:click=go_next data-testid="directory-next">"Next"</button>
                                 })}
                             </nav>
                         }.into_any()
@@ -160,7 +189,7 @@ fn SummaryCards(
                      apply: fn(&mut DirectoryQuery)| {
         view! {
             <button type="button" class="stat stat-button" data-testid=testid
-                on:click=move |_| query.update(|q| { q.status = None; q.has_any_assignment = None; q.without_membership = false; apply(q); q.page = 1; })>
+                on:click=move |_| query.update(|q| { q.status = None; q.has_any_assignment = None; q.without_membership = false; apply(q); q.page = 1; q.cursor = None; })>
                 <p class="stat-label">{label}</p>
                 <p class="stat-value">{move || summary.get().map_or_else(|| "–".to_owned(), |s| value(&s).to_string())}</p>
                 <p class="stat-hint">{hint}</p>
@@ -196,7 +225,7 @@ fn SortHeader(
             <button type="button" class="sort-button" data-testid=format!("sort-{}", label.to_lowercase())
                 on:click=move |_| query.update(|q| {
                     if q.sort == sort { q.descending = !q.descending } else { q.sort = sort; q.descending = false }
-                    q.page = 1;
+                    q.page = 1; q.cursor = None;
                 })>
                 {label}
                 <span aria-hidden="true">{move || match aria() { "ascending" => " ▲", "descending" => " ▼", _ => "" }}</span>
