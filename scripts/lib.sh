@@ -27,6 +27,15 @@ ensure_chromium() {
   fi
 }
 
+# The directory-at-scale browser test seeds 100,000 identities with set-based SQL through the
+# sqlite3 shell.
+ensure_sqlite3_shell() {
+  if ! command -v sqlite3 >/dev/null 2>&1; then
+    step "installing the sqlite3 shell"
+    apt_install sqlite3
+  fi
+}
+
 ensure_node_packages() {
   if [[ ! -x end2end/node_modules/.bin/playwright ]] || [[ end2end/package.json -nt end2end/node_modules/.package-lock.json ]]; then
     step "installing the browser test tooling (Playwright, no browser download)"
