@@ -30,11 +30,13 @@ pub mod identities;
 pub mod identity_auth;
 pub mod identity_passwords;
 pub mod invites;
+pub mod jobs;
 pub mod mail;
 pub mod passwords;
 pub mod rate_limit;
 pub mod request_id;
 pub mod rows;
+pub mod shared_limits;
 pub mod team;
 pub mod tenancy;
 pub mod throttle;
@@ -79,7 +81,7 @@ pub struct Services {
     pub access_cache: Arc<access_cache::AccessCache>,
     /// When each API key's use was last written (`last_used_at` is coalesced).
     pub api_key_usage: Arc<api_keys::UsageLedger>,
-    /// Requests per minute per API key.
+    /// Requests per minute per API key (shared by the nodes: `rate_limit`).
     pub api_rate: Arc<rate_limit::RateLimiter>,
     /// Evaluation requests per minute per API key: their own budget, apart from `api_rate`.
     pub evaluate_rate: Arc<rate_limit::RateLimiter>,
@@ -104,6 +106,8 @@ pub struct Services {
     /// Costly unauthenticated requests (sign-up, sign-in, forgot-password, accepting an invite)
     /// per client address; the server applies it to the routes in `server::edge::LIMITED_PATHS`.
     pub edge_limit: Arc<edge_limit::EdgeLimiter>,
+    /// This process among the nodes on the database: the owner of the job leases it takes.
+    pub node_id: Arc<str>,
 }
 
 impl Services {
@@ -117,8 +121,12 @@ impl Services {
             failpoints: failpoints::FailPoints::default(),
             access_cache: Arc::default(),
             api_key_usage: Arc::default(),
-            api_rate: Arc::default(),
+            api_rate: Arc::new(rate_limit::RateLimiter::new(
+                "api",
+                rate_limit::DEFAULT_PER_MINUTE,
+            )),
             evaluate_rate: Arc::new(rate_limit::RateLimiter::new(
+                "evaluate",
                 rate_limit::DEFAULT_EVALUATE_PER_MINUTE,
             )),
             public_url: Arc::from("http://127.0.0.1:3000"),
@@ -128,18 +136,22 @@ impl Services {
                 ..Default::default()
             },
             identity_login_limit: Arc::new(throttle::AddressLimiter::new(
+                "identity_sign_in",
                 identity_auth::LOGIN_FAILURES_PER_ADDRESS,
                 identity_auth::ADDRESS_WINDOW,
             )),
             identity_mail_limit: Arc::new(throttle::AddressLimiter::new(
+                "identity_mail",
                 identity_auth::MAIL_REQUESTS_PER_ADDRESS,
                 identity_auth::ADDRESS_WINDOW,
             )),
             admin_forgot_by_address: Arc::new(throttle::AddressLimiter::new(
+                "admin_forgot_address",
                 admin_security::FORGOT_PER_ADDRESS,
                 admin_security::FORGOT_WINDOW,
             )),
             admin_forgot_by_email: Arc::new(throttle::AddressLimiter::new(
+                "admin_forgot_email",
                 admin_security::FORGOT_PER_EMAIL,
                 admin_security::FORGOT_WINDOW,
             )),
@@ -149,6 +161,7 @@ impl Services {
                 edge_limit::DEFAULT_PER_MINUTE,
                 clock.clone(),
             )),
+            node_id: Arc::from(clock::uuid_v7_at(clock.now()).to_string()),
         }
     }
 
