@@ -82,7 +82,9 @@ impl RateLimiter {
                 return Err(refused(leased.refused_until_ns - now_ns));
             }
         }
-        let key = format!("{}:{key_id}", self.name);
+        // The rate is part of the key: a changed setting starts a full bucket (as a restart
+        // did), rather than carrying a debt measured in the old rate's tokens.
+        let key = format!("{}:{per_minute}:{key_id}", self.name);
         let chunk = i64::try_from(self.chunk()).unwrap_or(i64::MAX);
         let pool = db.writer();
         match limits::lease(pool, &key, now_ns, spacing_ns, WINDOW_NS, chunk).await? {
