@@ -362,6 +362,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let services = crate::services(db, Arc::new(SystemClock), &config);
     crate::start_mail_worker(&services, &config);
     crate::start_audit_purge(&services);
+    crate::start_limit_purge(&services);
     crate::start_access_sync(&services, &config.database_url);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

@@ -119,7 +119,7 @@ pub async fn limit_costly(State(s): State<Services>, request: Request, next: Nex
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
     let address = s.client_address(peer, forwarded);
-    match s.edge_limit.take(address.as_deref()) {
+    match app::services::shared_limits::edge_take(&s, address.as_deref()).await {
         Ok(()) => next.run(request).await,
         Err(error) => {
             tracing::warn!(path = %request.uri().path(), "per-address limit reached");

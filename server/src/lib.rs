@@ -116,9 +116,15 @@ pub fn start_access_sync(services: &Services, database_url: &str) {
     ));
 }
 
-/// Starts this process's audit purge: events past each account's retention, hourly.
+/// Starts this process's audit purge: events past each account's retention, hourly (on one node
+/// at a time: the job's lease decides).
 pub fn start_audit_purge(services: &Services) {
     tokio::spawn(app::services::audit_log::run_purge(services.clone()));
+}
+
+/// Starts the purge of expired shared limits (one node at a time, like the audit purge).
+pub fn start_limit_purge(services: &Services) {
+    tokio::spawn(app::services::shared_limits::run_purge(services.clone()));
 }
 
 /// The whole HTTP surface.

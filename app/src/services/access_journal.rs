@@ -9,12 +9,12 @@
 //! Other processes on the same database (several nodes on one PostgreSQL, or `arbor` commands
 //! beside a server on SQLite) learn of commits from [`run_sync`]: PostgreSQL `LISTEN/NOTIFY` (the
 //! commit notifies `<account> <seq>`) and, as the fallback that needs no listener, a poll of
-//! every account's head every `POLL`. Rate limits and sign-in throttles are not shared: they stay
-//! per process (docs/performance.md).
+//! every account's head every `POLL`. Rate limits and sign-in throttles are shared through the
+//! database too (`shared_limits`, `rate_limit`); the prune runs on one node at a time (`jobs`).
 
 use crate::error::AppError;
-use crate::services::Services;
 use crate::services::audit::Event;
+use crate::services::{Services, jobs};
 use crate::store::{self, Tx, access as store_access};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -136,16 +136,29 @@ pub async fn run_sync(s: Services, listen_url: Option<String>) {
         }
         polls = polls.wrapping_add(1);
         if polls % PRUNE_EVERY_POLLS == 1 {
-            let before = store::ms(s.now() - KEEP);
-            match store_access::prune(s.db.reader(), before).await {
-                Ok(0) => {}
-                Ok(pruned) => tracing::debug!(pruned, "access journal pruned"),
-                Err(error) => {
-                    tracing::warn!(code = error.code(), %error, "access journal prune failed")
-                }
-            }
+            prune_once(&s).await;
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Prunes the journal if this node takes the prune's lease (one node prunes per period).
+async fn prune_once(s: &Services) {
+    match jobs::claim(s, jobs::ACCESS_JOURNAL_PRUNE, POLL * PRUNE_EVERY_POLLS).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(error) => {
+            tracing::warn!(code = error.code(), %error, "access journal prune lease failed");
+            return;
+        }
+    }
+    let before = store::ms(s.now() - KEEP);
+    match store_access::prune(s.db.writer(), before).await {
+        Ok(0) => {}
+        Ok(pruned) => tracing::debug!(pruned, "access journal pruned"),
+        Err(error) => {
+            tracing::warn!(code = error.code(), %error, "access journal prune failed")
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::model::{AdminProfile, Email};
 use crate::services::audit::{self, Actor, Event};
-use crate::services::{Services, tokens};
+use crate::services::{Services, shared_limits, tokens};
 use crate::store::{self, admins, sessions, workspace};
 
 /// Where a request comes from, for throttling and the session record.
@@ -82,9 +82,10 @@ pub async fn sign_in(
     password: String,
     client: &ClientInfo,
 ) -> Result<(String, SessionGrant), AppError> {
-    let now = s.now();
     let address = client.address.as_deref();
-    if let Some(retry_after_secs) = s.throttle.retry_after(email.as_str(), address, now) {
+    if let Some(retry_after_secs) =
+        shared_limits::sign_in_retry_after(s, email.as_str(), address).await?
+    {
         return Err(AppError::TooManyAttempts { retry_after_secs });
     }
     let credentials = admins::credentials(s.db.reader(), email.as_str()).await?;
@@ -93,7 +94,7 @@ pub async fn sign_in(
     let admin = match credentials {
         Some(admin) if password_ok && admin.active => admin,
         other => {
-            s.throttle.record_failure(email.as_str(), address, now);
+            shared_limits::sign_in_failed(s, email.as_str(), address).await?;
             if let Some(admin) = other {
                 record_for_accounts(s, &admin.id, email.as_str(), "admin.sign_in_failed", true)
                     .await?;
@@ -101,7 +102,7 @@ pub async fn sign_in(
             return Err(AppError::InvalidCredentials);
         }
     };
-    s.throttle.record_success(email.as_str());
+    shared_limits::sign_in_succeeded(s, email.as_str()).await?;
     let grant = start_session(s, &admin.id, client).await?;
     record_for_accounts(s, &admin.id, email.as_str(), "admin.signed_in", false).await?;
     Ok((admin.id, grant))

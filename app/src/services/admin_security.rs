@@ -16,7 +16,7 @@ use crate::services::admin_auth::{AdminPrincipal, ClientInfo};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::identity_auth::{at_least, link_state};
 use crate::services::mail::{self, Letter, MailKind, MailOrigin};
-use crate::services::{Services, tokens};
+use crate::services::{Services, shared_limits, tokens};
 use crate::store::admins::{self, AdminContact, TokenPurpose};
 use crate::store::{self, Tx, sessions, workspace as ws};
 use time::Duration;
@@ -175,12 +175,11 @@ pub async fn forgot_password(
     client: &ClientInfo,
 ) -> Result<AuthMessage, AppError> {
     let email = form.validate().map_err(AppError::validation)?;
-    let now = s.now();
     for (limiter, key) in [
         (&s.admin_forgot_by_address, address(client)),
         (&s.admin_forgot_by_email, email.as_str()),
     ] {
-        if let Some(retry_after_secs) = limiter.take(key, now) {
+        if let Some(retry_after_secs) = shared_limits::take(s, limiter, key).await? {
             return Err(AppError::TooManyAttempts { retry_after_secs });
         }
     }
@@ -290,7 +289,7 @@ pub async fn reset_password(s: &Services, form: &AdminResetForm) -> Result<AuthM
     .await?;
     audit::commit(s, tx, events).await?;
     // The new password is proof enough: earlier failed sign-ins no longer hold the email back.
-    s.throttle.record_success(&row.email);
+    shared_limits::sign_in_succeeded(s, &row.email).await?;
     Ok(AuthMessage::new(
         "Your password was changed and every session was signed out. Sign in with the new password.",
     ))
@@ -389,7 +388,7 @@ pub async fn operator_reset_password(
         .map(|e| e.metadata(serde_json::json!({ "sessions_ended": ended })))
         .collect();
     audit::commit(s, tx, events).await?;
-    s.throttle.record_success(admin.email.as_str());
+    shared_limits::sign_in_succeeded(s, admin.email.as_str()).await?;
     Ok(ended)
 }
 

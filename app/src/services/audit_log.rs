@@ -223,16 +223,16 @@ pub async fn purge_expired(s: &Services) -> Result<u64, AppError> {
     Ok(purged)
 }
 
-/// Runs the purge now and then every `PURGE_EVERY` until the process ends.
+/// Runs the purge now and then every `PURGE_EVERY` until the process ends, on one node at a time
+/// (`jobs`: with several nodes, each run happens once).
 pub async fn run_purge(s: Services) {
-    loop {
-        match purge_expired(&s).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "audit events past retention purged"),
-            Err(error) => tracing::warn!(code = error.code(), %error, "audit purge failed"),
-        }
-        tokio::time::sleep(PURGE_EVERY).await;
-    }
+    crate::services::jobs::run_every(
+        s,
+        crate::services::jobs::AUDIT_PURGE,
+        PURGE_EVERY,
+        |s| async move { purge_expired(&s).await },
+    )
+    .await;
 }
 
 #[cfg(test)]

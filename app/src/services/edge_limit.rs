@@ -1,6 +1,9 @@
 //! Per-address limits on the costly public routes (sign-up, sign-in, forgot-password, accepting
 //! an invite: each runs argon2 or may send an email) — decisions.md › Hardened edges.
 //!
+//! This is each node's first line; `shared_limits::edge_take` then counts what it lets through
+//! in the database, so the limit holds across nodes.
+//!
 //! Each client address has a GCRA limiter (`governor`): `per_minute` requests a minute, in a
 //! burst of at most that many. The limiters live in a `moka` cache bounded in entries and idle
 //! time, so a flood of distinct addresses cannot grow memory: an address idle for a whole
@@ -39,6 +42,7 @@ impl GovernorClock for ServicesClock {
 type Limiter = RateLimiter<NotKeyed, InMemoryState, ServicesClock, NoOpMiddleware<Duration>>;
 
 pub struct EdgeLimiter {
+    per_minute: u32,
     quota: Quota,
     clock: ServicesClock,
     limiters: moka::sync::Cache<String, Arc<Limiter>>,
@@ -54,6 +58,7 @@ impl EdgeLimiter {
         let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_minute(per_minute);
         EdgeLimiter {
+            per_minute: per_minute.get(),
             quota,
             clock: ServicesClock(clock),
             limiters: moka::sync::Cache::builder()
@@ -83,6 +88,10 @@ impl EdgeLimiter {
         })
     }
 
+    pub fn per_minute(&self) -> u32 {
+        self.per_minute
+    }
+
     /// Addresses tracked now (after pending evictions), for tests and metrics.
     pub fn tracked(&self) -> u64 {
         self.limiters.run_pending_tasks();
@@ -91,7 +100,7 @@ impl EdgeLimiter {
 }
 
 /// The limiter key of an address: itself, or its /64 for IPv6.
-fn key_of(address: Option<&str>) -> String {
+pub fn key_of(address: Option<&str>) -> String {
     match address.map(str::parse::<IpAddr>) {
         Some(Ok(IpAddr::V6(v6))) => {
             let s = v6.segments();

@@ -18,7 +18,7 @@ use crate::model::{
 use crate::services::admin_auth::ClientInfo;
 use crate::services::audit::{self, Actor, Event};
 use crate::services::mail::{self, Letter, MailKind, MailOrigin};
-use crate::services::{Caller, Services, identities, identity_passwords, tokens};
+use crate::services::{Caller, Services, identities, identity_passwords, shared_limits, tokens};
 use crate::store::identity_sessions::{self as store_s, TokenPurpose};
 use crate::store::{self, Tx, identities as store_i};
 use time::Duration;
@@ -176,7 +176,9 @@ pub async fn login(
     let valid = form.validate().map_err(AppError::validation)?;
     let now = s.now();
     let from = address(client);
-    if let Some(retry_after_secs) = s.identity_login_limit.retry_after(from, now) {
+    if let Some(retry_after_secs) =
+        shared_limits::retry_after(s, &s.identity_login_limit, from).await?
+    {
         return Err(AppError::TooManyAttempts { retry_after_secs });
     }
     let email = valid.email.as_str();
@@ -185,7 +187,7 @@ pub async fn login(
     else {
         // The same work as a real check, so an unknown account answers in the same time.
         s.passwords.verify(valid.password, None).await?;
-        s.identity_login_limit.record(from, now);
+        shared_limits::record(s, &s.identity_login_limit, from).await?;
         return Err(AppError::InvalidCredentials);
     };
     let known = store_s::locked_until_by_email(s.db.reader(), &account_id, email).await?;
@@ -199,7 +201,7 @@ pub async fn login(
     let verified =
         identity_passwords::verify_password(s, &account_id, email, valid.password).await?;
     let Some(verified) = verified else {
-        s.identity_login_limit.record(from, now);
+        shared_limits::record(s, &s.identity_login_limit, from).await?;
         if let Some((identity_id, _)) = known {
             record_failure(s, &account_id, &identity_id, email).await?;
         }
@@ -903,7 +905,9 @@ async fn email_own_link(
     wanted: impl FnOnce(bool) -> bool,
 ) -> Result<(), AppError> {
     let (account_slug, email) = form.validate().map_err(AppError::validation)?;
-    if let Some(retry_after_secs) = s.identity_mail_limit.take(address(client), s.now()) {
+    if let Some(retry_after_secs) =
+        shared_limits::take(s, &s.identity_mail_limit, address(client)).await?
+    {
         return Err(AppError::TooManyAttempts { retry_after_secs });
     }
     at_least(s.identity_sessions.public_answer_floor, async {

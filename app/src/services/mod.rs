@@ -30,11 +30,13 @@ pub mod identities;
 pub mod identity_auth;
 pub mod identity_passwords;
 pub mod invites;
+pub mod jobs;
 pub mod mail;
 pub mod passwords;
 pub mod rate_limit;
 pub mod request_id;
 pub mod rows;
+pub mod shared_limits;
 pub mod team;
 pub mod tenancy;
 pub mod throttle;
@@ -79,7 +81,7 @@ pub struct Services {
     pub access_cache: Arc<access_cache::AccessCache>,
     /// When each API key's use was last written (`last_used_at` is coalesced).
     pub api_key_usage: Arc<api_keys::UsageLedger>,
-    /// Requests per minute per API key.
+    /// Requests per minute per API key (shared by the nodes: `rate_limit`).
     pub api_rate: Arc<rate_limit::RateLimiter>,
     /// Evaluation requests per minute per API key: their own budget, apart from `api_rate`.
     pub evaluate_rate: Arc<rate_limit::RateLimiter>,
@@ -108,6 +110,8 @@ pub struct Services {
     pub directory_cards: Arc<directory::HeadCache<crate::model::DirectorySummary>>,
     /// Each application's member count (Access Control › Identities), likewise.
     pub member_counts: Arc<directory::HeadCache<i64>>,
+    /// This process among the nodes on the database: the owner of the job leases it takes.
+    pub node_id: Arc<str>,
 }
 
 impl Services {
@@ -121,8 +125,12 @@ impl Services {
             failpoints: failpoints::FailPoints::default(),
             access_cache: Arc::default(),
             api_key_usage: Arc::default(),
-            api_rate: Arc::default(),
+            api_rate: Arc::new(rate_limit::RateLimiter::new(
+                "api",
+                rate_limit::DEFAULT_PER_MINUTE,
+            )),
             evaluate_rate: Arc::new(rate_limit::RateLimiter::new(
+                "evaluate",
                 rate_limit::DEFAULT_EVALUATE_PER_MINUTE,
             )),
             public_url: Arc::from("http://127.0.0.1:3000"),
@@ -132,18 +140,22 @@ impl Services {
                 ..Default::default()
             },
             identity_login_limit: Arc::new(throttle::AddressLimiter::new(
+                "identity_sign_in",
                 identity_auth::LOGIN_FAILURES_PER_ADDRESS,
                 identity_auth::ADDRESS_WINDOW,
             )),
             identity_mail_limit: Arc::new(throttle::AddressLimiter::new(
+                "identity_mail",
                 identity_auth::MAIL_REQUESTS_PER_ADDRESS,
                 identity_auth::ADDRESS_WINDOW,
             )),
             admin_forgot_by_address: Arc::new(throttle::AddressLimiter::new(
+                "admin_forgot_address",
                 admin_security::FORGOT_PER_ADDRESS,
                 admin_security::FORGOT_WINDOW,
             )),
             admin_forgot_by_email: Arc::new(throttle::AddressLimiter::new(
+                "admin_forgot_email",
                 admin_security::FORGOT_PER_EMAIL,
                 admin_security::FORGOT_WINDOW,
             )),
@@ -155,6 +167,7 @@ impl Services {
             )),
             directory_cards: Arc::default(),
             member_counts: Arc::default(),
+            node_id: Arc::from(clock::uuid_v7_at(clock.now()).to_string()),
         }
     }
 

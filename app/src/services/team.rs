@@ -22,7 +22,7 @@ use crate::model::{
 use crate::services::admin_auth::{self, AdminPrincipal, ClientInfo, SessionGrant};
 use crate::services::audit::{self, Actor, Event};
 use crate::services::mail::{self, Letter, MailKind, MailOrigin};
-use crate::services::{Caller, Services, tokens, workspace};
+use crate::services::{Caller, Services, shared_limits, tokens, workspace};
 use crate::store::{self, Tx, admins, rfc3339, team as store_t};
 
 /// The path of the hosted accept page; the token rides in its query.
@@ -382,7 +382,9 @@ pub async fn accept(
         Some(admin) => {
             form.check(true).map_err(AppError::validation)?;
             let address = client.address.as_deref();
-            if let Some(retry_after_secs) = s.throttle.retry_after(&email, address, now) {
+            if let Some(retry_after_secs) =
+                shared_limits::sign_in_retry_after(s, &email, address).await?
+            {
                 return Err(AppError::TooManyAttempts { retry_after_secs });
             }
             let ok = s
@@ -390,10 +392,10 @@ pub async fn accept(
                 .verify(form.password.clone(), Some(admin.password_hash.clone()))
                 .await?;
             if !ok || !admin.active {
-                s.throttle.record_failure(&email, address, now);
+                shared_limits::sign_in_failed(s, &email, address).await?;
                 return Err(AppError::InvalidCredentials);
             }
-            s.throttle.record_success(&email);
+            shared_limits::sign_in_succeeded(s, &email).await?;
             (admin.id, None)
         }
         None => {

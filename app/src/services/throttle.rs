@@ -1,5 +1,6 @@
-//! Throttling of failed admin sign-ins, per email and per client address, in memory (one Arbor
-//! process serves a deployment; a restart forgets — acceptable for a brake on guessing).
+//! Throttling of failed admin sign-ins, per email and per client address, in memory: each node's
+//! first line, in front of the limits the nodes share in the database (`shared_limits`), so a
+//! flood is stopped here before it reaches the database.
 //!
 //! Both maps here are keyed by what a client chooses (an email, an address), so both live in
 //! `moka` caches bounded in entries and by the window (an entry untouched for a whole window
@@ -129,6 +130,8 @@ mod tests {
 /// window per address, in a bounded cache like `LoginThrottle`'s: at most `MAX_ADDRESSES`
 /// addresses, each forgotten after a window without attempts.
 pub struct AddressLimiter {
+    /// Which limit this is: the shared counter's key starts with it (`shared_limits`).
+    name: &'static str,
     limit: std::sync::atomic::AtomicUsize,
     window: Duration,
     attempts: Cache<String, Times>,
@@ -137,12 +140,25 @@ pub struct AddressLimiter {
 pub const MAX_ADDRESSES: u64 = 50_000;
 
 impl AddressLimiter {
-    pub fn new(limit: usize, window: Duration) -> Self {
+    pub fn new(name: &'static str, limit: usize, window: Duration) -> Self {
         AddressLimiter {
+            name,
             limit: std::sync::atomic::AtomicUsize::new(limit.max(1)),
             window,
             attempts: bounded_cache(MAX_ADDRESSES, window),
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn window(&self) -> Duration {
+        self.window
     }
 
     /// Tests (and a future setting) change the limit; what was counted is forgotten.
@@ -203,7 +219,7 @@ mod address_tests {
 
     #[test]
     fn an_address_over_its_limit_waits_for_the_oldest_attempt_to_leave_the_window() {
-        let limiter = AddressLimiter::new(5, Duration::minutes(15));
+        let limiter = AddressLimiter::new("test", 5, Duration::minutes(15));
         let start = OffsetDateTime::UNIX_EPOCH;
         for _ in 0..5 {
             assert_eq!(limiter.retry_after("1.1.1.1", start), None);
@@ -219,7 +235,7 @@ mod address_tests {
 
     #[test]
     fn memory_stays_bounded() {
-        let limiter = AddressLimiter::new(2, Duration::minutes(15));
+        let limiter = AddressLimiter::new("test", 2, Duration::minutes(15));
         let start = OffsetDateTime::UNIX_EPOCH;
         for i in 0..(MAX_ADDRESSES + 10) {
             limiter.record(&format!("10.0.{}.{}", i / 256, i % 256), start);

@@ -65,6 +65,13 @@ impl Db {
         &self.read
     }
 
+    /// The pool for single-statement writes outside a service transaction (shared limits, job
+    /// leases): on SQLite the one writer connection, so they queue behind our own transactions
+    /// instead of meeting `SQLITE_BUSY`.
+    pub fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
     /// Starts the one kind of write transaction services use.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         self.write.begin().await

@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod identities;
 pub mod identity_sessions;
 pub mod invites;
+pub mod limits;
 pub mod outbox;
 pub mod sessions;
 pub mod team;

@@ -58,12 +58,9 @@ async fn keyed(
         .transpose()?;
     let caller = api_keys::authenticate(s, header).await?;
     if let Principal::ApiKey { key_id, .. } = caller.principal() {
-        budget
-            .take(key_id, app::store::ms(s.now()))
-            .inspect_err(|_| {
-                metrics::counter!("arbor_rate_limit_rejections_total", "limit" => limit)
-                    .increment(1);
-            })?;
+        budget.take(&s.db, key_id, s.now()).await.inspect_err(|_| {
+            metrics::counter!("arbor_rate_limit_rejections_total", "limit" => limit).increment(1);
+        })?;
         tracing::info!(api_key = %key_id, "api request");
     }
     Ok(caller)

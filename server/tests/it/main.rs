@@ -31,6 +31,8 @@ mod mail;
 mod openapi;
 mod platform;
 mod routing;
+mod scale_out;
 mod sessions;
+mod shared_limits;
 mod signup;
 mod team;
