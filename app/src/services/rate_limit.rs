@@ -126,8 +126,11 @@ mod tests {
     use time::Duration;
 
     async fn database() -> Db {
-        // The limiter writes through the one writer connection: an in-memory database serves.
-        let db = Db::connect("sqlite::memory:")
+        // The limiter writes through the one writer connection; a fresh file per test (an
+        // in-memory database would differ between the read and write pools).
+        let path =
+            std::env::temp_dir().join(format!("arbor-rate-limit-{}.db", uuid::Uuid::now_v7()));
+        let db = Db::connect(&format!("sqlite:{}", path.display()))
             .await
             .unwrap_or_else(|e| panic!("connect: {e}"));
         db.migrate()
