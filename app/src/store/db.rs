@@ -73,8 +73,16 @@ impl Db {
     }
 
     /// Starts the one kind of write transaction services use.
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// deferred one that reads first and another process (an `arbor` command, a second node in
+    /// tests) commits in between could not upgrade to a writer and would fail at once with
+    /// `SQLITE_BUSY_SNAPSHOT` instead of waiting out the busy timeout. Within a process the one
+    /// writer connection already serialises writes, so nothing else changes.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.write.begin().await
+        match self.engine {
+            Engine::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.write.begin().await,
+        }
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
