@@ -123,16 +123,7 @@ async fn insert_rows(
 
 /// The process's resident memory (`VmRSS`), in bytes.
 fn rss() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
+    arbor_process::vm_rss("/proc/self/status")
 }
 
 struct Seeded {

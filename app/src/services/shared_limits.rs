@@ -150,11 +150,16 @@ pub async fn retry_after(
         store::ms(now),
     )
     .await?;
+    Ok(counted_refusal(wait))
+}
+
+/// `wait`, with a refusal counted in the rejections metric.
+fn counted_refusal(wait: Option<u64>) -> Option<u64> {
     if wait.is_some() {
         metrics::counter!("arbor_rate_limit_rejections_total", "limit" => "identity_address")
             .increment(1);
     }
-    Ok(wait)
+    wait
 }
 
 /// Counts one attempt of `subject` under `limiter`.
@@ -192,11 +197,7 @@ pub async fn take(
         store::ms(now),
     )
     .await?;
-    if wait.is_some() {
-        metrics::counter!("arbor_rate_limit_rejections_total", "limit" => "identity_address")
-            .increment(1);
-    }
-    Ok(wait)
+    Ok(counted_refusal(wait))
 }
 
 /// Takes one costly public request of `address` (`server::edge::LIMITED_PATHS`): this node's

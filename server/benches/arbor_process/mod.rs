@@ -73,17 +73,22 @@ impl Drop for Arbor {
 }
 
 impl Arbor {
-    /// The process's resident memory (`VmRSS` of `/proc/<pid>/status`), in bytes.
+    /// The process's resident memory, in bytes.
     pub fn rss(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kb| kb.parse::<u64>().ok())
-            })
-            .map_or(0, |kb| kb * 1024)
+        vm_rss(&format!("/proc/{}/status", self.child.id()))
     }
+}
+
+/// `VmRSS` of a `/proc/<pid>/status` file, in bytes (0 when unreadable).
+pub fn vm_rss(status_path: &str) -> u64 {
+    std::fs::read_to_string(status_path)
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
 }
