@@ -114,11 +114,7 @@ pub async fn limit_costly(State(s): State<Services>, request: Request, next: Nex
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let forwarded = request
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let address = s.client_address(peer, forwarded);
+    let address = s.client_address(peer, request.headers());
     match app::services::shared_limits::edge_take(&s, address.as_deref()).await {
         Ok(()) => next.run(request).await,
         Err(error) => {

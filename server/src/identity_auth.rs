@@ -72,12 +72,8 @@ pub fn client_info(parts: &Parts, s: &Services) -> ClientInfo {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let forwarded = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
     ClientInfo {
-        address: s.client_address(peer, forwarded),
+        address: s.client_address(peer, &parts.headers),
         user_agent: parts
             .headers
             .get(USER_AGENT)

@@ -49,12 +49,8 @@ pub fn client_info() -> Result<ClientInfo, AppError> {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let forwarded = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
     Ok(ClientInfo {
-        address: services()?.client_address(peer, forwarded),
+        address: services()?.client_address(peer, &parts.headers),
         user_agent: parts
             .headers
             .get(USER_AGENT)

@@ -177,9 +177,9 @@ impl Services {
     pub fn client_address(
         &self,
         peer: Option<std::net::IpAddr>,
-        forwarded_for: Option<&str>,
+        headers: &http::HeaderMap,
     ) -> Option<String> {
-        client_address_behind(&self.trusted_proxies, peer, forwarded_for)
+        client_address_behind(&self.trusted_proxies, peer, headers)
     }
 
     /// An absolute link to `path_and_query` (which starts with `/`) on this Arbor.
@@ -198,29 +198,46 @@ impl Services {
 }
 
 /// `Services::client_address` for a given list of trusted proxies.
+///
+/// Every `X-Forwarded-For` line counts, in order, as one list (RFC 9110 lets a proxy add a line
+/// instead of extending the last). A hop may carry a port (`192.0.2.1:443`, `[2001:db8::1]:443`).
+/// A hop that cannot be read ends the walk at the trusted proxy that forwarded it: what lies to
+/// its left was written by someone we cannot vouch for.
 pub fn client_address_behind(
     trusted_proxies: &[ipnet::IpNet],
     peer: Option<std::net::IpAddr>,
-    forwarded_for: Option<&str>,
+    headers: &http::HeaderMap,
 ) -> Option<String> {
     let peer = peer?;
     let trusted = |ip: &std::net::IpAddr| trusted_proxies.iter().any(|n| n.contains(ip));
     if !trusted(&peer) {
         return Some(peer.to_string());
     }
-    let hops: Vec<std::net::IpAddr> = forwarded_for
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|hop| hop.trim().parse().ok())
-        .collect();
-    let client = hops
+    let hops: Vec<Option<std::net::IpAddr>> = headers
+        .get_all("x-forwarded-for")
         .iter()
-        .rev()
-        .find(|hop| !trusted(hop))
-        .or(hops.first())
-        .copied()
-        .unwrap_or(peer);
+        .flat_map(|line| match line.to_str() {
+            Ok(line) => line.split(',').map(forwarded_hop).collect(),
+            Err(_) => vec![None],
+        })
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop {
+            Some(hop) if trusted(hop) => client = *hop,
+            Some(hop) => return Some(hop.to_string()),
+            None => break,
+        }
+    }
     Some(client.to_string())
+}
+
+/// One `X-Forwarded-For` entry: an address, optionally with a port.
+fn forwarded_hop(hop: &str) -> Option<std::net::IpAddr> {
+    let hop = hop.trim();
+    hop.parse()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 #[cfg(test)]
@@ -235,25 +252,58 @@ mod tests {
             .filter_map(|p| p.parse().ok())
             .collect();
         assert_eq!(trusted.len(), 2);
-        let at = |peer: &str, xff: Option<&str>| {
-            client_address_behind(&trusted, peer.parse::<IpAddr>().ok(), xff)
+        let at = |peer: &str, lines: &[&[u8]]| {
+            let mut headers = http::HeaderMap::new();
+            for line in lines {
+                if let Ok(value) = http::HeaderValue::from_bytes(line) {
+                    headers.append("x-forwarded-for", value);
+                }
+            }
+            client_address_behind(&trusted, peer.parse::<IpAddr>().ok(), &headers)
         };
         // An untrusted peer is the client, whatever it claims.
-        assert_eq!(
-            at("203.0.113.7", Some("1.2.3.4")),
-            Some("203.0.113.7".into())
-        );
+        assert_eq!(at("203.0.113.7", &[b"1.2.3.4"]), Some("203.0.113.7".into()));
         // Behind trusted proxies: the nearest hop that is not one of them.
         assert_eq!(
-            at("10.1.2.3", Some("6.6.6.6, 198.51.100.4, 10.9.9.9")),
+            at("10.1.2.3", &[b"6.6.6.6, 198.51.100.4, 10.9.9.9"]),
             Some("198.51.100.4".into())
         );
         assert_eq!(
-            at("2001:db8::1", Some("198.51.100.5")),
+            at("2001:db8::1", &[b"198.51.100.5"]),
             Some("198.51.100.5".into())
         );
         // A trusted peer that forwards nothing is itself the client.
-        assert_eq!(at("10.1.2.3", None), Some("10.1.2.3".into()));
-        assert_eq!(client_address_behind(&trusted, None, Some("1.2.3.4")), None);
+        assert_eq!(at("10.1.2.3", &[]), Some("10.1.2.3".into()));
+        // Several lines are one list, in order.
+        assert_eq!(
+            at("10.1.2.3", &[b"6.6.6.6, 198.51.100.4", b"10.9.9.9"]),
+            Some("198.51.100.4".into())
+        );
+        // Hops with ports.
+        assert_eq!(
+            at("10.1.2.3", &[b"198.51.100.6:51234, 10.9.9.9:443"]),
+            Some("198.51.100.6".into())
+        );
+        assert_eq!(
+            at("10.1.2.3", &[b"[2001:db8::7]:443"]),
+            Some("2001:db8::7".into())
+        );
+        // An unreadable hop ends the walk at the trusted proxy that forwarded it: the forged
+        // address left of it is never taken.
+        assert_eq!(
+            at("10.1.2.3", &[b"6.6.6.6, unknown, 10.9.9.9"]),
+            Some("10.9.9.9".into())
+        );
+        assert_eq!(
+            at("10.1.2.3", &[b"6.6.6.6", b"\xff"]),
+            Some("10.1.2.3".into())
+        );
+        // All hops trusted: the farthest of them.
+        assert_eq!(
+            at("10.1.2.3", &[b"10.0.0.9, 10.0.0.8"]),
+            Some("10.0.0.9".into())
+        );
+        let no_peer = client_address_behind(&trusted, None, &http::HeaderMap::new());
+        assert_eq!(no_peer, None);
     }
 }

@@ -279,7 +279,77 @@ fn published(document: &OpenApi) -> Result<serde_json::Value, serde_json::Error>
         schemas.sort_keys();
     }
     super::constraints::state(&mut json);
+    state_server_errors(&mut json);
     Ok(json)
+}
+
+/// The two answers any operation can give whatever its input, stated once as shared responses
+/// and listed on every operation, so a generated client knows every status it may meet.
+fn state_server_errors(json: &mut serde_json::Value) {
+    let envelope = serde_json::json!({ "$ref": format!("{SCHEMA_REF}ErrorEnvelope") });
+    let shared = serde_json::json!({
+        "InternalError": {
+            "description": "Something failed on the server (`internal.unexpected`). Nothing was \
+                half-written; `details.reference` names the server's log line (it is also the \
+                request's `x-request-id`).",
+            "content": { "application/json": {
+                "schema": envelope,
+                "example": { "error": { "status": 500, "code": "internal.unexpected",
+                    "message": "Something went wrong on our side (reference 01a22710-b300-7422-812f-7ff2f5d48868). Please try again.",
+                    "path": "/api/v1/roles", "method": "GET",
+                    "details": { "reference": "01a22710-b300-7422-812f-7ff2f5d48868" } } }
+            } }
+        },
+        "Unavailable": {
+            "description": "The database is unreachable for a moment (`database.unavailable`), \
+                or the request ran past the server's time limit (`request.timeout`, \
+                `ARBOR_REQUEST_TIMEOUT`, 30 s by default). Nothing uncommitted was kept; retry \
+                (with the same `Idempotency-Key` where the operation takes one).",
+            "content": { "application/json": {
+                "schema": envelope,
+                "examples": {
+                    "database_unavailable": { "summary": "The database is restarting", "value":
+                        { "error": { "status": 503, "code": "database.unavailable",
+                            "message": "The database is unavailable for a moment. Please try again.",
+                            "path": "/api/v1/roles", "method": "GET" } } },
+                    "timeout": { "summary": "The request took too long", "value":
+                        { "error": { "status": 503, "code": "request.timeout",
+                            "message": "The request took too long and was stopped. Please try again.",
+                            "path": "/api/v1/identities/bulk", "method": "POST" } } }
+                }
+            } }
+        }
+    });
+    if let Some(components) = json
+        .get_mut("components")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        let responses = components
+            .entry("responses")
+            .or_insert_with(|| serde_json::json!({}));
+        if let (Some(responses), Some(shared)) = (responses.as_object_mut(), shared.as_object()) {
+            responses.extend(shared.clone());
+        }
+    }
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for responses in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("responses"))
+        .filter_map(serde_json::Value::as_object_mut)
+    {
+        for (status, name) in [("500", "InternalError"), ("503", "Unavailable")] {
+            responses.entry(status).or_insert_with(
+                || serde_json::json!({ "$ref": format!("#/components/responses/{name}") }),
+            );
+        }
+    }
 }
 
 /// The grammar of the headers operations take, stated on every parameter of that name: `If-Match`

@@ -171,6 +171,21 @@ async fn the_document_is_openapi_3_1_and_lists_every_route(engine: Engine) {
             "{at}: summary"
         );
         assert!(operation["tags"][0].is_string(), "{at}: tag");
+        // Any operation can meet a failure of ours or an unreachable database: a generated
+        // client must know both answers.
+        for (status, shared) in [("500", "InternalError"), ("503", "Unavailable")] {
+            let reference = format!("#/components/responses/{shared}");
+            assert_eq!(
+                operation["responses"][status]["$ref"],
+                reference.as_str(),
+                "{at}: {status}"
+            );
+            assert!(
+                doc["components"]["responses"][shared]["content"]["application/json"]["schema"]
+                    .is_object(),
+                "{shared} has its envelope schema"
+            );
+        }
         let security = operation["security"]
             .as_array()
             .cloned()
