@@ -1,6 +1,31 @@
 //! The answer to "may identity X do P at node N?", as pages and the API show it.
 
+use crate::error::{AppError, FieldError};
 use serde::{Deserialize, Serialize};
+
+/// The most checks one `evaluate_many` takes.
+pub const EVALUATE_MANY_MAX: usize = 100;
+
+/// One question to evaluation: may `identity_id` do `permission` at `node_id` (anywhere, when
+/// `None`)?
+#[derive(Debug, Clone, Copy)]
+pub struct Question<'a> {
+    pub identity_id: &'a str,
+    pub permission: &'a str,
+    pub node_id: Option<&'a str>,
+}
+
+/// The count rule of a bulk evaluation: 1 to `EVALUATE_MANY_MAX` checks, before any is answered.
+pub fn checks_count_rule(checks: usize) -> Result<(), AppError> {
+    if checks == 0 || checks > EVALUATE_MANY_MAX {
+        return Err(AppError::validation(vec![FieldError::new(
+            "checks",
+            "count",
+            format!("Send 1 to {EVALUATE_MANY_MAX} checks."),
+        )]));
+    }
+    Ok(())
+}
 
 /// Why access was denied (decisions.md › Evaluate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 
 mod access;
 mod admin_security;
+pub mod api_bodies;
 mod api_keys;
 mod api_reference;
 mod applications;
@@ -68,7 +69,9 @@ pub use directory::{
     DirectorySummary, IdentityDetail, MembershipInfo,
 };
 pub use email::Email;
-pub use evaluation::{Decision, DenialReason, GrantingRole};
+pub use evaluation::{
+    Decision, DenialReason, EVALUATE_MANY_MAX, GrantingRole, Question, checks_count_rule,
+};
 pub use hierarchy::{
     AccessModel, EnvironmentSettings, HierarchySchema, HierarchyView, Node, NodeForm,
     RevertToFlatOutcome,
@@ -98,7 +101,10 @@ pub use password::{
     AdminPassword, GENERATED_PASSWORD_LEN, IdentityPassword, generate_password,
     validate_password_change,
 };
-pub use patch::{EntityTags, IdentityPatch, NodePatch, PermissionPatch, Precondition, RolePatch};
+pub use patch::{
+    EntityTags, IF_MATCH_PATTERN, IdentityPatch, NodePatch, PermissionPatch, Precondition,
+    RolePatch, entity_tag_of, parse_if_match,
+};
 pub use prehashed::{HashAlgorithm, PrehashedPassword};
 pub use return_to::{safe_next, signin_path};
 pub use scope::{EnvPath, EnvScope};

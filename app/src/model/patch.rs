@@ -98,6 +98,92 @@ impl Default for EntityTags {
     }
 }
 
+/// The grammar the OpenAPI document states for `If-Match` (see [`parse_if_match`]).
+pub const IF_MATCH_PATTERN: &str =
+    r#"^[ \t]*(\*|(W/)?("[!#-~]*"|[0-9]+)([ \t]*,[ \t]*(W/)?("[!#-~]*"|[0-9]+)){0,15})[ \t]*$"#;
+
+/// The `ETag` value of an item at `version`: the one spelling of it `parse_if_match` reads back.
+pub fn entity_tag_of(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// An `If-Match` header value (RFC 9110 §13.1.1): `*`, or a list of entity tags (`"3"`,
+/// `W/"3"`, `"3", "4"`; empty list elements are skipped as the list rule requires); `None` when
+/// it is none of these. Tags that are not a version of ours are well formed but match nothing.
+/// Leniencies kept from before lists: a weak tag names its version, and a bare number is a
+/// version.
+pub fn parse_if_match(raw: &[u8]) -> Option<Precondition> {
+    let raw = raw.trim_ascii();
+    if raw == b"*" {
+        return Some(Precondition::Any);
+    }
+    let mut tags = EntityTags::new();
+    let mut count = 0usize;
+    let mut rest = raw;
+    loop {
+        rest = rest.trim_ascii_start();
+        while let Some(after) = rest.strip_prefix(b",") {
+            rest = after.trim_ascii_start();
+        }
+        if rest.is_empty() {
+            break;
+        }
+        let (version, after) = entity_tag(rest)?;
+        count += 1;
+        if count > EntityTags::MAX {
+            return None;
+        }
+        if let Some(version) = version {
+            tags.push(version);
+        }
+        rest = after.trim_ascii_start();
+        if !(rest.is_empty() || rest.starts_with(b",")) {
+            return None;
+        }
+    }
+    match count {
+        0 => None,
+        1 if tags.len() == 1 => tags.first().map(Precondition::Version),
+        _ => Some(Precondition::AnyOf(tags)),
+    }
+}
+
+/// One entity tag at the start of `input`: the version it names (if it names one) and the rest.
+fn entity_tag(input: &[u8]) -> Option<(Option<i64>, &[u8])> {
+    let input = input.strip_prefix(b"W/").unwrap_or(input);
+    let (opaque, rest) = match input.strip_prefix(b"\"") {
+        Some(quoted) => {
+            let end = quoted.iter().position(|b| *b == b'"')?;
+            let (opaque, rest) = quoted.split_at(end);
+            // etagc = %x21 / %x23-7E / obs-text
+            if !opaque
+                .iter()
+                .all(|b| *b == 0x21 || (0x23..=0x7e).contains(b) || *b >= 0x80)
+            {
+                return None;
+            }
+            (opaque, rest.get(1..).unwrap_or_default())
+        }
+        None => {
+            let end = input
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(input.len());
+            if end == 0 {
+                return None;
+            }
+            input.split_at(end)
+        }
+    };
+    // RFC 9110 compares entity tags byte for byte: only the exact spelling of an `ETag` we send
+    // names its version (`"3"`, never `"03"` or `"+3"`); any other tag matches nothing.
+    let version = std::str::from_utf8(opaque)
+        .ok()
+        .and_then(|text| text.parse::<i64>().ok())
+        .filter(|v| *v > 0 && v.to_string().as_bytes() == opaque);
+    Some((version, rest))
+}
+
 /// `PATCH /roles/{id}`: any of name, description, is_active (absent = unchanged).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

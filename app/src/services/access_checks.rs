@@ -1,7 +1,7 @@
 //! "May identity X do P at node N?" over the stored environment, through the evaluation cache.
 
-use crate::error::{AppError, FieldError};
-use crate::model::{EnvScope, SystemPermission};
+use crate::error::AppError;
+use crate::model::{EnvScope, SystemPermission, checks_count_rule};
 use crate::services::access_cache::Generation;
 use crate::services::access_journal::{IDENTITY, KEY, STRUCTURE};
 use crate::services::evaluate::{Decision, RoleInfo, Scope, Snapshot};
@@ -218,17 +218,7 @@ pub(crate) async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snaps
     Ok(snapshot)
 }
 
-/// The most checks one `evaluate_many` takes.
-pub const EVALUATE_MANY_MAX: usize = 100;
-
-/// One question to evaluation: may `identity_id` do `permission` at `node_id` (anywhere, when
-/// `None`)?
-#[derive(Debug, Clone, Copy)]
-pub struct Check<'a> {
-    pub identity_id: &'a str,
-    pub permission: &'a str,
-    pub node_id: Option<&'a str>,
-}
+pub use crate::model::{EVALUATE_MANY_MAX, Question as Check};
 
 fn decide(s: &Services, snapshot: &Snapshot, check: Check<'_>) -> Decision {
     let eval_scope = check
@@ -261,13 +251,7 @@ pub async fn evaluate_many(
     checks: &[Check<'_>],
 ) -> Result<Vec<Decision>, AppError> {
     caller.require(SystemPermission::PermissionEvaluate)?;
-    if checks.is_empty() || checks.len() > EVALUATE_MANY_MAX {
-        return Err(AppError::validation(vec![FieldError::new(
-            "checks",
-            "count",
-            format!("Send 1 to {EVALUATE_MANY_MAX} checks."),
-        )]));
-    }
+    checks_count_rule(checks.len())?;
     let scope = caller.env()?;
     let snapshot = snapshot(s, scope).await?;
     let mut decisions = Vec::with_capacity(checks.len());

@@ -7,13 +7,13 @@ use super::doc::{
 };
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
+use app::model::api_bodies::{AssignmentChange, AssignmentIds, BulkCreateAssignments};
 use app::model::{Assignment, AssignmentForm};
 use app::services::Services;
 use app::services::assignments;
 use axum::Json;
 use axum::extract::{Path, State};
 use http::StatusCode;
-use serde::Deserialize;
 
 #[utoipa::path(
     post,
@@ -47,21 +47,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// Role and/or window of an assignment (`identity_id` and `node_id` cannot change).
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = AssignmentChange, example = json!({ "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "effective_to": "2027-06-30T23:59:59Z" }))]
-#[serde(deny_unknown_fields)]
-pub struct Change {
-    /// The role the assignment gives from now on (send the current one to keep it).
-    role_id: String,
-    /// RFC 3339; absent: now.
-    #[serde(default)]
-    effective_from: Option<String>,
-    /// RFC 3339, exclusive; absent: never.
-    #[serde(default)]
-    effective_to: Option<String>,
-}
-
 #[utoipa::path(
     patch,
     operation_id = "updateAssignment",
@@ -71,7 +56,7 @@ pub struct Change {
     description = "The identity and the node of an assignment cannot change: remove it and create \
         another.",
     params(("id" = String, Path, description = "The assignment's id.")),
-    request_body = Change,
+    request_body = AssignmentChange,
     responses(
         (status = 200, description = "The assignment as it now is.", body = Assignment),
         (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role cannot be assigned (`rbac.system_role_not_assignable`, `rbac.role_inactive`).", body = ErrorEnvelope,
@@ -89,14 +74,9 @@ pub async fn change(
     State(s): State<Services>,
     Key(caller): Key,
     Path(id): Path<String>,
-    Body(change): Body<Change>,
+    Body(change): Body<AssignmentChange>,
 ) -> Result<Json<Assignment>, ApiError> {
-    let form = AssignmentForm {
-        role_id: change.role_id,
-        effective_from: change.effective_from,
-        effective_to: change.effective_to,
-        ..AssignmentForm::default()
-    };
+    let form = change.into_form();
     Ok(Json(
         assignments::change_assignment(&s, &caller, &id, &form).await?,
     ))
@@ -125,15 +105,6 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = BulkCreateAssignments)]
-#[serde(deny_unknown_fields)]
-pub struct BulkCreate {
-    /// 1 to 200 rows.
-    #[schema(min_items = 1, max_items = 200)]
-    assignments: Vec<AssignmentForm>,
-}
-
 #[utoipa::path(
     post,
     operation_id = "bulkCreateAssignments",
@@ -144,7 +115,7 @@ pub struct BulkCreate {
         otherwise, with one result per row in request order. `?dry_run=true` answers the same \
         verdicts a real run would give now and writes nothing.",
     params(DryRunQuery),
-    request_body(content = BulkCreate, example = json!({ "assignments": [
+    request_body(content = BulkCreateAssignments, example = json!({ "assignments": [
         { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" },
         { "identity_id": "0193a1f0-6666-7f00-9b83-0c7a2e5f4b97", "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53", "effective_to": "2027-06-30T23:59:59Z" }
     ] })),
@@ -162,22 +133,10 @@ pub async fn bulk_create(
     State(s): State<Services>,
     Key(caller): Key,
     DryRun(mode): DryRun,
-    Body(body): Body<BulkCreate>,
+    Body(body): Body<BulkCreateAssignments>,
 ) -> Result<(StatusCode, Json<Bulk<Assignment>>), ApiError> {
     let results = assignments::bulk_create(&s, &caller, &body.assignments, mode).await?;
     Ok(bulk_in(results, "assignments.created", mode))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = AssignmentIds, example = json!({ "assignment_ids": ["0193a1f0-3333-7c00-ae50-7f4d9b2c1e64"], "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42" }))]
-#[serde(deny_unknown_fields)]
-pub struct BulkIds {
-    /// 1 to 200 assignment ids.
-    #[schema(min_items = 1, max_items = 200)]
-    assignment_ids: Vec<String>,
-    /// bulk-change-role: the new role (required there); ignored by bulk-remove.
-    #[serde(default)]
-    role_id: Option<String>,
 }
 
 #[utoipa::path(
@@ -188,7 +147,7 @@ pub struct BulkIds {
     summary = "Remove up to 200 assignments",
     description = "One result per id, in request order; 200 when every row succeeded, 207 \
         otherwise.",
-    request_body(content = BulkIds, example = json!({ "assignment_ids": ["0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "0193a1f0-7777-7000-8c94-1d8b3f6a5ca8"] })),
+    request_body(content = AssignmentIds, example = json!({ "assignment_ids": ["0193a1f0-3333-7c00-ae50-7f4d9b2c1e64", "0193a1f0-7777-7000-8c94-1d8b3f6a5ca8"] })),
     responses(
         (status = 200, description = "Every assignment was removed.", body = Bulk<Removed>),
         (status = 207, description = "At least one row failed (e.g. `assignments.not_found`).", body = Bulk<Removed>),
@@ -202,7 +161,7 @@ pub struct BulkIds {
 pub async fn bulk_remove(
     State(s): State<Services>,
     Key(caller): Key,
-    Body(body): Body<BulkIds>,
+    Body(body): Body<AssignmentIds>,
 ) -> Result<(StatusCode, Json<Bulk<Removed>>), ApiError> {
     let results = assignments::bulk_remove(&s, &caller, &body.assignment_ids).await?;
     let results = results.into_iter().map(|r| r.map(|()| Removed)).collect();
@@ -217,7 +176,7 @@ pub async fn bulk_remove(
     summary = "Give up to 200 assignments another role",
     description = "Every listed assignment gets `role_id`; one result per id, in request order; \
         200 when every row succeeded, 207 otherwise.",
-    request_body = BulkIds,
+    request_body = AssignmentIds,
     responses(
         (status = 200, description = "Every assignment was changed.", body = Bulk<Assignment>),
         (status = 207, description = "At least one row failed.", body = Bulk<Assignment>),
@@ -232,7 +191,7 @@ pub async fn bulk_remove(
 pub async fn bulk_change_role(
     State(s): State<Services>,
     Key(caller): Key,
-    Body(body): Body<BulkIds>,
+    Body(body): Body<AssignmentIds>,
 ) -> Result<(StatusCode, Json<Bulk<Assignment>>), ApiError> {
     let role_id = body.role_id.unwrap_or_default();
     let results =

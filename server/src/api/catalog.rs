@@ -12,14 +12,14 @@ use super::doc::{
 use super::extract::{ApiError, Body, Key};
 use super::versioning::{IfMatch, etag};
 use crate::envelope::ErrorEnvelope;
-use app::model::{Permission, PermissionForm, PermissionPatch, Role, RoleForm, RolePatch};
+use app::model::api_bodies::{CreatePermissions, PermissionKeys};
+use app::model::{Permission, PermissionPatch, Role, RoleForm, RolePatch};
 use app::services::Services;
 use app::services::catalog;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use serde::Deserialize;
 
 /// A versioned item with its `ETag`.
 fn tagged<T: serde::Serialize>(status: StatusCode, version: i64, item: T) -> Response {
@@ -202,14 +202,6 @@ pub async fn role_permissions(
     Ok(Json(Collection::of_list(keys, &query, String::clone)))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({ "permission_keys": ["report.read", "report.export"] }))]
-#[serde(deny_unknown_fields)]
-pub struct PermissionKeys {
-    /// Every key the role grants afterwards.
-    permission_keys: Vec<String>,
-}
-
 /// `PUT /roles/{id}/permissions`: replaces the whole set; answers the role as it now is.
 #[utoipa::path(
     put,
@@ -266,18 +258,6 @@ pub async fn list_permissions(
     Ok(Json(Collection::of_list(permissions, &query, |p| {
         format!("{} {} {}", p.key, p.description, p.category)
     })))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({ "permissions": [
-    { "key": "report.read", "description": "Read reports", "category": "Reports" },
-    { "key": "report.export", "category": "Reports" }
-] }))]
-#[serde(deny_unknown_fields)]
-pub struct CreatePermissions {
-    /// 1 to 200 rows.
-    #[schema(min_items = 1, max_items = 200)]
-    permissions: Vec<PermissionForm>,
 }
 
 /// The bulk answer of a permission batch.

@@ -5,23 +5,12 @@ use super::doc::{BodyTooLarge, KeyErrors};
 use super::extract::{ApiError, Body, EvaluateKey};
 use crate::envelope::ErrorEnvelope;
 use app::model::Decision;
+use app::model::api_bodies::{EvaluationCheck, EvaluationChecks};
 use app::services::Services;
 use app::services::access_checks;
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = EvaluationCheck, example = json!({ "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "permission": "ticket.reply", "node_id": "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75" }))]
-#[serde(deny_unknown_fields)]
-pub struct Check {
-    identity_id: String,
-    /// A permission key, e.g. `ticket.reply`.
-    permission: String,
-    /// The node asked about; absent: app-wide (any assignment in force grants it).
-    #[serde(default)]
-    node_id: Option<String>,
-}
+use serde::Serialize;
 
 #[utoipa::path(
     post,
@@ -31,7 +20,7 @@ pub struct Check {
     summary = "May this identity do this at this node?",
     description = "Node-scoped with `node_id` (an assignment on the node or above it grants), \
         app-wide without. A denial is a 200 with `allowed: false` and its `denial_reason`.",
-    request_body = Check,
+    request_body = EvaluationCheck,
     responses(
         (status = 200, description = "The decision, with the granting roles and the path.", body = Decision),
         (status = 400, description = "Malformed JSON or a missing field.", body = ErrorEnvelope,
@@ -44,20 +33,11 @@ pub struct Check {
 pub async fn one(
     State(s): State<Services>,
     EvaluateKey(caller): EvaluateKey,
-    Body(check): Body<Check>,
+    Body(check): Body<EvaluationCheck>,
 ) -> Result<Json<Decision>, ApiError> {
     Ok(Json(
-        access_checks::evaluate(&s, &caller, check.as_check()).await?,
+        access_checks::evaluate(&s, &caller, check.question()).await?,
     ))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = EvaluationChecks)]
-#[serde(deny_unknown_fields)]
-pub struct BulkChecks {
-    /// 1 to 100 checks.
-    #[schema(min_items = 1, max_items = 100)]
-    checks: Vec<Check>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -74,7 +54,7 @@ pub struct BulkDecisions {
     tag = "evaluation",
     summary = "Evaluate up to 100 checks",
     description = "The same as `/permissions/evaluate` for each check, answered in request order.",
-    request_body(content = BulkChecks, example = json!({ "checks": [
+    request_body(content = EvaluationChecks, example = json!({ "checks": [
         { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "permission": "ticket.reply", "node_id": "0193a1f0-4444-7d00-bf61-8a5e0c3d2f75" },
         { "identity_id": "0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "permission": "invoice.approve" }
     ] })),
@@ -96,24 +76,9 @@ pub struct BulkDecisions {
 pub async fn bulk(
     State(s): State<Services>,
     EvaluateKey(caller): EvaluateKey,
-    Body(body): Body<BulkChecks>,
+    Body(body): Body<EvaluationChecks>,
 ) -> Result<Json<BulkDecisions>, ApiError> {
-    let checks: Vec<access_checks::Check<'_>> = body.checks.iter().map(Check::as_check).collect();
+    let checks: Vec<_> = body.checks.iter().map(EvaluationCheck::question).collect();
     let results = access_checks::evaluate_many(&s, &caller, &checks).await?;
     Ok(Json(BulkDecisions { results }))
-}
-
-impl Check {
-    /// The question, as sent: ids trimmed, an empty `node_id` meaning app-wide.
-    fn as_check(&self) -> access_checks::Check<'_> {
-        access_checks::Check {
-            identity_id: self.identity_id.trim(),
-            permission: self.permission.trim(),
-            node_id: self
-                .node_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|n| !n.is_empty()),
-        }
-    }
 }

@@ -7,6 +7,7 @@ use super::collection::{Collection, List, ListQuery};
 use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
+use app::model::api_bodies::BulkCreateIdentities;
 use app::model::{
     Assignment, Identity, IdentityForm, IdentityPatch, MemberRow, SystemPermission, Warning,
     count_rule,
@@ -16,7 +17,7 @@ use app::services::identities;
 use axum::Json;
 use axum::extract::{Path, State};
 use http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// An identity as the API returns it: the identity, and what the create bundled.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -135,15 +136,6 @@ pub async fn show(
     Ok(Json(identities::get_member(&s, &caller, &id).await?))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = BulkCreateIdentities)]
-#[serde(deny_unknown_fields)]
-pub struct BulkCreate {
-    /// 1 to 200 rows, each one create request.
-    #[schema(min_items = 1, max_items = 200)]
-    identities: Vec<IdentityForm>,
-}
-
 /// `POST /identities/bulk-create`: 1–200 rows, each validated and written in its own
 /// transaction (duplicates inside the batch are reported per row, never merged); 200 when every
 /// row succeeded, 207 otherwise. With `Idempotency-Key` a replay within 24 h returns the stored
@@ -161,7 +153,7 @@ pub struct BulkCreate {
         answer (`Idempotent-Replayed: true`) without running again. `?dry_run=true` answers the \
         same verdicts a real run would give now and writes nothing.",
     params(DryRunQuery, ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `import-2026-11-27-001`.")),
-    request_body(content = BulkCreate, example = json!({ "identities": [
+    request_body(content = BulkCreateIdentities, example = json!({ "identities": [
         { "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee" },
         { "email": "sam.ortiz@example.com", "first_name": "Sam", "last_name": "Ortiz", "external_id": "crm-10443",
           "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" }
@@ -214,8 +206,8 @@ pub async fn bulk_create(
         mode,
         &headers,
         body,
-        |request: &BulkCreate| count_rule("identities", request.identities.len()),
-        move |request: BulkCreate, claim| async move {
+        |request: &BulkCreateIdentities| count_rule("identities", request.identities.len()),
+        move |request: BulkCreateIdentities, claim| async move {
             let mut recorder =
                 super::bulk::recorder::<_, CreatedResponse>(claim, "identities.created", mode);
             let results = identities::bulk_create_answered(

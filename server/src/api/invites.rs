@@ -8,6 +8,7 @@ use super::doc::{BodyTooLarge, KeyErrors};
 use super::extract::{ApiError, Body, Key};
 use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
+use app::model::api_bodies::BulkCreateInvites;
 use app::model::{
     Invite, InviteForm, InviteStatus, InviteSummary, ResentInvite, SystemPermission, count_rule,
 };
@@ -86,15 +87,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = BulkCreateInvites)]
-#[serde(deny_unknown_fields)]
-pub struct BulkCreate {
-    /// 1 to 200 rows, each one invite request.
-    #[schema(min_items = 1, max_items = 200)]
-    invites: Vec<InviteForm>,
-}
-
 #[utoipa::path(
     post,
     operation_id = "bulkCreateIdentityInvites",
@@ -108,7 +100,7 @@ pub struct BulkCreate {
         `?dry_run=true` answers the same verdicts a real run would give now and writes (and \
         sends) nothing.",
     params(DryRunQuery, ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "1–255 visible ASCII characters, scoped to the API key and kept 24 hours, e.g. `invites-2026-11-27-001`.")),
-    request_body(content = BulkCreate, example = json!({ "invites": [
+    request_body(content = BulkCreateInvites, example = json!({ "invites": [
         { "email": "pat.lee@example.com", "first_name": "Pat", "last_name": "Lee" },
         { "email": "sam.ortiz@example.com", "first_name": "Sam", "last_name": "Ortiz",
           "role_id": "0193a1f0-1111-7a00-8c3e-5d2b7f0a9c42", "node_id": "0193a1f0-2222-7b00-9d4f-6e3c8a1b0d53" }
@@ -161,8 +153,8 @@ pub async fn bulk_create(
         mode,
         &headers,
         body,
-        |request: &BulkCreate| count_rule("invites", request.invites.len()),
-        move |request: BulkCreate, claim| async move {
+        |request: &BulkCreateInvites| count_rule("invites", request.invites.len()),
+        move |request: BulkCreateInvites, claim| async move {
             let mut recorder =
                 super::bulk::recorder::<_, CreatedResponse>(claim, "invites.created", mode);
             let results = invites::bulk_create_answered(

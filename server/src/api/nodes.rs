@@ -10,7 +10,8 @@ use super::extract::{ApiError, Body, Key};
 use super::versioning::{IfMatch, etag};
 use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
-use app::model::{Node, NodeForm, NodePatch};
+use app::model::api_bodies::{NewNode, NodeMove};
+use app::model::{Node, NodePatch};
 use app::services::Services;
 use app::services::hierarchy;
 use axum::Json;
@@ -51,18 +52,6 @@ pub async fn list(
     })))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({ "parent_node_id": "0193a1f0-7777-7a00-8c32-4d5e6f708192", "node_type": "region", "name": "EMEA" }))]
-#[serde(deny_unknown_fields)]
-pub struct NewNode {
-    /// The node it goes under.
-    parent_node_id: String,
-    /// One of the schema's types, allowed under the parent's.
-    node_type: String,
-    /// 1–100 characters; the slug is derived from it.
-    name: String,
-}
-
 #[utoipa::path(
     post,
     operation_id = "createNode",
@@ -89,11 +78,8 @@ pub async fn create(
     Key(caller): Key,
     Body(body): Body<NewNode>,
 ) -> Result<Response, ApiError> {
-    let form = NodeForm {
-        name: body.name,
-        node_type: body.node_type,
-    };
-    let node = hierarchy::create_node(&s, &caller, &body.parent_node_id, &form).await?;
+    let (parent_node_id, form) = body.into_parts();
+    let node = hierarchy::create_node(&s, &caller, &parent_node_id, &form).await?;
     Ok(tagged(StatusCode::CREATED, node))
 }
 
@@ -203,14 +189,6 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = NodeMove, example = json!({ "parent_node_id": "0193a1f0-7777-7a00-8c32-4d5e6f708193" }))]
-#[serde(deny_unknown_fields)]
-pub struct Move {
-    /// The new parent.
-    parent_node_id: String,
-}
-
 /// `POST /nodes/{id}/move`: under another parent, with the whole subtree.
 #[utoipa::path(
     post,
@@ -221,7 +199,7 @@ pub struct Move {
     description = "Refused for the root, under itself or its descendants, for a type the new parent \
         does not allow, and when the subtree would grow deeper than the schema. Needs `If-Match`.",
     params(("id" = String, Path, description = "The node's id."), ("If-Match" = String, Header, description = "The `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."),),
-    request_body = Move,
+    request_body = NodeMove,
     responses(
         (status = 200, description = "The node in its new place.", body = Node,
             headers(("ETag" = String, description = "The new version."))),
@@ -239,7 +217,7 @@ pub async fn move_node(
     Key(caller): Key,
     Path(id): Path<String>,
     IfMatch(precondition): IfMatch,
-    Body(body): Body<Move>,
+    Body(body): Body<NodeMove>,
 ) -> Result<Response, ApiError> {
     let node = hierarchy::move_node(&s, &caller, &id, precondition, &body.parent_node_id).await?;
     Ok(tagged(StatusCode::OK, node))
