@@ -98,9 +98,10 @@ impl Default for EntityTags {
     }
 }
 
-/// The grammar the OpenAPI document states for `If-Match` (see [`parse_if_match`]).
-pub const IF_MATCH_PATTERN: &str =
-    r#"^[ \t]*(\*|(W/)?("[!#-~]*"|[0-9]+)([ \t]*,[ \t]*(W/)?("[!#-~]*"|[0-9]+)){0,15})[ \t]*$"#;
+/// The grammar the OpenAPI document states for `If-Match` (see [`parse_if_match`]): `*`, or 1 to
+/// `EntityTags::MAX` entity tags in a comma list that may hold empty elements (`, "3" ,,`), as
+/// RFC 9110 §5.6.1 has recipients accept.
+pub const IF_MATCH_PATTERN: &str = r#"^[ \t]*(\*|(,[ \t]*)*(W/)?("[!#-~]*"|[0-9]+)([ \t]*,([ \t]*,)*[ \t]*(W/)?("[!#-~]*"|[0-9]+)){0,15}([ \t]*,)*)[ \t]*$"#;
 
 /// The `ETag` value of an item at `version`: the one spelling of it `parse_if_match` reads back.
 pub fn entity_tag_of(version: i64) -> String {
