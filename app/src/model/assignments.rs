@@ -84,6 +84,12 @@ fn time_field(field: &str, raw: &Option<String>) -> Result<Option<OffsetDateTime
     }
 }
 
+/// The role a bulk role change gives (`POST /assignments/bulk-change-role`): required, and an id by
+/// the rule of `AssignmentForm::role_id`, checked before any assignment is read.
+pub fn new_role_id(raw: &str) -> Result<String, FieldError> {
+    required_id("role_id", raw, "a role")
+}
+
 fn required_id(field: &str, raw: &str, what: &str) -> Result<String, FieldError> {
     let id = raw.trim();
     if id.is_empty() {

@@ -55,7 +55,7 @@ pub use applications::{
 };
 pub use assignments::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, NodeAccess, NodeAccessEntry,
-    NodeAccessSummary, ValidAssignment,
+    NodeAccessSummary, ValidAssignment, new_role_id,
 };
 pub use audit::{
     ACTOR_TYPES, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEvent, AuditEventDetail, AuditFilter,

@@ -7,7 +7,7 @@
 use crate::error::{AppError, Resource};
 use crate::model::{
     Assignment, AssignmentForm, AssignmentStatus, EXPIRING_SOON_DAYS, EnvScope, NodeAccess,
-    NodeAccessEntry, NodeAccessSummary, SystemPermission, ValidAssignment, count_rule,
+    NodeAccessEntry, NodeAccessSummary, SystemPermission, ValidAssignment, count_rule, new_role_id,
 };
 use crate::services::audit::{self, Event};
 use crate::services::rows::{Mode, Rows};
@@ -384,6 +384,8 @@ pub async fn bulk_change_role(
 ) -> Result<Vec<Result<Assignment, AppError>>, AppError> {
     caller.require(SystemPermission::AssignmentManage)?;
     count_rule("assignment_ids", ids.len())?;
+    // A missing role is the request's fault, not each row's (it was a 207 of `roles.not_found`).
+    let role_id = &new_role_id(role_id).map_err(|e| AppError::validation(vec![e]))?;
     let scope = caller.env()?;
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {

@@ -1114,6 +1114,16 @@ async fn assignments_roles_and_nodes_over_rest(engine: Engine) {
         .get(&format!("/identities/{}/assignments", people[1]), &full)
         .await;
     assert_eq!(sam["items"][0]["role_name"], "Approver");
+    // No role is the request's fault (400, as documented), not a 207 of `roles.not_found` rows
+    // (found while writing the `api_bodies` fuzz target).
+    for body in [
+        json!({ "assignment_ids": [sams] }),
+        json!({ "assignment_ids": [sams], "role_id": "  " }),
+    ] {
+        let (status, refused) = api.post("/assignments/bulk-change-role", &full, body).await;
+        assert_eq!((status, code(&refused)), (400, "validation.invalid_input"));
+        assert_eq!(refused["error"]["details"]["errors"][0]["field"], "role_id");
+    }
     let (status, removed) = api
         .post(
             "/assignments/bulk-remove",
