@@ -403,11 +403,16 @@ pub async fn set_role_permissions(
     let mut wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
     wanted.sort_unstable();
     wanted.dedup();
+    // The list is bounded only by the body limit: a map keeps the lookup linear in it.
+    let by_key: std::collections::HashMap<&str, &String> = catalog_ids
+        .iter()
+        .map(|(pid, key)| (key.as_str(), pid))
+        .collect();
     let mut unknown = Vec::new();
     let mut ids = Vec::new();
     for key in &wanted {
-        match catalog_ids.iter().find(|(_, k)| k == key) {
-            Some((pid, _)) => ids.push(pid.clone()),
+        match by_key.get(key) {
+            Some(pid) => ids.push((*pid).clone()),
             None => unknown.push(*key),
         }
     }
@@ -415,10 +420,7 @@ pub async fn set_role_permissions(
         return Err(AppError::validation(vec![crate::error::FieldError::new(
             "permission_keys",
             "unknown",
-            format!(
-                "These permissions do not exist in this environment: {}.",
-                unknown.join(", ")
-            ),
+            unknown_keys_message(&unknown),
         )]));
     }
     catalog::clear_role_permissions(&mut tx, &env.account_id, id).await?;
@@ -436,4 +438,46 @@ pub async fn set_role_permissions(
     ];
     audit::commit(s, tx, events).await?;
     Ok((role_now, wanted.into_iter().map(str::to_owned).collect()))
+}
+
+/// How many unknown keys a refusal names: enough for any list an admin types or a dashboard sends
+/// by mistake, while a list the size of the body limit cannot make a megabyte-long answer.
+const UNKNOWN_KEYS_NAMED: usize = 10;
+
+fn unknown_keys_message(unknown: &[&str]) -> String {
+    // No key is longer than a permission key can be (128 characters): what is, is cut.
+    let shown = |key: &&str| match key.char_indices().nth(128) {
+        Some((end, _)) => format!("{}…", &key[..end]),
+        None => (*key).to_owned(),
+    };
+    let named: Vec<String> = unknown.iter().take(UNKNOWN_KEYS_NAMED).map(shown).collect();
+    let named = named.join(", ");
+    match unknown.len().saturating_sub(UNKNOWN_KEYS_NAMED) {
+        0 => format!("These permissions do not exist in this environment: {named}."),
+        more => {
+            format!("These permissions do not exist in this environment: {named} and {more} more.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_names_at_most_ten_unknown_keys_each_at_most_a_key_long() {
+        let few = ["a.b", "c.d"];
+        assert_eq!(
+            unknown_keys_message(&few),
+            "These permissions do not exist in this environment: a.b, c.d."
+        );
+        let keys: Vec<String> = (0..170_000).map(|i| format!("k.k{i}")).collect();
+        let many: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let message = unknown_keys_message(&many);
+        assert!(message.ends_with("k.k9 and 169990 more."), "{message}");
+        let long = "x".repeat(1_000_000);
+        let message = unknown_keys_message(&[long.as_str()]);
+        assert!(message.chars().count() < 250, "{}", message.len());
+        assert!(message.contains('…'));
+    }
 }
