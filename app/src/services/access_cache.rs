@@ -20,6 +20,7 @@
 //! rows directly): every snapshot of the account is reloaded whole.
 
 use crate::services::evaluate::Snapshot;
+use crate::store::access::Head;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -33,7 +34,7 @@ pub struct Generation {
 
 #[derive(Default)]
 pub struct AccessCache {
-    accounts: Mutex<HashMap<String, Generation>>,
+    accounts: Mutex<HashMap<String, Known>>,
     snapshots: RwLock<HashMap<String, Cached>>,
     /// One loader per environment at a time: checks that miss together wait for one load or
     /// apply instead of each doing it.
@@ -51,14 +52,21 @@ pub struct LoadCounts {
     pub applies: u64,
 }
 
+/// What this process knows of an account: its generation, and the `key_seq` of the newest head
+/// it heard of (`Head`).
+#[derive(Default, Clone, Copy)]
+struct Known {
+    generation: Generation,
+    key_seq: i64,
+}
+
 struct Cached {
     generation: Generation,
     snapshot: Arc<Snapshot>,
 }
 
 impl AccessCache {
-    /// The newest state of `account_id` this process knows of; read it *before* loading.
-    pub fn generation(&self, account_id: &str) -> Generation {
+    fn known(&self, account_id: &str) -> Known {
         let accounts = self
             .accounts
             .lock()
@@ -66,14 +74,31 @@ impl AccessCache {
         accounts.get(account_id).copied().unwrap_or_default()
     }
 
-    /// The account's journal has reached `seq` (committed). Call after the commit, never before.
-    pub fn advance(&self, account_id: &str, seq: i64) {
+    /// The newest state of `account_id` this process knows of; read it *before* loading.
+    pub fn generation(&self, account_id: &str) -> Generation {
+        self.known(account_id).generation
+    }
+
+    /// What a cached API key of `account_id` depends on: the epoch and the newest `key_seq`
+    /// this process knows of. Only writes that can change a key move it (`Head`), so a key
+    /// survives the identity writes made with it; read it *before* reading the key.
+    pub fn key_generation(&self, account_id: &str) -> Generation {
+        let known = self.known(account_id);
+        Generation {
+            epoch: known.generation.epoch,
+            seq: known.key_seq,
+        }
+    }
+
+    /// The account's journal has reached `head` (committed). Call after the commit, never before.
+    pub fn advance(&self, account_id: &str, head: Head) {
         let mut accounts = self
             .accounts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let known = accounts.entry(account_id.to_owned()).or_default();
-        known.seq = known.seq.max(seq);
+        known.generation.seq = known.generation.seq.max(head.seq);
+        known.key_seq = known.key_seq.max(head.key_seq);
     }
 
     /// Every snapshot of the account is stale from now on and is reloaded whole: for writes that
@@ -83,7 +108,11 @@ impl AccessCache {
             .accounts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        accounts.entry(account_id.to_owned()).or_default().epoch += 1;
+        accounts
+            .entry(account_id.to_owned())
+            .or_default()
+            .generation
+            .epoch += 1;
     }
 
     /// The cached snapshot of the environment, if it is current for `known` (its account's
@@ -162,17 +191,22 @@ impl AccessCache {
 mod tests {
     use super::*;
 
+    /// A head whose writes changed no key.
+    fn at(seq: i64) -> Head {
+        Head { seq, key_seq: 0 }
+    }
+
     #[test]
     fn a_snapshot_loaded_before_a_write_is_never_served_after_it() {
         let cache = AccessCache::default();
         // A load reads the committed seq (say 4) and the epoch before it reads the data…
-        cache.advance("acct", 4);
+        cache.advance("acct", at(4));
         let before = Generation {
             seq: 4,
             ..cache.generation("acct")
         };
         // …a write commits as seq 5 while the load is in flight…
-        cache.advance("acct", 5);
+        cache.advance("acct", at(5));
         // …then the slow load stores what it read, tagged with the seq it read first.
         cache.put("env", before, Arc::new(Snapshot::default()));
         assert!(cache.get("env", cache.generation("acct")).is_none());
@@ -190,21 +224,21 @@ mod tests {
     fn a_snapshot_ahead_of_what_this_process_heard_is_served() {
         // A load may read a seq another process committed before this one was told of it.
         let cache = AccessCache::default();
-        cache.advance("acct", 2);
+        cache.advance("acct", at(2));
         let read = Generation {
             seq: 7,
             ..cache.generation("acct")
         };
         cache.put("env", read, Arc::new(Snapshot::default()));
         assert!(cache.get("env", cache.generation("acct")).is_some());
-        cache.advance("acct", 8);
+        cache.advance("acct", at(8));
         assert!(cache.get("env", cache.generation("acct")).is_none());
     }
 
     #[test]
     fn invalidate_outranks_any_seq() {
         let cache = AccessCache::default();
-        cache.advance("acct", 3);
+        cache.advance("acct", at(3));
         let read = cache.generation("acct");
         cache.put("env", read, Arc::new(Snapshot::default()));
         cache.invalidate("acct");
@@ -222,12 +256,36 @@ mod tests {
     fn accounts_advance_independently() {
         let cache = AccessCache::default();
         let other = cache.generation("other");
-        cache.advance("acct", 1);
+        cache.advance("acct", at(1));
         cache.invalidate("acct");
         assert_eq!(cache.generation("other"), other);
         assert_eq!(cache.generation("acct"), Generation { epoch: 1, seq: 1 });
         // Seqs only move forward (notifications can arrive out of order).
-        cache.advance("acct", 0);
+        cache.advance("acct", at(0));
         assert_eq!(cache.generation("acct").seq, 1);
+    }
+
+    #[test]
+    fn a_key_is_current_until_a_write_that_can_change_keys() {
+        let cache = AccessCache::default();
+        cache.advance("acct", Head { seq: 4, key_seq: 2 });
+        let read = cache.key_generation("acct");
+        // Identity writes move the seq, not what a cached key was read under…
+        cache.advance("acct", at(9));
+        assert_eq!(cache.key_generation("acct"), read);
+        assert_eq!(cache.generation("acct").seq, 9);
+        // …a key revocation (from any process) does,
+        cache.advance(
+            "acct",
+            Head {
+                seq: 10,
+                key_seq: 10,
+            },
+        );
+        assert!(cache.key_generation("acct") > read);
+        // and so does a write made outside the journal.
+        let read = cache.key_generation("acct");
+        cache.invalidate("acct");
+        assert!(cache.key_generation("acct") > read);
     }
 }

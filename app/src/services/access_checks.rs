@@ -86,18 +86,19 @@ async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
     Ok(snapshot)
 }
 
-/// The journal since `base` applied to it, or `None` when a whole reload is needed (the journal
-/// no longer reaches back that far, or an entry asks for one).
+/// The journal since `base` applied to it, with the head it reached, or `None` when a whole
+/// reload is needed (the journal no longer reaches back that far, or an entry asks for one).
 async fn apply(
     s: &Services,
     scope: &EnvScope,
     from: Generation,
     base: &Snapshot,
-) -> Result<Option<(Generation, Snapshot)>, AppError> {
+) -> Result<Option<(store_access::Head, Snapshot)>, AppError> {
     let reader = s.db.reader();
     // The head before the entries, the entries before the rows they name: every row read is at
     // least as new as the seq the result is tagged with.
-    let head = store_access::head(reader, &scope.account_id).await?;
+    let read = store_access::head_of(reader, &scope.account_id).await?;
+    let head = read.seq;
     if head < from.seq || head - from.seq > MAX_APPLY_SEQS {
         return Ok(None);
     }
@@ -157,7 +158,7 @@ async fn apply(
             next.put_identity(id, None);
         }
     }
-    Ok(Some((Generation { seq: head, ..from }, next)))
+    Ok(Some((read, next)))
 }
 
 /// The environment's snapshot as of the newest write this process knows of: cached, or the
@@ -187,7 +188,7 @@ pub(crate) async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snaps
         None => None,
     };
     let applied_from_journal = applied.is_some();
-    let (generation, snapshot) = match applied {
+    let (head, snapshot) = match applied {
         Some(applied) => {
             metrics::histogram!("arbor_evaluation_cache_apply_seconds")
                 .record(started.elapsed().as_secs_f64());
@@ -195,24 +196,22 @@ pub(crate) async fn snapshot(s: &Services, scope: &EnvScope) -> Result<Arc<Snaps
         }
         None => {
             // The committed seq first, then the data (see `access_cache`).
-            let seq = store_access::head(s.db.reader(), &scope.account_id).await?;
+            let head = store_access::head_of(s.db.reader(), &scope.account_id).await?;
             let snapshot = load(s, scope).await?;
             metrics::histogram!("arbor_evaluation_cache_reload_seconds")
                 .record(started.elapsed().as_secs_f64());
-            (
-                Generation {
-                    epoch: known.epoch,
-                    seq,
-                },
-                snapshot,
-            )
+            (head, snapshot)
         }
+    };
+    let generation = Generation {
+        epoch: known.epoch,
+        seq: head.seq,
     };
     s.access_cache.count_load(applied_from_journal);
     let snapshot = Arc::new(snapshot);
     // What was read may be newer than what this process had heard of: its other caches (API
     // keys, other environments) should not lag behind it.
-    s.access_cache.advance(&scope.account_id, generation.seq);
+    s.access_cache.advance(&scope.account_id, head);
     s.access_cache
         .put(&scope.environment_id, generation, snapshot.clone());
     Ok(snapshot)

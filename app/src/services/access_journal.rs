@@ -19,7 +19,7 @@ use crate::store::{self, Tx, access as store_access};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub use crate::store::access::Entry;
+pub use crate::store::access::{Entry, Head};
 
 /// How often every account's head is read: bounds how late another process's write (an API key
 /// revocation, a grant) reaches this one when no notification arrived.
@@ -96,30 +96,52 @@ pub fn entries_of<'a>(events: impl IntoIterator<Item = &'a Event>) -> BTreeMap<S
     by_account
 }
 
+/// Whether a write with these entries can change an API key row: a key's own change, or an
+/// environment or application (whose removal takes its keys), or a change not classified.
+/// Cached keys are re-read after these only (`Head::key_seq`).
+fn changes_keys(entries: &[Entry]) -> bool {
+    entries
+        .iter()
+        .any(|e| e.kind == KEY || e.kind == ENVIRONMENT)
+}
+
 /// Journals `entries` in `tx`: the account's next seq, its entries, and (PostgreSQL) a
-/// notification delivered at commit. Returns the seqs taken, to `advance` after the commit.
+/// notification delivered at commit. Returns the heads taken, to `advance` after the commit.
 pub async fn record(
     s: &Services,
     tx: &mut Tx,
     entries: &BTreeMap<String, Vec<Entry>>,
-) -> Result<Vec<(String, i64)>, AppError> {
+) -> Result<Vec<(String, Head)>, AppError> {
     let now_ms = store::ms(s.now());
-    let mut seqs = Vec::with_capacity(entries.len());
+    let mut heads = Vec::with_capacity(entries.len());
     for (account_id, entries) in entries {
-        let seq = store_access::bump_head(tx, account_id).await?;
-        store_access::append(tx, account_id, seq, entries, now_ms).await?;
-        store_access::notify(tx, s.db.engine(), account_id, seq).await?;
-        seqs.push((account_id.clone(), seq));
+        let head = store_access::bump_head(tx, account_id, changes_keys(entries)).await?;
+        store_access::append(tx, account_id, head.seq, entries, now_ms).await?;
+        store_access::notify(tx, s.db.engine(), account_id, head).await?;
+        heads.push((account_id.clone(), head));
     }
-    Ok(seqs)
+    Ok(heads)
 }
 
 /// Reads every account's head: what other processes committed.
 pub async fn catch_up(s: &Services) -> Result<(), AppError> {
-    for (account_id, seq) in store_access::heads(s.db.reader()).await? {
-        s.access_cache.advance(&account_id, seq);
+    for (account_id, head) in store_access::heads(s.db.reader()).await? {
+        s.access_cache.advance(&account_id, head);
     }
     Ok(())
+}
+
+/// A notification's `<account id> <seq> <key_seq>`. A payload without `key_seq` (a node of the
+/// previous release) counts as one that changed keys: a cached key is re-read, never trusted.
+fn parse_notification(payload: &str) -> Option<(&str, Head)> {
+    let mut parts = payload.split(' ');
+    let account_id = parts.next()?;
+    let seq = parts.next()?.parse::<i64>().ok()?;
+    let key_seq = match parts.next() {
+        Some(key_seq) => key_seq.parse::<i64>().ok()?,
+        None => seq,
+    };
+    Some((account_id, Head { seq, key_seq }))
 }
 
 /// Keeps this process told of other processes' commits and prunes old journal rows; runs for
@@ -186,10 +208,8 @@ async fn listen(s: Services, url: String) {
         loop {
             match listener.try_recv().await {
                 Ok(Some(notification)) => {
-                    if let Some((account_id, seq)) = notification.payload().split_once(' ')
-                        && let Ok(seq) = seq.parse::<i64>()
-                    {
-                        s.access_cache.advance(account_id, seq);
+                    if let Some((account_id, head)) = parse_notification(notification.payload()) {
+                        s.access_cache.advance(account_id, head);
                     }
                 }
                 // The connection dropped: what was sent meanwhile is lost, so catch up.
@@ -269,5 +289,36 @@ mod tests {
         let grouped = entries_of([&a, &b, &c]);
         assert_eq!(grouped.keys().collect::<Vec<_>>(), ["acct", "other"]);
         assert_eq!(grouped["acct"].len(), 1);
+    }
+
+    #[test]
+    fn only_key_and_environment_changes_move_what_cached_keys_depend_on() {
+        let kinds = |events: Vec<Event>| {
+            entries_of(events.iter())
+                .remove("acct")
+                .is_some_and(|entries| changes_keys(&entries))
+        };
+        assert!(!kinds(vec![event("identity"), event("app_membership")]));
+        assert!(!kinds(vec![event("assignment"), event("role")]));
+        assert!(kinds(vec![event("identity"), event("api_key")]));
+        assert!(kinds(vec![event("environment")]));
+        assert!(kinds(vec![event("application")]));
+        // Unclassified: reloaded, and keys re-read.
+        assert!(kinds(vec![event("something_new")]));
+    }
+
+    #[test]
+    fn notifications_carry_both_seqs_and_an_old_one_counts_as_a_key_change() {
+        assert_eq!(
+            parse_notification("acct 7 3"),
+            Some(("acct", Head { seq: 7, key_seq: 3 }))
+        );
+        assert_eq!(
+            parse_notification("acct 7"),
+            Some(("acct", Head { seq: 7, key_seq: 7 }))
+        );
+        assert_eq!(parse_notification("acct"), None);
+        assert_eq!(parse_notification("acct x 1"), None);
+        assert_eq!(parse_notification("acct 7 y"), None);
     }
 }

@@ -22,9 +22,9 @@ const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 pub const KEY_RECHECK_MS: i64 = 1_000;
 
 /// When each key's use was last written, to coalesce those writes; and the keys already looked
-/// up, so most requests cost no database read. A cached key is used only while its account's
-/// generation (its access-journal seq, which every key change moves, on any node — see
-/// `access_cache`) is the one it was read under, and for at most `KEY_RECHECK_MS`; expiry is
+/// up, so most requests cost no database read. A cached key is used only while no write that can
+/// change a key (its account's `key_seq`, which every key change moves, on any node — see
+/// `access_cache`) is known to be newer than the row, and for at most `KEY_RECHECK_MS`; expiry is
 /// checked against the clock on every request.
 #[derive(Default)]
 pub struct UsageLedger {
@@ -191,7 +191,8 @@ pub async fn revoke(s: &Services, caller: &Caller, id: &str) -> Result<(), AppEr
     audit::commit(s, tx, vec![event]).await
 }
 
-/// The stored key with this digest, from the ledger while its account has not changed since.
+/// The stored key with this digest, from the ledger while no write that can change a key has
+/// reached this process since it was read.
 async fn find(s: &Services, key_hash: &str) -> Result<Option<Arc<store_k::ApiKeyRow>>, AppError> {
     let now_ms = store::ms(s.now());
     let cached = s
@@ -201,34 +202,39 @@ async fn find(s: &Services, key_hash: &str) -> Result<Option<Arc<store_k::ApiKey
         .unwrap_or_else(|p| p.into_inner())
         .get(key_hash)
         .map(|k| (k.generation, k.read_at_ms, k.row.clone()));
-    let known_account = match cached {
+    let epoch = match cached {
         Some((generation, read_at_ms, row)) => {
-            if s.access_cache.generation(&row.account_id) == generation
+            let known = s.access_cache.key_generation(&row.account_id);
+            // Current unless a key change this process knows of is newer than the read (the
+            // identity writes made with the key do not count: `Head::key_seq`).
+            if known.epoch == generation.epoch
+                && known.seq <= generation.seq
                 && (0..KEY_RECHECK_MS).contains(&(now_ms - read_at_ms))
             {
                 return Ok(Some(row));
             }
-            // A key never changes account: its generation can be read before the one read below.
-            Some(row.account_id.clone())
+            // A key never changes account: its epoch can be read before the one read below.
+            Some(known.epoch)
         }
         None => None,
     };
-    // The account's generation is read *before* the row: a write after that (a revocation) bumps
-    // it, so this copy is never served after that write. A key seen for the first time needs a
-    // read to learn its account, then the row again.
-    let generation = match known_account {
-        Some(account_id) => s.access_cache.generation(&account_id),
-        None => {
-            let Some(row) = store_k::by_hash(s.db.reader(), key_hash).await? else {
-                return Ok(None);
-            };
-            s.access_cache.generation(&row.account_id)
-        }
+    // The epoch (writes outside the journal) is read before the row: a key seen for the first
+    // time needs a read to learn its account, then the row again.
+    let epoch = match epoch {
+        Some(epoch) => epoch,
+        None => match store_k::by_hash_with_head(s.db.reader(), key_hash).await? {
+            Some((row, _)) => s.access_cache.key_generation(&row.account_id).epoch,
+            None => return Ok(None),
+        },
     };
-    let row = match store_k::by_hash(s.db.reader(), key_hash).await? {
-        Some(fresh) => Arc::new(fresh),
-        None => return Ok(None),
+    // The row and its account's head in one statement: the copy is tagged with the `key_seq`
+    // it is at least as new as, so a later revocation (a higher one) is never served once known.
+    let Some((row, head)) = store_k::by_hash_with_head(s.db.reader(), key_hash).await? else {
+        return Ok(None);
     };
+    let row = Arc::new(row);
+    // What was read may be newer than what this process had heard of.
+    s.access_cache.advance(&row.account_id, head);
     s.api_key_usage
         .known
         .lock()
@@ -236,7 +242,10 @@ async fn find(s: &Services, key_hash: &str) -> Result<Option<Arc<store_k::ApiKey
         .insert(
             key_hash.to_owned(),
             KnownKey {
-                generation,
+                generation: Generation {
+                    epoch,
+                    seq: head.key_seq,
+                },
                 read_at_ms: now_ms,
                 row: row.clone(),
             },

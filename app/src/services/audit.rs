@@ -61,12 +61,12 @@ pub async fn commit_appended(
 ) -> Result<(), AppError> {
     // Last before the commit: the account's head row stays locked only for the commit itself.
     let entries = access_journal::entries_of(groups.iter().flatten());
-    let seqs = access_journal::record(s, &mut tx, &entries).await?;
+    let heads = access_journal::record(s, &mut tx, &entries).await?;
     tx.commit().await?;
     // After the commit, never before: a snapshot read in between is tagged with an older seq and
     // so is not served once this one is known.
-    for (account_id, seq) in &seqs {
-        s.access_cache.advance(account_id, *seq);
+    for (account_id, head) in &heads {
+        s.access_cache.advance(account_id, *head);
     }
     // Any email the write queued is now visible to the delivery worker.
     s.mail_wake.notify_one();

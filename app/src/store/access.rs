@@ -19,16 +19,29 @@ pub struct Entry {
 
 const JOURNAL_COLUMNS: usize = 7;
 
-/// Takes the account's next seq. Runs last in the write's transaction: the row lock it takes
-/// (PostgreSQL) or the single writer (SQLite) makes seqs commit in order.
-pub async fn bump_head(tx: &mut Tx, account_id: &str) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO access_heads (account_id, seq) VALUES ($1, 1) \
-         ON CONFLICT (account_id) DO UPDATE SET seq = access_heads.seq + 1 RETURNING seq",
+/// An account's journal head: its last committed seq, and the seq of its last write that could
+/// change an API key (what cached keys are checked against; `key_seq <= seq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Head {
+    pub seq: i64,
+    pub key_seq: i64,
+}
+
+/// Takes the account's next seq; `keys`: the write can change an API key, so `key_seq` moves to
+/// it as well. Runs last in the write's transaction: the row lock it takes (PostgreSQL) or the
+/// single writer (SQLite) makes seqs commit in order.
+pub async fn bump_head(tx: &mut Tx, account_id: &str, keys: bool) -> Result<Head, AppError> {
+    let (seq, key_seq): (i64, i64) = sqlx::query_as(
+        "INSERT INTO access_heads (account_id, seq, key_seq) VALUES ($1, 1, $2) \
+         ON CONFLICT (account_id) DO UPDATE SET seq = access_heads.seq + 1, \
+           key_seq = CASE WHEN $2 = 0 THEN access_heads.key_seq ELSE access_heads.seq + 1 END \
+         RETURNING seq, key_seq",
     )
     .bind(account_id)
+    .bind(i64::from(keys))
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    Ok(Head { seq, key_seq })
 }
 
 /// Appends `entries` under `seq`.
@@ -62,17 +75,18 @@ pub async fn append(
     Ok(())
 }
 
-/// Tells the other processes on this PostgreSQL database (delivered at commit, not before).
+/// Tells the other processes on this PostgreSQL database (delivered at commit, not before):
+/// `<account id> <seq> <key_seq>`.
 pub async fn notify(
     tx: &mut Tx,
     engine: Engine,
     account_id: &str,
-    seq: i64,
+    head: Head,
 ) -> Result<(), AppError> {
     if engine == Engine::Postgres {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
-            .bind(format!("{account_id} {seq}"))
+            .bind(format!("{account_id} {} {}", head.seq, head.key_seq))
             .execute(&mut **tx)
             .await?;
     }
@@ -88,11 +102,26 @@ pub async fn head(pool: &AnyPool, account_id: &str) -> Result<i64, AppError> {
     Ok(seq.unwrap_or(0))
 }
 
-/// Every account's last committed seq: the catch-up poll.
-pub async fn heads(pool: &AnyPool) -> Result<Vec<(String, i64)>, AppError> {
-    Ok(sqlx::query_as("SELECT account_id, seq FROM access_heads")
-        .fetch_all(pool)
-        .await?)
+/// The account's head, both seqs (zeros before its first journaled write).
+pub async fn head_of(pool: &AnyPool, account_id: &str) -> Result<Head, AppError> {
+    let found: Option<(i64, i64)> =
+        sqlx::query_as("SELECT seq, key_seq FROM access_heads WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.map_or_else(Head::default, |(seq, key_seq)| Head { seq, key_seq }))
+}
+
+/// Every account's head: the catch-up poll.
+pub async fn heads(pool: &AnyPool) -> Result<Vec<(String, Head)>, AppError> {
+    let rows: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT account_id, seq, key_seq FROM access_heads")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(account_id, seq, key_seq)| (account_id, Head { seq, key_seq }))
+        .collect())
 }
 
 /// The entries of seqs `after + 1 ..= upto`, in seq order, each with its seq.

@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::model::EnvScope;
 use crate::store::Tx;
+use crate::store::access::Head;
 use sqlx::AnyPool;
 
 pub struct ApiKeyRow {
@@ -95,14 +96,42 @@ pub async fn insert(tx: &mut Tx, env: &EnvScope, k: NewApiKey<'_>) -> Result<(),
     Ok(())
 }
 
-pub async fn by_hash(pool: &AnyPool, key_hash: &str) -> Result<Option<ApiKeyRow>, AppError> {
-    let found: Option<Stored> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM api_keys WHERE key_hash = $1"
+/// A key row with its account's journal head, read by one statement.
+#[derive(sqlx::FromRow)]
+struct StoredWithHead {
+    #[sqlx(flatten)]
+    key: Stored,
+    head_seq: i64,
+    head_key_seq: i64,
+}
+
+/// The key with this digest and its account's journal head, read together: one statement reads
+/// one snapshot on both engines, so the row is at least as new as that head — what a cached copy
+/// is then checked against (`services::api_keys`).
+pub async fn by_hash_with_head(
+    pool: &AnyPool,
+    key_hash: &str,
+) -> Result<Option<(ApiKeyRow, Head)>, AppError> {
+    let columns: Vec<String> = COLUMNS
+        .split(',')
+        .map(|c| format!("k.{}", c.trim()))
+        .collect();
+    let found: Option<StoredWithHead> = sqlx::query_as(&format!(
+        "SELECT {}, COALESCE(h.seq, 0) AS head_seq, COALESCE(h.key_seq, 0) AS head_key_seq \
+         FROM api_keys k LEFT JOIN access_heads h ON h.account_id = k.account_id \
+         WHERE k.key_hash = $1",
+        columns.join(", ")
     ))
     .bind(key_hash)
     .fetch_optional(pool)
     .await?;
-    Ok(found.map(ApiKeyRow::from))
+    Ok(found.map(|r| {
+        let head = Head {
+            seq: r.head_seq,
+            key_seq: r.head_key_seq,
+        };
+        (ApiKeyRow::from(r.key), head)
+    }))
 }
 
 pub async fn by_id(

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 on_both_engines!(
     each_kind_of_write_is_seen_by_the_next_check_without_a_reload,
     a_pruned_journal_falls_back_to_a_whole_reload,
+    a_cached_key_outlives_the_identity_writes_made_with_it_but_not_a_revocation,
 );
 
 struct World {
@@ -358,6 +359,63 @@ async fn a_pruned_journal_falls_back_to_a_whole_reload(engine: Engine) {
         .unwrap_or_else(|e| panic!("prune: {e}"));
     assert_eq!(check(s, caller, &pat, &w.team).await, None);
     assert_eq!(s.access_cache.counts().full_loads, loads + 1);
+}
+
+fn key_label(caller: &Caller) -> String {
+    match caller.actor() {
+        app::services::audit::Actor::ApiKey { label, .. } => label,
+        other => panic!("not a key: {other:?}"),
+    }
+}
+
+/// Cached API keys watch the account's `key_seq`, not its seq: the identity writes a backend makes
+/// with its key leave the cached copy in use (the next request reads no key row — a change made
+/// behind the services' back shows that), while a revocation moves `key_seq` and is refused at
+/// once. The test clock does not move, so the 1 s re-read bound plays no part.
+async fn a_cached_key_outlives_the_identity_writes_made_with_it_but_not_a_revocation(
+    engine: Engine,
+) {
+    let w = world(engine).await;
+    let s = &w.app.services;
+    let form = ApiKeyForm {
+        name: "Backend".into(),
+        description: String::new(),
+        expires: "never".into(),
+        scopes: Vec::new(),
+    };
+    let created = ok("key", api_keys::create(s, &w.caller, &form).await);
+    let keyed = ok(
+        "authenticate",
+        api_keys::authenticate(s, Some(&created.key)).await,
+    );
+    assert!(key_label(&keyed).starts_with("Backend ("));
+    ok(
+        "create with the key",
+        identities::create(s, &keyed, &identity_form("kim@example.com")).await,
+    );
+    // Out of band: no journal entry, so only a re-read of the row would see the new name.
+    sqlx::query("UPDATE api_keys SET name = 'Renamed' WHERE id = $1")
+        .bind(&created.api_key.id)
+        .execute(s.db.writer())
+        .await
+        .unwrap_or_else(|e| panic!("rename: {e}"));
+    let again = ok(
+        "authenticate after the create",
+        api_keys::authenticate(s, Some(&created.key)).await,
+    );
+    assert!(
+        key_label(&again).starts_with("Backend ("),
+        "the key was read again after an identity write: {}",
+        key_label(&again)
+    );
+    ok(
+        "revoke",
+        api_keys::revoke(s, &w.caller, &created.api_key.id).await,
+    );
+    assert_eq!(
+        api_keys::authenticate(s, Some(&created.key)).await.err(),
+        Some(AppError::ApiKeyRevoked)
+    );
 }
 
 /// Two nodes on one PostgreSQL database: what one writes, the other sees in time.
