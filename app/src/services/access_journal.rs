@@ -298,8 +298,17 @@ mod tests {
                 .remove("acct")
                 .is_some_and(|entries| changes_keys(&entries))
         };
-        assert!(!kinds(vec![event("identity"), event("app_membership")]));
-        assert!(!kinds(vec![event("assignment"), event("role")]));
+        let with_identity = |e: Event| e.metadata(serde_json::json!({ "identity_id": "i1" }));
+        assert!(!kinds(vec![
+            event("identity"),
+            with_identity(event("app_membership")),
+        ]));
+        assert!(!kinds(vec![
+            with_identity(event("assignment")),
+            event("role")
+        ]));
+        // An assignment event that names no identity re-reads the environment: keys too.
+        assert!(kinds(vec![event("assignment")]));
         assert!(kinds(vec![event("identity"), event("api_key")]));
         assert!(kinds(vec![event("environment")]));
         assert!(kinds(vec![event("application")]));
