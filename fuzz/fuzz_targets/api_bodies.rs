@@ -9,7 +9,7 @@
 
 #![no_main]
 
-use app::error::{AppError, FieldError};
+use app::error::AppError;
 use app::model::api_bodies::{
     AssignmentChange, AssignmentIds, BulkCreateAssignments, BulkCreateIdentities,
     BulkCreateInvites, CreatePermissions, EvaluationCheck, EvaluationChecks, NewNode, NodeMove,
@@ -20,32 +20,9 @@ use app::model::{
     count_rule, new_role_id,
 };
 use libfuzzer_sys::fuzz_target;
-use serde::de::DeserializeOwned;
 
-/// Decodes as the handler does; a refusal is a `request.malformed` answer.
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
-    match serde_json::from_slice(body) {
-        Ok(value) => Some(value),
-        Err(e) => {
-            answer(&AppError::BadRequest {
-                detail: e.to_string(),
-            });
-            None
-        }
-    }
-}
-
-/// A refusal as the client gets it: a 4xx with a stable code, serialisable.
-fn answer(error: &AppError) {
-    assert!((400..500).contains(&error.status()), "{}", error.status());
-    assert!(error.code().contains('.'), "{}", error.code());
-    assert!(serde_json::to_vec(error).is_ok());
-}
-
-fn refuse(errors: Vec<FieldError>) {
-    assert!(!errors.is_empty(), "a refusal names what is wrong");
-    answer(&AppError::validation(errors));
-}
+mod bodies;
+use bodies::{answer, decode, refuse};
 
 /// The services' row-count rule (`count_rule`): what passes is 1 to `BULK_MAX` rows.
 fn rows_pass(field: &str, rows: usize) -> bool {

@@ -12,35 +12,11 @@
 
 #![no_main]
 
-use app::error::{AppError, FieldError};
 use app::model::{Email, InviteIntent};
 use libfuzzer_sys::fuzz_target;
-use serde::de::DeserializeOwned;
 
-/// Decodes as the JSON extractor does; a refusal is a `request.malformed` answer.
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
-    match serde_json::from_slice(body) {
-        Ok(value) => Some(value),
-        Err(e) => {
-            answer(&AppError::BadRequest {
-                detail: e.to_string(),
-            });
-            None
-        }
-    }
-}
-
-/// A refusal as the client gets it: a 4xx with a stable code, serialisable.
-fn answer(error: &AppError) {
-    assert!((400..500).contains(&error.status()), "{}", error.status());
-    assert!(error.code().contains('.'), "{}", error.code());
-    assert!(serde_json::to_vec(error).is_ok());
-}
-
-fn refuse(errors: Vec<FieldError>) {
-    assert!(!errors.is_empty(), "a refusal names what is wrong");
-    answer(&AppError::validation(errors));
-}
+mod bodies;
+use bodies::{decode, refuse};
 
 /// A form that promises to keep its secrets out of logs: its `Debug` text must not depend on them
 /// (`blanked` is the same form with every password and token emptied).

@@ -331,16 +331,7 @@ fn state_server_errors(json: &mut serde_json::Value) {
             responses.extend(shared.clone());
         }
     }
-    let Some(paths) = json
-        .get_mut("paths")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for responses in paths
-        .values_mut()
-        .filter_map(serde_json::Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
+    for responses in operations_mut(json)
         .filter_map(|operation| operation.get_mut("responses"))
         .filter_map(serde_json::Value::as_object_mut)
     {
@@ -360,17 +351,19 @@ const HEADER_GRAMMARS: &[(&str, &str)] = &[
     ("Idempotency-Key", "^[!-~]([ -~]*[!-~])?$"),
 ];
 
-fn state_header_grammars(json: &mut serde_json::Value) {
-    let Some(paths) = json
-        .get_mut("paths")
+/// Every operation of the document (and a path item's shared `parameters`, which hold no
+/// operation field and so are passed over by the callers' lookups).
+fn operations_mut(json: &mut serde_json::Value) -> impl Iterator<Item = &mut serde_json::Value> {
+    json.get_mut("paths")
         .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for parameter in paths
-        .values_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
         .filter_map(serde_json::Value::as_object_mut)
         .flat_map(|item| item.values_mut())
+}
+
+fn state_header_grammars(json: &mut serde_json::Value) {
+    for parameter in operations_mut(json)
         .filter_map(|operation| operation.get_mut("parameters"))
         .filter_map(serde_json::Value::as_array_mut)
         .flatten()
