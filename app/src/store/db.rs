@@ -3,7 +3,9 @@ use sqlx::any::{AnyArguments, AnyPoolOptions, AnyQueryResult, AnyTypeInfo};
 use sqlx::error::BoxDynError;
 use sqlx::query::Query;
 use sqlx::{Any, AnyPool, Database, Decode, Transaction, Type};
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -28,6 +30,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     engine: Engine,
+    /// SQLite's background checkpointer, stopped when the last handle goes.
+    _checkpointer: Option<Arc<AbortOnDrop>>,
 }
 
 impl Db {
@@ -44,15 +48,18 @@ impl Db {
                 read: pool.clone(),
                 write: pool,
                 engine: Engine::Postgres,
+                _checkpointer: None,
             });
         }
-        let url = sqlite_url(url)?;
-        let write = sqlite_pool(&url, 1).await?;
-        let read = sqlite_pool(&url, 8).await?;
+        let (url, file) = sqlite_url(url)?;
+        let write = sqlite_pool(&url, 1, Role::Writer).await?;
+        let read = sqlite_pool(&url, 8, Role::Reader).await?;
+        let checkpointer = tokio::spawn(checkpoint_in_background(read.clone(), file));
         Ok(Db {
             read,
             write,
             engine: Engine::Sqlite,
+            _checkpointer: Some(Arc::new(AbortOnDrop(checkpointer))),
         })
     }
 
@@ -115,8 +122,8 @@ impl Db {
 }
 
 /// Accepts `sqlite:path`, `sqlite://path` or `sqlite::memory:`-less file paths, creates the parent
-/// directory, and asks SQLite to create the file if missing.
-fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
+/// directory, and asks SQLite to create the file if missing. Also answers the file's path.
+fn sqlite_url(url: &str) -> Result<(String, PathBuf), sqlx::Error> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -136,17 +143,83 @@ fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
     } else {
         format!("{query}&mode=rwc")
     };
-    Ok(format!("sqlite://{path}?{query}"))
+    Ok((format!("sqlite://{path}?{query}"), PathBuf::from(path)))
 }
 
-async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool, sqlx::Error> {
+/// What a SQLite pool's connections are for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Reader,
+    Writer,
+}
+
+/// WAL frames (pages) after which a committing writer checkpoints the log itself and so restarts
+/// it. SQLite's default, 1,000, put a checkpoint (two `fsync`s) into every ~40th single create;
+/// the background checkpointer does that copying beside the writer, and this only bounds the log
+/// (40 MB) under writes so steady that it never catches up whole.
+const WAL_FRAMES_BEFORE_WRITER_CHECKPOINTS: u32 = 10_000;
+
+/// How often the background checkpointer copies committed WAL frames into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Copies committed WAL frames into the database file off the request path (`PASSIVE`: it never
+/// waits for, or blocks, a reader or the writer), so a commit only appends to the log. It runs
+/// on a reader connection and only when the log's file changed since its last pass, so an idle
+/// server does no database work.
+async fn checkpoint_in_background(read: AnyPool, database: PathBuf) {
+    let mut wal = database.into_os_string();
+    wal.push("-wal");
+    let mut last_seen = None;
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let modified = std::fs::metadata(&wal).and_then(|m| m.modified()).ok();
+        if modified.is_none() || modified == last_seen {
+            continue;
+        }
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&read)
+            .await
+        {
+            Ok(_) => last_seen = modified,
+            Err(error) => tracing::debug!(%error, "background WAL checkpoint"),
+        }
+    }
+}
+
+/// Stops a background task when its owner is dropped.
+#[derive(Debug)]
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn sqlite_pool(url: &str, max: u32, role: Role) -> Result<AnyPool, sqlx::Error> {
     // Validate early so a bad path fails with a clear message rather than at first query.
     sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
+                if role == Role::Writer {
+                    // A write transaction's statement journal (kept so one failed statement can
+                    // be undone without the rest) was a file created and unlinked per create:
+                    // half a millisecond of file-system work. Write transactions are small, so
+                    // their temporary structures live in memory.
+                    sqlx::query("PRAGMA temp_store = MEMORY")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query(&format!(
+                        "PRAGMA wal_autocheckpoint = {WAL_FRAMES_BEFORE_WRITER_CHECKPOINTS}"
+                    ))
+                    .execute(&mut *conn)
+                    .await?;
+                }
                 sqlx::query("PRAGMA journal_mode = WAL")
                     .execute(&mut *conn)
                     .await?;
@@ -284,4 +357,45 @@ pub fn rfc3339(stored: i64) -> String {
     from_ms(stored)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn committed_writes_reach_the_database_file_without_a_writer_checkpointing() {
+        let path = std::env::temp_dir().join(format!("arbor-wal-{}.db", uuid::Uuid::now_v7()));
+        let db = Db::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"));
+        // The migrations are hundreds of pages: far below the writer's own checkpoint threshold,
+        // so they sit in the log until the background checkpointer copies them.
+        db.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("migrate: {e}"));
+        let file_len = || std::fs::metadata(&path).map_or(0, |m| m.len());
+        let after_commit = file_len();
+        let mut waited = Duration::ZERO;
+        while file_len() <= after_commit && waited < Duration::from_secs(10) {
+            tokio::time::sleep(CHECKPOINT_EVERY).await;
+            waited += CHECKPOINT_EVERY;
+        }
+        assert!(
+            file_len() > after_commit,
+            "the database file stayed at {after_commit} bytes: nothing checkpointed the log"
+        );
+        let writer_frames: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(db.writer())
+            .await
+            .unwrap_or_else(|e| panic!("pragma: {e}"));
+        assert_eq!(
+            writer_frames,
+            i64::from(WAL_FRAMES_BEFORE_WRITER_CHECKPOINTS)
+        );
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 }
