@@ -82,30 +82,18 @@ enum Value {
 }
 
 /// `INSERT INTO <into> VALUES (…), (…)…` for `rows`, in statements of the size the product's own
-/// multi-row writes use on this engine (`store::rows_per_statement`).
+/// multi-row writes use on this engine (`store::values_list`, `store::rows_per_insert`).
 async fn insert_rows(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     into: &str,
     rows: Vec<Vec<Value>>,
 ) -> anyhow::Result<()> {
     let columns = rows.first().map_or(1, Vec::len);
-    for chunk in rows.chunks(app::store::rows_per_statement(tx, columns)) {
-        let mut sql = format!("INSERT INTO {into} VALUES ");
-        let mut n = 0;
-        for (r, _) in chunk.iter().enumerate() {
-            if r > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for c in 0..columns {
-                n += 1;
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${n}"));
-            }
-            sql.push(')');
-        }
+    for chunk in rows.chunks(app::store::rows_per_insert(tx, columns)) {
+        let sql = format!(
+            "INSERT INTO {into} VALUES {}",
+            app::store::values_list(tx, chunk.len(), columns)
+        );
         let mut query = sqlx::query(&sql);
         for row in chunk {
             for value in row {

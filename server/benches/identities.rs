@@ -338,27 +338,15 @@ async fn run(engine: &'static str, url: &str) -> anyhow::Result<Report> {
 /// The floor of a bulk batch: the rows `batches` bulk requests write (an identity, its membership,
 /// every other row an assignment, and their audit events), inserted by hand with multi-row
 /// `INSERT`s in one transaction per batch on the same database. Nothing checks anything; it is what
-/// the engine itself costs for those rows. Each table's rows go in statements of the size the
-/// product uses (`store::rows_per_statement`): on SQLite one statement per table would bind
-/// thousands of parameters, which sqlx-sqlite does in quadratic time — that would measure sqlx,
-/// not the engine.
+/// the engine itself costs for those rows. Each table's rows go in statements built and sized as
+/// the product's (`store::values_list`, `store::rows_per_insert`): on SQLite numbered binds cost
+/// sqlx-sqlite quadratic time, which would measure sqlx, not the engine.
 async fn floor(
     s: &Services,
     scope: &app::model::EnvScope,
     assign: &(String, String),
     batches: usize,
 ) -> anyhow::Result<Latencies> {
-    let values = |rows: usize, columns: usize| -> String {
-        (0..rows)
-            .map(|r| {
-                let p: Vec<String> = (1..=columns)
-                    .map(|c| format!("${}", r * columns + c))
-                    .collect();
-                format!("({})", p.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let started = Instant::now();
     let mut samples = Vec::with_capacity(batches);
     for b in 0..batches {
@@ -368,13 +356,13 @@ async fn floor(
             .map(|_| (s.new_id(), s.new_id(), s.new_id()))
             .collect();
         let mut tx = s.db.begin().await?;
-        let binds = app::store::binds_per_statement(&tx);
-        let per = |binds_per_row: usize| (binds / binds_per_row).max(1);
+        let per = |binds_per_row: usize| app::store::rows_per_insert(&tx, binds_per_row);
         let (identity_rows, membership_rows) = (per(8), per(8));
+        let (assignment_rows, audit_rows) = (per(9), per(17));
         for (c, chunk) in ids.chunks(identity_rows).enumerate() {
             let sql = format!(
                 "INSERT INTO identities (account_id, id, email, first_name, last_name, status, created_at, updated_at) VALUES {}",
-                values(chunk.len(), 8)
+                app::store::values_list(&tx, chunk.len(), 8)
             );
             let mut q = sqlx::query(&sql);
             for (r, (id, _, _)) in chunk.iter().enumerate() {
@@ -393,7 +381,7 @@ async fn floor(
         for chunk in ids.chunks(membership_rows) {
             let sql = format!(
                 "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) VALUES {}",
-                values(chunk.len(), 8)
+                app::store::values_list(&tx, chunk.len(), 8)
             );
             let mut q = sqlx::query(&sql);
             for (id, membership, _) in chunk {
@@ -410,10 +398,10 @@ async fn floor(
             q.execute(&mut *tx).await?;
         }
         let assigned: Vec<&(String, String, String)> = ids.iter().step_by(2).collect();
-        for chunk in assigned.chunks(per(9)) {
+        for chunk in assigned.chunks(assignment_rows) {
             let sql = format!(
                 "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) VALUES {}",
-                values(chunk.len(), 9)
+                app::store::values_list(&tx, chunk.len(), 9)
             );
             let mut q = sqlx::query(&sql);
             for (id, _, assignment) in chunk {
@@ -439,12 +427,12 @@ async fn floor(
                 events.push((assignment, id, "assignment.created"));
             }
         }
-        for chunk in events.chunks(per(17)) {
+        for chunk in events.chunks(audit_rows) {
             let sql = format!(
                 "INSERT INTO audit_events (account_id, id, application_id, environment_id, actor_type, actor_id, \
                    actor_label, action, category, resource_type, resource_id, resource_label, outcome, severity, \
                    correlation_id, metadata, created_at) VALUES {}",
-                values(chunk.len(), 17)
+                app::store::values_list(&tx, chunk.len(), 17)
             );
             let mut q = sqlx::query(&sql);
             for (resource, identity, action) in chunk {

@@ -52,11 +52,11 @@ pub async fn append(
     entries: &[Entry],
     now_ms: i64,
 ) -> Result<(), AppError> {
-    let rows_per_statement = crate::store::rows_per_statement(tx, JOURNAL_COLUMNS);
+    let rows_per_statement = crate::store::rows_per_insert(tx, JOURNAL_COLUMNS);
     for (chunk_index, chunk) in entries.chunks(rows_per_statement).enumerate() {
         let sql = format!(
             "INSERT INTO access_journal (account_id, seq, ord, kind, environment_id, identity_id, created_at) VALUES {}",
-            values_list(chunk.len(), JOURNAL_COLUMNS, 1)
+            values_list(tx, chunk.len(), JOURNAL_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for (i, entry) in chunk.iter().enumerate() {

@@ -368,11 +368,11 @@ pub async fn insert_new(
     rows: &[(&str, &str, &str, &str)],
     now_ms: i64,
 ) -> Result<(), AppError> {
-    for chunk in rows.chunks(crate::store::rows_per_statement(tx, 9)) {
+    for chunk in rows.chunks(crate::store::rows_per_insert(tx, 9)) {
         let sql = format!(
             "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) \
              VALUES {}",
-            crate::store::values_list(chunk.len(), 9, 1)
+            crate::store::values_list(tx, chunk.len(), 9)
         );
         let mut query = sqlx::query(&sql);
         for (id, identity_id, role_id, node_id) in chunk {

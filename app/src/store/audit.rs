@@ -89,7 +89,9 @@ impl Event {
 const COLUMNS: &str = "account_id, id, application_id, environment_id, actor_type, actor_id, \
     actor_label, action, category, resource_type, resource_id, resource_label, outcome, severity, \
     correlation_id, metadata, created_at";
-const BINDS_PER_ROW: usize = 16;
+/// Every column is a bind, `severity` too (always `info` here), so the rows go through
+/// `values_list`.
+const BINDS_PER_ROW: usize = 17;
 
 pub async fn insert(
     tx: &mut Tx,
@@ -123,19 +125,10 @@ pub async fn insert_rows(
     events: &[(&str, &Event, &str)],
     at_ms: i64,
 ) -> Result<(), AppError> {
-    let rows_per_statement = crate::store::rows_per_statement(tx, BINDS_PER_ROW);
-    for chunk in events.chunks(rows_per_statement) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|row| {
-                let n = row * BINDS_PER_ROW;
-                let p: Vec<String> = (1..=BINDS_PER_ROW).map(|i| format!("${}", n + i)).collect();
-                // `severity` is always 'info' here; it sits between outcome and correlation_id.
-                format!("({}, 'info', {})", p[..13].join(", "), p[13..].join(", "))
-            })
-            .collect();
+    for chunk in events.chunks(crate::store::rows_per_insert(tx, BINDS_PER_ROW)) {
         let sql = format!(
             "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
-            rows.join(", ")
+            crate::store::values_list(tx, chunk.len(), BINDS_PER_ROW)
         );
         let mut query = sqlx::query(&sql);
         for (id, event, correlation_id) in chunk {
@@ -159,6 +152,7 @@ pub async fn insert_rows(
                 .bind(event.resource_id.as_deref())
                 .bind(&event.resource_label)
                 .bind(event.outcome)
+                .bind("info")
                 .bind(*correlation_id)
                 .bind(event.metadata.to_string())
                 .bind(at_ms);

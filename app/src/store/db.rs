@@ -292,10 +292,14 @@ pub async fn insert_unique<'q>(
         .is_some_and(|done| done.rows_affected() > 0))
 }
 
-/// The `VALUES` list of a multi-row insert: `rows` groups of `columns` placeholders, numbered on
-/// from `$first` (`($1, $2), ($3, $4)`). Both engines take `$n`; callers size `rows` with
-/// `rows_per_statement`.
-pub(crate) fn values_list(rows: usize, columns: usize, first: usize) -> String {
+/// The `VALUES` list of a multi-row insert whose only binds these are, in order: `rows` groups of
+/// `columns` placeholders. On PostgreSQL they are numbered (`($1, $2), ($3, $4)`); on SQLite they
+/// are anonymous (`(?, ?), (?, ?)`), which SQLite numbers the same way, because sqlx-sqlite finds
+/// a numbered bind's slot with `sqlite3_bind_parameter_name`, a walk of the statement's parameter
+/// list, so binding N numbered binds costs O(N²) while N anonymous ones cost O(N). Size `rows`
+/// with `rows_per_insert`.
+pub fn values_list(conn: &sqlx::AnyConnection, rows: usize, columns: usize) -> String {
+    let anonymous = is_sqlite(conn);
     let mut sql = String::with_capacity(rows * columns * 6);
     for row in 0..rows {
         if row > 0 {
@@ -306,32 +310,47 @@ pub(crate) fn values_list(rows: usize, columns: usize, first: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(first + row * columns + column).to_string());
+            if anonymous {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&(1 + row * columns + column).to_string());
+            }
         }
         sql.push(')');
     }
     sql
 }
 
-/// Binds one statement of a multi-row write or `IN` list carries on `conn`'s engine.
-///
-/// sqlx-sqlite finds each `$n` parameter's place with `sqlite3_bind_parameter_name`, which walks
-/// the statement's parameter list, so binding one statement costs O(binds²): a bulk create's
-/// 8,500-bind audit insert spent about 100 ms there, three quarters of the write's CPU. A few
-/// hundred binds keep binding linear (a few µs a statement). PostgreSQL binds by position and a
-/// statement is a round trip, so there one carries as many as its limit comfortably allows.
-pub fn binds_per_statement(conn: &sqlx::AnyConnection) -> usize {
-    if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
-        256
-    } else {
-        16_000
-    }
+fn is_sqlite(conn: &sqlx::AnyConnection) -> bool {
+    conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME
 }
 
-/// Rows of `binds_per_row` binds each that one statement carries on `conn` (at least one).
+/// Numbered binds (`$n`) one statement carries on `conn`'s engine: an `IN` list beside other
+/// binds.
+///
+/// sqlx-sqlite binds a numbered parameter in time proportional to its number (see
+/// `values_list`), so a statement costs O(binds²): a bulk create's 8,500-bind audit insert once
+/// spent about 100 ms there. A few hundred keep that to a few µs a statement. PostgreSQL binds by
+/// position and a statement is a round trip, so there one carries as many as its limit
+/// comfortably allows.
+pub fn binds_per_statement(conn: &sqlx::AnyConnection) -> usize {
+    if is_sqlite(conn) { 256 } else { 16_000 }
+}
+
+/// Rows of `binds_per_row` numbered binds each that one statement carries on `conn` (at least
+/// one).
 pub fn rows_per_statement(conn: &sqlx::AnyConnection, binds_per_row: usize) -> usize {
     (binds_per_statement(conn) / binds_per_row.max(1)).max(1)
+}
+
+/// Rows of `binds_per_row` binds each that one multi-row insert built with `values_list` carries
+/// on `conn` (at least one). Its binds are anonymous on SQLite, so binding stays linear and a
+/// 200-row bulk create writes each table in one or two statements instead of dozens (each one a
+/// hop to sqlx-sqlite's worker thread); SQLite allows 32,766.
+pub fn rows_per_insert(conn: &sqlx::AnyConnection, binds_per_row: usize) -> usize {
+    let binds = if is_sqlite(conn) { 4_096 } else { 16_000 };
+    (binds / binds_per_row.max(1)).max(1)
 }
 
 /// `$first, …` for an `IN (…)` list of `n` binds.

@@ -499,12 +499,12 @@ pub async fn insert_new(
     rows: &[NewIdentity<'_>],
 ) -> Result<Vec<Identity>, AppError> {
     let mut inserted = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(crate::store::rows_per_statement(tx, NEW_IDENTITY_BINDS)) {
+    for chunk in rows.chunks(crate::store::rows_per_insert(tx, NEW_IDENTITY_BINDS)) {
         let sql = format!(
             "INSERT INTO identities (account_id, id, email, first_name, last_name, external_id, metadata, status, \
                password_hash, password_change_required, password_changed_at, created_at, updated_at) \
              VALUES {} ON CONFLICT DO NOTHING RETURNING {RETURNING}",
-            crate::store::values_list(chunk.len(), NEW_IDENTITY_BINDS, 1)
+            crate::store::values_list(tx, chunk.len(), NEW_IDENTITY_BINDS)
         );
         let mut query = sqlx::query_as::<_, StoredIdentity>(&sql);
         for n in chunk {
@@ -603,11 +603,11 @@ pub async fn insert_memberships(
     rows: &[(&str, &str)],
     now_ms: i64,
 ) -> Result<(), AppError> {
-    for chunk in rows.chunks(crate::store::rows_per_statement(tx, 8)) {
+    for chunk in rows.chunks(crate::store::rows_per_insert(tx, 8)) {
         let sql = format!(
             "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) \
              VALUES {}",
-            crate::store::values_list(chunk.len(), 8, 1)
+            crate::store::values_list(tx, chunk.len(), 8)
         );
         let mut query = sqlx::query(&sql);
         for (id, identity_id) in chunk {

@@ -23,6 +23,6 @@ pub mod team;
 pub mod versioned;
 pub mod workspace;
 
+pub(crate) use db::in_list;
 pub use db::{Db, Engine, Flag, Tx, from_ms, insert_unique, ms, rfc3339, unless_unique_violation};
-pub use db::{binds_per_statement, rows_per_statement};
-pub(crate) use db::{in_list, values_list};
+pub use db::{binds_per_statement, rows_per_insert, rows_per_statement, values_list};
