@@ -174,6 +174,9 @@ async fn checkpoint_in_background(read: AnyPool, database: PathBuf) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        if read.is_closed() {
+            return;
+        }
         let modified = std::fs::metadata(&wal).and_then(|m| m.modified()).ok();
         if modified.is_none() || modified == last_seen {
             continue;
