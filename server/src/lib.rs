@@ -60,20 +60,21 @@ pub fn services(db: Db, clock: Arc<dyn Clock>, config: &Config) -> Services {
     };
     let mut services = Services::new(db, clock, policy);
     services.api_rate.set_per_minute(config.api_rate_limit);
-    services.edge_limit = Arc::new(app::services::edge_limit::EdgeLimiter::new(
+    let parts = services.parts_mut();
+    parts.edge_limit = Arc::new(app::services::edge_limit::EdgeLimiter::new(
         config.public_rate_limit,
-        services.clock.clone(),
+        parts.clock.clone(),
     ));
     // 0: no limit — a bucket no key can empty.
-    services
+    parts
         .evaluate_rate
         .set_per_minute(match config.evaluate_rate_limit {
             0 => u64::MAX,
             n => n,
         });
-    services.public_url = Arc::from(config.public_url.trim_end_matches('/'));
-    services.trusted_proxies = Arc::from(config.trusted_proxies.clone());
-    services.mail_delivery = if config.smtp.is_some() {
+    parts.public_url = Arc::from(config.public_url.trim_end_matches('/'));
+    parts.trusted_proxies = Arc::from(config.trusted_proxies.clone());
+    parts.mail_delivery = if config.smtp.is_some() {
         app::services::mail::DeliveryMode::Smtp
     } else {
         app::services::mail::DeliveryMode::Held

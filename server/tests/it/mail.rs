@@ -361,7 +361,7 @@ async fn two_workers_on_one_database_deliver_each_message_exactly_once(engine: E
     let sink = SmtpSink::start(0);
     // A second process: its own connection pool on the same database.
     let mut other = app.services.clone();
-    other.db = server::open_database(app.database_url())
+    other.parts_mut().db = server::open_database(app.database_url())
         .await
         .unwrap_or_else(|e| panic!("second pool: {e}"));
     let s = &app.services;
