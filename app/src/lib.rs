@@ -6,6 +6,7 @@ pub mod components;
 pub mod error;
 pub mod model;
 pub mod pages;
+pub mod routes;
 pub mod server;
 
 #[cfg(feature = "ssr")]
@@ -16,7 +17,7 @@ pub mod store;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -77,7 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("profile") view=pages::profile::ProfilePage />
                     <Route path=path!("profile/sessions") view=pages::profile::SessionsPage />
                     <Route path=path!("api-keys") view=pages::integrations::api_keys::ApiKeysPage />
-                    <Route path=path!("api-reference") view=pages::integrations::api_reference::ApiReferencePage />
+                    <Route path=path!("api-reference") view={Lazy::<routes::ApiReference>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
