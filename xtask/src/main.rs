@@ -91,7 +91,9 @@ fn build_site(root: &Path, release: bool) -> Result<()> {
             rustflags.as_str(),
         )],
     )?;
-    let out = target_dir(root).join("wasm32-unknown-unknown").join(profile);
+    let out = target_dir(root)
+        .join("wasm32-unknown-unknown")
+        .join(profile);
     let wasm = out.join("frontend.wasm");
     let site = root.join("target").join("site");
     let pkg = site.join("pkg");
