@@ -6,6 +6,7 @@ pub mod components;
 pub mod error;
 pub mod model;
 pub mod pages;
+pub mod routes;
 pub mod server;
 
 #[cfg(feature = "ssr")]
@@ -16,7 +17,7 @@ pub mod store;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,38 +47,40 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Arbor".to_owned() } else { format!("{page} · Arbor") } />
         <Router>
+            // Every page but the first-visit ones (home's redirect, sign-in, not found) and the
+            // dashboard's layout is a lazy route: its code is a chunk of its own (see routes.rs).
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
-                <Route path=path!("/signup") view=pages::signup::SignUp />
+                <Route path=path!("/signup") view={Lazy::<routes::SignUp>::new()} />
                 <Route path=path!("/signin") view=pages::signin::SignIn />
-                <Route path=path!("/signin/forgot") view=pages::admin_account::forgot::AdminForgotPassword />
-                <Route path=path!("/signin/reset") view=pages::admin_account::reset::AdminResetPassword ssr=SsrMode::Async />
-                <Route path=path!("/signup/verify") view=pages::admin_account::verify::AdminVerifyEmail ssr=SsrMode::Async />
-                <Route path=path!("/login") view=pages::identity::login::IdentityLogin />
-                <Route path=path!("/forgot-password") view=pages::identity::forgot::ForgotPassword />
-                <Route path=path!("/reset-password") view=pages::identity::reset::ResetPassword ssr=SsrMode::Async />
-                <Route path=path!("/verify-email") view=pages::identity::verify::VerifyEmail ssr=SsrMode::Async />
-                <Route path=path!("/accept-invite") view=pages::accept_invite::AcceptInvitePage />
-                <Route path=path!("/accept-admin-invite") view=pages::accept_admin_invite::AcceptAdminInvitePage />
+                <Route path=path!("/signin/forgot") view={Lazy::<routes::AdminForgotPassword>::new()} />
+                <Route path=path!("/signin/reset") view={Lazy::<routes::AdminResetPassword>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/signup/verify") view={Lazy::<routes::AdminVerifyEmail>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/login") view={Lazy::<routes::IdentityLogin>::new()} />
+                <Route path=path!("/forgot-password") view={Lazy::<routes::ForgotPassword>::new()} />
+                <Route path=path!("/reset-password") view={Lazy::<routes::ResetPassword>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/verify-email") view={Lazy::<routes::VerifyEmail>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/accept-invite") view={Lazy::<routes::AcceptInvite>::new()} />
+                <Route path=path!("/accept-admin-invite") view={Lazy::<routes::AcceptAdminInvite>::new()} />
                 // Async: the page is sent once its data is loaded, so a signed-out visit gets a real 302.
                 <ParentRoute path=path!("/:account/:application/:environment") view=components::layout::DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::home::ToOverview />
-                    <Route path=path!("overview") view=pages::access_control::overview::OverviewPage />
-                    <Route path=path!("permissions") view=pages::access_control::permissions::PermissionsPage />
-                    <Route path=path!("roles") view=pages::access_control::roles::RolesPage />
-                    <Route path=path!("hierarchy") view=pages::access_control::hierarchy::HierarchyPage />
-                    <Route path=path!("identities") view=pages::access_control::identities::IdentitiesPage />
-                    <Route path=path!("identities/import") view=|| view! { <pages::csv_import::CsvImportPage tier=pages::csv_import::Tier::Environment /> } />
-                    <Route path=path!("applications") view=pages::tenant::applications::ApplicationsPage />
-                    <Route path=path!("directory") view=pages::tenant::directory::DirectoryPage />
-                    <Route path=path!("directory/import") view=|| view! { <pages::csv_import::CsvImportPage tier=pages::csv_import::Tier::Account /> } />
-                    <Route path=path!("mailbox") view=pages::tenant::mailbox::MailboxPage />
-                    <Route path=path!("team") view=pages::tenant::team::TeamPage />
-                    <Route path=path!("audit-log") view=pages::tenant::audit_log::AuditLogPage />
-                    <Route path=path!("profile") view=pages::profile::ProfilePage />
-                    <Route path=path!("profile/sessions") view=pages::profile::SessionsPage />
-                    <Route path=path!("api-keys") view=pages::integrations::api_keys::ApiKeysPage />
-                    <Route path=path!("api-reference") view=pages::integrations::api_reference::ApiReferencePage />
+                    <Route path=path!("overview") view={Lazy::<routes::Overview>::new()} />
+                    <Route path=path!("permissions") view={Lazy::<routes::Permissions>::new()} />
+                    <Route path=path!("roles") view={Lazy::<routes::Roles>::new()} />
+                    <Route path=path!("hierarchy") view={Lazy::<routes::Hierarchy>::new()} />
+                    <Route path=path!("identities") view={Lazy::<routes::Identities>::new()} />
+                    <Route path=path!("identities/import") view={Lazy::<routes::IdentitiesImport>::new()} />
+                    <Route path=path!("applications") view={Lazy::<routes::Applications>::new()} />
+                    <Route path=path!("directory") view={Lazy::<routes::Directory>::new()} />
+                    <Route path=path!("directory/import") view={Lazy::<routes::DirectoryImport>::new()} />
+                    <Route path=path!("mailbox") view={Lazy::<routes::Mailbox>::new()} />
+                    <Route path=path!("team") view={Lazy::<routes::Team>::new()} />
+                    <Route path=path!("audit-log") view={Lazy::<routes::AuditLog>::new()} />
+                    <Route path=path!("profile") view={Lazy::<routes::Profile>::new()} />
+                    <Route path=path!("profile/sessions") view={Lazy::<routes::Sessions>::new()} />
+                    <Route path=path!("api-keys") view={Lazy::<routes::ApiKeys>::new()} />
+                    <Route path=path!("api-reference") view={Lazy::<routes::ApiReference>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -46,10 +46,11 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+fn cargo(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .args(args)
+        .envs(envs.iter().copied())
         .current_dir(root)
         .status()
         .context("cannot run cargo")?;
@@ -59,8 +60,20 @@ fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The split step's loader, under the name `leptos::HydrationScripts` looks for (and that the
+/// main module imports): the underscores are where cargo-leptos would put a content hash.
+const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
+/// Which chunks each lazy route needs, read by the server to preload a page's chunks.
+const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
+
 fn build_site(root: &Path, release: bool) -> Result<()> {
     let profile = if release { "wasm-release" } else { "wasm-dev" };
+    // The split step reads the linker's relocations to find what each lazy route reaches. Set for
+    // the wasm target only, so host crates (build scripts, proc macros) keep their fingerprints.
+    let rustflags = match std::env::var("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS") {
+        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -Clink-args=--emit-relocs"),
+        _ => "-Clink-args=--emit-relocs".to_owned(),
+    };
     cargo(
         root,
         &[
@@ -73,25 +86,40 @@ fn build_site(root: &Path, release: bool) -> Result<()> {
             "--profile",
             profile,
         ],
+        &[(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            rustflags.as_str(),
+        )],
     )?;
-    let profile_dir = profile;
-    let wasm = target_dir(root)
+    let out = target_dir(root)
         .join("wasm32-unknown-unknown")
-        .join(profile_dir)
-        .join("frontend.wasm");
+        .join(profile);
+    let wasm = out.join("frontend.wasm");
     let site = root.join("target").join("site");
     let pkg = site.join("pkg");
+    // Chunk names change with the code: a chunk left from an earlier build would be served stale.
+    if pkg.exists() {
+        std::fs::remove_dir_all(&pkg).with_context(|| format!("cannot empty {}", pkg.display()))?;
+    }
     std::fs::create_dir_all(&pkg)?;
+    let main_wasm = out.join("frontend_split.wasm");
+    let chunks = split_wasm(&wasm, &main_wasm, &pkg)?;
     wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
+        .input_path(&main_wasm)
         .out_name("arbor")
         .web(true)?
         .typescript(false)
         .debug(!release)
+        // The chunks import the main module's functions and table by their linker names.
+        .keep_lld_exports(true)
+        .demangle(false)
         .generate(&pkg)
-        .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
+        .with_context(|| format!("wasm-bindgen failed on {}", main_wasm.display()))?;
     if release {
         optimise_wasm(root, &pkg.join("arbor_bg.wasm"))?;
+        for chunk in &chunks {
+            optimise_wasm(root, chunk)?;
+        }
     }
     std::fs::write(pkg.join("arbor.css"), stylesheet(root)?).context("cannot write arbor.css")?;
     for entry in std::fs::read_dir(root.join("public")).context("cannot read public/")? {
@@ -99,12 +127,41 @@ fn build_site(root: &Path, release: bool) -> Result<()> {
         std::fs::copy(entry.path(), site.join(entry.file_name()))?;
     }
     let size = std::fs::metadata(pkg.join("arbor_bg.wasm"))?.len();
+    let mut chunk_bytes = 0;
+    for chunk in &chunks {
+        chunk_bytes += std::fs::metadata(chunk)?.len();
+    }
     println!(
-        "site ready in {} (arbor_bg.wasm: {} KiB)",
+        "site ready in {} (arbor_bg.wasm: {} KiB; {} lazy chunks: {} KiB)",
         site.display(),
-        size / 1024
+        size / 1024,
+        chunks.len(),
+        chunk_bytes / 1024
     );
     Ok(())
+}
+
+/// Splits the linked wasm at its lazy routes: writes the main module to `main_out` (for
+/// wasm-bindgen), the chunks, their loader and the manifest into `pkg`, and returns the chunks.
+fn split_wasm(wasm: &Path, main_out: &Path, pkg: &Path) -> Result<Vec<PathBuf>> {
+    let input = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    let link_name = format!("./{SPLIT_LOADER}");
+    let mut options = wasm_split_cli_support::Options::new(&input);
+    options.output_dir = pkg;
+    options.main_out_path = main_out;
+    // Both resolved from the loader, which sits beside the wasm-bindgen glue in `pkg`.
+    options.main_module = "./arbor.js";
+    options.link_name = &link_name;
+    let split = wasm_split_cli_support::transform(options)
+        .map_err(|e| anyhow::anyhow!("wasm-split failed on {}: {e:?}", wasm.display()))?;
+    let manifest =
+        serde_json::to_string_pretty(&split.prefetch_map).context("cannot encode the manifest")?;
+    std::fs::write(pkg.join(SPLIT_MANIFEST), manifest).context("cannot write the manifest")?;
+    anyhow::ensure!(
+        pkg.join(SPLIT_LOADER).exists(),
+        "wasm-split wrote no {SPLIT_LOADER}"
+    );
+    Ok(split.split_modules)
 }
 
 /// The design system's files, in cascade order: a later file may override an earlier one.
@@ -160,7 +217,7 @@ fn build_server(root: &Path, release: bool) -> Result<()> {
     if release {
         args.push("--release");
     }
-    cargo(root, &args)
+    cargo(root, &args, &[])
 }
 
 fn serve(root: &Path, release: bool) -> Result<()> {
