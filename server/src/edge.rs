@@ -198,6 +198,7 @@ pub async fn security_headers(
 ) -> Response {
     let nonce: Arc<str> = Arc::from(app::services::tokens::new_token().as_str());
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let is_bundle = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let is_html = response
         .headers()
@@ -218,6 +219,14 @@ pub async fn security_headers(
     headers
         .entry(header::REFERRER_POLICY)
         .or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
+    // The bundle's files (the wasm, its glue, the per-page chunks) carry no content hash in their
+    // names, so the browser revalidates them on each use (a 304 while unchanged): a cached chunk
+    // of the previous release must never meet the main module of the next.
+    if is_bundle {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-cache"));
+    }
     if config.hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

@@ -179,6 +179,23 @@ async fn every_path_answers_as_its_owner_says(engine: Engine) {
     let app = TestApp::spawn_serving(engine, &site.path().to_string_lossy()).await;
 
     let anonymous = app.client();
+    // Bundle files have no content hash in their names: a browser must revalidate them.
+    let asset = anonymous
+        .get(format!("{}/pkg/arbor.css", app.base))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET /pkg/arbor.css: {e}"));
+    assert_eq!(
+        (
+            asset.status().as_u16(),
+            asset
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok())
+        ),
+        (200, Some("no-cache")),
+        "a bundle file is served for revalidation on each use"
+    );
     let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
     let key = crate::api::key(&app, &admin, "development", json!({ "name": "routing" })).await;
     let api_company = app.client();
