@@ -6906,7 +6906,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Children, assignments without `cascade`, or a stale `If-Match`. */
+            /** @description The node has children (`nodes.has_children`), or assignments and no `cascade` (`nodes.has_assignments`), or it changed since the `If-Match` version was read (`common.version_conflict`). */
             409: {
                 headers: {
                     [name: string]: unknown;

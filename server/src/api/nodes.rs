@@ -168,7 +168,7 @@ pub struct DeleteQuery {
         (status = 400, description = "The root, or `If-Match` does not follow its grammar (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "hierarchy.rule_violation", "message": "The root node cannot be deleted.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
         NodeNotFound,
-        (status = 409, description = "Children, assignments without `cascade`, or a stale `If-Match`.", body = ErrorEnvelope,
+        (status = 409, description = "The node has children (`nodes.has_children`), or assignments and no `cascade` (`nodes.has_assignments`), or it changed since the `If-Match` version was read (`common.version_conflict`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "nodes.has_children", "message": "This node has child nodes. Move or delete them first.", "path": "/api/v1/nodes/0193a1f0-7777-7a00-8c32-4d5e6f708192", "method": "DELETE" } })),
         PreconditionRequired,
         KeyErrors,
