@@ -52,15 +52,15 @@ pub async fn append(
     entries: &[Entry],
     now_ms: i64,
 ) -> Result<(), AppError> {
-    let rows_per_statement = crate::store::rows_per_insert(tx, JOURNAL_COLUMNS);
-    for (chunk_index, chunk) in entries.chunks(rows_per_statement).enumerate() {
+    let per_statement = crate::store::rows_per_insert(tx, JOURNAL_COLUMNS);
+    for (chunk_index, chunk) in entries.chunks(per_statement).enumerate() {
         let sql = format!(
             "INSERT INTO access_journal (account_id, seq, ord, kind, environment_id, identity_id, created_at) VALUES {}",
             values_list(tx, chunk.len(), JOURNAL_COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for (i, entry) in chunk.iter().enumerate() {
-            let ord = i64::try_from(chunk_index * rows_per_statement + i).unwrap_or(i64::MAX);
+            let ord = i64::try_from(chunk_index * per_statement + i).unwrap_or(i64::MAX);
             query = query
                 .bind(account_id)
                 .bind(seq)

@@ -337,7 +337,7 @@ fn is_sqlite(conn: &sqlx::AnyConnection) -> bool {
 /// spent about 100 ms there. A few hundred keep that to a few µs a statement. PostgreSQL binds by
 /// position and a statement is a round trip, so there one carries as many as its limit
 /// comfortably allows.
-pub fn binds_per_statement(conn: &sqlx::AnyConnection) -> usize {
+fn binds_per_statement(conn: &sqlx::AnyConnection) -> usize {
     if is_sqlite(conn) { 256 } else { 16_000 }
 }
 

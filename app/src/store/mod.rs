@@ -25,4 +25,4 @@ pub mod workspace;
 
 pub(crate) use db::in_list;
 pub use db::{Db, Engine, Flag, Tx, from_ms, insert_unique, ms, rfc3339, unless_unique_violation};
-pub use db::{binds_per_statement, rows_per_insert, rows_per_statement, values_list};
+pub use db::{rows_per_insert, rows_per_statement, values_list};
