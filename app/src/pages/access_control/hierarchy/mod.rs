@@ -27,12 +27,18 @@ use std::collections::{BTreeSet, HashMap};
 #[component]
 pub fn HierarchyPage() -> impl IntoView {
     let (hierarchy, reload) = env_resource(load_hierarchy);
+    // The tree's search and collapsed nodes live here, above the reload: a write re-renders the
+    // body with fresh nodes, and what the admin typed or folded meanwhile must survive it.
+    let tree_state = TreeState {
+        search: RwSignal::new(String::new()),
+        collapsed: RwSignal::new(BTreeSet::new()),
+    };
     view! {
         <Title text="Hierarchy" />
         <Transition fallback=|| view! { <Loading label="Loading the hierarchy…" /> }>
             {move || Suspend::new(async move {
                 match hierarchy.await {
-                    Ok(view) => view! { <HierarchyBody view on_changed=reload /> }.into_any(),
+                    Ok(view) => view! { <HierarchyBody view tree_state on_changed=reload /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -41,8 +47,19 @@ pub fn HierarchyPage() -> impl IntoView {
     .into_any()
 }
 
+/// What the admin did to the tree's presentation: kept across reloads of its data.
+#[derive(Clone, Copy)]
+struct TreeState {
+    search: RwSignal<String>,
+    collapsed: RwSignal<BTreeSet<String>>,
+}
+
 #[component]
-fn HierarchyBody(view: HierarchyView, on_changed: Callback<()>) -> impl IntoView {
+fn HierarchyBody(
+    view: HierarchyView,
+    tree_state: TreeState,
+    on_changed: Callback<()>,
+) -> impl IntoView {
     let flat = view.settings.access_model == AccessModel::Flat;
     let version = view.environment_version;
     let schema = view.settings.hierarchy_schema.clone().unwrap_or_default();
@@ -81,7 +98,7 @@ fn HierarchyBody(view: HierarchyView, on_changed: Callback<()>) -> impl IntoView
             </div>
         </div>
         <div class="hierarchy-layout">
-            <Tree nodes=nodes.get_value() schema=schema.get_value() flat open_action selected />
+            <Tree nodes=nodes.get_value() schema=schema.get_value() flat state=tree_state open_action selected />
             <NodeDetail node_id=selected refresh=detail_refresh />
         </div>
         <AccessChecker nodes=nodes.get_value() />
@@ -108,12 +125,12 @@ fn Tree(
     nodes: Vec<Node>,
     schema: HierarchySchema,
     flat: bool,
+    state: TreeState,
     open_action: Callback<NodeAction>,
     /// The node whose detail is open.
     selected: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let collapsed = RwSignal::new(BTreeSet::<String>::new());
+    let TreeState { search, collapsed } = state;
     let by_id: HashMap<String, Node> = nodes.iter().map(|n| (n.id.clone(), n.clone())).collect();
     let nodes = StoredValue::new(nodes);
     let by_id = StoredValue::new(by_id);
