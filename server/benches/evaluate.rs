@@ -342,20 +342,22 @@ async fn http_phase(
 /// edge checks). It skips the key lookup an evaluation pays, so the ratio to it understates
 /// evaluation's share of a trivial authenticated request.
 async fn floor_phase(z: &Sizes, key: &str, server: &common::Server) -> anyhow::Result<Latencies> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(HTTP_CONNECTIONS)
-        .build()?;
-    let url = format!("{}/healthz", server.base);
+    let (client, url, key) =
+        common::lean_client(&format!("{}/healthz", server.base), key, HTTP_CONNECTIONS)?;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..HTTP_CONNECTIONS {
-        let (client, url, key) = (client.clone(), url.clone(), key.to_owned());
+        let (client, url, key) = (client.clone(), url.clone(), key.clone());
         let total = z.http_checks;
         tasks.push(tokio::spawn(async move {
             let mut samples = Vec::new();
             for _ in (c..total).step_by(HTTP_CONNECTIONS) {
                 let one = Instant::now();
-                let response = client.get(&url).header("X-API-Key", &key).send().await?;
+                let response = client
+                    .get(url.clone())
+                    .header("x-api-key", key.clone())
+                    .send()
+                    .await?;
                 let status = response.status().as_u16();
                 response.bytes().await?;
                 anyhow::ensure!(status == 200, "HTTP {status} from the floor request");
