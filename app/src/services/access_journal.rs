@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::services::audit::Event;
 use crate::services::{Services, jobs};
 use crate::store::{self, Tx, access as store_access};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 pub use crate::store::access::{Entry, Head};
@@ -85,12 +85,16 @@ fn effect(event: &Event) -> Option<Entry> {
 /// fixed order), without duplicates.
 pub fn entries_of<'a>(events: impl IntoIterator<Item = &'a Event>) -> BTreeMap<String, Vec<Entry>> {
     let mut by_account: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    // A bulk write audits hundreds of events: a set keeps finding duplicates linear in them.
+    let mut seen: HashSet<(&str, Entry)> = HashSet::new();
     for event in events {
-        if let Some(entry) = effect(event) {
-            let entries = by_account.entry(event.account_id.clone()).or_default();
-            if !entries.contains(&entry) {
-                entries.push(entry);
-            }
+        if let Some(entry) = effect(event)
+            && seen.insert((event.account_id.as_str(), entry.clone()))
+        {
+            by_account
+                .entry(event.account_id.clone())
+                .or_default()
+                .push(entry);
         }
     }
     by_account

@@ -163,14 +163,16 @@ pub async fn bulk_create_answered(
         .map(|form| form.validate().map_err(AppError::identity_input))
         .map(|row| {
             row.map(|valid| {
-                let hasher = s.passwords.clone();
-                let password = valid.password.clone();
-                let hash = tokio::spawn(async move {
-                    if mode.is_dry() {
-                        Ok(password.map(|_| DRY_RUN_HASH.to_owned()))
-                    } else {
-                        hasher.hash_initial(password.as_ref()).await
-                    }
+                // A row without a password has nothing to wait for: no task for it.
+                let hash = valid.password.clone().map(|password| {
+                    let hasher = s.passwords.clone();
+                    tokio::spawn(async move {
+                        if mode.is_dry() {
+                            Ok(Some(DRY_RUN_HASH.to_owned()))
+                        } else {
+                            hasher.hash_initial(Some(&password)).await
+                        }
+                    })
                 });
                 (valid, hash)
             })
@@ -179,7 +181,8 @@ pub async fn bulk_create_answered(
     let mut ready: Vec<Ready> = Vec::with_capacity(hashing.len());
     for row in hashing {
         ready.push(match row {
-            Ok((valid, hash)) => match hash.await {
+            Ok((valid, None)) => Ok((valid, None)),
+            Ok((valid, Some(hash))) => match hash.await {
                 Ok(Ok(password_hash)) => Ok((valid, password_hash)),
                 Ok(Err(e)) => Err(e),
                 Err(e) => Err(AppError::internal("password pool", e)),

@@ -10,7 +10,7 @@ use sqlx::AnyPool;
 pub const CHANNEL: &str = "arbor_access";
 
 /// One journal row: what a committed write touched.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Entry {
     pub kind: String,
     pub environment_id: Option<String>,
