@@ -105,6 +105,9 @@ test("Tenant › Applications shows the application with a card per environment"
 });
 
 test("the dashboard fits a 390px-wide phone", async ({ page }) => {
+  // Eight full page loads, each revalidating its wasm chunks (bundle files are `no-cache`): it
+  // took 28-32 s of the default 30 on this two-core machine, and timed out once in CI.
+  test.slow();
   await page.setViewportSize({ width: 390, height: 844 });
   const id = unique();
   await signUp(page, { email: `katherine.${id}@example.com`, password: "orbital mechanics 1962", company: `Langley ${id}` });
