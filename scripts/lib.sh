@@ -20,6 +20,29 @@ ensure_rust_wasm_target() {
   fi
 }
 
+# Every later cargo build compiles the workspace's own crates through clippy-driver with
+# `-D warnings`, so building the tests and the bundle is also the lint: a separate `cargo clippy`
+# checks every dependency a second time, in a mode no test can use (3.5 minutes of a cold run).
+# RUSTC_WORKSPACE_WRAPPER and CLIPPY_ARGS are how `cargo clippy` itself drives the driver; a probe
+# proves a lint still fails the build, so a toolchain that stopped reading them cannot pass quietly.
+lint_while_compiling() {
+  local probe status=0
+  RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+  CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+  export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
+  probe=$(mktemp -d)
+  printf 'pub fn probe(v: &Vec<u8>) -> usize {\n    v.len()\n}\n' >"$probe/lib.rs"
+  "$RUSTC_WORKSPACE_WRAPPER" rustc --crate-type lib --edition 2024 --emit metadata \
+    --out-dir "$probe" "$probe/lib.rs" >"$probe/out" 2>&1 || status=$?
+  if [[ $status -eq 0 ]] || ! grep -q 'implied by `-D warnings`' "$probe/out"; then
+    echo "clippy-driver let a lint through with -D warnings:" >&2
+    cat "$probe/out" >&2
+    rm -rf "$probe"
+    return 1
+  fi
+  rm -rf "$probe"
+}
+
 ensure_chromium() {
   if ! command -v chromium >/dev/null 2>&1; then
     step "installing Debian's chromium"
