@@ -235,7 +235,13 @@ pub async fn standings_of(
 ) -> Result<Vec<StandingRow>, AppError> {
     let mut out = Vec::with_capacity(identity_ids.len());
     for chunk in identity_ids.chunks(IDS_PER_STATEMENT) {
-        let sql = format!("{STANDING} AND i.id IN ({})", in_list(chunk.len(), 3));
+        // The order names the primary key as the way in: without it and without `ANALYZE`
+        // statistics, SQLite read two or more ids by walking the account's whole covering
+        // `identities_by_status` index (10-15 ms at 100,000 identities, after every write).
+        let sql = format!(
+            "{STANDING} AND i.id IN ({}) ORDER BY i.id",
+            in_list(chunk.len(), 3)
+        );
         let mut query = sqlx::query_as::<_, StoredStanding>(&sql)
             .bind(&env.account_id)
             .bind(&env.application_id);
