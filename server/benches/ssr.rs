@@ -88,8 +88,10 @@ async fn run(url: &str) -> anyhow::Result<(common::Latencies, usize)> {
             shown.contains(&format!("<p class=\"stat-value\">{}</p>", z.identities)),
             "the Overview does not show the {} identities: {}",
             z.identities,
-            shown.find("stat-value").map_or("no stat-value", |at| &shown
-                [at..(at + 200).min(shown.len())])
+            shown.find("stat-value").map_or_else(
+                || "no stat-value".to_owned(),
+                |at| shown[at..].chars().take(200).collect()
+            )
         );
         bytes = body.len();
     }
@@ -135,12 +137,7 @@ fn without_comments(html: &str) -> String {
             rest = &after[2..];
             continue;
         }
-        match after.find('>') {
-            Some(end) => rest = &after[end + 1..],
-            None => {
-                rest = "";
-            }
-        }
+        rest = after.find('>').map_or("", |end| &after[end + 1..]);
     }
     out.push_str(rest);
     out
