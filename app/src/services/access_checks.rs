@@ -41,28 +41,26 @@ async fn with_structure(
 }
 
 /// Reads the whole environment as evaluation sees it: the tree, the roles, every identity of
-/// the account with its standing here, and every assignment (streamed, grouped by identity).
+/// the account with its standing here, then every assignment (grouped by identity) onto its
+/// identity. Both reads are streamed and go straight into the snapshot, so a load holds no copy
+/// of the directory beside it: what stays allocated afterwards is the snapshot (item 4's memory
+/// bound at 1,000,000 assignments).
 async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
     let mut snapshot = with_structure(s, scope, &Snapshot::default()).await?;
-    let mut standings: HashMap<String, (bool, bool)> =
-        store_access::standings(s.db.reader(), scope)
-            .await?
-            .into_iter()
-            .map(|row| (row.identity_id, (row.active, row.member)))
-            .collect();
+    store_access::each_standing(s.db.reader(), scope, |row| {
+        snapshot.put_standing(&row.identity_id, row.active, row.member, std::iter::empty());
+    })
+    .await?;
     let mut current: Option<String> = None;
     let mut held: Vec<store_access::HeldRow> = Vec::new();
-    let mut flush = |snapshot: &mut Snapshot, id: &str, held: &mut Vec<store_access::HeldRow>| {
-        // An assignment read after its identity was (a racing write) is applied with that write.
-        if let Some((active, member)) = standings.remove(id) {
-            snapshot.put_standing(
-                id,
-                active,
-                member,
-                held.iter()
-                    .map(|h| (h.role_id.as_str(), h.node_id.as_str(), h.from_ms, h.to_ms)),
-            );
-        }
+    // An assignment of an identity the first read did not see (a racing write) is left to
+    // that write's journal entry.
+    let flush = |snapshot: &mut Snapshot, id: &str, held: &mut Vec<store_access::HeldRow>| {
+        snapshot.put_held(
+            id,
+            held.iter()
+                .map(|h| (h.role_id.as_str(), h.node_id.as_str(), h.from_ms, h.to_ms)),
+        );
         held.clear();
     };
     store_access::each_held(s.db.reader(), scope, |row| {
@@ -77,11 +75,6 @@ async fn load(s: &Services, scope: &EnvScope) -> Result<Snapshot, AppError> {
     .await?;
     if let Some(id) = current.take() {
         flush(&mut snapshot, &id, &mut held);
-    }
-    // Identities without assignments here: their standing alone, so they too are answered
-    // from memory.
-    for (id, (active, member)) in standings {
-        snapshot.put_standing(&id, active, member, std::iter::empty());
     }
     Ok(snapshot)
 }

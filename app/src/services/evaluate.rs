@@ -167,7 +167,33 @@ struct Standing {
     held: Box<[Held]>,
 }
 
-type Shard = HashMap<Arc<str>, Arc<Standing>>;
+type Shard = HashMap<IdKey, Arc<Standing>>;
+
+/// An identity id as a shard's key: a canonical UUID (lowercase and hyphenated, as Arbor issues
+/// every id) as its 16 bytes inline, any other id as its text. At 100,000 identities the inline
+/// form saves an allocation of 56 bytes per identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum IdKey {
+    Uuid([u8; 16]),
+    Text(Box<str>),
+}
+
+impl IdKey {
+    fn of(identity_id: &str) -> IdKey {
+        match uuid::Uuid::try_parse(identity_id) {
+            // Only the canonical spelling: another spelling of the same UUID is another id.
+            Ok(parsed)
+                if parsed
+                    .hyphenated()
+                    .encode_lower(&mut uuid::Uuid::encode_buffer())
+                    == identity_id =>
+            {
+                IdKey::Uuid(parsed.into_bytes())
+            }
+            _ => IdKey::Text(identity_id.into()),
+        }
+    }
+}
 
 fn shard_of(identity_id: &str) -> usize {
     // FNV-1a: cheap, and ids (UUIDv7) vary in their last bytes.
@@ -273,8 +299,9 @@ impl Snapshot {
     pub fn put_identity(&mut self, identity_id: &str, identity: Option<&IdentityInfo>) {
         let Some(identity) = identity else {
             let shard = &mut self.identities[shard_of(identity_id)];
-            if shard.contains_key(identity_id) {
-                Arc::make_mut(shard).remove(identity_id);
+            let key = IdKey::of(identity_id);
+            if shard.contains_key(&key) {
+                Arc::make_mut(shard).remove(&key);
             }
             return;
         };
@@ -301,7 +328,48 @@ impl Snapshot {
         member: bool,
         assignments: impl IntoIterator<Item = (&'a str, &'a str, i64, Option<i64>)>,
     ) {
-        let mut held = Vec::new();
+        let held = self.held_of(assignments);
+        let standing = Arc::new(Standing {
+            active,
+            member,
+            held,
+        });
+        Arc::make_mut(&mut self.identities[shard_of(identity_id)])
+            .insert(IdKey::of(identity_id), standing);
+    }
+
+    /// Replaces the assignments of an identity this snapshot holds, keeping its standing; an
+    /// identity it does not hold is left out (the load's way: standings first, then assignments).
+    pub fn put_held<'a>(
+        &mut self,
+        identity_id: &str,
+        assignments: impl IntoIterator<Item = (&'a str, &'a str, i64, Option<i64>)>,
+    ) {
+        let (shard, key) = (shard_of(identity_id), IdKey::of(identity_id));
+        let Some((active, member)) = self.identities[shard]
+            .get(&key)
+            .map(|standing| (standing.active, standing.member))
+        else {
+            return;
+        };
+        let held = self.held_of(assignments);
+        if let Some(standing) = Arc::make_mut(&mut self.identities[shard]).get_mut(&key) {
+            *standing = Arc::new(Standing {
+                active,
+                member,
+                held,
+            });
+        }
+    }
+
+    fn held_of<'a>(
+        &mut self,
+        assignments: impl IntoIterator<Item = (&'a str, &'a str, i64, Option<i64>)>,
+    ) -> Box<[Held]> {
+        let assignments = assignments.into_iter();
+        // Sized up front: shrinking a grown `Vec` into the box may keep the larger block (an
+        // allocator may shrink in place), about 14 MB over 1,000,000 assignments.
+        let mut held = Vec::with_capacity(assignments.size_hint().0);
         for (role_id, node_id, from_ms, to_ms) in assignments {
             let role = self.role_index(role_id);
             let node = self.node_index(node_id);
@@ -312,21 +380,7 @@ impl Snapshot {
                 to_ms: to_ms.unwrap_or(NEVER),
             });
         }
-        let standing = Arc::new(Standing {
-            active,
-            member,
-            held: held.into_boxed_slice(),
-        });
-        let shard = Arc::make_mut(&mut self.identities[shard_of(identity_id)]);
-        match shard.get_key_value(identity_id) {
-            Some((key, _)) => {
-                let key = key.clone();
-                shard.insert(key, standing);
-            }
-            None => {
-                shard.insert(Arc::from(identity_id), standing);
-            }
-        }
+        held.into_boxed_slice()
     }
 
     /// The index of a role id, interning it (copying the structure) if it is new to this one.
@@ -352,7 +406,7 @@ impl Snapshot {
 
     fn standing(&self, identity_id: &str) -> Option<&Standing> {
         self.identities[shard_of(identity_id)]
-            .get(identity_id)
+            .get(&IdKey::of(identity_id))
             .map(|s| &**s)
     }
 
@@ -850,5 +904,30 @@ mod tests {
         let decision = snapshot.evaluate("pat", "doc.read", &Scope::Node("root".into()), 10);
         assert_eq!(decision.path, ["root"]);
         assert_eq!(decision.granting_roles[0].name, "Viewer");
+    }
+
+    #[test]
+    fn an_id_is_its_exact_spelling_whichever_way_it_is_kept() {
+        let issued = "0196a3b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b";
+        assert!(matches!(IdKey::of(issued), IdKey::Uuid(_)));
+        // The same UUID spelt otherwise, and ids that are no UUID, are kept as text: distinct.
+        for other in [
+            "0196A3B2-7C4D-7E5F-8A9B-0C1D2E3F4A5B",
+            "0196a3b27c4d7e5f8a9b0c1d2e3f4a5b",
+            "scale-1000000",
+            "",
+        ] {
+            assert!(matches!(IdKey::of(other), IdKey::Text(_)), "{other}");
+            assert_ne!(IdKey::of(other), IdKey::of(issued));
+        }
+        let mut snapshot = Snapshot::default();
+        snapshot.put_standing(issued, true, true, std::iter::empty());
+        snapshot.put_standing("scale-1", true, false, std::iter::empty());
+        assert!(snapshot.standing(issued).is_some_and(|s| s.member));
+        assert!(snapshot.standing("scale-1").is_some_and(|s| !s.member));
+        assert!(snapshot.standing(&issued.to_uppercase()).is_none());
+        snapshot.put_identity(issued, None);
+        assert!(snapshot.standing(issued).is_none());
+        assert_eq!(snapshot.size().0, 1);
     }
 }

@@ -215,13 +215,22 @@ const HELD: &str = "SELECT identity_id, role_id, node_id, effective_from, effect
      FROM assignments WHERE account_id = $1 AND environment_id = $2";
 
 /// Every identity of the account, with its standing in the environment's application.
-pub async fn standings(pool: &AnyPool, env: &EnvScope) -> Result<Vec<StandingRow>, AppError> {
-    let rows: Vec<StoredStanding> = sqlx::query_as(STANDING)
+/// Every identity of the account with its standing in the environment's application, streamed
+/// to `each` so the rows are never held at once.
+pub async fn each_standing(
+    pool: &AnyPool,
+    env: &EnvScope,
+    mut each: impl FnMut(StandingRow),
+) -> Result<(), AppError> {
+    use futures_util::TryStreamExt;
+    let mut rows = sqlx::query_as::<_, StoredStanding>(STANDING)
         .bind(&env.account_id)
         .bind(&env.application_id)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.into_iter().map(standing).collect())
+        .fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        each(standing(row));
+    }
+    Ok(())
 }
 
 /// Ids per `IN` list: well under both engines' bind limits.
