@@ -2,6 +2,13 @@
 //! The `arbor` server: configuration, the HTTP router (dashboard, server functions, the REST API,
 //! health), and the command line. The domain lives in `app::services`.
 
+/// mimalloc is the allocator of `arbor` and of everything that links this crate (benches, tests):
+/// glibc's `malloc`/`free` were about a sixth of an evaluation request's CPU. Built without its
+/// transparent-huge-page advice (`no_thp`), which held 18 MB of a fresh server's RSS in huge
+/// pages. docs/performance.md, "Session 11".
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod audit_export;
 pub mod backup;
