@@ -12,9 +12,10 @@ import { expectAccessible, watchConsole } from "./page-quality";
 // rows (hundreds of milliseconds), not a few milliseconds of noise.
 const IDENTITIES = 100_000;
 const BUDGET_MS = 250;
-/** The stat cards' first answer after the seed counts the account's ~200,000 index entries once
- *  (later answers come from the count kept for the account's journal head): tens of milliseconds
- *  on a release build, 200–300 ms on this debug build. The cached answer is held to `BUDGET_MS`. */
+/** Two answers count rows once after the seed and keep the count for the account's journal head:
+ *  the stat cards (~200,000 index entries) and the application's member count (80,000
+ *  memberships). Tens of milliseconds on a release build, 100–320 ms on this debug build beside
+ *  another browser. Their later answers, from the kept counts, are held to `BUDGET_MS`. */
 const FIRST_COUNT_BUDGET_MS = 1_000;
 
 /** Seeds `IDENTITIES` identities (80 % members of the account's application) into the running
@@ -95,7 +96,7 @@ test("both identity pages stay fast with 100,000 identities", async ({ page }) =
     page.waitForResponse((r) => r.url().endsWith("/api/list_directory")),
     page.getByTestId("nav-directory").click(),
   ]);
-  const firstCount = serverMs(cards);
+  const firstCounts: Record<string, number> = { "stat cards": serverMs(cards) };
   timings["first page"] = serverMs(first);
   await expect(page.getByTestId("dir-stat-total")).toContainText(String(IDENTITIES));
   await expect(page.getByTestId("dir-stat-inactive")).toContainText(String(IDENTITIES / 10));
@@ -134,7 +135,7 @@ test("both identity pages stay fast with 100,000 identities", async ({ page }) =
   await expect(page.getByTestId("directory-count")).toContainText("10000 identities · page 2 of 400");
 
   // Access Control › Identities: the application's 80,000 members, a page, a search.
-  timings["members, first page"] = serverMs(
+  firstCounts["members, first page"] = serverMs(
     await answered(page, "list_members", () => page.getByTestId("nav-identities").click()),
   );
   await expect(page.getByTestId("identity-row")).toHaveCount(25);
@@ -148,16 +149,22 @@ test("both identity pages stay fast with 100,000 identities", async ({ page }) =
   await expect(page.getByTestId("identity-row")).toHaveCount(8);
   await expectAccessible(page, "Access Control › Identities at 100,000 identities");
 
-  // Back to Tenant › Identities: the stat cards again, from the count kept since the first visit.
+  // Both pages again: their counted answers now come from the kept counts.
   const [cardsAgain] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith("/api/directory_summary")),
     page.getByTestId("nav-directory").click(),
   ]);
   timings["stat cards"] = serverMs(cardsAgain);
   await expect(page.getByTestId("dir-stat-total")).toContainText(String(IDENTITIES));
+  timings["members, first page"] = serverMs(
+    await answered(page, "list_members", () => page.getByTestId("nav-identities").click()),
+  );
+  await expect(page.getByText(`${(IDENTITIES * 4) / 5} identities · page 1 of`)).toBeVisible();
 
-  console.log(`server time per call (ms): ${JSON.stringify({ "stat cards, first count": firstCount, ...timings })}`);
-  expect(firstCount, `stat cards, first count: ${firstCount.toFixed(1)} ms`).toBeLessThan(FIRST_COUNT_BUDGET_MS);
+  console.log(`server time per call (ms): first counts ${JSON.stringify(firstCounts)}, then ${JSON.stringify(timings)}`);
+  for (const [call, ms] of Object.entries(firstCounts)) {
+    expect(ms, `${call}, counting: ${ms.toFixed(1)} ms`).toBeLessThan(FIRST_COUNT_BUDGET_MS);
+  }
   for (const [call, ms] of Object.entries(timings)) {
     expect(ms, `${call}: ${ms.toFixed(1)} ms`).toBeLessThan(BUDGET_MS);
   }
