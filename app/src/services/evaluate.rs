@@ -328,7 +328,7 @@ impl Snapshot {
         member: bool,
         assignments: impl IntoIterator<Item = (&'a str, &'a str, i64, Option<i64>)>,
     ) {
-        let held = self.held_of(assignments);
+        let held = self.interned_held(assignments);
         let standing = Arc::new(Standing {
             active,
             member,
@@ -352,7 +352,7 @@ impl Snapshot {
         else {
             return;
         };
-        let held = self.held_of(assignments);
+        let held = self.interned_held(assignments);
         if let Some(standing) = Arc::make_mut(&mut self.identities[shard]).get_mut(&key) {
             *standing = Arc::new(Standing {
                 active,
@@ -362,7 +362,8 @@ impl Snapshot {
         }
     }
 
-    fn held_of<'a>(
+    /// Assignments in the snapshot's interned form, in a box of their exact size.
+    fn interned_held<'a>(
         &mut self,
         assignments: impl IntoIterator<Item = (&'a str, &'a str, i64, Option<i64>)>,
     ) -> Box<[Held]> {

@@ -214,7 +214,6 @@ const STANDING: &str = "SELECT i.id, i.status, m.status FROM identities i \
 const HELD: &str = "SELECT identity_id, role_id, node_id, effective_from, effective_to \
      FROM assignments WHERE account_id = $1 AND environment_id = $2";
 
-/// Every identity of the account, with its standing in the environment's application.
 /// Every identity of the account with its standing in the environment's application, streamed
 /// to `each` so the rows are never held at once.
 pub async fn each_standing(
