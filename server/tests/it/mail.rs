@@ -17,6 +17,7 @@ on_both_engines!(
     delivers_headers_both_bodies_and_the_link_after_a_refused_first_try,
     a_message_queued_in_a_rolled_back_transaction_is_never_delivered,
     without_smtp_messages_are_held_and_the_mailbox_shows_them_to_their_account_only,
+    the_running_worker_passes_at_the_wake_of_the_commit_that_queued_mail,
     two_workers_on_one_database_deliver_each_message_exactly_once,
     an_expired_lease_is_reclaimed_and_the_late_worker_records_nothing,
     a_permanent_refusal_fails_at_once_and_temporary_ones_give_up_after_the_last_try,
@@ -263,6 +264,35 @@ async fn a_message_queued_in_a_rolled_back_transaction_is_never_delivered(engine
         received[0]["rcpt_tos"],
         serde_json::json!(["pat@example.com"])
     );
+}
+
+/// The worker `arbor serve` runs: after its first pass it waits, and a commit's wake-up makes it
+/// pass only when mail is due (`Worker::pass_if_due`). The message must leave at the wake that
+/// follows its commit, long before the 5 s poll would find it.
+async fn the_running_worker_passes_at_the_wake_of_the_commit_that_queued_mail(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, account_id, _) = account(&app, "owner@example.com", "Acme").await;
+    let s = &app.services;
+    let running = tokio::spawn(Worker::new(s, Outlet::Hold).run(s.clone()));
+    // Its first, whole pass, then a wake with nothing due.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    s.mail_wake.notify_one();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    let id = queue(s, &account_id, "pat@example.com", "wake-token", true).await;
+    // What every service write's commit does (`audit::commit`).
+    s.mail_wake.notify_one();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    let mut status = String::new();
+    while std::time::Instant::now() < deadline {
+        status = row(&app, &id).await.0;
+        if status == "held" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    running.abort();
+    assert_eq!(status, "held", "the wake after the commit did not pass");
 }
 
 async fn without_smtp_messages_are_held_and_the_mailbox_shows_them_to_their_account_only(

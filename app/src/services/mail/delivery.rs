@@ -1,6 +1,6 @@
 //! The delivery worker (`arbor serve` starts one per process). It wakes on `Services::mail_wake`
-//! (after every commit) and also polls, so mail queued by another Arbor process on the same
-//! database leaves too. Each due message is claimed with a lease (`store::outbox::claim`: one
+//! (after every commit; it then passes only if mail is due) and also polls, so mail queued by
+//! another Arbor process on the same database leaves too. Each due message is claimed with a lease (`store::outbox::claim`: one
 //! UPDATE that only one worker wins), submitted over SMTP, and its outcome recorded by the lease's
 //! owner only. Without an SMTP server, due messages are `held`: they stay in the Dev mailbox.
 //!
@@ -71,8 +71,14 @@ impl Worker {
 
     /// Runs until the process ends: a pass, then wait for a wake-up or the next poll.
     pub async fn run(self, s: Services) {
+        let mut woken_by_commit = false;
         loop {
-            match self.pass(&s).await {
+            let pass = if woken_by_commit {
+                self.pass_if_due(&s).await
+            } else {
+                self.pass(&s).await
+            };
+            match pass {
                 Ok(pass) if pass != Pass::default() => tracing::info!(
                     sent = pass.sent,
                     retried = pass.retried,
@@ -85,11 +91,25 @@ impl Worker {
                     tracing::warn!(code = error.code(), %error, "mail delivery pass failed")
                 }
             }
-            tokio::select! {
-                () = s.mail_wake.notified() => {}
-                () = tokio::time::sleep(POLL) => {}
-            }
+            woken_by_commit = tokio::select! {
+                () = s.mail_wake.notified() => true,
+                () = tokio::time::sleep(POLL) => false,
+            };
         }
+    }
+
+    /// `pass` if a message is due, else nothing. Every commit wakes the worker and most queue no
+    /// mail: this is one read on a reader connection where a pass is a write transaction (on
+    /// SQLite, on the one writer the next write then waits for: a sequential create paid for a
+    /// pass each time). Finished messages are purged by the polls' whole passes.
+    async fn pass_if_due(&self, s: &Services) -> Result<Pass, AppError> {
+        if store::outbox::due_ids(s.db.reader(), store::ms(s.now()), 1)
+            .await?
+            .is_empty()
+        {
+            return Ok(Pass::default());
+        }
+        self.pass(s).await
     }
 
     /// Delivers (or holds) every message due now, and purges old finished ones.
