@@ -2,7 +2,7 @@ use crate::error::AppError;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyQueryResult, AnyTypeInfo};
 use sqlx::error::BoxDynError;
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, Database, Decode, Transaction, Type};
+use sqlx::{Any, AnyPool, Connection, Database, Decode, Transaction, Type};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -42,6 +42,15 @@ impl Db {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= TRUST_A_RELEASED_CONNECTION_FOR {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect(url)
                 .await?;
             return Ok(Db {
@@ -146,6 +155,13 @@ fn sqlite_url(url: &str) -> Result<(String, PathBuf), sqlx::Error> {
     Ok((format!("sqlite://{path}?{query}"), PathBuf::from(path)))
 }
 
+/// How long after its release a PostgreSQL connection is handed out without a ping. sqlx pings
+/// every connection as it goes back to the pool, and by default again as it comes out: a round
+/// trip to the server on every acquire, and a create acquires once. A connection released less
+/// than this long ago answered that ping; one idle longer (the server may have restarted, or a
+/// proxy dropped it) is pinged before use as before.
+const TRUST_A_RELEASED_CONNECTION_FOR: Duration = Duration::from_secs(1);
+
 /// What a SQLite pool's connections are for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -207,6 +223,9 @@ async fn sqlite_pool(url: &str, max: u32, role: Role) -> Result<AnyPool, sqlx::E
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
+        // A connection to a local file has no peer that could hang up; sqlx's default ping on
+        // every acquire was one more hop to the connection's thread and back per transaction.
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if role == Role::Writer {

@@ -193,3 +193,49 @@ async fn flags_read_the_same_on_both_engines(engine: Engine) {
     assert!(bool::from(row.yes));
     assert!(!bool::from(row.no));
 }
+
+/// PostgreSQL: a pooled connection the server closed while it sat idle (a restart, a proxy's idle
+/// timeout) is found dead before a request gets it, and replaced, so the request succeeds. The
+/// pool pings only connections idle for a second or more (`store::db`), and each is cut here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_cut_while_idle_are_replaced_before_use() {
+    use sqlx::Connection;
+    let app = TestApp::spawn(Engine::Postgres).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let key = crate::api::key(
+        &app,
+        &admin,
+        "development",
+        serde_json::json!({ "name": "Backend" }),
+    )
+    .await;
+    let api = crate::api::api(&app);
+    let (status, _) = api.get("/identities", &key).await;
+    assert_eq!(status, 200);
+
+    let mut cutter = sqlx::AnyConnection::connect(app.database_url())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut cutter)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(cut > 0, "the app's connections were open");
+    // Past the window in which a just-released connection is trusted without a ping.
+    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+
+    let (status, body) = api
+        .post(
+            "/identities",
+            &key,
+            serde_json::json!({ "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = api.get("/identities", &key).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(1), "{body}");
+}
