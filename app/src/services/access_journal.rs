@@ -15,7 +15,9 @@
 use crate::error::AppError;
 use crate::services::audit::Event;
 use crate::services::{Services, jobs};
+use crate::store::batch::Batch;
 use crate::store::{self, Tx, access as store_access};
+use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
@@ -109,18 +111,38 @@ fn changes_keys(entries: &[Entry]) -> bool {
         .any(|e| e.kind == KEY || e.kind == ENVIRONMENT)
 }
 
-/// Journals `entries` in `tx`: the account's next seq, its entries, and (PostgreSQL) a
-/// notification delivered at commit. Returns the heads taken, to `advance` after the commit.
-pub async fn record(
+/// Journals `entries` in `batch`: each account's next seq and its entries. The batch's rows,
+/// once run, go to `heads_taken`.
+pub fn push<'q>(
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    entries: &'q BTreeMap<String, Vec<Entry>>,
+    now_ms: i64,
+) {
+    for (account_id, entries) in entries {
+        store_access::push_bump_head(batch, conn, account_id, changes_keys(entries));
+        store_access::push_append(batch, conn, account_id, entries, now_ms);
+    }
+}
+
+/// The heads `push` took (one row per account of `entries`, in order, from a batch whose other
+/// statements return nothing) and, on PostgreSQL, their notifications, delivered at commit.
+/// Returns the heads, to `advance` after the commit.
+pub async fn heads_taken(
     s: &Services,
     tx: &mut Tx,
     entries: &BTreeMap<String, Vec<Entry>>,
+    rows: &[AnyRow],
 ) -> Result<Vec<(String, Head)>, AppError> {
-    let now_ms = store::ms(s.now());
+    if rows.len() != entries.len() {
+        return Err(AppError::internal(
+            "access journal",
+            format!("{} heads for {} accounts", rows.len(), entries.len()),
+        ));
+    }
     let mut heads = Vec::with_capacity(entries.len());
-    for (account_id, entries) in entries {
-        let head = store_access::bump_head(tx, account_id, changes_keys(entries)).await?;
-        store_access::append(tx, account_id, head.seq, entries, now_ms).await?;
+    for (account_id, row) in entries.keys().zip(rows) {
+        let head = store_access::head_of_row(row)?;
         store_access::notify(tx, s.db.engine(), account_id, head).await?;
         heads.push((account_id.clone(), head));
     }

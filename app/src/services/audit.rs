@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use crate::services::{Services, access_journal};
+use crate::store::batch::Batch;
 use crate::store::{self, Tx};
 
 // The record's shape belongs to the audit store; services build it through these names.
@@ -28,40 +29,55 @@ pub async fn commit(s: &Services, tx: Tx, events: Vec<Event>) -> Result<(), AppE
 /// Appends the events of several operations written in one transaction (a bulk create's rows),
 /// each group under its own correlation id, as if each had committed on its own.
 pub async fn append_each(s: &Services, tx: &mut Tx, groups: &[Vec<Event>]) -> Result<(), AppError> {
-    let now = store::ms(s.now());
-    let mut ids = Vec::with_capacity(groups.iter().map(Vec::len).sum());
-    for group in groups {
-        let correlation_id = s.new_id();
-        for event in group {
-            ids.push((s.new_id(), event, correlation_id.clone()));
-        }
-    }
-    let rows: Vec<(&str, &Event, &str)> = ids
-        .iter()
-        .map(|(id, event, correlation_id)| (id.as_str(), *event, correlation_id.as_str()))
-        .collect();
-    store::audit::insert_rows(tx, &rows, now).await
+    let rows = rows_of(s, groups);
+    store::audit::insert_rows(tx, &as_refs(&rows), store::ms(s.now())).await
 }
 
 /// `commit` for the operations of `append_each`.
-pub async fn commit_each(
-    s: &Services,
-    mut tx: Tx,
-    groups: Vec<Vec<Event>>,
-) -> Result<(), AppError> {
-    append_each(s, &mut tx, &groups).await?;
-    commit_appended(s, tx, &groups).await
+pub async fn commit_each(s: &Services, tx: Tx, groups: Vec<Vec<Event>>) -> Result<(), AppError> {
+    let rows = rows_of(s, &groups);
+    commit_with(s, tx, &groups, &as_refs(&rows)).await
 }
 
 /// The commit of `commit_each` for events already appended (a batch's rows, each as it ended).
-pub async fn commit_appended(
+pub async fn commit_appended(s: &Services, tx: Tx, groups: &[Vec<Event>]) -> Result<(), AppError> {
+    commit_with(s, tx, groups, &[]).await
+}
+
+/// Each event with its id and its group's correlation id.
+fn rows_of<'e>(s: &Services, groups: &'e [Vec<Event>]) -> Vec<(String, &'e Event, String)> {
+    let mut rows = Vec::with_capacity(groups.iter().map(Vec::len).sum());
+    for group in groups {
+        let correlation_id = s.new_id();
+        for event in group {
+            rows.push((s.new_id(), event, correlation_id.clone()));
+        }
+    }
+    rows
+}
+
+fn as_refs<'r>(rows: &'r [(String, &'r Event, String)]) -> Vec<(&'r str, &'r Event, &'r str)> {
+    rows.iter()
+        .map(|(id, event, correlation_id)| (id.as_str(), *event, correlation_id.as_str()))
+        .collect()
+}
+
+/// Appends `unwritten` (the events of `groups` not yet in `tx`), journals what `groups` changed
+/// for evaluation, and commits: the bookkeeping travels as one batch, then the commit.
+async fn commit_with(
     s: &Services,
     mut tx: Tx,
     groups: &[Vec<Event>],
+    unwritten: &[(&str, &Event, &str)],
 ) -> Result<(), AppError> {
-    // Last before the commit: the account's head row stays locked only for the commit itself.
+    let now_ms = store::ms(s.now());
     let entries = access_journal::entries_of(groups.iter().flatten());
-    let heads = access_journal::record(s, &mut tx, &entries).await?;
+    let mut batch = Batch::default();
+    store::audit::push_rows(&mut batch, &tx, unwritten, now_ms);
+    // Last before the commit: the account's head row stays locked only for the commit itself.
+    access_journal::push(&mut batch, &tx, &entries, now_ms);
+    let rows = batch.run(&mut tx).await?;
+    let heads = access_journal::heads_taken(s, &mut tx, &entries, &rows).await?;
     tx.commit().await?;
     // After the commit, never before: a snapshot read in between is tagged with an older seq and
     // so is not served once this one is known.

@@ -525,10 +525,9 @@ async fn write_set(
         audit::append_each(s, &mut tx, &groups).await?;
         tx.rollback().await?;
     } else {
-        audit::append_each(s, &mut tx, &groups).await?;
         // The request's answer commits with its rows, or neither does.
         recorder.record(s, &mut tx, &results).await?;
-        audit::commit_appended(s, tx, &groups).await?;
+        audit::commit_each(s, tx, groups).await?;
     }
     Ok(results)
 }

@@ -3,8 +3,10 @@
 
 use crate::error::AppError;
 use crate::model::{EnvScope, IdentityStatus, MembershipStatus};
-use crate::store::{Engine, Tx, in_list, values_list};
-use sqlx::AnyPool;
+use crate::store::batch::{Batch, Bind, marks};
+use crate::store::{Engine, Tx, in_list};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
 
 /// The PostgreSQL notification channel that carries `<account id> <seq>` after each commit.
 pub const CHANNEL: &str = "arbor_access";
@@ -29,50 +31,81 @@ pub struct Head {
 
 /// Takes the account's next seq; `keys`: the write can change an API key, so `key_seq` moves to
 /// it as well. Runs last in the write's transaction: the row lock it takes (PostgreSQL) or the
-/// single writer (SQLite) makes seqs commit in order.
-pub async fn bump_head(tx: &mut Tx, account_id: &str, keys: bool) -> Result<Head, AppError> {
-    let (seq, key_seq): (i64, i64) = sqlx::query_as(
-        "INSERT INTO access_heads (account_id, seq, key_seq) VALUES ($1, 1, $2) \
-         ON CONFLICT (account_id) DO UPDATE SET seq = access_heads.seq + 1, \
-           key_seq = CASE WHEN $2 = 0 THEN access_heads.key_seq ELSE access_heads.seq + 1 END \
-         RETURNING seq, key_seq",
-    )
-    .bind(account_id)
-    .bind(i64::from(keys))
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(Head { seq, key_seq })
+/// single writer (SQLite) makes seqs commit in order. Returns one row, `(seq, key_seq)`: see
+/// `head_of_row`.
+pub fn push_bump_head<'q>(
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    account_id: &'q str,
+    keys: bool,
+) {
+    let m = marks(conn, 3);
+    batch.push(
+        format!(
+            "INSERT INTO access_heads (account_id, seq, key_seq) VALUES ({}, 1, {}) \
+             ON CONFLICT (account_id) DO UPDATE SET seq = access_heads.seq + 1, \
+               key_seq = CASE WHEN {} = 0 THEN access_heads.key_seq ELSE access_heads.seq + 1 END \
+             RETURNING seq, key_seq",
+            m[0], m[1], m[2]
+        ),
+        vec![
+            Bind::Text(account_id),
+            Bind::Int(i64::from(keys)),
+            Bind::Int(i64::from(keys)),
+        ],
+    );
 }
 
-/// Appends `entries` under `seq`.
-pub async fn append(
-    tx: &mut Tx,
-    account_id: &str,
-    seq: i64,
-    entries: &[Entry],
+/// The head a `push_bump_head` statement returned.
+pub fn head_of_row(row: &AnyRow) -> Result<Head, AppError> {
+    Ok(Head {
+        seq: row.try_get(0)?,
+        key_seq: row.try_get(1)?,
+    })
+}
+
+/// Appends `entries` under the account's head seq, as the same batch's `push_bump_head` left it
+/// (read in the statement, so both travel together).
+pub fn push_append<'q>(
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    account_id: &'q str,
+    entries: &'q [Entry],
     now_ms: i64,
-) -> Result<(), AppError> {
-    let per_statement = crate::store::rows_per_insert(tx, JOURNAL_COLUMNS);
+) {
+    let per_statement = crate::store::rows_per_insert(conn, JOURNAL_COLUMNS);
     for (chunk_index, chunk) in entries.chunks(per_statement).enumerate() {
-        let sql = format!(
-            "INSERT INTO access_journal (account_id, seq, ord, kind, environment_id, identity_id, created_at) VALUES {}",
-            values_list(tx, chunk.len(), JOURNAL_COLUMNS)
-        );
-        let mut query = sqlx::query(&sql);
+        let m = marks(conn, chunk.len() * JOURNAL_COLUMNS);
+        let rows: Vec<String> = m
+            .chunks(JOURNAL_COLUMNS)
+            .map(|r| {
+                format!(
+                    "({}, (SELECT seq FROM access_heads WHERE account_id = {}), {}, {}, {}, {}, {})",
+                    r[0], r[1], r[2], r[3], r[4], r[5], r[6]
+                )
+            })
+            .collect();
+        let mut binds = Vec::with_capacity(m.len());
         for (i, entry) in chunk.iter().enumerate() {
             let ord = i64::try_from(chunk_index * per_statement + i).unwrap_or(i64::MAX);
-            query = query
-                .bind(account_id)
-                .bind(seq)
-                .bind(ord)
-                .bind(entry.kind.as_str())
-                .bind(entry.environment_id.as_deref())
-                .bind(entry.identity_id.as_deref())
-                .bind(now_ms);
+            binds.extend([
+                Bind::Text(account_id),
+                Bind::Text(account_id),
+                Bind::Int(ord),
+                Bind::Text(entry.kind.as_str()),
+                Bind::MaybeText(entry.environment_id.as_deref()),
+                Bind::MaybeText(entry.identity_id.as_deref()),
+                Bind::Int(now_ms),
+            ]);
         }
-        query.execute(&mut **tx).await?;
+        batch.push(
+            format!(
+                "INSERT INTO access_journal (account_id, seq, ord, kind, environment_id, identity_id, created_at) VALUES {}",
+                rows.join(", ")
+            ),
+            binds,
+        );
     }
-    Ok(())
 }
 
 /// Tells the other processes on this PostgreSQL database (delivered at commit, not before):

@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use crate::store::Tx;
+use crate::store::batch::{Batch, Bind};
 use sqlx::AnyPool;
 
 /// Who did it.
@@ -125,41 +126,55 @@ pub async fn insert_rows(
     events: &[(&str, &Event, &str)],
     at_ms: i64,
 ) -> Result<(), AppError> {
-    for chunk in events.chunks(crate::store::rows_per_insert(tx, BINDS_PER_ROW)) {
+    let mut batch = Batch::default();
+    push_rows(&mut batch, tx, events, at_ms);
+    batch.run(tx).await?;
+    Ok(())
+}
+
+/// The statements of `insert_rows`, added to `batch` (to travel with a write's other
+/// bookkeeping).
+pub fn push_rows<'q>(
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    events: &[(&'q str, &'q Event, &'q str)],
+    at_ms: i64,
+) {
+    for chunk in events.chunks(crate::store::rows_per_insert(conn, BINDS_PER_ROW)) {
         let sql = format!(
             "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
-            crate::store::values_list(tx, chunk.len(), BINDS_PER_ROW)
+            crate::store::values_list(conn, chunk.len(), BINDS_PER_ROW)
         );
-        let mut query = sqlx::query(&sql);
-        for (id, event, correlation_id) in chunk {
+        let mut binds = Vec::with_capacity(chunk.len() * BINDS_PER_ROW);
+        for &(id, event, correlation_id) in chunk {
             let (actor_type, actor_id, actor_label) = match &event.actor {
                 Actor::Admin { id, label } => ("admin", Some(id.as_str()), label.as_str()),
                 Actor::ApiKey { id, label } => ("api_key", Some(id.as_str()), label.as_str()),
                 Actor::Identity { id, label } => ("identity", Some(id.as_str()), label.as_str()),
                 Actor::System => ("system", None, "Arbor"),
             };
-            query = query
-                .bind(&event.account_id)
-                .bind(*id)
-                .bind(event.application_id.as_deref())
-                .bind(event.environment_id.as_deref())
-                .bind(actor_type)
-                .bind(actor_id)
-                .bind(actor_label)
-                .bind(event.action)
-                .bind(event.category)
-                .bind(event.resource_type)
-                .bind(event.resource_id.as_deref())
-                .bind(&event.resource_label)
-                .bind(event.outcome)
-                .bind("info")
-                .bind(*correlation_id)
-                .bind(event.metadata.to_string())
-                .bind(at_ms);
+            binds.extend([
+                Bind::Text(&event.account_id),
+                Bind::Text(id),
+                Bind::MaybeText(event.application_id.as_deref()),
+                Bind::MaybeText(event.environment_id.as_deref()),
+                Bind::Text(actor_type),
+                Bind::MaybeText(actor_id),
+                Bind::Text(actor_label),
+                Bind::Text(event.action),
+                Bind::Text(event.category),
+                Bind::Text(event.resource_type),
+                Bind::MaybeText(event.resource_id.as_deref()),
+                Bind::Text(&event.resource_label),
+                Bind::Text(event.outcome),
+                Bind::Text("info"),
+                Bind::Text(correlation_id),
+                Bind::Owned(event.metadata.to_string()),
+                Bind::Int(at_ms),
+            ]);
         }
-        query.execute(&mut **tx).await?;
+        batch.push(sql, binds);
     }
-    Ok(())
 }
 
 // ---- Reading the log (Tenant › Audit log, the API, the exports) and the retention purge. ----
@@ -195,23 +210,18 @@ pub struct Position {
     pub id: String,
 }
 
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
 /// A page of the account's events matching `filter`, newest first, after `after`. Keyset order
 /// on (created_at, id), which every audit index ends with, so the page is one index range read.
-pub async fn page(
+pub async fn page<'q>(
     pool: &AnyPool,
-    account_id: &str,
-    filter: &crate::model::ValidAuditFilter,
-    after: Option<&Position>,
+    account_id: &'q str,
+    filter: &'q crate::model::ValidAuditFilter,
+    after: Option<&'q Position>,
     limit: i64,
 ) -> Result<Vec<AuditRow>, AppError> {
-    let mut binds = vec![Bind::Text(account_id.to_owned())];
+    let mut binds = vec![Bind::Text(account_id)];
     let mut sql = format!("SELECT {READ_COLUMNS} FROM audit_events WHERE account_id = $1");
-    let mut push = |sql: &mut String, clause: &str, value: Bind| {
+    let mut push = |sql: &mut String, clause: &str, value: Bind<'q>| {
         binds.push(value);
         sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
     };
@@ -228,11 +238,7 @@ pub async fn page(
     ];
     for (column, value) in text_filters {
         if let Some(value) = value {
-            push(
-                &mut sql,
-                &format!(" AND {column} = ?"),
-                Bind::Text(value.clone()),
-            );
+            push(&mut sql, &format!(" AND {column} = ?"), Bind::Text(value));
         }
     }
     if let Some(from) = filter.from_ms {
@@ -245,7 +251,7 @@ pub async fn page(
         // (created_at, id) < (a, b), spelled out; the first term bounds the index range.
         push(&mut sql, " AND created_at <= ?", Bind::Int(after.at_ms));
         push(&mut sql, " AND (created_at < ?", Bind::Int(after.at_ms));
-        push(&mut sql, " OR id < ?)", Bind::Text(after.id.clone()));
+        push(&mut sql, " OR id < ?)", Bind::Text(&after.id));
     }
     push(
         &mut sql,
@@ -256,6 +262,8 @@ pub async fn page(
     for bind in binds {
         query = match bind {
             Bind::Text(v) => query.bind(v),
+            Bind::MaybeText(v) => query.bind(v),
+            Bind::Owned(v) => query.bind(v),
             Bind::Int(v) => query.bind(v),
         };
     }

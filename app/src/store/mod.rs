@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod applications;
 pub mod assignments;
 pub mod audit;
+pub mod batch;
 pub mod catalog;
 mod db;
 pub mod directory;

@@ -21,6 +21,7 @@ on_both_engines!(
     each_kind_of_write_is_seen_by_the_next_check_without_a_reload,
     a_pruned_journal_falls_back_to_a_whole_reload,
     a_cached_key_outlives_the_identity_writes_made_with_it_but_not_a_revocation,
+    a_writes_bookkeeping_rows_each_carry_their_own_values,
 );
 
 struct World {
@@ -359,6 +360,107 @@ async fn a_pruned_journal_falls_back_to_a_whole_reload(engine: Engine) {
         .unwrap_or_else(|e| panic!("prune: {e}"));
     assert_eq!(check(s, caller, &pat, &w.team).await, None);
     assert_eq!(s.access_cache.counts().full_loads, loads + 1);
+}
+
+/// `seq, ord, kind, environment_id, identity_id`
+type JournalRow = (i64, i64, String, Option<String>, Option<String>);
+/// `action, resource_type, resource_id, environment_id, correlation_id`
+type AuditRow = (String, String, Option<String>, Option<String>, String);
+
+/// A write's bookkeeping (its audit rows, the account's head, the journal entries under it)
+/// travels to the database as one batch, one command on SQLite: every row must still carry its
+/// own statement's values, and the entries the head's new seq.
+async fn a_writes_bookkeeping_rows_each_carry_their_own_values(engine: Engine) {
+    let w = world(engine).await;
+    let (s, caller) = (&w.app.services, &w.caller);
+    let mut form = identity_form("pat@example.com");
+    form.role_id = Some(w.role.clone());
+    form.node_id = Some(w.team.clone());
+    let created = ok("identity", identities::create(s, caller, &form).await);
+    let pat = created.identity.id.clone();
+    let account_id = caller.account_id().to_owned();
+
+    let reader = s.db.reader();
+    let (seq, key_seq): (i64, i64) =
+        sqlx::query_as("SELECT seq, key_seq FROM access_heads WHERE account_id = $1")
+            .bind(&account_id)
+            .fetch_one(reader)
+            .await
+            .unwrap_or_else(|e| panic!("head: {e}"));
+    let entries: Vec<JournalRow> = sqlx::query_as(
+        "SELECT seq, ord, kind, environment_id, identity_id FROM access_journal \
+         WHERE account_id = $1 AND seq = (SELECT MAX(seq) FROM access_journal WHERE account_id = $1) \
+         ORDER BY ord",
+    )
+    .bind(&account_id)
+    .fetch_all(reader)
+    .await
+    .unwrap_or_else(|e| panic!("journal: {e}"));
+    let env_id = caller.env().map(|e| e.environment_id.clone()).ok();
+    assert_eq!(
+        entries,
+        vec![
+            (seq, 0, "identity".to_owned(), None, Some(pat.clone())),
+            (
+                seq,
+                1,
+                "identity".to_owned(),
+                env_id.clone(),
+                Some(pat.clone())
+            ),
+        ],
+        "the create's entries, under the head it took"
+    );
+    assert!(key_seq < seq, "an identity write moves no key seq");
+
+    let audit: Vec<AuditRow> = sqlx::query_as(
+        "SELECT action, resource_type, resource_id, environment_id, correlation_id \
+         FROM audit_events WHERE account_id = $1 AND (metadata LIKE $2 OR resource_id = $3) \
+         ORDER BY action",
+    )
+    .bind(&account_id)
+    .bind(format!("%{pat}%"))
+    .bind(&pat)
+    .fetch_all(reader)
+    .await
+    .unwrap_or_else(|e| panic!("audit: {e}"));
+    let assignment_id = created.assignment.map(|a| a.id);
+    let membership_id = Some(created.membership_id);
+    assert_eq!(
+        audit
+            .iter()
+            .map(|(action, kind, id, env, _)| (
+                action.as_str(),
+                kind.as_str(),
+                id.clone(),
+                env.clone()
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                "assignment.created",
+                "assignment",
+                assignment_id,
+                env_id.clone()
+            ),
+            (
+                "identity.created",
+                "identity",
+                Some(pat.clone()),
+                env_id.clone()
+            ),
+            (
+                "membership.activated",
+                "app_membership",
+                membership_id,
+                env_id
+            ),
+        ]
+    );
+    assert!(
+        audit.iter().all(|row| row.4 == audit[0].4),
+        "one operation, one correlation id: {audit:?}"
+    );
 }
 
 fn key_label(caller: &Caller) -> String {
