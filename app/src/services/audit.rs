@@ -35,13 +35,24 @@ pub async fn append_each(s: &Services, tx: &mut Tx, groups: &[Vec<Event>]) -> Re
 
 /// `commit` for the operations of `append_each`.
 pub async fn commit_each(s: &Services, tx: Tx, groups: Vec<Vec<Event>>) -> Result<(), AppError> {
+    commit_each_after(s, tx, Batch::default(), groups).await
+}
+
+/// `commit_each` with `writes` (the operations' own rows that nothing reads back before the
+/// commit) sent first, in the same trip as the bookkeeping.
+pub async fn commit_each_after(
+    s: &Services,
+    tx: Tx,
+    writes: Batch<'_>,
+    groups: Vec<Vec<Event>>,
+) -> Result<(), AppError> {
     let rows = rows_of(s, &groups);
-    commit_with(s, tx, &groups, &as_refs(&rows)).await
+    commit_with(s, tx, writes, &groups, &as_refs(&rows)).await
 }
 
 /// The commit of `commit_each` for events already appended (a batch's rows, each as it ended).
 pub async fn commit_appended(s: &Services, tx: Tx, groups: &[Vec<Event>]) -> Result<(), AppError> {
-    commit_with(s, tx, groups, &[]).await
+    commit_with(s, tx, Batch::default(), groups, &[]).await
 }
 
 /// Each event with its id and its group's correlation id.
@@ -62,17 +73,18 @@ fn as_refs<'r>(rows: &'r [(String, &'r Event, String)]) -> Vec<(&'r str, &'r Eve
         .collect()
 }
 
-/// Appends `unwritten` (the events of `groups` not yet in `tx`), journals what `groups` changed
-/// for evaluation, and commits: the bookkeeping travels as one batch, then the commit.
+/// Runs `batch` (writes nothing reads back), appends `unwritten` (the events of `groups` not yet
+/// in `tx`), journals what `groups` changed for evaluation, and commits: all but the commit
+/// travel as one batch.
 async fn commit_with(
     s: &Services,
     mut tx: Tx,
+    mut batch: Batch<'_>,
     groups: &[Vec<Event>],
     unwritten: &[(&str, &Event, &str)],
 ) -> Result<(), AppError> {
     let now_ms = store::ms(s.now());
     let entries = access_journal::entries_of(groups.iter().flatten());
-    let mut batch = Batch::default();
     store::audit::push_rows(&mut batch, &tx, unwritten, now_ms);
     // Last before the commit: the account's head row stays locked only for the commit itself.
     access_journal::push(&mut batch, &tx, &entries, now_ms);

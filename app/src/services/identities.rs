@@ -13,6 +13,7 @@ use crate::services::audit::{self, Event};
 use crate::services::idempotency::Recorder;
 use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services};
+use crate::store::batch::Batch;
 use crate::store::{self, Tx, assignments as store_a, identities as store_i};
 use std::collections::{HashMap, HashSet};
 
@@ -311,6 +312,8 @@ async fn write_set(
         ready.iter().map(|_| None).collect();
     let mut membership_ids: HashMap<usize, String> = HashMap::new();
     let mut pending: Vec<usize> = (0..ready.len()).filter(|i| valid(*i).is_some()).collect();
+    // The last round's new members, whose memberships go with the bookkeeping.
+    let mut last_members: Vec<usize> = Vec::new();
     while !pending.is_empty() {
         let (mut emails, mut external_ids) = (HashSet::new(), HashSet::new());
         let (mut round, mut later) = (Vec::new(), Vec::new());
@@ -345,7 +348,8 @@ async fn write_set(
                 .into_iter()
                 .map(|identity| (identity.id.clone(), identity))
                 .collect();
-        // Their memberships at once: a later round's duplicate must find them members here.
+        // Their memberships: at once when a later round's duplicate must find them members,
+        // else with the write's bookkeeping (one trip to the database fewer).
         let mut members = Vec::new();
         for &i in &writers {
             if inserted.contains_key(&ids[i]) {
@@ -353,19 +357,23 @@ async fn write_set(
                 members.push(i);
             }
         }
-        let pairs: Vec<(&str, &str)> = members
-            .iter()
-            .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids[*i].as_str())))
-            .collect();
-        if !pairs.is_empty() {
-            store_i::insert_memberships(
-                &mut tx,
+        if later.is_empty() {
+            last_members = members.clone();
+        } else {
+            let pairs: Vec<(&str, &str)> = members
+                .iter()
+                .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids[*i].as_str())))
+                .collect();
+            let mut now = Batch::default();
+            store_i::push_memberships(
+                &mut now,
+                &tx,
                 &scope.account_id,
                 &scope.application_id,
                 &pairs,
                 now_ms,
-            )
-            .await?;
+            );
+            now.run(&mut tx).await?;
         }
         // The rows that wrote nothing: a conflict skipped them, or their target is unusable.
         let unresolved: Vec<usize> = round
@@ -428,6 +436,20 @@ async fn write_set(
         .filter(|i| matches!(identities[*i], Some(Ok(_))))
         .collect();
     let mut assignment_ids: HashMap<usize, String> = HashMap::new();
+    // The rows nothing above reads back, sent with the write's bookkeeping at the end.
+    let mut writes = Batch::default();
+    let pairs: Vec<(&str, &str)> = last_members
+        .iter()
+        .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids[*i].as_str())))
+        .collect();
+    store_i::push_memberships(
+        &mut writes,
+        &tx,
+        &scope.account_id,
+        &scope.application_id,
+        &pairs,
+        now_ms,
+    );
     if !created.is_empty() {
         s.failpoints.check(FAIL_BEFORE_ASSIGNMENT)?;
         for i in &created {
@@ -447,7 +469,7 @@ async fn write_set(
                 ))
             })
             .collect();
-        store_a::insert_new(&mut tx, scope, &assignments, now_ms).await?;
+        store_a::push_new(&mut writes, &tx, scope, &assignments, now_ms);
     }
 
     let mut groups = Vec::with_capacity(created.len());
@@ -521,13 +543,14 @@ async fn write_set(
         }));
     }
     if mode.is_dry() {
-        // The audit rows are written all the same, so a failure there fails the run as for real.
+        // Every row is written all the same, so a failure there fails the run as for real.
+        writes.run(&mut tx).await?;
         audit::append_each(s, &mut tx, &groups).await?;
         tx.rollback().await?;
     } else {
         // The request's answer commits with its rows, or neither does.
         recorder.record(s, &mut tx, &results).await?;
-        audit::commit_each(s, tx, groups).await?;
+        audit::commit_each_after(s, tx, writes, groups).await?;
     }
     Ok(results)
 }

@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use crate::model::{ActiveStatus, EnvScope, MembershipStatus};
+use crate::store::batch::{Batch, Bind};
 use crate::store::{Tx, insert_unique, unless_unique_violation};
 use sqlx::AnyPool;
 use std::collections::HashMap;
@@ -360,34 +361,35 @@ pub async fn targets(
     Ok((roles, nodes))
 }
 
-/// Assignments of identities that hold none yet (just created), open-ended from `now_ms`: one
-/// multi-row insert of `(id, identity_id, role_id, node_id)`.
-pub async fn insert_new(
-    tx: &mut Tx,
-    env: &EnvScope,
-    rows: &[(&str, &str, &str, &str)],
+/// Assignments of identities that hold none yet (just created), open-ended from `now_ms`:
+/// multi-row inserts of `(id, identity_id, role_id, node_id)` added to `batch`.
+pub fn push_new<'q>(
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    env: &'q EnvScope,
+    rows: &[(&'q str, &'q str, &'q str, &'q str)],
     now_ms: i64,
-) -> Result<(), AppError> {
-    for chunk in rows.chunks(crate::store::rows_per_insert(tx, 9)) {
+) {
+    for chunk in rows.chunks(crate::store::rows_per_insert(conn, 9)) {
         let sql = format!(
             "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) \
              VALUES {}",
-            crate::store::values_list(tx, chunk.len(), 9)
+            crate::store::values_list(conn, chunk.len(), 9)
         );
-        let mut query = sqlx::query(&sql);
-        for (id, identity_id, role_id, node_id) in chunk {
-            query = query
-                .bind(&env.account_id)
-                .bind(*id)
-                .bind(&env.environment_id)
-                .bind(*identity_id)
-                .bind(*role_id)
-                .bind(*node_id)
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(now_ms);
+        let mut binds = Vec::with_capacity(chunk.len() * 9);
+        for &(id, identity_id, role_id, node_id) in chunk {
+            binds.extend([
+                Bind::Text(&env.account_id),
+                Bind::Text(id),
+                Bind::Text(&env.environment_id),
+                Bind::Text(identity_id),
+                Bind::Text(role_id),
+                Bind::Text(node_id),
+                Bind::Int(now_ms),
+                Bind::Int(now_ms),
+                Bind::Int(now_ms),
+            ]);
         }
-        query.execute(&mut **tx).await?;
+        batch.push(sql, binds);
     }
-    Ok(())
 }

@@ -260,12 +260,7 @@ pub async fn page<'q>(
     );
     let mut query = sqlx::query_as::<_, AuditRow>(&sql);
     for bind in binds {
-        query = match bind {
-            Bind::Text(v) => query.bind(v),
-            Bind::MaybeText(v) => query.bind(v),
-            Bind::Owned(v) => query.bind(v),
-            Bind::Int(v) => query.bind(v),
-        };
+        query = bind.bind_to(query);
     }
     Ok(query.fetch_all(pool).await?)
 }

@@ -72,6 +72,19 @@ impl<'q> Batch<'q> {
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+type AnyQueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
+
+impl<'q> Bind<'q> {
+    /// `query` with this value bound as its next parameter (a typed query: a page's rows).
+    pub fn bind_to<O>(self, query: AnyQueryAs<'q, O>) -> AnyQueryAs<'q, O> {
+        match self {
+            Bind::Text(text) => query.bind(text),
+            Bind::MaybeText(text) => query.bind(text),
+            Bind::Owned(text) => query.bind(text),
+            Bind::Int(number) => query.bind(number),
+        }
+    }
+}
 
 fn bound<'q>(query: AnyQuery<'q>, binds: impl IntoIterator<Item = Bind<'q>>) -> AnyQuery<'q> {
     binds.into_iter().fold(query, |query, bind| match bind {

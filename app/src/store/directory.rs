@@ -7,6 +7,7 @@ use crate::model::{
     MembershipInfo, MembershipStatus,
 };
 use crate::store::assignments::{AssignmentRow, COLUMNS as ASSIGNMENT_COLUMNS, FROM};
+use crate::store::batch::Bind;
 use crate::store::identities::{COLUMNS, StoredIdentity};
 use crate::store::rfc3339;
 use sqlx::AnyPool;
@@ -67,19 +68,13 @@ struct StoredRow {
     created_ms: i64,
 }
 
-/// A value bound to a numbered placeholder.
-pub(crate) enum Bind {
-    Text(String),
-    Int(i64),
-}
-
 /// Placeholders numbered as conditions are added; values bound in the same order.
 #[derive(Default)]
-pub(crate) struct Binds(Vec<Bind>);
+pub(crate) struct Binds(Vec<Bind<'static>>);
 
 impl Binds {
     pub(crate) fn text(&mut self, value: impl Into<String>) -> String {
-        self.0.push(Bind::Text(value.into()));
+        self.0.push(Bind::Owned(value.into()));
         format!("${}", self.0.len())
     }
 
@@ -90,15 +85,11 @@ impl Binds {
 
     pub(crate) fn apply<'q, O>(
         &self,
-        mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+        query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-        for bind in &self.0 {
-            query = match bind {
-                Bind::Text(v) => query.bind(v.clone()),
-                Bind::Int(v) => query.bind(*v),
-            };
-        }
-        query
+        self.0
+            .iter()
+            .fold(query, |query, bind| bind.clone().bind_to(query))
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::model::EnvScope;
 use crate::model::{Identity, IdentityStatus, MembershipStatus};
+use crate::store::batch::{Batch, Bind};
 use crate::store::directory::{Binds, search_condition};
 use crate::store::{Flag, Tx, insert_unique, rfc3339};
 use sqlx::AnyPool;
@@ -595,33 +596,35 @@ pub async fn external_ids_taken(
 }
 
 /// Active memberships of `application_id` for identities that have none yet (just created):
-/// `(membership id, identity id)` pairs, one multi-row insert.
-pub async fn insert_memberships(
-    tx: &mut Tx,
-    account_id: &str,
-    application_id: &str,
-    rows: &[(&str, &str)],
+/// `(membership id, identity id)` pairs, as multi-row inserts added to `batch` (they travel with
+/// the write's bookkeeping).
+pub fn push_memberships<'q>(
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    account_id: &'q str,
+    application_id: &'q str,
+    rows: &[(&'q str, &'q str)],
     now_ms: i64,
-) -> Result<(), AppError> {
-    for chunk in rows.chunks(crate::store::rows_per_insert(tx, 8)) {
+) {
+    for chunk in rows.chunks(crate::store::rows_per_insert(conn, 8)) {
         let sql = format!(
             "INSERT INTO app_memberships (account_id, id, identity_id, application_id, status, activated_at, created_at, updated_at) \
              VALUES {}",
-            crate::store::values_list(tx, chunk.len(), 8)
+            crate::store::values_list(conn, chunk.len(), 8)
         );
-        let mut query = sqlx::query(&sql);
-        for (id, identity_id) in chunk {
-            query = query
-                .bind(account_id)
-                .bind(*id)
-                .bind(*identity_id)
-                .bind(application_id)
-                .bind("active")
-                .bind(now_ms)
-                .bind(now_ms)
-                .bind(now_ms);
+        let mut binds = Vec::with_capacity(chunk.len() * 8);
+        for &(id, identity_id) in chunk {
+            binds.extend([
+                Bind::Text(account_id),
+                Bind::Text(id),
+                Bind::Text(identity_id),
+                Bind::Text(application_id),
+                Bind::Text("active"),
+                Bind::Int(now_ms),
+                Bind::Int(now_ms),
+                Bind::Int(now_ms),
+            ]);
         }
-        query.execute(&mut **tx).await?;
+        batch.push(sql, binds);
     }
-    Ok(())
 }
