@@ -150,9 +150,18 @@ impl TestApp {
     /// A running Arbor on a database that already exists (a restored backup), migrated at start
     /// like `arbor serve`.
     pub async fn spawn_on(database: TestDatabase, site_root: &str) -> TestApp {
-        // ARBOR_TEST_LOG=debug shows the server's logs (and internal errors) of failing tests.
-        if let Ok(filter) = std::env::var("ARBOR_TEST_LOG") {
-            server::telemetry::init(&filter, server::config::LogFormat::Text);
+        // The server's warnings (a 503's database error, an internal error's cause) go to the
+        // test's own captured output, printed only if it fails; ARBOR_TEST_LOG=debug prints
+        // every test's logs as they happen.
+        match std::env::var("ARBOR_TEST_LOG") {
+            Ok(filter) => server::telemetry::init(&filter, server::config::LogFormat::Text),
+            Err(_) => {
+                let _ = tracing_subscriber::fmt()
+                    .with_env_filter("warn")
+                    .with_test_writer()
+                    .with_ansi(false)
+                    .try_init();
+            }
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
