@@ -268,8 +268,9 @@ fn target_verdict(
 /// - a round is one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` in email order (the
 ///   lock order that keeps two concurrent batches from deadlocking on PostgreSQL); a skipped row's
 ///   conflict is looked up as the single create looks it up;
-/// - memberships (after each round) and assignments of the new identities cannot conflict: one
-///   insert each.
+/// - memberships and assignments of the new identities cannot conflict: one insert each, sent
+///   with the audit rows and the journal at the commit (a round's memberships at once when a later
+///   round's duplicate must find them).
 ///
 /// `Mode::Dry` runs all of it and rolls back. An error is a database failure no row explains;
 /// nothing was kept.
@@ -358,22 +359,18 @@ async fn write_set(
             }
         }
         if later.is_empty() {
-            last_members = members.clone();
+            last_members = members;
         } else {
-            let pairs: Vec<(&str, &str)> = members
-                .iter()
-                .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids[*i].as_str())))
-                .collect();
-            let mut now = Batch::default();
+            let mut at_once = Batch::default();
             store_i::push_memberships(
-                &mut now,
+                &mut at_once,
                 &tx,
                 &scope.account_id,
                 &scope.application_id,
-                &pairs,
+                &membership_pairs(&members, &membership_ids, &ids),
                 now_ms,
             );
-            now.run(&mut tx).await?;
+            at_once.run(&mut tx).await?;
         }
         // The rows that wrote nothing: a conflict skipped them, or their target is unusable.
         let unresolved: Vec<usize> = round
@@ -438,16 +435,12 @@ async fn write_set(
     let mut assignment_ids: HashMap<usize, String> = HashMap::new();
     // The rows nothing above reads back, sent with the write's bookkeeping at the end.
     let mut writes = Batch::default();
-    let pairs: Vec<(&str, &str)> = last_members
-        .iter()
-        .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids[*i].as_str())))
-        .collect();
     store_i::push_memberships(
         &mut writes,
         &tx,
         &scope.account_id,
         &scope.application_id,
-        &pairs,
+        &membership_pairs(&last_members, &membership_ids, &ids),
         now_ms,
     );
     if !created.is_empty() {
@@ -553,6 +546,18 @@ async fn write_set(
         audit::commit_each_after(s, tx, writes, groups).await?;
     }
     Ok(results)
+}
+
+/// `(membership id, identity id)` of the rows `members`.
+fn membership_pairs<'a>(
+    members: &[usize],
+    membership_ids: &'a HashMap<usize, String>,
+    ids: &'a [String],
+) -> Vec<(&'a str, &'a str)> {
+    members
+        .iter()
+        .filter_map(|i| Some((membership_ids.get(i)?.as_str(), ids.get(*i)?.as_str())))
+        .collect()
 }
 
 /// What a dry run stores in place of a password hash: it never leaves the rolled-back

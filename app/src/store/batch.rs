@@ -6,7 +6,8 @@
 //! the same on both engines: only how it travels differs.
 
 use crate::error::AppError;
-use crate::store::{Engine, Tx};
+use crate::store::Tx;
+use crate::store::db::is_sqlite;
 use sqlx::any::AnyRow;
 
 /// One bound value.
@@ -39,17 +40,13 @@ impl<'q> Batch<'q> {
         self.statements.push(Statement { sql, binds });
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.statements.is_empty()
-    }
-
     /// Runs every statement in `tx`; the first error stops the batch (and the caller's
     /// transaction rolls back whatever ran).
     pub async fn run(self, tx: &mut Tx) -> Result<Vec<AnyRow>, AppError> {
         if self.statements.is_empty() {
             return Ok(Vec::new());
         }
-        if engine_of(tx) == Engine::Sqlite {
+        if is_sqlite(tx) {
             let sql = self
                 .statements
                 .iter()
@@ -95,19 +92,12 @@ fn bound<'q>(query: AnyQuery<'q>, binds: impl IntoIterator<Item = Bind<'q>>) -> 
     })
 }
 
-fn engine_of(conn: &sqlx::AnyConnection) -> Engine {
-    if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
-        Engine::Sqlite
-    } else {
-        Engine::Postgres
-    }
-}
-
 /// `n` placeholders for a statement of a `Batch` on `conn`'s engine: `?` on SQLite, `$1…$n` on
 /// PostgreSQL.
 pub fn marks(conn: &sqlx::AnyConnection, n: usize) -> Vec<String> {
-    match engine_of(conn) {
-        Engine::Sqlite => vec!["?".to_owned(); n],
-        Engine::Postgres => (1..=n).map(|i| format!("${i}")).collect(),
+    if is_sqlite(conn) {
+        vec!["?".to_owned(); n]
+    } else {
+        (1..=n).map(|i| format!("${i}")).collect()
     }
 }

@@ -344,7 +344,7 @@ pub fn values_list(conn: &sqlx::AnyConnection, rows: usize, columns: usize) -> S
     sql
 }
 
-fn is_sqlite(conn: &sqlx::AnyConnection) -> bool {
+pub(super) fn is_sqlite(conn: &sqlx::AnyConnection) -> bool {
     conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME
 }
 

@@ -37,29 +37,34 @@ async fn health_and_readiness_answer(engine: Engine) {
     assert_eq!(live.unwrap_or(0), 200);
 }
 
-/// A database that cannot be reached (restarting, its connections cut) is not a failure of
-/// Arbor's: the answer is 503 `database.unavailable`, retryable, never a 500.
-async fn a_request_while_the_database_is_away_is_answered_503(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+/// A signed-up account's Development API key, checked to answer.
+async fn backend_key(app: &TestApp) -> String {
     let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
     let key = crate::api::key(
-        &app,
+        app,
         &admin,
         "development",
         serde_json::json!({ "name": "Backend" }),
     )
     .await;
-    let api = crate::api::api(&app);
-    let (status, _) = api.get("/identities", &key).await;
+    let (status, _) = crate::api::api(app).get("/identities", &key).await;
     assert_eq!(status, 200);
+    key
+}
+
+/// An identity to create.
+fn pat() -> serde_json::Value {
+    serde_json::json!({ "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee" })
+}
+
+/// A database that cannot be reached (restarting, its connections cut) is not a failure of
+/// Arbor's: the answer is 503 `database.unavailable`, retryable, never a 500.
+async fn a_request_while_the_database_is_away_is_answered_503(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let key = backend_key(&app).await;
+    let api = crate::api::api(&app);
     app.services.db.close().await;
-    let (status, body) = api
-        .post(
-            "/identities",
-            &key,
-            serde_json::json!({ "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee" }),
-        )
-        .await;
+    let (status, body) = api.post("/identities", &key, pat()).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(crate::api::code(&body), "database.unavailable");
 }
@@ -201,17 +206,8 @@ async fn flags_read_the_same_on_both_engines(engine: Engine) {
 async fn connections_cut_while_idle_are_replaced_before_use() {
     use sqlx::Connection;
     let app = TestApp::spawn(Engine::Postgres).await;
-    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
-    let key = crate::api::key(
-        &app,
-        &admin,
-        "development",
-        serde_json::json!({ "name": "Backend" }),
-    )
-    .await;
+    let key = backend_key(&app).await;
     let api = crate::api::api(&app);
-    let (status, _) = api.get("/identities", &key).await;
-    assert_eq!(status, 200);
 
     let mut cutter = sqlx::AnyConnection::connect(app.database_url())
         .await
@@ -227,13 +223,7 @@ async fn connections_cut_while_idle_are_replaced_before_use() {
     // Past the window in which a just-released connection is trusted without a ping.
     tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
 
-    let (status, body) = api
-        .post(
-            "/identities",
-            &key,
-            serde_json::json!({ "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee" }),
-        )
-        .await;
+    let (status, body) = api.post("/identities", &key, pat()).await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = api.get("/identities", &key).await;
     assert_eq!(status, 200, "{body}");

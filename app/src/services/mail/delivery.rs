@@ -2,7 +2,8 @@
 //! (after every commit; it then passes only if mail is due) and also polls, so mail queued by
 //! another Arbor process on the same database leaves too. Each due message is claimed with a
 //! lease (`store::outbox::claim`: one UPDATE that only one worker wins), submitted over SMTP, and
-//! its outcome recorded by the lease's owner only. Without an SMTP server, due messages are `held`: they stay in the Dev mailbox.
+//! its outcome recorded by the lease's owner only. Without an SMTP server, due messages are
+//! `held`: they stay in the Dev mailbox.
 //!
 //! Delivery is at least once: a process that dies after the server accepted a message but before
 //! recording it leaves a lease that expires, and the message is sent again (with the same
