@@ -267,17 +267,21 @@ async fn a_message_queued_in_a_rolled_back_transaction_is_never_delivered(engine
 }
 
 /// The worker `arbor serve` runs: after its first pass it waits, and a commit's wake-up makes it
-/// pass only when mail is due (`Worker::pass_if_due`). The message must leave at the wake that
-/// follows its commit, long before the 5 s poll would find it.
+/// pass only when mail is due (`Worker::pass_if_due`), looking at most once per
+/// `COMMIT_LOOK_GAP`. The message must leave at the wake that follows its commit, long before the
+/// 5 s poll would find it, even when that wake comes inside the gap after a burst of commits
+/// that queued nothing.
 async fn the_running_worker_passes_at_the_wake_of_the_commit_that_queued_mail(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let (_, account_id, _) = account(&app, "owner@example.com", "Acme").await;
     let s = &app.services;
     let running = tokio::spawn(Worker::new(s, Outlet::Hold).run(s.clone()));
-    // Its first, whole pass, then a wake with nothing due.
+    // Its first, whole pass, then a burst of wakes with nothing due.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    s.mail_wake.notify_one();
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    for _ in 0..20 {
+        s.mail_wake.notify_one();
+        tokio::task::yield_now().await;
+    }
 
     let id = queue(s, &account_id, "pat@example.com", "wake-token", true).await;
     // What every service write's commit does (`audit::commit`).
