@@ -125,25 +125,26 @@ mod tests {
     use super::*;
     use time::Duration;
 
-    async fn database() -> Db {
-        // The limiter writes through the one writer connection; a fresh file per test (an
-        // in-memory database would differ between the read and write pools).
-        let path =
-            std::env::temp_dir().join(format!("arbor-rate-limit-{}.db", uuid::Uuid::now_v7()));
+    /// A fresh database file, deleted with the returned directory.
+    async fn database() -> (tempfile::TempDir, Db) {
+        // The limiter writes through the one writer connection; a file (an in-memory database
+        // would differ between the read and write pools).
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+        let path = dir.path().join("rate-limit.db");
         let db = Db::connect(&format!("sqlite:{}", path.display()))
             .await
             .unwrap_or_else(|e| panic!("connect: {e}"));
         db.migrate()
             .await
             .unwrap_or_else(|e| panic!("migrate: {e}"));
-        db
+        (dir, db)
     }
 
     const T0: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
 
     #[tokio::test]
     async fn a_minute_of_requests_then_a_clear_wait() {
-        let db = database().await;
+        let (_dir, db) = database().await;
         let limiter = RateLimiter::new("api", 3);
         for _ in 0..3 {
             assert_eq!(limiter.take(&db, "k", T0).await, Ok(()));
@@ -172,7 +173,7 @@ mod tests {
     /// the refill, plus one chunk each (what each may hold unspent).
     #[tokio::test]
     async fn two_leasers_never_exceed_capacity_plus_their_chunks() {
-        let db = database().await;
+        let (_dir, db) = database().await;
         let per_minute = 6_000;
         let nodes = [
             RateLimiter::new("api", per_minute),
@@ -209,7 +210,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_limit_never_reads_the_database() {
-        let db = database().await;
+        let (_dir, db) = database().await;
         db.close().await;
         let limiter = RateLimiter::new("evaluate", u64::MAX);
         assert_eq!(limiter.take(&db, "k", T0).await, Ok(()));
