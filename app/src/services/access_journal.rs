@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::services::audit::Event;
 use crate::services::{Services, jobs};
 use crate::store::batch::Batch;
-use crate::store::{self, Tx, access as store_access};
+use crate::store::{self, access as store_access};
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -122,31 +122,27 @@ pub fn push<'q>(
     for (account_id, entries) in entries {
         store_access::push_bump_head(batch, conn, account_id, changes_keys(entries));
         store_access::push_append(batch, conn, account_id, entries, now_ms);
+        store_access::push_notify(batch, conn, account_id);
     }
 }
 
-/// The heads `push` took (one row per account of `entries`, in order, from a batch whose other
-/// statements return nothing) and, on PostgreSQL, their notifications, delivered at commit.
-/// Returns the heads, to `advance` after the commit.
-pub async fn heads_taken(
-    s: &Services,
-    tx: &mut Tx,
+/// The heads `push` took: the last rows of the batch's answer, one per account of `entries`, in
+/// order. Returns the heads, to `advance` after the commit.
+pub fn heads_taken(
     entries: &BTreeMap<String, Vec<Entry>>,
     rows: &[AnyRow],
 ) -> Result<Vec<(String, Head)>, AppError> {
-    if rows.len() != entries.len() {
+    let Some(first) = rows.len().checked_sub(entries.len()) else {
         return Err(AppError::internal(
             "access journal",
-            format!("{} heads for {} accounts", rows.len(), entries.len()),
+            format!("{} rows for {} heads", rows.len(), entries.len()),
         ));
-    }
-    let mut heads = Vec::with_capacity(entries.len());
-    for (account_id, row) in entries.keys().zip(rows) {
-        let head = store_access::head_of_row(row)?;
-        store_access::notify(tx, s.db.engine(), account_id, head).await?;
-        heads.push((account_id.clone(), head));
-    }
-    Ok(heads)
+    };
+    entries
+        .keys()
+        .zip(&rows[first..])
+        .map(|(account_id, row)| Ok((account_id.clone(), store_access::head_of_row(row)?)))
+        .collect()
 }
 
 /// Reads every account's head: what other processes committed.

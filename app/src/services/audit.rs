@@ -2,8 +2,10 @@
 
 use crate::error::AppError;
 use crate::services::{Services, access_journal};
-use crate::store::batch::Batch;
+use crate::store::batch::{Batch, OneTrip};
 use crate::store::{self, Tx};
+use sqlx::any::AnyRow;
+use sqlx::error::ErrorKind;
 
 // The record's shape belongs to the audit store; services build it through these names.
 pub use crate::store::audit::{Actor, Event};
@@ -83,20 +85,67 @@ async fn commit_with(
     groups: &[Vec<Event>],
     unwritten: &[(&str, &Event, &str)],
 ) -> Result<(), AppError> {
-    let now_ms = store::ms(s.now());
     let entries = access_journal::entries_of(groups.iter().flatten());
-    store::audit::push_rows(&mut batch, &tx, unwritten, now_ms);
-    // Last before the commit: the account's head row stays locked only for the commit itself.
-    access_journal::push(&mut batch, &tx, &entries, now_ms);
+    push_bookkeeping(s, &mut batch, &tx, unwritten, &entries);
     let rows = batch.run(&mut tx).await?;
-    let heads = access_journal::heads_taken(s, &mut tx, &entries, &rows).await?;
+    let heads = access_journal::heads_taken(&entries, &rows)?;
     tx.commit().await?;
+    committed(s, &heads);
+    Ok(())
+}
+
+/// A whole write in one trip (`OneTrip`): `writes` (its rows, none read back before the
+/// commit), the events of `groups`, the journal and the commit. Answers the rows `writes`
+/// returned; `Ok(None)` when a constraint refused a row (a unique key taken, a referenced row
+/// gone): nothing was kept, and the caller finds out which the way a transaction would.
+pub async fn write_in_one_trip(
+    s: &Services,
+    trip: OneTrip,
+    mut writes: Batch<'_>,
+    groups: Vec<Vec<Event>>,
+) -> Result<Option<Vec<AnyRow>>, AppError> {
+    let rows = rows_of(s, &groups);
+    let entries = access_journal::entries_of(groups.iter().flatten());
+    push_bookkeeping(s, &mut writes, trip.conn(), &as_refs(&rows), &entries);
+    let mut answer = match trip.commit_with(writes).await {
+        Ok(answer) => answer,
+        Err(sqlx::Error::Database(e))
+            if matches!(
+                e.kind(),
+                ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let heads = access_journal::heads_taken(&entries, &answer)?;
+    answer.truncate(answer.len() - heads.len());
+    committed(s, &heads);
+    Ok(Some(answer))
+}
+
+/// The end of every write's batch: its audit rows (`unwritten`), then the journal.
+fn push_bookkeeping<'q>(
+    s: &Services,
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    unwritten: &[(&'q str, &'q Event, &'q str)],
+    entries: &'q std::collections::BTreeMap<String, Vec<access_journal::Entry>>,
+) {
+    let now_ms = store::ms(s.now());
+    store::audit::push_rows(batch, conn, unwritten, now_ms);
+    // Last before the commit: the account's head row stays locked only for the commit itself.
+    access_journal::push(batch, conn, entries, now_ms);
+}
+
+/// What follows every commit in this process.
+fn committed(s: &Services, heads: &[(String, store::access::Head)]) {
     // After the commit, never before: a snapshot read in between is tagged with an older seq and
     // so is not served once this one is known.
-    for (account_id, head) in &heads {
+    for (account_id, head) in heads {
         s.access_cache.advance(account_id, *head);
     }
     // Any email the write queued is now visible to the delivery worker.
     s.mail_wake.notify_one();
-    Ok(())
 }

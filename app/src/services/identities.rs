@@ -13,7 +13,7 @@ use crate::services::audit::{self, Event};
 use crate::services::idempotency::Recorder;
 use crate::services::rows::{Mode, Rows};
 use crate::services::{Caller, Services};
-use crate::store::batch::Batch;
+use crate::store::batch::{Batch, OneTrip};
 use crate::store::{self, Tx, assignments as store_a, identities as store_i};
 use std::collections::{HashMap, HashSet};
 
@@ -119,6 +119,14 @@ pub async fn create(
     caller.require(SystemPermission::IdentityManage)?;
     let valid = form.validate().map_err(AppError::identity_input)?;
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
+    if valid.assignment.is_none()
+        && let Some(created) =
+            create_in_one_trip(s, caller, &valid, password_hash.as_deref()).await?
+    {
+        return Ok(created);
+    }
+    // An assignment's role and node are read first, and a refused row needs its verdict: the
+    // set-based write does both, with the answers every create gives.
     write_set(
         s,
         caller,
@@ -129,6 +137,75 @@ pub async fn create(
     .await?
     .pop()
     .unwrap_or_else(|| Err(AppError::internal("identities", "no result for the row")))
+}
+
+/// `create` without an assignment, where nothing waits for an answer from the database: the
+/// identity, its membership, their events and the journal go in one trip with the commit
+/// (`audit::write_in_one_trip`). `None` when a constraint refused it (the email or external id
+/// is taken): nothing was kept, and `write_set` finds which, as for any row.
+async fn create_in_one_trip(
+    s: &Services,
+    caller: &Caller,
+    valid: &ValidIdentity,
+    password_hash: Option<&str>,
+) -> Result<Option<CreatedIdentity>, AppError> {
+    let scope = caller.env()?;
+    let now_ms = store::ms(s.now());
+    let (id, membership_id) = (s.new_id(), s.new_id());
+    let row = store_i::NewIdentity::from_valid(&id, valid, password_hash, now_ms);
+    let trip = OneTrip::begin(&s.db).await?;
+    let mut writes = Batch::default();
+    store_i::push_new(&mut writes, trip.conn(), &scope.account_id, &row);
+    store_i::push_memberships(
+        &mut writes,
+        trip.conn(),
+        &scope.account_id,
+        &scope.application_id,
+        &[(membership_id.as_str(), id.as_str())],
+        now_ms,
+    );
+    let events = created_events(
+        caller,
+        &id,
+        valid.email.as_str(),
+        &membership_id,
+        password_hash,
+    );
+    let Some(rows) = audit::write_in_one_trip(s, trip, writes, vec![events]).await? else {
+        return Ok(None);
+    };
+    let identity = match rows.first() {
+        Some(row) => store_i::stored_of_row(row)?,
+        None => return Err(AppError::internal("identities", "no row for the insert")),
+    };
+    Ok(Some(CreatedIdentity {
+        identity,
+        membership_id,
+        assignment: None,
+        warnings: valid.warnings.clone(),
+    }))
+}
+
+/// The events of a created identity and its membership (an assignment's come after).
+fn created_events(
+    caller: &Caller,
+    identity_id: &str,
+    email: &str,
+    membership_id: &str,
+    password_hash: Option<&str>,
+) -> Vec<Event> {
+    vec![
+        identity_event(caller, "identity.created", identity_id, email).metadata(
+            serde_json::json!({
+                "with_password": password_hash.is_some(),
+                "surface": "environment",
+            }),
+        ),
+        caller
+            .event("membership.activated", "identity")
+            .resource("app_membership", membership_id, email)
+            .metadata(serde_json::json!({ "identity_id": identity_id })),
+    ]
 }
 
 /// Bulk create (`POST /api/v1/identities/bulk-create`): 1 to `BULK_MAX` rows, each validated on
@@ -487,18 +564,13 @@ async fn write_set(
             }
         };
         let membership_id = membership_ids.get(&i).cloned().unwrap_or_default();
-        let mut events = vec![
-            identity_event(caller, "identity.created", &identity.id, &identity.email).metadata(
-                serde_json::json!({
-                    "with_password": password_hash.is_some(),
-                    "surface": "environment",
-                }),
-            ),
-            caller
-                .event("membership.activated", "identity")
-                .resource("app_membership", &membership_id, &identity.email)
-                .metadata(serde_json::json!({ "identity_id": identity.id })),
-        ];
+        let mut events = created_events(
+            caller,
+            &identity.id,
+            &identity.email,
+            &membership_id,
+            password_hash.as_deref(),
+        );
         let assignment = match (assignment_ids.get(&i), &valid.assignment) {
             (Some(id), Some((role_id, node_id))) => {
                 events.push(

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::model::{EnvScope, IdentityStatus, MembershipStatus};
 use crate::store::batch::{Batch, Bind, marks};
-use crate::store::{Engine, Tx, in_list};
+use crate::store::in_list;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -108,22 +108,22 @@ pub fn push_append<'q>(
     }
 }
 
-/// Tells the other processes on this PostgreSQL database (delivered at commit, not before):
-/// `<account id> <seq> <key_seq>`.
-pub async fn notify(
-    tx: &mut Tx,
-    engine: Engine,
-    account_id: &str,
-    head: Head,
-) -> Result<(), AppError> {
-    if engine == Engine::Postgres {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("{account_id} {} {}", head.seq, head.key_seq))
-            .execute(&mut **tx)
-            .await?;
+/// Tells the other processes on this PostgreSQL database, delivered at commit and not before:
+/// `<account id> <seq> <key_seq>`, the head as the same batch's `push_bump_head` left it (read in
+/// the statement, so it travels with the rest). Nothing on SQLite, whose processes poll.
+pub fn push_notify<'q>(batch: &mut Batch<'q>, conn: &sqlx::AnyConnection, account_id: &'q str) {
+    if crate::store::db::is_sqlite(conn) {
+        return;
     }
-    Ok(())
+    let m = marks(conn, 2);
+    batch.push_silent(
+        format!(
+            "SELECT pg_notify({}, account_id || ' ' || CAST(seq AS TEXT) || ' ' || CAST(key_seq AS TEXT)) \
+             FROM access_heads WHERE account_id = {}",
+            m[0], m[1]
+        ),
+        vec![Bind::Text(CHANNEL), Bind::Text(account_id)],
+    );
 }
 
 /// The account's last committed seq (0 before its first journaled write).

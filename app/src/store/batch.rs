@@ -1,14 +1,18 @@
 //! Statements a write sends together because nothing between them depends on an answer: the
 //! bookkeeping that ends every service write (its audit rows, the evaluation journal's head and
-//! entries). On SQLite they go as one multi-statement command to the connection's thread, where
-//! each command is a hop there and back and a hop costs more than a small insert does; on
-//! PostgreSQL one after the other, as its protocol prepares one statement at a time. The SQL is
-//! the same on both engines: only how it travels differs.
+//! entries), and the rows of a write that reads nothing back (`OneTrip`: a create without an
+//! assignment, whose transaction and commit go in the same command). On SQLite they go as one
+//! multi-statement command to the connection's thread, where each command is a hop there and
+//! back and a hop costs more than a small insert does; on PostgreSQL one after the other, as its
+//! protocol prepares one statement at a time. The SQL is the same on both engines: only how it
+//! travels differs.
 
 use crate::error::AppError;
-use crate::store::Tx;
 use crate::store::db::is_sqlite;
+use crate::store::{Db, Engine, Tx};
 use sqlx::any::AnyRow;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection};
 
 /// One bound value.
 #[derive(Debug, Clone)]
@@ -17,12 +21,15 @@ pub enum Bind<'q> {
     MaybeText(Option<&'q str>),
     Owned(String),
     Int(i64),
+    MaybeInt(Option<i64>),
 }
 
 #[derive(Debug)]
 struct Statement<'q> {
     sql: String,
     binds: Vec<Bind<'q>>,
+    /// Its rows are not read (`push_silent`).
+    silent: bool,
 }
 
 /// Statements run in order in one transaction; `run` answers the rows they return, in order.
@@ -37,34 +44,131 @@ pub struct Batch<'q> {
 
 impl<'q> Batch<'q> {
     pub fn push(&mut self, sql: String, binds: Vec<Bind<'q>>) {
-        self.statements.push(Statement { sql, binds });
+        self.statements.push(Statement {
+            sql,
+            binds,
+            silent: false,
+        });
+    }
+
+    /// A statement whose rows nobody reads (PostgreSQL's `pg_notify`). PostgreSQL only: on
+    /// SQLite the rows of all statements come back as one list, where they would be mistaken
+    /// for the batch's answer.
+    pub fn push_silent(&mut self, sql: String, binds: Vec<Bind<'q>>) {
+        self.statements.push(Statement {
+            sql,
+            binds,
+            silent: true,
+        });
     }
 
     /// Runs every statement in `tx`; the first error stops the batch (and the caller's
     /// transaction rolls back whatever ran).
     pub async fn run(self, tx: &mut Tx) -> Result<Vec<AnyRow>, AppError> {
+        Ok(self.run_on(tx).await?)
+    }
+
+    async fn run_on(self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, sqlx::Error> {
         if self.statements.is_empty() {
             return Ok(Vec::new());
         }
-        if is_sqlite(tx) {
-            let sql = self
-                .statements
-                .iter()
-                .map(|statement| statement.sql.as_str())
-                .collect::<Vec<_>>()
-                .join(";\n");
+        if is_sqlite(conn) {
+            let sql = self.joined();
             let binds = self.statements.into_iter().flat_map(|s| s.binds);
-            return Ok(bound(sqlx::query(&sql), binds).fetch_all(&mut **tx).await?);
+            return bound(sqlx::query(&sql), binds).fetch_all(conn).await;
         }
         let mut rows = Vec::new();
         for statement in self.statements {
-            rows.extend(
-                bound(sqlx::query(&statement.sql), statement.binds)
-                    .fetch_all(&mut **tx)
-                    .await?,
-            );
+            let query = bound(sqlx::query(&statement.sql), statement.binds);
+            if statement.silent {
+                query.execute(&mut *conn).await?;
+            } else {
+                rows.extend(query.fetch_all(&mut *conn).await?);
+            }
         }
         Ok(rows)
+    }
+
+    fn joined(&self) -> String {
+        self.statements
+            .iter()
+            .map(|statement| statement.sql.as_str())
+            .collect::<Vec<_>>()
+            .join(";\n")
+    }
+}
+
+/// A write transaction that is one batch: begun (`begin`), its statements built against
+/// `conn`, then sent with the commit (`commit_with`). On SQLite the transaction, its statements
+/// and its commit are one command, one hop to the writer's thread where a `Tx` takes three or
+/// more; on PostgreSQL it is a `Tx` (its protocol sends `BEGIN` and each statement on its own).
+#[derive(Debug)]
+pub enum OneTrip {
+    /// SQLite's writer, nothing sent on it yet.
+    Sqlite(PoolConnection<Any>),
+    Postgres(Tx),
+}
+
+impl OneTrip {
+    /// Takes the writer (SQLite) or begins (PostgreSQL).
+    pub async fn begin(db: &Db) -> Result<OneTrip, sqlx::Error> {
+        Ok(match db.engine() {
+            Engine::Sqlite => OneTrip::Sqlite(db.writer().acquire().await?),
+            Engine::Postgres => OneTrip::Postgres(db.begin().await?),
+        })
+    }
+
+    /// The connection the statements are built for (their placeholders: `marks`).
+    pub fn conn(&self) -> &AnyConnection {
+        match self {
+            OneTrip::Sqlite(conn) => conn,
+            OneTrip::Postgres(tx) => tx,
+        }
+    }
+
+    /// Runs `batch` and commits: answers its rows, or the database's error with nothing kept.
+    pub async fn commit_with(self, batch: Batch<'_>) -> Result<Vec<AnyRow>, sqlx::Error> {
+        match self {
+            OneTrip::Postgres(mut tx) => {
+                let rows = batch.run_on(&mut tx).await?;
+                tx.commit().await?;
+                Ok(rows)
+            }
+            OneTrip::Sqlite(conn) => {
+                let mut writer = InTransaction(Some(conn));
+                let sql = format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", batch.joined());
+                let binds = batch.statements.into_iter().flat_map(|s| s.binds);
+                let Some(conn) = writer.0.as_mut() else {
+                    return Err(sqlx::Error::PoolClosed);
+                };
+                let outcome = bound(sqlx::query(&sql), binds).fetch_all(&mut **conn).await;
+                // The statements before a failed one ran inside the open transaction.
+                if outcome.is_ok() || sqlx::query("ROLLBACK").execute(&mut **conn).await.is_ok() {
+                    writer.ended();
+                }
+                outcome
+            }
+        }
+    }
+}
+
+/// SQLite's writer while a `OneTrip` command may have left a transaction open: back to the pool
+/// only once the transaction has ended (`ended`). Dropped any other way (the caller stopped
+/// waiting, or a failed command's rollback failed too), the connection is closed, and SQLite
+/// rolls back whatever it left open.
+struct InTransaction(Option<PoolConnection<Any>>);
+
+impl InTransaction {
+    fn ended(&mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for InTransaction {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(conn.detach());
+        }
     }
 }
 
@@ -79,6 +183,7 @@ impl<'q> Bind<'q> {
             Bind::MaybeText(text) => query.bind(text),
             Bind::Owned(text) => query.bind(text),
             Bind::Int(number) => query.bind(number),
+            Bind::MaybeInt(number) => query.bind(number),
         }
     }
 }
@@ -89,6 +194,7 @@ fn bound<'q>(query: AnyQuery<'q>, binds: impl IntoIterator<Item = Bind<'q>>) -> 
         Bind::MaybeText(text) => query.bind(text),
         Bind::Owned(text) => query.bind(text),
         Bind::Int(number) => query.bind(number),
+        Bind::MaybeInt(number) => query.bind(number),
     })
 }
 

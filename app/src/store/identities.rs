@@ -501,36 +501,13 @@ pub async fn insert_new(
 ) -> Result<Vec<Identity>, AppError> {
     let mut inserted = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(crate::store::rows_per_insert(tx, NEW_IDENTITY_BINDS)) {
-        let sql = format!(
-            "INSERT INTO identities (account_id, id, email, first_name, last_name, external_id, metadata, status, \
-               password_hash, password_change_required, password_changed_at, created_at, updated_at) \
-             VALUES {} ON CONFLICT DO NOTHING RETURNING {RETURNING}",
-            crate::store::values_list(tx, chunk.len(), NEW_IDENTITY_BINDS)
-        );
-        let mut query = sqlx::query_as::<_, StoredIdentity>(&sql);
-        for n in chunk {
-            let status = if n.password_hash.is_some() {
-                IdentityStatus::Active
-            } else {
-                IdentityStatus::Pending
-            };
-            query = query
-                .bind(account_id)
-                .bind(n.id)
-                .bind(n.email)
-                .bind(n.first_name)
-                .bind(n.last_name)
-                .bind(n.external_id)
-                .bind(n.metadata)
-                .bind(status.as_str())
-                .bind(n.password_hash)
-                .bind(i64::from(
-                    n.password_hash.is_some() && n.password_change_required,
-                ))
-                .bind(n.password_hash.map(|_| n.now_ms))
-                .bind(n.now_ms)
-                .bind(n.now_ms);
-        }
+        let sql = insert_sql(tx, chunk.len(), " ON CONFLICT DO NOTHING");
+        let query = chunk
+            .iter()
+            .flat_map(|n| new_identity_binds(account_id, n))
+            .fold(sqlx::query_as::<_, StoredIdentity>(&sql), |query, bind| {
+                bind.bind_to(query)
+            });
         inserted.extend(
             query
                 .fetch_all(&mut **tx)
@@ -540,6 +517,63 @@ pub async fn insert_new(
         );
     }
     Ok(inserted)
+}
+
+/// `insert_new` of one row in `batch`, refused (a unique violation) when its email or external
+/// id is taken: the batch's first row is the identity, as stored (`stored_of_row`).
+pub fn push_new<'q>(
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    account_id: &'q str,
+    row: &NewIdentity<'q>,
+) {
+    batch.push(
+        insert_sql(conn, 1, ""),
+        new_identity_binds(account_id, row).into(),
+    );
+}
+
+/// The identity a `push_new` statement returned.
+pub fn stored_of_row(row: &sqlx::any::AnyRow) -> Result<Identity, AppError> {
+    use sqlx::FromRow;
+    Ok(StoredIdentity::from_row(row)?.into())
+}
+
+fn insert_sql(conn: &sqlx::AnyConnection, rows: usize, on_conflict: &str) -> String {
+    format!(
+        "INSERT INTO identities (account_id, id, email, first_name, last_name, external_id, metadata, status, \
+           password_hash, password_change_required, password_changed_at, created_at, updated_at) \
+         VALUES {}{on_conflict} RETURNING {RETURNING}",
+        crate::store::values_list(conn, rows, NEW_IDENTITY_BINDS)
+    )
+}
+
+fn new_identity_binds<'q>(
+    account_id: &'q str,
+    n: &NewIdentity<'q>,
+) -> [Bind<'q>; NEW_IDENTITY_BINDS] {
+    let status = if n.password_hash.is_some() {
+        IdentityStatus::Active
+    } else {
+        IdentityStatus::Pending
+    };
+    [
+        Bind::Text(account_id),
+        Bind::Text(n.id),
+        Bind::Text(n.email),
+        Bind::Text(n.first_name),
+        Bind::Text(n.last_name),
+        Bind::MaybeText(n.external_id),
+        Bind::MaybeText(n.metadata),
+        Bind::Text(status.as_str()),
+        Bind::MaybeText(n.password_hash),
+        Bind::Int(i64::from(
+            n.password_hash.is_some() && n.password_change_required,
+        )),
+        Bind::MaybeInt(n.password_hash.map(|_| n.now_ms)),
+        Bind::Int(n.now_ms),
+        Bind::Int(n.now_ms),
+    ]
 }
 
 /// `by_email_with_membership` for many emails at once: the taken ones, by email.

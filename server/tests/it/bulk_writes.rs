@@ -22,7 +22,7 @@ fn env() -> serde_json::Value {
 }
 
 /// The development environment of the one account, as an operator acting in it.
-async fn operator(app: &TestApp) -> Caller {
+pub(crate) async fn operator(app: &TestApp) -> Caller {
     let (account_id, application_id, environment_id): (String, String, String) = sqlx::query_as(
         "SELECT account_id, application_id, id FROM environments WHERE slug = 'development'",
     )

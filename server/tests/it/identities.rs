@@ -11,6 +11,7 @@ on_both_engines!(
     a_failure_at_the_assignment_step_writes_nothing,
     duplicates_are_refused_or_offered_as_add_to_application,
     concurrent_creates_of_one_email_make_one_identity,
+    a_create_abandoned_mid_write_is_all_or_nothing_and_the_writer_goes_on,
     members_list_searches_and_pages
 );
 
@@ -431,4 +432,75 @@ async fn members_list_searches_and_pages(engine: Engine) {
         )
         .await;
     assert_eq!(without.body["total"], 26);
+}
+
+/// A create without an assignment is one trip to the database (`OneTrip`: on SQLite the
+/// transaction, its rows and the commit are one command). Callers that stop waiting — a client
+/// that hangs up — abandon it at every point: before it is sent, while the database runs it,
+/// after the commit. Each must leave all of it or nothing, and the writer must go on serving:
+/// a connection given back inside an open transaction would fail every write after it.
+async fn a_create_abandoned_mid_write_is_all_or_nothing_and_the_writer_goes_on(engine: Engine) {
+    use app::model::IdentityForm;
+    use app::services::identities;
+    let app = TestApp::spawn(engine).await;
+    setup(&app).await;
+    let s = &app.services;
+    let caller = crate::bulk_writes::operator(&app).await;
+    let form = |email: String| IdentityForm {
+        email,
+        first_name: "Pat".into(),
+        last_name: "Lee".into(),
+        ..IdentityForm::default()
+    };
+    // Cut after a growing number of turns of the scheduler: microseconds apart, finer than a timer.
+    for step in 0..80u32 {
+        let email = form(format!("cut{step}@example.com"));
+        let create = identities::create(s, &caller, &email);
+        tokio::pin!(create);
+        let turns = async {
+            for _ in 0..step * 40 {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::select! {
+            biased;
+            outcome = &mut create => assert!(outcome.is_ok(), "create {step} failed: {outcome:?}"),
+            () = turns => {}
+        }
+    }
+    let kept: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT i.email, \
+           (SELECT COUNT(*) FROM app_memberships m WHERE m.identity_id = i.id), \
+           (SELECT COUNT(*) FROM audit_events a WHERE a.resource_id = i.id AND a.action = 'identity.created') \
+         FROM identities i WHERE i.email LIKE 'cut%'",
+    )
+    .fetch_all(s.db.reader())
+    .await
+    .unwrap_or_else(|e| panic!("kept: {e}"));
+    for (email, memberships, events) in &kept {
+        assert_eq!((*memberships, *events), (1, 1), "{email} was kept in part");
+    }
+    let after = identities::create(s, &caller, &form("after@example.com".into())).await;
+    assert!(after.is_ok(), "the write after them failed: {after:?}");
+    // An abandoned create that was not kept can be made again.
+    let again = (0..80)
+        .map(|step| format!("cut{step}@example.com"))
+        .find(|email| kept.iter().all(|(kept, _, _)| kept != email));
+    if let Some(email) = again {
+        let made = identities::create(s, &caller, &form(email)).await;
+        assert!(
+            made.is_ok(),
+            "an abandoned email could not be created: {made:?}"
+        );
+    }
+    // The journal's entries and its head moved together.
+    let (head, last): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT h.seq, (SELECT MAX(j.seq) FROM access_journal j WHERE j.account_id = h.account_id) \
+         FROM access_heads h JOIN identities i ON i.account_id = h.account_id \
+         WHERE i.email = 'after@example.com'",
+    )
+    .fetch_one(s.db.reader())
+    .await
+    .unwrap_or_else(|e| panic!("head: {e}"));
+    assert_eq!(Some(head), last, "the head and the journal disagree");
 }
