@@ -25,7 +25,7 @@ pub async fn record(
 /// evaluation (`access_journal`), commits `tx` and tells this process's evaluation cache: the end
 /// of every service write.
 pub async fn commit(s: &Services, tx: Tx, events: Vec<Event>) -> Result<(), AppError> {
-    commit_each(s, tx, vec![events]).await
+    commit_each_after(s, tx, Batch::default(), vec![events]).await
 }
 
 /// Appends the events of several operations written in one transaction (a bulk create's rows),
@@ -35,13 +35,8 @@ pub async fn append_each(s: &Services, tx: &mut Tx, groups: &[Vec<Event>]) -> Re
     store::audit::insert_rows(tx, &as_refs(&rows), store::ms(s.now())).await
 }
 
-/// `commit` for the operations of `append_each`.
-pub async fn commit_each(s: &Services, tx: Tx, groups: Vec<Vec<Event>>) -> Result<(), AppError> {
-    commit_each_after(s, tx, Batch::default(), groups).await
-}
-
-/// `commit_each` with `writes` (the operations' own rows that nothing reads back before the
-/// commit) sent first, in the same trip as the bookkeeping.
+/// `commit` for the operations of `append_each`, with `writes` (the operations' own rows that
+/// nothing reads back before the commit) sent first, in the same trip as the bookkeeping.
 pub async fn commit_each_after(
     s: &Services,
     tx: Tx,
@@ -52,7 +47,8 @@ pub async fn commit_each_after(
     commit_with(s, tx, writes, &groups, &as_refs(&rows)).await
 }
 
-/// The commit of `commit_each` for events already appended (a batch's rows, each as it ended).
+/// The commit of `commit_each_after` for events already appended (a batch's rows, each as it
+/// ended).
 pub async fn commit_appended(s: &Services, tx: Tx, groups: &[Vec<Event>]) -> Result<(), AppError> {
     commit_with(s, tx, Batch::default(), groups, &[]).await
 }

@@ -135,17 +135,18 @@ impl OneTrip {
                 Ok(rows)
             }
             OneTrip::Sqlite(conn) => {
-                let mut writer = InTransaction(Some(conn));
+                let mut writer = InTransaction { conn, ended: false };
                 let sql = format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", batch.joined());
                 let binds = batch.statements.into_iter().flat_map(|s| s.binds);
-                let Some(conn) = writer.0.as_mut() else {
-                    return Err(sqlx::Error::PoolClosed);
-                };
-                let outcome = bound(sqlx::query(&sql), binds).fetch_all(&mut **conn).await;
+                let outcome = bound(sqlx::query(&sql), binds)
+                    .fetch_all(&mut *writer.conn)
+                    .await;
                 // The statements before a failed one ran inside the open transaction.
-                if outcome.is_ok() || sqlx::query("ROLLBACK").execute(&mut **conn).await.is_ok() {
-                    writer.ended();
-                }
+                writer.ended = outcome.is_ok()
+                    || sqlx::query("ROLLBACK")
+                        .execute(&mut *writer.conn)
+                        .await
+                        .is_ok();
                 outcome
             }
         }
@@ -153,21 +154,18 @@ impl OneTrip {
 }
 
 /// SQLite's writer while a `OneTrip` command may have left a transaction open: back to the pool
-/// only once the transaction has ended (`ended`). Dropped any other way (the caller stopped
-/// waiting, or a failed command's rollback failed too), the connection is closed, and SQLite
-/// rolls back whatever it left open.
-struct InTransaction(Option<PoolConnection<Any>>);
-
-impl InTransaction {
-    fn ended(&mut self) {
-        drop(self.0.take());
-    }
+/// only once the transaction has `ended`. Dropped any other way (the caller stopped waiting, or
+/// a failed command's rollback failed too), the connection is closed, and SQLite rolls back
+/// whatever it left open.
+struct InTransaction {
+    conn: PoolConnection<Any>,
+    ended: bool,
 }
 
 impl Drop for InTransaction {
     fn drop(&mut self) {
-        if let Some(conn) = self.0.take() {
-            drop(conn.detach());
+        if !self.ended {
+            self.conn.close_on_drop();
         }
     }
 }
@@ -175,27 +173,44 @@ impl Drop for InTransaction {
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 type AnyQueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
 
+/// A query that takes its values in order, typed (`query_as`) or not: what a `Bind` binds to.
+trait Binding<'q>: Sized {
+    fn with<T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>>(self, value: T) -> Self;
+}
+
+impl<'q> Binding<'q> for AnyQuery<'q> {
+    fn with<T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> Binding<'q> for AnyQueryAs<'q, O> {
+    fn with<T: 'q + sqlx::Encode<'q, Any> + sqlx::Type<Any>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
 impl<'q> Bind<'q> {
     /// `query` with this value bound as its next parameter (a typed query: a page's rows).
     pub fn bind_to<O>(self, query: AnyQueryAs<'q, O>) -> AnyQueryAs<'q, O> {
+        self.onto(query)
+    }
+
+    fn onto<Q: Binding<'q>>(self, query: Q) -> Q {
         match self {
-            Bind::Text(text) => query.bind(text),
-            Bind::MaybeText(text) => query.bind(text),
-            Bind::Owned(text) => query.bind(text),
-            Bind::Int(number) => query.bind(number),
-            Bind::MaybeInt(number) => query.bind(number),
+            Bind::Text(text) => query.with(text),
+            Bind::MaybeText(text) => query.with(text),
+            Bind::Owned(text) => query.with(text),
+            Bind::Int(number) => query.with(number),
+            Bind::MaybeInt(number) => query.with(number),
         }
     }
 }
 
 fn bound<'q>(query: AnyQuery<'q>, binds: impl IntoIterator<Item = Bind<'q>>) -> AnyQuery<'q> {
-    binds.into_iter().fold(query, |query, bind| match bind {
-        Bind::Text(text) => query.bind(text),
-        Bind::MaybeText(text) => query.bind(text),
-        Bind::Owned(text) => query.bind(text),
-        Bind::Int(number) => query.bind(number),
-        Bind::MaybeInt(number) => query.bind(number),
-    })
+    binds
+        .into_iter()
+        .fold(query, |query, bind| bind.onto(query))
 }
 
 /// `n` placeholders for a statement of a `Batch` on `conn`'s engine: `?` on SQLite, `$1…$n` on
