@@ -19,7 +19,8 @@ pub struct Entry {
     pub identity_id: Option<String>,
 }
 
-const JOURNAL_COLUMNS: usize = 7;
+/// Binds per journal row in `push_append`: ord, kind, environment, identity.
+const JOURNAL_BINDS_PER_ROW: usize = 4;
 
 /// An account's journal head: its last committed seq, and the seq of its last write that could
 /// change an API key (what cached keys are checked against; `key_seq <= seq`).
@@ -65,7 +66,9 @@ pub fn head_of_row(row: &AnyRow) -> Result<Head, AppError> {
 }
 
 /// Appends `entries` under the account's head seq, as the same batch's `push_bump_head` left it
-/// (read in the statement, so both travel together).
+/// (read in the statement, so both travel together). The head is read once per statement, joined
+/// to the rows: a subquery per row cost PostgreSQL a plan and an index lookup each, a fifth of a
+/// 200-row bulk create.
 pub fn push_append<'q>(
     batch: &mut Batch<'q>,
     conn: &sqlx::AnyConnection,
@@ -73,35 +76,35 @@ pub fn push_append<'q>(
     entries: &'q [Entry],
     now_ms: i64,
 ) {
-    let per_statement = crate::store::rows_per_insert(conn, JOURNAL_COLUMNS);
+    let per_statement = crate::store::rows_per_insert(conn, JOURNAL_BINDS_PER_ROW);
     for (chunk_index, chunk) in entries.chunks(per_statement).enumerate() {
-        let m = marks(conn, chunk.len() * JOURNAL_COLUMNS);
-        let rows: Vec<String> = m
-            .chunks(JOURNAL_COLUMNS)
-            .map(|r| {
-                format!(
-                    "({}, (SELECT seq FROM access_heads WHERE account_id = {}), {}, {}, {}, {}, {})",
-                    r[0], r[1], r[2], r[3], r[4], r[5], r[6]
-                )
-            })
+        // In the statement's order: the time, each row's binds, the account.
+        let m = marks(conn, chunk.len() * JOURNAL_BINDS_PER_ROW + 2);
+        let rows: Vec<String> = m[1..m.len() - 1]
+            .chunks(JOURNAL_BINDS_PER_ROW)
+            .map(|r| format!("({}, {}, {}, {})", r[0], r[1], r[2], r[3]))
             .collect();
         let mut binds = Vec::with_capacity(m.len());
+        binds.push(Bind::Int(now_ms));
         for (i, entry) in chunk.iter().enumerate() {
             let ord = i64::try_from(chunk_index * per_statement + i).unwrap_or(i64::MAX);
             binds.extend([
-                Bind::Text(account_id),
-                Bind::Text(account_id),
                 Bind::Int(ord),
                 Bind::Text(entry.kind.as_str()),
                 Bind::MaybeText(entry.environment_id.as_deref()),
                 Bind::MaybeText(entry.identity_id.as_deref()),
-                Bind::Int(now_ms),
             ]);
         }
+        binds.push(Bind::Text(account_id));
+        // VALUES names its columns column1, column2, … on both engines.
         batch.push(
             format!(
-                "INSERT INTO access_journal (account_id, seq, ord, kind, environment_id, identity_id, created_at) VALUES {}",
-                rows.join(", ")
+                "INSERT INTO access_journal (account_id, seq, ord, kind, environment_id, identity_id, created_at) \
+                 SELECT h.account_id, h.seq, v.column1, v.column2, v.column3, v.column4, {} \
+                 FROM access_heads h, (VALUES {}) AS v WHERE h.account_id = {}",
+                m[0],
+                rows.join(", "),
+                m[m.len() - 1]
             ),
             binds,
         );
