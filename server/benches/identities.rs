@@ -35,9 +35,11 @@ struct Sizes {
     /// How long each argon2id measurement hashes.
     hash_window: Duration,
     checks: usize,
-    /// Directory sizes at which sequential single creates are measured, and how many each time.
+    /// Directory sizes at which sequential single creates are measured, how many at each size,
+    /// and in how many windows taking turns with the other sizes.
     scale: &'static [usize],
     scale_creates: usize,
+    scale_rounds: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -49,6 +51,7 @@ const FULL: Sizes = Sizes {
     checks: 20_000,
     scale: &[1_000, 10_000, 100_000],
     scale_creates: 1_000,
+    scale_rounds: 10,
 };
 
 const SMOKE: Sizes = Sizes {
@@ -60,6 +63,7 @@ const SMOKE: Sizes = Sizes {
     checks: 200,
     scale: &[200, 400],
     scale_creates: 20,
+    scale_rounds: 2,
 };
 
 fn sizes() -> &'static Sizes {
@@ -88,7 +92,7 @@ struct Report {
     /// The bulk batches' rows written by hand: one multi-row INSERT per table, one transaction.
     floor: Latencies,
     /// Sequential single creates with the directory at each size.
-    scale: Vec<(usize, Latencies)>,
+    scale: Vec<Scaled>,
 }
 
 /// The (role, node) pair for every other row.
@@ -463,14 +467,80 @@ async fn floor(
     Ok(common::latencies(samples, started.elapsed()))
 }
 
-/// Sequential single creates (1 client, every other one assigning a role) against a fresh
-/// database whose environment holds each of `sizes().scale` identities in turn, seeded through
-/// the bulk create service in batches of 200. The cost of a create must not grow with the
-/// directory.
-async fn scale(engine: &'static str, url: &str) -> anyhow::Result<Vec<(usize, Latencies)>> {
-    let fresh = |url: &str| format!("{url}-scale");
-    let run = |url: String| async move {
-        let s = common::services(&url).await?;
+/// Sequential single creates (1 client, every other one assigning a role) with the environment
+/// holding each of `sizes().scale` identities. Each size has a database of its own, seeded through
+/// the bulk create service in batches of 200 before any size is measured; then the sizes take
+/// turns, `scale_rounds` windows each (the order rotating every round), and each size's figure
+/// pools its windows. This VM's speed drifts by a third from one minute to the next: measured one
+/// after the other, the sizes would compare minutes of the machine as much as sizes of the
+/// directory; taking turns, every size meets the same drift. The cost of a create must not grow
+/// with the directory.
+async fn scale(engine: &'static str, url: &str) -> anyhow::Result<Vec<Scaled>> {
+    if url.starts_with("sqlite:") {
+        let urls: Vec<String> = sizes()
+            .scale
+            .iter()
+            .map(|size| format!("{url}-scale-{size}"))
+            .collect();
+        return measure_scale(engine, &urls).await;
+    }
+    // Databases of their own beside the main one, dropped afterwards.
+    let admin = std::env::var("ARBOR_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("ARBOR_TEST_POSTGRES_URL"))?;
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
+    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
+    let mut names = Vec::new();
+    let mut created = anyhow::Ok(());
+    for size in sizes().scale {
+        let name = format!("arbor_bench_scale_{size}_{}", uuid::Uuid::now_v7().simple());
+        created = sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .map(drop)
+            .map_err(Into::into);
+        if created.is_err() {
+            break;
+        }
+        names.push(name);
+    }
+    let outcome = match created {
+        Ok(()) => {
+            let urls: Vec<String> = names.iter().map(|name| format!("{base}/{name}")).collect();
+            measure_scale(engine, &urls).await
+        }
+        Err(e) => Err(e),
+    };
+    for name in &names {
+        if let Err(e) = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+        {
+            eprintln!("could not drop the database {name}: {e}");
+        }
+    }
+    outcome
+}
+
+/// The rate of sequential single creates with the directory at one size: all its windows pooled,
+/// and each window's rate (round by round, to compare with the other sizes' same round).
+struct Scaled {
+    size: usize,
+    creates: Latencies,
+    windows: Vec<f64>,
+}
+
+/// One size's database, seeded, behind a server of its own.
+struct ScaleTarget {
+    size: usize,
+    endpoint: String,
+    key: String,
+    assign: Arc<(String, String)>,
+    _server: common::Server,
+}
+
+impl ScaleTarget {
+    async fn seeded(engine: &'static str, url: &str, size: usize) -> anyhow::Result<Self> {
+        let s = common::services(url).await?;
         let scope = common::sign_up(&s).await?;
         let key = common::api_key(&s, &scope).await?;
         let root: String = sqlx::query_scalar(
@@ -480,9 +550,10 @@ async fn scale(engine: &'static str, url: &str) -> anyhow::Result<Vec<(usize, La
         .bind(&scope.environment_id)
         .fetch_one(s.db.reader())
         .await?;
+        let operator = app::services::Caller::operator(scope.clone());
         let role = app::services::catalog::create_role(
             &s,
-            &app::services::Caller::operator(scope.clone()),
+            &operator,
             &app::model::RoleForm {
                 name: "Scale".into(),
                 description: String::new(),
@@ -490,77 +561,99 @@ async fn scale(engine: &'static str, url: &str) -> anyhow::Result<Vec<(usize, La
         )
         .await?
         .id;
-        let server = common::serve(&s).await?;
-        let one = format!("{}/api/v1/identities", server.base);
-        let operator = app::services::Caller::operator(scope.clone());
-        let assign = Arc::new((role, root));
+        let seeding = Instant::now();
         let mut seeded = 0usize;
-        let mut out = Vec::new();
-        for &size in sizes().scale {
-            let seeding = Instant::now();
-            while seeded < size {
-                let n = BATCH.min(size - seeded);
-                let forms: Vec<app::model::IdentityForm> = (seeded..seeded + n)
-                    .map(|i| app::model::IdentityForm {
-                        email: format!("seed-{i}@example.com"),
-                        first_name: "Seed".into(),
-                        last_name: "User".into(),
-                        ..Default::default()
-                    })
-                    .collect();
-                let results = app::services::identities::bulk_create(
-                    &s,
-                    &operator,
-                    &forms,
-                    app::services::rows::Mode::Real,
-                )
-                .await?;
-                anyhow::ensure!(results.iter().all(Result::is_ok), "seeding failed");
-                seeded += n;
-            }
-            if s.db.engine() == app::store::Engine::Postgres {
-                sqlx::query("ANALYZE").execute(s.db.reader()).await?;
-            }
-            eprintln!(
-                "  {engine}: seeded {size} identities in {:.1?}",
-                seeding.elapsed()
-            );
-            let a = assign.clone();
-            let creates = common::drive(&one, &key, 1, sizes().scale_creates, 201, move |i| {
-                row(
-                    format!("at-{size}-{i}@example.com"),
-                    every_other(i, &a),
-                    None,
-                )
-            })
+        while seeded < size {
+            let n = BATCH.min(size - seeded);
+            let forms: Vec<app::model::IdentityForm> = (seeded..seeded + n)
+                .map(|i| app::model::IdentityForm {
+                    email: format!("seed-{i}@example.com"),
+                    first_name: "Seed".into(),
+                    last_name: "User".into(),
+                    ..Default::default()
+                })
+                .collect();
+            let results = app::services::identities::bulk_create(
+                &s,
+                &operator,
+                &forms,
+                app::services::rows::Mode::Real,
+            )
             .await?;
-            progress(
-                engine,
-                &format!("single creates, 1 client, at {size}"),
-                &creates,
-            );
-            out.push((size, creates));
+            anyhow::ensure!(results.iter().all(Result::is_ok), "seeding failed");
+            seeded += n;
         }
-        anyhow::Ok(out)
-    };
-    if url.starts_with("sqlite:") {
-        run(fresh(url)).await
-    } else {
-        // A database of its own beside the main one (dropped afterwards).
-        let admin = std::env::var("ARBOR_BENCH_POSTGRES_URL")
-            .or_else(|_| std::env::var("ARBOR_TEST_POSTGRES_URL"))?;
-        let name = format!("arbor_bench_scale_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await?;
-        let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
-        let outcome = run(format!("{base}/{name}")).await;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await?;
-        outcome
+        if s.db.engine() == app::store::Engine::Postgres {
+            sqlx::query("ANALYZE").execute(s.db.reader()).await?;
+        }
+        eprintln!(
+            "  {engine}: seeded {size} identities in {:.1?}",
+            seeding.elapsed()
+        );
+        let server = common::serve(&s).await?;
+        Ok(Self {
+            size,
+            endpoint: format!("{}/api/v1/identities", server.base),
+            key,
+            assign: Arc::new((role, root)),
+            _server: server,
+        })
     }
+}
+
+/// Seeds a database per size (`urls` in the order of `sizes().scale`), then measures the sizes in
+/// turn, round after round.
+async fn measure_scale(engine: &'static str, urls: &[String]) -> anyhow::Result<Vec<Scaled>> {
+    let mut targets = Vec::with_capacity(urls.len());
+    for (url, &size) in urls.iter().zip(sizes().scale) {
+        targets.push(ScaleTarget::seeded(engine, url, size).await?);
+    }
+    let rounds = sizes().scale_rounds;
+    let per_window = sizes().scale_creates / rounds;
+    let mut pooled: Vec<(Vec<Duration>, Duration, Vec<f64>)> =
+        vec![(Vec::new(), Duration::ZERO, Vec::new()); targets.len()];
+    for round in 0..rounds {
+        for turn in 0..targets.len() {
+            let t = (round + turn) % targets.len();
+            let (size, assign) = (targets[t].size, targets[t].assign.clone());
+            let (samples, took) = common::drive_samples(
+                &targets[t].endpoint,
+                &targets[t].key,
+                1,
+                per_window,
+                201,
+                move |i| {
+                    row(
+                        format!("at-{size}-{round}-{i}@example.com"),
+                        every_other(i, &assign),
+                        None,
+                    )
+                },
+            )
+            .await?;
+            let (all, time, windows) = &mut pooled[t];
+            windows.push(samples.len() as f64 / took.as_secs_f64());
+            all.extend(samples);
+            *time += took;
+        }
+    }
+    let scaled: Vec<Scaled> = targets
+        .iter()
+        .zip(pooled)
+        .map(|(target, (samples, time, windows))| Scaled {
+            size: target.size,
+            creates: common::latencies(samples, time),
+            windows,
+        })
+        .collect();
+    for s in &scaled {
+        progress(
+            engine,
+            &format!("single creates, 1 client, at {} ({rounds} rounds)", s.size),
+            &s.creates,
+        );
+    }
+    Ok(scaled)
 }
 
 /// CPU seconds used so far by this process (server and load generator) and by the PostgreSQL
@@ -707,16 +800,28 @@ fn print(engine: &str, r: &Report) {
             r.evaluate.per_second, r.allowed
         ),
     );
-    let first = r.scale.first().map_or(0.0, |(_, l)| l.per_second);
-    for (size, l) in &r.scale {
+    let Some(first) = r.scale.first() else {
+        return;
+    };
+    for s in &r.scale {
+        // Each round's ratio to the smallest size in the same round: its spread is the noise.
+        let (low, high) = s
+            .windows
+            .iter()
+            .zip(&first.windows)
+            .map(|(w, f)| w / f * 100.0)
+            .fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
         line(
-            &format!("create, 1 client, {size} identities ({})", l.count),
-            Some(l),
+            &format!(
+                "create, 1 client, {} identities ({})",
+                s.size, s.creates.count
+            ),
+            Some(&s.creates),
             format!(
-                "{:.0} creates/s ({:.0} % of the rate at {})",
-                l.per_second,
-                l.per_second / first * 100.0,
-                z.scale.first().copied().unwrap_or(0)
+                "{:.0} creates/s ({:.0} % of the rate at {}; rounds {low:.0}–{high:.0} %)",
+                s.creates.per_second,
+                s.creates.per_second / first.creates.per_second * 100.0,
+                first.size
             ),
         );
     }

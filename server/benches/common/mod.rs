@@ -160,6 +160,23 @@ pub async fn drive<F>(
 where
     F: Fn(usize) -> serde_json::Value + Send + Sync + 'static,
 {
+    let (samples, elapsed) = drive_samples(url, key, clients, total, expect, body).await?;
+    Ok(latencies(samples, elapsed))
+}
+
+/// `drive`, answering each request's latency and the time they all took, for a caller that
+/// pools several runs into one figure.
+pub async fn drive_samples<F>(
+    url: &str,
+    key: &str,
+    clients: usize,
+    total: usize,
+    expect: u16,
+    body: F,
+) -> anyhow::Result<(Vec<Duration>, Duration)>
+where
+    F: Fn(usize) -> serde_json::Value + Send + Sync + 'static,
+{
     // Every body is serialised, and the URL and key header parsed, before the clock starts: the
     // client shares the machine's cores with the server, and its own work is not the measure.
     let bodies: Arc<Vec<axum::body::Bytes>> = Arc::new(
@@ -199,7 +216,7 @@ where
     for task in tasks {
         samples.extend(task.await??);
     }
-    Ok(latencies(samples, started.elapsed()))
+    Ok((samples, started.elapsed()))
 }
 
 const JSON: reqwest::header::HeaderValue =
