@@ -122,7 +122,6 @@ pub fn push<'q>(
     for (account_id, entries) in entries {
         store_access::push_bump_head(batch, conn, account_id, changes_keys(entries));
         store_access::push_append(batch, conn, account_id, entries, now_ms);
-        store_access::push_notify(batch, conn, account_id);
     }
 }
 

@@ -34,26 +34,44 @@ pub struct Head {
 /// it as well. Runs last in the write's transaction: the row lock it takes (PostgreSQL) or the
 /// single writer (SQLite) makes seqs commit in order. Returns one row, `(seq, key_seq)`: see
 /// `head_of_row`.
+///
+/// On PostgreSQL the same statement tells the other processes on the database, delivered at
+/// commit and not before: `<account id> <seq> <key_seq>` on `CHANNEL` (a third column, `''`;
+/// a statement of its own would be one more round trip of a write's eight). SQLite's processes
+/// poll.
 pub fn push_bump_head<'q>(
     batch: &mut Batch<'q>,
     conn: &sqlx::AnyConnection,
     account_id: &'q str,
     keys: bool,
 ) {
-    let m = marks(conn, 3);
+    let notifies = !crate::store::db::is_sqlite(conn);
+    let m = marks(conn, if notifies { 4 } else { 3 });
+    let notify = if notifies {
+        format!(
+            ", CAST(pg_notify({}, account_id || ' ' || CAST(seq AS TEXT) || ' ' || CAST(key_seq AS TEXT)) AS TEXT)",
+            m[3]
+        )
+    } else {
+        String::new()
+    };
+    let mut binds = vec![
+        Bind::Text(account_id),
+        Bind::Int(i64::from(keys)),
+        Bind::Int(i64::from(keys)),
+    ];
+    if notifies {
+        binds.push(Bind::Text(CHANNEL));
+    }
     batch.push(
         format!(
             "INSERT INTO access_heads (account_id, seq, key_seq) VALUES ({}, 1, {}) \
              ON CONFLICT (account_id) DO UPDATE SET seq = access_heads.seq + 1, \
                key_seq = CASE WHEN {} = 0 THEN access_heads.key_seq ELSE access_heads.seq + 1 END \
-             RETURNING seq, key_seq",
+             RETURNING seq, key_seq{notify}",
             m[0], m[1], m[2]
         ),
-        vec![
-            Bind::Text(account_id),
-            Bind::Int(i64::from(keys)),
-            Bind::Int(i64::from(keys)),
-        ],
+        binds,
     );
 }
 
@@ -109,24 +127,6 @@ pub fn push_append<'q>(
             binds,
         );
     }
-}
-
-/// Tells the other processes on this PostgreSQL database, delivered at commit and not before:
-/// `<account id> <seq> <key_seq>`, the head as the same batch's `push_bump_head` left it (read in
-/// the statement, so it travels with the rest). Nothing on SQLite, whose processes poll.
-pub fn push_notify<'q>(batch: &mut Batch<'q>, conn: &sqlx::AnyConnection, account_id: &'q str) {
-    if crate::store::db::is_sqlite(conn) {
-        return;
-    }
-    let m = marks(conn, 2);
-    batch.push_silent(
-        format!(
-            "SELECT pg_notify({}, account_id || ' ' || CAST(seq AS TEXT) || ' ' || CAST(key_seq AS TEXT)) \
-             FROM access_heads WHERE account_id = {}",
-            m[0], m[1]
-        ),
-        vec![Bind::Text(CHANNEL), Bind::Text(account_id)],
-    );
 }
 
 /// The account's last committed seq (0 before its first journaled write).

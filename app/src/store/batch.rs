@@ -28,8 +28,6 @@ pub enum Bind<'q> {
 struct Statement<'q> {
     sql: String,
     binds: Vec<Bind<'q>>,
-    /// Its rows are not read (`push_silent`).
-    silent: bool,
 }
 
 /// Statements run in order in one transaction; `run` answers the rows they return, in order.
@@ -44,22 +42,7 @@ pub struct Batch<'q> {
 
 impl<'q> Batch<'q> {
     pub fn push(&mut self, sql: String, binds: Vec<Bind<'q>>) {
-        self.statements.push(Statement {
-            sql,
-            binds,
-            silent: false,
-        });
-    }
-
-    /// A statement whose rows nobody reads (PostgreSQL's `pg_notify`). PostgreSQL only: on
-    /// SQLite the rows of all statements come back as one list, where they would be mistaken
-    /// for the batch's answer.
-    pub fn push_silent(&mut self, sql: String, binds: Vec<Bind<'q>>) {
-        self.statements.push(Statement {
-            sql,
-            binds,
-            silent: true,
-        });
+        self.statements.push(Statement { sql, binds });
     }
 
     /// Runs every statement in `tx`; the first error stops the batch (and the caller's
@@ -80,11 +63,7 @@ impl<'q> Batch<'q> {
         let mut rows = Vec::new();
         for statement in self.statements {
             let query = bound(sqlx::query(&statement.sql), statement.binds);
-            if statement.silent {
-                query.execute(&mut *conn).await?;
-            } else {
-                rows.extend(query.fetch_all(&mut *conn).await?);
-            }
+            rows.extend(query.fetch_all(&mut *conn).await?);
         }
         Ok(rows)
     }
