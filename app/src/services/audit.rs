@@ -93,7 +93,8 @@ async fn commit_with(
 /// A whole write in one trip (`OneTrip`): `writes` (its rows, none read back before the
 /// commit), the events of `groups`, the journal and the commit. Answers the rows `writes`
 /// returned; `Ok(None)` when a constraint refused a row (a unique key taken, a referenced row
-/// gone): nothing was kept, and the caller finds out which the way a transaction would.
+/// gone, a checked reference that came back NULL): nothing was kept, and the caller finds out
+/// which the way a transaction would.
 pub async fn write_in_one_trip(
     s: &Services,
     trip: OneTrip,
@@ -108,7 +109,9 @@ pub async fn write_in_one_trip(
         Err(sqlx::Error::Database(e))
             if matches!(
                 e.kind(),
-                ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation
+                ErrorKind::UniqueViolation
+                    | ErrorKind::ForeignKeyViolation
+                    | ErrorKind::NotNullViolation
             ) =>
         {
             return Ok(None);

@@ -119,14 +119,10 @@ pub async fn create(
     caller.require(SystemPermission::IdentityManage)?;
     let valid = form.validate().map_err(AppError::identity_input)?;
     let password_hash = s.passwords.hash_initial(valid.password.as_ref()).await?;
-    if valid.assignment.is_none()
-        && let Some(created) =
-            create_in_one_trip(s, caller, &valid, password_hash.as_deref()).await?
-    {
+    if let Some(created) = create_in_one_trip(s, caller, &valid, password_hash.as_deref()).await? {
         return Ok(created);
     }
-    // An assignment's role and node are read first, and a refused row needs its verdict: the
-    // set-based write does both, with the answers every create gives.
+    // A refused row needs its verdict: the set-based write gives the answers every create gives.
     write_set(
         s,
         caller,
@@ -139,10 +135,11 @@ pub async fn create(
     .unwrap_or_else(|| Err(AppError::internal("identities", "no result for the row")))
 }
 
-/// `create` without an assignment, where nothing waits for an answer from the database: the
-/// identity, its membership, their events and the journal go in one trip with the commit
-/// (`audit::write_in_one_trip`). `None` when a constraint refused it (the email or external id
-/// is taken): nothing was kept, and `write_set` finds which, as for any row.
+/// `create` where nothing waits for an answer from the database: the identity, its membership,
+/// the assignment (its role and node checked in its statement: `store_a::push_new_checked`), their
+/// events and the journal go in one trip with the commit (`audit::write_in_one_trip`). `None`
+/// when a constraint refused it (the email or external id is taken, the role or node is not one
+/// the row may assign): nothing was kept, and `write_set` finds which, as for any row.
 async fn create_in_one_trip(
     s: &Services,
     caller: &Caller,
@@ -152,6 +149,13 @@ async fn create_in_one_trip(
     let scope = caller.env()?;
     let now_ms = store::ms(s.now());
     let (id, membership_id) = (s.new_id(), s.new_id());
+    let assignment = valid
+        .assignment
+        .as_ref()
+        .map(|(role_id, node_id)| (s.new_id(), role_id.as_str(), node_id.as_str()));
+    if assignment.is_some() {
+        s.failpoints.check(FAIL_BEFORE_ASSIGNMENT)?;
+    }
     let row = store_i::NewIdentity::from_valid(&id, valid, password_hash, now_ms);
     let trip = OneTrip::begin(&s.db).await?;
     let mut writes = Batch::default();
@@ -164,13 +168,29 @@ async fn create_in_one_trip(
         &[(membership_id.as_str(), id.as_str())],
         now_ms,
     );
-    let events = created_events(
+    let mut events = created_events(
         caller,
         &id,
         valid.email.as_str(),
         &membership_id,
         password_hash,
     );
+    if let Some((assignment_id, role_id, node_id)) = &assignment {
+        store_a::push_new_checked(
+            &mut writes,
+            trip.conn(),
+            scope,
+            (assignment_id, &id, role_id, node_id),
+            now_ms,
+        );
+        events.push(assignment_event(
+            caller,
+            assignment_id,
+            &id,
+            role_id,
+            node_id,
+        ));
+    }
     let Some(rows) = audit::write_in_one_trip(s, trip, writes, vec![events]).await? else {
         return Ok(None);
     };
@@ -178,12 +198,55 @@ async fn create_in_one_trip(
         Some(row) => store_i::stored_of_row(row)?,
         None => return Err(AppError::internal("identities", "no row for the insert")),
     };
+    let assignment = match (assignment, rows.get(1)) {
+        (Some((assignment_id, role_id, node_id)), Some(names)) => {
+            let (role_name, node_name) = store_a::names_of_row(names)?;
+            Some(to_dto(
+                s,
+                scope,
+                store_a::AssignmentRow {
+                    id: assignment_id,
+                    identity_id: id,
+                    role_id: role_id.to_owned(),
+                    role_name,
+                    node_id: node_id.to_owned(),
+                    node_name,
+                    from_ms: now_ms,
+                    to_ms: None,
+                    created_ms: now_ms,
+                },
+            ))
+        }
+        (Some(_), None) => {
+            return Err(AppError::internal(
+                "identities",
+                "no names for the assignment",
+            ));
+        }
+        (None, _) => None,
+    };
     Ok(Some(CreatedIdentity {
         identity,
         membership_id,
-        assignment: None,
+        assignment,
         warnings: valid.warnings.clone(),
     }))
+}
+
+/// The event of an assignment made with a created identity.
+fn assignment_event(
+    caller: &Caller,
+    assignment_id: &str,
+    identity_id: &str,
+    role_id: &str,
+    node_id: &str,
+) -> Event {
+    caller
+        .event("assignment.created", "rbac")
+        .resource("assignment", assignment_id, "")
+        .metadata(serde_json::json!({
+            "identity_id": identity_id, "role_id": role_id, "node_id": node_id,
+        }))
 }
 
 /// The events of a created identity and its membership (an assignment's come after).
@@ -573,14 +636,7 @@ async fn write_set(
         );
         let assignment = match (assignment_ids.get(&i), &valid.assignment) {
             (Some(id), Some((role_id, node_id))) => {
-                events.push(
-                    caller
-                        .event("assignment.created", "rbac")
-                        .resource("assignment", id, "")
-                        .metadata(serde_json::json!({
-                            "identity_id": identity.id, "role_id": role_id, "node_id": node_id,
-                        })),
-                );
+                events.push(assignment_event(caller, id, &identity.id, role_id, node_id));
                 let row = store_a::AssignmentRow {
                     id: id.clone(),
                     identity_id: identity.id.clone(),

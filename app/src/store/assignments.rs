@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::model::{ActiveStatus, EnvScope, MembershipStatus};
-use crate::store::batch::{Batch, Bind};
+use crate::store::batch::{Batch, Bind, marks};
 use crate::store::{Tx, insert_unique, unless_unique_violation};
 use sqlx::AnyPool;
 use std::collections::HashMap;
@@ -359,6 +359,66 @@ pub async fn targets(
         }
     }
     Ok((roles, nodes))
+}
+
+/// One new assignment whose role and node are checked in the statement itself, for a write that
+/// reads nothing before it is sent: the role must be an active, assignable (not system) role of
+/// the environment and the node one of its nodes, else that column is NULL and the NOT NULL
+/// constraint refuses the row, and with it the whole write (the caller then finds the verdict).
+/// A second statement answers one row, `(role name, node name)`.
+pub fn push_new_checked<'q>(
+    batch: &mut Batch<'q>,
+    conn: &sqlx::AnyConnection,
+    env: &'q EnvScope,
+    (id, identity_id, role_id, node_id): (&'q str, &'q str, &'q str, &'q str),
+    now_ms: i64,
+) {
+    let m = marks(conn, 13);
+    batch.push(
+        format!(
+            "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) \
+             VALUES ({}, {}, {}, {}, \
+               (SELECT id FROM roles WHERE account_id = {} AND environment_id = {} AND id = {} AND is_system = 0 AND status = 'active'), \
+               (SELECT id FROM nodes WHERE account_id = {} AND environment_id = {} AND id = {}), \
+               {}, {}, {})",
+            m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12]
+        ),
+        vec![
+            Bind::Text(&env.account_id),
+            Bind::Text(id),
+            Bind::Text(&env.environment_id),
+            Bind::Text(identity_id),
+            Bind::Text(&env.account_id),
+            Bind::Text(&env.environment_id),
+            Bind::Text(role_id),
+            Bind::Text(&env.account_id),
+            Bind::Text(&env.environment_id),
+            Bind::Text(node_id),
+            Bind::Int(now_ms),
+            Bind::Int(now_ms),
+            Bind::Int(now_ms),
+        ],
+    );
+    let m = marks(conn, 4);
+    batch.push(
+        format!(
+            "SELECT r.name, n.name FROM roles r, nodes n \
+             WHERE r.account_id = {} AND r.id = {} AND n.account_id = {} AND n.id = {}",
+            m[0], m[1], m[2], m[3]
+        ),
+        vec![
+            Bind::Text(&env.account_id),
+            Bind::Text(role_id),
+            Bind::Text(&env.account_id),
+            Bind::Text(node_id),
+        ],
+    );
+}
+
+/// The `(role name, node name)` row of `push_new_checked`.
+pub fn names_of_row(row: &sqlx::any::AnyRow) -> Result<(String, String), AppError> {
+    use sqlx::Row;
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// Assignments of identities that hold none yet (just created), open-ended from `now_ms`:

@@ -210,6 +210,36 @@ async fn a_failure_at_the_assignment_step_writes_nothing(engine: Engine) {
         .await;
     assert_eq!(nowhere.code(), "nodes.not_found");
     assert_eq!(app.count("identities").await, 0);
+    // A role of another environment is not found here; a system role is not assignable.
+    form["node_id"] = json!(root);
+    let production = json!({ "account": "engines", "application": "billing-portal", "environment": "production" });
+    let elsewhere = app
+        .role_granting(&admin, &production, "Auditor", &["invoice.read"])
+        .await;
+    form["role_id"] = json!(elsewhere);
+    let foreign = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form.clone() }),
+        )
+        .await;
+    assert_eq!(foreign.code(), "roles.not_found");
+    sqlx::query("UPDATE roles SET is_system = 1 WHERE id = $1")
+        .bind(&role)
+        .execute(app.services.db.writer())
+        .await
+        .unwrap_or_else(|e| panic!("system role: {e}"));
+    form["role_id"] = json!(role);
+    let system = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form }),
+        )
+        .await;
+    assert_eq!(system.code(), "rbac.system_role_not_assignable");
+    assert_eq!(app.count("identities").await, 0);
     assert_eq!(
         app.count("audit_events WHERE action = 'identity.created'")
             .await,
@@ -443,7 +473,7 @@ async fn a_create_abandoned_mid_write_is_all_or_nothing_and_the_writer_goes_on(e
     use app::model::IdentityForm;
     use app::services::identities;
     let app = TestApp::spawn(engine).await;
-    setup(&app).await;
+    let (_, role, root) = setup(&app).await;
     let s = &app.services;
     let caller = crate::bulk_writes::operator(&app).await;
     let form = |email: String| IdentityForm {
@@ -452,10 +482,21 @@ async fn a_create_abandoned_mid_write_is_all_or_nothing_and_the_writer_goes_on(e
         last_name: "Lee".into(),
         ..IdentityForm::default()
     };
+    // Every other create also assigns the role: the other shape of a create in one trip.
+    let assigning = |email: String| IdentityForm {
+        role_id: Some(role.clone()),
+        node_id: Some(root.clone()),
+        ..form(email)
+    };
     // Cut after a growing number of turns of the scheduler: microseconds apart, finer than a timer.
     for step in 0..80u32 {
-        let email = form(format!("cut{step}@example.com"));
-        let create = identities::create(s, &caller, &email);
+        let email = format!("cut{step}@example.com");
+        let row = if step.is_multiple_of(2) {
+            assigning(email)
+        } else {
+            form(email)
+        };
+        let create = identities::create(s, &caller, &row);
         tokio::pin!(create);
         let turns = async {
             for _ in 0..step * 40 {
@@ -468,24 +509,37 @@ async fn a_create_abandoned_mid_write_is_all_or_nothing_and_the_writer_goes_on(e
             () = turns => {}
         }
     }
-    let kept: Vec<(String, i64, i64)> = sqlx::query_as(
+    let kept: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT i.email, \
            (SELECT COUNT(*) FROM app_memberships m WHERE m.identity_id = i.id), \
-           (SELECT COUNT(*) FROM audit_events a WHERE a.resource_id = i.id AND a.action = 'identity.created') \
+           (SELECT COUNT(*) FROM audit_events a WHERE a.resource_id = i.id AND a.action = 'identity.created'), \
+           (SELECT COUNT(*) FROM assignments g WHERE g.identity_id = i.id), \
+           (SELECT COUNT(*) FROM audit_events a WHERE a.resource_type = 'assignment' \
+              AND a.metadata LIKE '%' || i.id || '%') \
          FROM identities i WHERE i.email LIKE 'cut%'",
     )
     .fetch_all(s.db.reader())
     .await
     .unwrap_or_else(|e| panic!("kept: {e}"));
-    for (email, memberships, events) in &kept {
-        assert_eq!((*memberships, *events), (1, 1), "{email} was kept in part");
+    for (email, memberships, events, assignments, assignment_events) in &kept {
+        let step: u32 = email
+            .trim_start_matches("cut")
+            .trim_end_matches("@example.com")
+            .parse()
+            .unwrap_or_default();
+        let assigned = i64::from(step.is_multiple_of(2));
+        assert_eq!(
+            (*memberships, *events, *assignments, *assignment_events),
+            (1, 1, assigned, assigned),
+            "{email} was kept in part"
+        );
     }
     let after = identities::create(s, &caller, &form("after@example.com".into())).await;
     assert!(after.is_ok(), "the write after them failed: {after:?}");
     // An abandoned create that was not kept can be made again.
     let again = (0..80)
         .map(|step| format!("cut{step}@example.com"))
-        .find(|email| kept.iter().all(|(kept, _, _)| kept != email));
+        .find(|email| kept.iter().all(|(kept, ..)| kept != email));
     if let Some(email) = again {
         let made = identities::create(s, &caller, &form(email)).await;
         assert!(
