@@ -135,6 +135,17 @@ pub fn start_limit_purge(services: &Services) {
     tokio::spawn(app::services::shared_limits::run_purge(services.clone()));
 }
 
+/// The dashboard's routes, generated once per process. Generating them runs the app with
+/// resource loading suppressed by a process-wide flag (leptos_server's `SuppressResourceLoad`,
+/// leptos issue 4773): a page whose resource first polled while another router was being built
+/// in the same process waited forever, and answered 503 at the request timeout. One server
+/// builds one router, but the tests and the benches build one per app, beside pages being served.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface.
 pub fn router(services: Services, config: &Config) -> Router {
     let leptos_options = LeptosOptions::builder()
@@ -143,7 +154,7 @@ pub fn router(services: Services, config: &Config) -> Router {
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .build();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_services = services.clone();
     let dashboard = Router::new()
         .leptos_routes_with_context(

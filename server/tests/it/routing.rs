@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 on_both_engines!(
     every_path_answers_as_its_owner_says,
-    the_migration_renames_reserved_slugs_already_taken
+    the_migration_renames_reserved_slugs_already_taken,
+    pages_render_while_other_routers_are_built
 );
 
 const HTML: &str = "text/html";
@@ -385,5 +386,51 @@ async fn the_migration_renames_reserved_slugs_already_taken(engine: Engine) {
             .await,
         3,
         "the others are untouched"
+    );
+}
+
+/// A page renders while other routers are built in the same process, as the tests and benches do
+/// (one per app). Building one used to generate the route list, which suppresses the loading of
+/// every resource that first polls meanwhile, process-wide and for good (leptos issue 4773): such
+/// a page waited until the request timeout and answered 503.
+async fn pages_render_while_other_routers_are_built(engine: Engine) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let building = {
+        let (services, stop) = (app.services.clone(), stop.clone());
+        let config = server::config::Config::resolve(server::config::Settings::default(), None)
+            .unwrap_or_else(|e| panic!("config: {e}"));
+        tokio::task::spawn_blocking(move || {
+            let mut built = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                drop(server::router(services.clone(), &config));
+                built += 1;
+            }
+            built
+        })
+    };
+    let overview = format!("{}/engines/billing-portal/development/overview", app.base);
+    let mut answers = Vec::new();
+    for _ in 0..40 {
+        let page = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            admin.get(&overview).header("accept", HTML).send(),
+        )
+        .await;
+        answers.push(match page {
+            Ok(Ok(response)) => response.status().as_u16().to_string(),
+            Ok(Err(e)) => format!("error {e}"),
+            Err(_) => "no answer in 5 s".to_owned(),
+        });
+    }
+    stop.store(true, Ordering::Relaxed);
+    let built = building.await.unwrap_or_else(|e| panic!("builder: {e}"));
+    assert!(built > 0, "no router was built beside the pages");
+    assert!(
+        answers.iter().all(|a| a == "200"),
+        "Overview while {built} routers were built: {answers:?}"
     );
 }
