@@ -365,7 +365,7 @@ pub async fn targets(
 /// reads nothing before it is sent: the role must be an active, assignable (not system) role of
 /// the environment and the node one of its nodes, else that column is NULL and the NOT NULL
 /// constraint refuses the row, and with it the whole write (the caller then finds the verdict).
-/// A second statement answers one row, `(role name, node name)`.
+/// Returns one row, `(role name, node name)`: see `names_of_row`.
 pub fn push_new_checked<'q>(
     batch: &mut Batch<'q>,
     conn: &sqlx::AnyConnection,
@@ -380,7 +380,10 @@ pub fn push_new_checked<'q>(
              VALUES ({}, {}, {}, {}, \
                (SELECT id FROM roles WHERE account_id = {} AND environment_id = {} AND id = {} AND is_system = 0 AND status = 'active'), \
                (SELECT id FROM nodes WHERE account_id = {} AND environment_id = {} AND id = {}), \
-               {}, {}, {})",
+               {}, {}, {}) \
+             RETURNING \
+               (SELECT name FROM roles r WHERE r.account_id = assignments.account_id AND r.id = assignments.role_id), \
+               (SELECT name FROM nodes n WHERE n.account_id = assignments.account_id AND n.id = assignments.node_id)",
             m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12]
         ),
         vec![
@@ -397,20 +400,6 @@ pub fn push_new_checked<'q>(
             Bind::Int(now_ms),
             Bind::Int(now_ms),
             Bind::Int(now_ms),
-        ],
-    );
-    let m = marks(conn, 4);
-    batch.push(
-        format!(
-            "SELECT r.name, n.name FROM roles r, nodes n \
-             WHERE r.account_id = {} AND r.id = {} AND n.account_id = {} AND n.id = {}",
-            m[0], m[1], m[2], m[3]
-        ),
-        vec![
-            Bind::Text(&env.account_id),
-            Bind::Text(role_id),
-            Bind::Text(&env.account_id),
-            Bind::Text(node_id),
         ],
     );
 }
