@@ -490,26 +490,18 @@ async fn scale(engine: &'static str, url: &str) -> anyhow::Result<Vec<Scaled>> {
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
     let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
     let mut names = Vec::new();
-    let mut created = anyhow::Ok(());
-    for size in sizes().scale {
-        let name = format!("arbor_bench_scale_{size}_{}", uuid::Uuid::now_v7().simple());
-        created = sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .map(drop)
-            .map_err(Into::into);
-        if created.is_err() {
-            break;
+    let outcome = async {
+        for size in sizes().scale {
+            let name = format!("arbor_bench_scale_{size}_{}", uuid::Uuid::now_v7().simple());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await?;
+            names.push(name);
         }
-        names.push(name);
+        let urls: Vec<String> = names.iter().map(|name| format!("{base}/{name}")).collect();
+        measure_scale(engine, &urls).await
     }
-    let outcome = match created {
-        Ok(()) => {
-            let urls: Vec<String> = names.iter().map(|name| format!("{base}/{name}")).collect();
-            measure_scale(engine, &urls).await
-        }
-        Err(e) => Err(e),
-    };
+    .await;
     for name in &names {
         if let Err(e) = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .execute(&mut conn)

@@ -24,7 +24,7 @@ impl FailPoints {
             .remove(name);
     }
 
-    fn armed(&self, name: &'static str) -> bool {
+    pub fn armed(&self, name: &'static str) -> bool {
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())

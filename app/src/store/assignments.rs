@@ -361,11 +361,16 @@ pub async fn targets(
     Ok((roles, nodes))
 }
 
+/// The insert of an open-ended assignment made with its identity (`push_new`, `push_new_checked`).
+const INSERT_NEW: &str = "INSERT INTO assignments \
+    (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at)";
+
 /// One new assignment whose role and node are checked in the statement itself, for a write that
 /// reads nothing before it is sent: the role must be an active, assignable (not system) role of
-/// the environment and the node one of its nodes, else that column is NULL and the NOT NULL
-/// constraint refuses the row, and with it the whole write (the caller then finds the verdict).
-/// Returns one row, `(role name, node name)`: see `names_of_row`.
+/// the environment and the node one of its nodes (the rules `targets` reads for a verdict), else
+/// that column is NULL and the NOT NULL constraint refuses the row, and with it the whole write
+/// (the caller then finds the verdict). Returns one row, `(role name, node name)`: see
+/// `names_of_row`.
 pub fn push_new_checked<'q>(
     batch: &mut Batch<'q>,
     conn: &sqlx::AnyConnection,
@@ -376,8 +381,7 @@ pub fn push_new_checked<'q>(
     let m = marks(conn, 13);
     batch.push(
         format!(
-            "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) \
-             VALUES ({}, {}, {}, {}, \
+            "{INSERT_NEW} VALUES ({}, {}, {}, {}, \
                (SELECT id FROM roles WHERE account_id = {} AND environment_id = {} AND id = {} AND is_system = 0 AND status = 'active'), \
                (SELECT id FROM nodes WHERE account_id = {} AND environment_id = {} AND id = {}), \
                {}, {}, {}) \
@@ -421,8 +425,7 @@ pub fn push_new<'q>(
 ) {
     for chunk in rows.chunks(crate::store::rows_per_insert(conn, 9)) {
         let sql = format!(
-            "INSERT INTO assignments (account_id, id, environment_id, identity_id, role_id, node_id, effective_from, created_at, updated_at) \
-             VALUES {}",
+            "{INSERT_NEW} VALUES {}",
             crate::store::values_list(conn, chunk.len(), 9)
         );
         let mut binds = Vec::with_capacity(chunk.len() * 9);

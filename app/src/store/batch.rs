@@ -1,7 +1,7 @@
 //! Statements a write sends together because nothing between them depends on an answer: the
 //! bookkeeping that ends every service write (its audit rows, the evaluation journal's head and
-//! entries), and the rows of a write that reads nothing back (`OneTrip`: a create without an
-//! assignment, whose transaction and commit go in the same command). On SQLite they go as one
+//! entries), and the rows of a write that reads nothing back (`OneTrip`: a single create, whose
+//! transaction and commit go in the same command). On SQLite they go as one
 //! multi-statement command to the connection's thread, where each command is a hop there and
 //! back and a hop costs more than a small insert does; on PostgreSQL one after the other, as its
 //! protocol prepares one statement at a time. The SQL is the same on both engines: only how it
