@@ -600,9 +600,23 @@ impl From<sqlx::Error> for AppError {
             tracing::warn!(error = %err, "database unavailable");
             return AppError::DatabaseUnavailable;
         }
+        // A NUL in text that reached PostgreSQL past the edge's check (`refuse_nul`), say from a
+        // caller inside the process: the input's fault, not ours.
+        if let sqlx::Error::Database(e) = &err
+            && e.code().as_deref() == Some(NUL_IN_TEXT)
+        {
+            return AppError::BadRequest {
+                detail: "text may not contain the NUL character (U+0000)".into(),
+            };
+        }
         AppError::internal("database", err)
     }
 }
+
+/// PostgreSQL's SQLSTATE for text its encoding cannot hold (`character_not_in_repertoire`),
+/// which a NUL is in every encoding.
+#[cfg(feature = "ssr")]
+const NUL_IN_TEXT: &str = "22021";
 
 /// A failure to reach the database rather than a failure of the statement: no connection could
 /// be had in time, the connection broke, or PostgreSQL said it is shutting down or not accepting

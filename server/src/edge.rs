@@ -7,6 +7,8 @@
 //! - `limit_costly`: per-address limits on the routes in `LIMITED_PATHS` (429, `Retry-After`).
 //! - `timeout`: answers `request.timeout` (503) when a handler runs past the configured time.
 //! - `body_limit`: refuses bodies over `BODY_LIMIT_BYTES` on every route (413).
+//! - `refuse_nul`: refuses a NUL character in the URL or in a JSON or form body (400), which
+//!   PostgreSQL's text cannot hold: every engine answers it the same way, before any handler.
 //! - `security_headers`: CSP with a per-response nonce, `frame-ancestors 'none'`, `nosniff`,
 //!   `Referrer-Policy`, HSTS on https.
 //!
@@ -166,6 +168,77 @@ pub async fn body_limit(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Refuses a NUL character (U+0000) in the URL or in a JSON or form body with 400
+/// `request.malformed`. PostgreSQL's text cannot hold one, so a NUL that reached a query there
+/// would fail it; SQLite would take it. Refused here, it is one answer on both engines and for
+/// every route, server functions included. Other bodies (a CSV upload) pass untouched: their
+/// own readers refuse control characters.
+pub async fn refuse_nul(request: Request, next: Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let refused = || {
+        let error = AppError::BadRequest {
+            detail: "text may not contain the NUL character (U+0000)".into(),
+        };
+        failure(&error, &method, &path)
+    };
+    let url = request.uri().path_and_query().map_or("", |pq| pq.as_str());
+    if has_percent_nul(url.as_bytes()) {
+        return refused();
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let scan: fn(&[u8]) -> bool = if content_type.starts_with("application/json") {
+        has_json_nul
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        has_percent_nul
+    } else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    // The body is already held to `BODY_LIMIT_BYTES` by the layer outside this one.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let error = AppError::PayloadTooLarge {
+                limit_bytes: BODY_LIMIT_BYTES as u64,
+            };
+            return failure(&error, &method, &path);
+        }
+    };
+    if scan(&bytes) {
+        return refused();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+/// `%00` in percent-encoded text (a URL, a form): a NUL once decoded.
+fn has_percent_nul(text: &[u8]) -> bool {
+    text.windows(3).any(|w| w == b"%00")
+}
+
+/// `\u0000` in JSON text, read escape by escape so that an escaped backslash followed by
+/// `u0000` (the six characters, not a NUL) is not mistaken for one. A raw NUL byte is not valid
+/// JSON and is left to the parser.
+fn has_json_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1..i + 6) == Some(b"u0000".as_slice()) {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 /// A page's CSP nonce, chosen here and handed to Leptos (which puts it on its inline hydration
 /// scripts) through the request's extensions.
 #[derive(Clone)]
@@ -254,6 +327,26 @@ mod tests {
     use axum::body::Body;
     use axum::routing::post;
     use tower::ServiceExt;
+
+    #[test]
+    fn a_nul_is_found_only_where_it_decodes_to_one() {
+        assert!(has_json_nul(br#"{"role_id":"r\u0000"}"#));
+        assert!(
+            has_json_nul(br#"{"a":"\\\u0000"}"#),
+            "an escaped backslash, then a NUL"
+        );
+        assert!(
+            !has_json_nul(br#"{"a":"\\u0000"}"#),
+            "a backslash, then the text u0000"
+        );
+        assert!(!has_json_nul(br#"{"a":"\u0001 \u00a0 u0000"}"#));
+        assert!(!has_json_nul(br#"{"a":"\u0001 u0000 \"x"}"#));
+        assert!(has_percent_nul(b"/api/v1/roles/x%00"));
+        assert!(
+            !has_percent_nul(b"/api/v1/identities?q=%2500"),
+            "a percent sign, then 00"
+        );
+    }
 
     async fn slow() -> &'static str {
         tokio::time::sleep(Duration::from_secs(30)).await;

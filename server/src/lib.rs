@@ -210,6 +210,7 @@ pub fn router(services: Services, config: &Config) -> Router {
             services.clone(),
             edge::limit_costly,
         ))
+        .layer(axum::middleware::from_fn(edge::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             allowed,
             origin::refuse_cross_origin,

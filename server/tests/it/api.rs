@@ -397,6 +397,32 @@ async fn errors_are_envelopes_never_500s(engine: Engine) {
             404,
             "request.unknown_endpoint",
         ),
+        // A NUL, which PostgreSQL's text cannot hold, in a path, a query and a body.
+        (
+            "GET",
+            "/identities/ab%00c",
+            None,
+            400,
+            "request.malformed",
+        ),
+        ("GET", "/roles/r%00", None, 400, "request.malformed"),
+        (
+            "GET",
+            "/identities?q=a%00b",
+            None,
+            400,
+            "request.malformed",
+        ),
+        (
+            "POST",
+            "/identities",
+            Some(
+                r#"{"email":"n@example.com","first_name":"A","last_name":"B","role_id":"r\u0000","node_id":"n"}"#
+                    .to_owned(),
+            ),
+            400,
+            "request.malformed",
+        ),
     ];
     for (method, path, body, status, expected) in cases {
         let (got, answer) = api.send(method, path, Some(&full), body).await;
