@@ -12,6 +12,7 @@ on_both_engines!(
     duplicates_are_refused_or_offered_as_add_to_application,
     concurrent_creates_of_one_email_make_one_identity,
     a_create_abandoned_mid_write_is_all_or_nothing_and_the_writer_goes_on,
+    values_are_stored_exactly_as_sent_whatever_they_hold,
     members_list_searches_and_pages
 );
 
@@ -244,6 +245,99 @@ async fn a_failure_at_the_assignment_step_writes_nothing(engine: Engine) {
         app.count("audit_events WHERE action = 'identity.created'")
             .await,
         0
+    );
+}
+
+/// A single create travels as one command (on PostgreSQL one simple-protocol message, its values
+/// written as literals): quotes, backslashes, SQL and any script must reach the row as sent, and
+/// a NUL (which no literal can carry) must still be a clear answer.
+async fn values_are_stored_exactly_as_sent_whatever_they_hold(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, role, root) = setup(&app).await;
+    let first = r"O'Brien \' '' \x27 $1 ?";
+    let last = "Zoë 東京 🎉'; DROP TABLE identities; --";
+    let external = r"C:\users\o'brien";
+    let metadata = json!({ "note": "it's \\ \" \u{1F600} $2", "path": r"\\server\share" });
+    let mut form = json!({
+        "email": "o'brien+test@example.com",
+        "first_name": first,
+        "last_name": last,
+        "external_id": external,
+        "metadata": metadata,
+        "role_id": role,
+        "node_id": root,
+    });
+    let created = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form }),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let identity = &created.body["identity"];
+    assert_eq!(identity["email"], "o'brien+test@example.com");
+    assert_eq!(identity["first_name"], first);
+    assert_eq!(identity["last_name"], last);
+    assert_eq!(identity["external_id"], external);
+    assert_eq!(identity["metadata"], metadata);
+    assert_eq!(created.body["assignment"]["role_name"], "Editor");
+    let stored: (String, String, String, String) = sqlx::query_as(
+        "SELECT first_name, last_name, external_id, metadata FROM identities \
+         WHERE email = 'o''brien+test@example.com'",
+    )
+    .fetch_one(app.services.db.reader())
+    .await
+    .unwrap_or_else(|e| panic!("stored: {e}"));
+    assert_eq!((stored.0.as_str(), stored.1.as_str()), (first, last));
+    assert_eq!(stored.2, external);
+    let stored_metadata: Value = serde_json::from_str(&stored.3).unwrap_or_default();
+    assert_eq!(stored_metadata, metadata);
+    let labels: Vec<(String,)> =
+        sqlx::query_as("SELECT resource_label FROM audit_events WHERE action = 'identity.created'")
+            .fetch_all(app.services.db.reader())
+            .await
+            .unwrap_or_else(|e| panic!("audit: {e}"));
+    assert_eq!(labels, vec![("o'brien+test@example.com".to_owned(),)]);
+
+    // A NUL, which PostgreSQL's text cannot hold, is refused before anything runs.
+    form["email"] = json!("nul@example.com");
+    form["external_id"] = json!("nul");
+    form["role_id"] = json!("role\u{0}id");
+    let refused = app
+        .call(
+            &admin,
+            "create_identity",
+            json!({ "env": env(), "form": form }),
+        )
+        .await;
+    assert_eq!(refused.code(), "request.malformed", "{}", refused.body);
+    // Past the edge (a caller in the process), PostgreSQL's refusal of it is the input's fault
+    // too, never an internal error; SQLite finds no such role.
+    let caller = crate::bulk_writes::operator(&app).await;
+    let inside = app::services::identities::create(
+        &app.services,
+        &caller,
+        &app::model::IdentityForm {
+            email: "nul@example.com".into(),
+            first_name: "Pat".into(),
+            last_name: "Lee".into(),
+            role_id: Some("role\u{0}id".into()),
+            node_id: Some(root.clone()),
+            ..app::model::IdentityForm::default()
+        },
+    )
+    .await;
+    let code = inside.err().map(|e| e.code());
+    let expected = match engine {
+        Engine::Sqlite => "roles.not_found",
+        Engine::Postgres => "request.malformed",
+    };
+    assert_eq!(code, Some(expected));
+    assert_eq!(
+        app.count("identities").await,
+        1,
+        "a refused create wrote something"
     );
 }
 
