@@ -9,10 +9,10 @@
 
 use crate::error::AppError;
 use crate::store::db::is_sqlite;
-use crate::store::{Db, Tx};
+use crate::store::{Db, Engine, Tx};
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, Executor};
+use sqlx::{Any, AnyConnection};
 
 /// One bound value.
 #[derive(Debug, Clone)]
@@ -68,20 +68,6 @@ impl<'q> Batch<'q> {
         Ok(rows)
     }
 
-    /// The statements as one PostgreSQL simple-protocol message, each `$n` replaced by its
-    /// value as a typed literal (`literal`); `None` when a value cannot be one (a NUL, which
-    /// would end the message) or a statement's marks do not match its binds.
-    fn inlined(&self) -> Option<String> {
-        let mut message = String::new();
-        for statement in &self.statements {
-            if !message.is_empty() {
-                message.push_str(";\n");
-            }
-            inline_into(&mut message, &statement.sql, &statement.binds)?;
-        }
-        Some(message)
-    }
-
     fn joined(&self) -> String {
         self.statements
             .iter()
@@ -91,74 +77,65 @@ impl<'q> Batch<'q> {
     }
 }
 
-/// A write transaction that is one batch: the writer taken (`begin`), its statements built
-/// against `conn`, then sent with the commit (`commit_with`) as one command, one round trip where
-/// a `Tx` takes one per statement plus its `BEGIN` and `COMMIT`.
-///
-/// On SQLite the command is `BEGIN IMMEDIATE`, the statements and `COMMIT`, with their binds, to
-/// the writer's thread. On PostgreSQL it is one simple-protocol message holding the statements,
-/// which PostgreSQL runs as one implicit transaction (all of them or none); that protocol takes
-/// no binds, so each value goes in as a typed literal (`inlined`), and a value a literal cannot
-/// carry sends the batch as a `Tx` instead.
+/// A write transaction that is one batch: begun (`begin`), its statements built against
+/// `conn`, then sent with the commit (`commit_with`). On SQLite the transaction, its statements
+/// and its commit are one command, one hop to the writer's thread where a `Tx` takes three or
+/// more; on PostgreSQL it is a `Tx` (its protocol sends `BEGIN` and each statement on its own).
 #[derive(Debug)]
-pub struct OneTrip {
-    conn: PoolConnection<Any>,
+pub enum OneTrip {
+    /// SQLite's writer, nothing sent on it yet.
+    Sqlite(PoolConnection<Any>),
+    Postgres(Tx),
 }
 
 impl OneTrip {
-    /// Takes a writer connection.
+    /// Takes the writer (SQLite) or begins (PostgreSQL).
     pub async fn begin(db: &Db) -> Result<OneTrip, sqlx::Error> {
-        Ok(OneTrip {
-            conn: db.writer().acquire().await?,
+        Ok(match db.engine() {
+            Engine::Sqlite => OneTrip::Sqlite(db.writer().acquire().await?),
+            Engine::Postgres => OneTrip::Postgres(db.begin().await?),
         })
     }
 
     /// The connection the statements are built for (their placeholders: `marks`).
     pub fn conn(&self) -> &AnyConnection {
-        &self.conn
+        match self {
+            OneTrip::Sqlite(conn) => conn,
+            OneTrip::Postgres(tx) => tx,
+        }
     }
 
     /// Runs `batch` and commits: answers its rows, or the database's error with nothing kept.
     pub async fn commit_with(self, batch: Batch<'_>) -> Result<Vec<AnyRow>, sqlx::Error> {
-        let sqlite = is_sqlite(&self.conn);
-        let mut writer = InTransaction {
-            conn: self.conn,
-            ended: false,
-        };
-        if sqlite {
-            let sql = format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", batch.joined());
-            let binds = batch.statements.into_iter().flat_map(|s| s.binds);
-            let outcome = bound(sqlx::query(&sql), binds)
-                .fetch_all(&mut *writer.conn)
-                .await;
-            // The statements before a failed one ran inside the open transaction.
-            writer.ended = outcome.is_ok()
-                || sqlx::query("ROLLBACK")
-                    .execute(&mut *writer.conn)
-                    .await
-                    .is_ok();
-            return outcome;
-        }
-        let outcome = match batch.inlined() {
-            // A query without binds travels in the simple protocol.
-            Some(message) => writer.conn.fetch_all(message.as_str()).await,
-            None => {
-                let mut tx = sqlx::Connection::begin(&mut *writer.conn).await?;
+        match self {
+            OneTrip::Postgres(mut tx) => {
                 let rows = batch.run_on(&mut tx).await?;
                 tx.commit().await?;
                 Ok(rows)
             }
-        };
-        // PostgreSQL has ended the implicit transaction (or the `Tx` has) once an answer came.
-        writer.ended = true;
-        outcome
+            OneTrip::Sqlite(conn) => {
+                let mut writer = InTransaction { conn, ended: false };
+                let sql = format!("BEGIN IMMEDIATE;\n{};\nCOMMIT", batch.joined());
+                let binds = batch.statements.into_iter().flat_map(|s| s.binds);
+                let outcome = bound(sqlx::query(&sql), binds)
+                    .fetch_all(&mut *writer.conn)
+                    .await;
+                // The statements before a failed one ran inside the open transaction.
+                writer.ended = outcome.is_ok()
+                    || sqlx::query("ROLLBACK")
+                        .execute(&mut *writer.conn)
+                        .await
+                        .is_ok();
+                outcome
+            }
+        }
     }
 }
 
-/// The writer while a `OneTrip` command may have left a transaction open: back to the pool only
-/// once the transaction has `ended`. Dropped any other way (the caller stopped waiting, or a
-/// failed SQLite command's rollback failed too), the connection is closed, and the database rolls
-/// back whatever it left open.
+/// SQLite's writer while a `OneTrip` command may have left a transaction open: back to the pool
+/// only once the transaction has `ended`. Dropped any other way (the caller stopped waiting, or
+/// a failed command's rollback failed too), the connection is closed, and SQLite rolls back
+/// whatever it left open.
 struct InTransaction {
     conn: PoolConnection<Any>,
     ended: bool,
@@ -170,71 +147,6 @@ impl Drop for InTransaction {
             self.conn.close_on_drop();
         }
     }
-}
-
-/// Appends `sql` to `out` with each `$n` outside a quoted string replaced by `binds[n - 1]`.
-fn inline_into(out: &mut String, sql: &str, binds: &[Bind<'_>]) -> Option<()> {
-    let mut chars = sql.char_indices().peekable();
-    let mut quoted = false;
-    while let Some((_, c)) = chars.next() {
-        if c == '\'' {
-            quoted = !quoted;
-        }
-        if c != '$' || quoted {
-            out.push(c);
-            continue;
-        }
-        let mut n = 0usize;
-        let mut digits = 0;
-        while let Some(&(_, d)) = chars.peek() {
-            let Some(digit) = d.to_digit(10) else { break };
-            n = n.checked_mul(10)?.checked_add(digit as usize)?;
-            digits += 1;
-            chars.next();
-        }
-        if digits == 0 {
-            return None;
-        }
-        literal(out, binds.get(n.checked_sub(1)?)?)?;
-    }
-    (!quoted).then_some(())
-}
-
-/// `value` as a PostgreSQL literal of the type its bind would have had (`text`, `int8`), so
-/// that a statement reads it exactly as the bound parameter. Text is an escape string (`E'…'`)
-/// with every backslash and quote doubled, whatever `standard_conforming_strings` says; a NUL
-/// cannot be written in one (PostgreSQL's text has none either), so it answers `None`.
-fn literal(out: &mut String, value: &Bind<'_>) -> Option<()> {
-    let text = match value {
-        Bind::Text(text) | Bind::MaybeText(Some(text)) => *text,
-        Bind::Owned(text) => text.as_str(),
-        Bind::Int(number) | Bind::MaybeInt(Some(number)) => {
-            out.push_str(&format!("'{number}'::int8"));
-            return Some(());
-        }
-        Bind::MaybeText(None) => {
-            out.push_str("NULL::text");
-            return Some(());
-        }
-        Bind::MaybeInt(None) => {
-            out.push_str("NULL::int8");
-            return Some(());
-        }
-    };
-    if text.contains('\0') {
-        return None;
-    }
-    out.reserve(text.len() + 10);
-    out.push_str("E'");
-    for c in text.chars() {
-        match c {
-            '\'' => out.push_str("''"),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
-        }
-    }
-    out.push_str("'::text");
-    Some(())
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -287,51 +199,5 @@ pub fn marks(conn: &sqlx::AnyConnection, n: usize) -> Vec<String> {
         vec!["?".to_owned(); n]
     } else {
         (1..=n).map(|i| format!("${i}")).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn inline(sql: &str, binds: &[Bind<'_>]) -> Option<String> {
-        let mut out = String::new();
-        inline_into(&mut out, sql, binds).map(|()| out)
-    }
-
-    #[test]
-    fn each_mark_takes_its_own_value_and_quoted_marks_stay_text() {
-        let binds: Vec<Bind<'_>> = (1..=11).map(Bind::Int).collect();
-        assert_eq!(
-            inline("VALUES ($1, $10, $11, '$2', 'it''s $3')", &binds).as_deref(),
-            Some("VALUES ('1'::int8, '10'::int8, '11'::int8, '$2', 'it''s $3')")
-        );
-    }
-
-    #[test]
-    fn values_become_typed_literals_that_cannot_leave_their_quotes() {
-        let binds = [
-            Bind::Text("O'Brien \\' ; DROP TABLE identities; --"),
-            Bind::MaybeText(None),
-            Bind::Int(-5),
-            Bind::MaybeInt(None),
-            Bind::Owned("Zoë 東京 🎉".to_owned()),
-        ];
-        assert_eq!(
-            inline("SELECT $1, $2, x-$3, $4, $5", &binds).as_deref(),
-            Some(
-                "SELECT E'O''Brien \\\\'' ; DROP TABLE identities; --'::text, NULL::text, \
-                 x-'-5'::int8, NULL::int8, E'Zoë 東京 🎉'::text"
-            )
-        );
-    }
-
-    #[test]
-    fn what_a_literal_cannot_carry_is_refused() {
-        assert_eq!(inline("SELECT $1", &[Bind::Text("a\0b")]), None);
-        assert_eq!(inline("SELECT $2", &[Bind::Int(1)]), None);
-        assert_eq!(inline("SELECT $0", &[Bind::Int(1)]), None);
-        assert_eq!(inline("SELECT $", &[Bind::Int(1)]), None);
-        assert_eq!(inline("SELECT 'open", &[]), None);
     }
 }

@@ -248,9 +248,9 @@ async fn a_failure_at_the_assignment_step_writes_nothing(engine: Engine) {
     );
 }
 
-/// A single create travels as one command (on PostgreSQL one simple-protocol message, its values
-/// written as literals): quotes, backslashes, SQL and any script must reach the row as sent, and
-/// a NUL (which no literal can carry) must still be a clear answer.
+/// Whatever a value holds (quotes, backslashes, placeholders, SQL, any script), it reaches the row
+/// and the audit log as sent, through the one-trip create on both engines; a NUL, which
+/// PostgreSQL's text cannot hold, is a clear answer on each.
 async fn values_are_stored_exactly_as_sent_whatever_they_hold(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let (admin, role, root) = setup(&app).await;
