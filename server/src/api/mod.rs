@@ -153,6 +153,22 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
             }
             rendered
         }
+        // An extractor's own rejection (a path segment that is not UTF-8 once decoded) is plain
+        // text; the caller gets the envelope like any other malformed request.
+        None if response.status() == http::StatusCode::BAD_REQUEST
+            && response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"text/plain")) =>
+        {
+            let text = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .unwrap_or_default();
+            let error = AppError::BadRequest {
+                detail: String::from_utf8_lossy(&text).trim().to_owned(),
+            };
+            crate::envelope::error_response(&error, &method, &path)
+        }
         None => response,
     }
 }

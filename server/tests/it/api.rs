@@ -406,6 +406,9 @@ async fn errors_are_envelopes_never_500s(engine: Engine) {
             "request.malformed",
         ),
         ("GET", "/roles/r%00", None, 400, "request.malformed"),
+        // Not UTF-8 once decoded: the path extractor's refusal, in the envelope.
+        ("GET", "/identities/%FF", None, 400, "request.malformed"),
+        ("DELETE", "/roles/%C3%28", None, 400, "request.malformed"),
         (
             "GET",
             "/identities?q=a%00b",
