@@ -283,11 +283,23 @@ fn published(document: &OpenApi) -> Result<serde_json::Value, serde_json::Error>
     Ok(json)
 }
 
-/// The two answers any operation can give whatever its input, stated once as shared responses
-/// and listed on every operation, so a generated client knows every status it may meet.
+/// The answers any operation can give whatever its input, stated once as shared responses and
+/// listed on every operation (`Malformed` where the operation states no 400 of its own), so a
+/// generated client knows every status it may meet.
 fn state_server_errors(json: &mut serde_json::Value) {
     let envelope = serde_json::json!({ "$ref": format!("{SCHEMA_REF}ErrorEnvelope") });
     let shared = serde_json::json!({
+        "Malformed": {
+            "description": "The request could not be read (`request.malformed`): a path \
+                parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) \
+                in the URL or the body. Nothing was done.",
+            "content": { "application/json": {
+                "schema": envelope,
+                "example": { "error": { "status": 400, "code": "request.malformed",
+                    "message": "The request was malformed: Invalid URL: Invalid UTF-8 in `id`",
+                    "path": "/api/v1/identities/%FF", "method": "GET" } }
+            } }
+        },
         "InternalError": {
             "description": "Something failed on the server (`internal.unexpected`). Nothing was \
                 half-written; `details.reference` names the server's log line (it is also the \
@@ -335,7 +347,11 @@ fn state_server_errors(json: &mut serde_json::Value) {
         .filter_map(|operation| operation.get_mut("responses"))
         .filter_map(serde_json::Value::as_object_mut)
     {
-        for (status, name) in [("500", "InternalError"), ("503", "Unavailable")] {
+        for (status, name) in [
+            ("400", "Malformed"),
+            ("500", "InternalError"),
+            ("503", "Unavailable"),
+        ] {
             responses.entry(status).or_insert_with(
                 || serde_json::json!({ "$ref": format!("#/components/responses/{name}") }),
             );

@@ -14,7 +14,8 @@ on_both_engines!(
     operations_and_types_read_as_sdk_names,
     every_string_a_request_sends_states_its_rule,
     every_example_validates_against_its_schema,
-    every_documented_operation_is_served_as_documented
+    every_documented_operation_is_served_as_documented,
+    hostile_inputs_get_a_documented_4xx_never_a_5xx
 );
 
 /// Every (method, path) the API serves (`server/src/api/mod.rs`), written out here so that a
@@ -641,4 +642,90 @@ async fn every_documented_operation_is_served_as_documented(engine: Engine) {
             );
         }
     }
+}
+
+/// Hostile inputs, tried on every documented operation with a key that may do everything: path
+/// ids that are not UTF-8, hold a NUL, quotes or an emoji, or run long; bodies that are not an
+/// object, or hold the example with one property at a time made too long, a NUL, the wrong type
+/// or null. Every answer is a 4xx in the envelope, with a stable code, that the operation
+/// documents: never a 5xx, a dropped connection or a plain-text refusal.
+async fn hostile_inputs_get_a_documented_4xx_never_a_5xx(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
+    let doc = fetch_document(&app).await;
+    let full = key(&app, &admin, "development", json!({ "name": "Full" })).await;
+    let api = api(&app);
+    let long = "x".repeat(10_000);
+    let ids = [
+        "%FF".to_owned(),
+        "a%00b".to_owned(),
+        "'%20OR%20'1'='1".to_owned(),
+        "%F0%9F%98%80".to_owned(),
+        "z".repeat(2_000),
+    ];
+    let mut tried = 0;
+    for (method, path, operation) in operations(&doc) {
+        // `Api::send` reaches the REST API and the identity API beside it.
+        if !path.starts_with("/api/v1") && !path.starts_with("/v1/identity/") {
+            continue;
+        }
+        let mut cases: Vec<(String, Option<String>)> = Vec::new();
+        let example = request_example(&doc, &operation);
+        if path.contains("{id}") {
+            for id in &ids {
+                let target = path
+                    .strip_prefix("/api/v1")
+                    .unwrap_or(&path)
+                    .replace("{id}", id);
+                cases.push((target, example.as_ref().map(Value::to_string)));
+            }
+        }
+        let target = concrete(&path);
+        if let Some(example) = &example {
+            for body in ["", "[]", "null", "\"x\"", "{}", "{\"a\":"] {
+                cases.push((target.clone(), Some(body.to_owned())));
+            }
+            for field in example
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
+                for bad in [
+                    json!(long),
+                    json!("a\u{0}b"),
+                    json!(1e308),
+                    json!({ "x": [1] }),
+                    Value::Null,
+                ] {
+                    let mut body = example.clone();
+                    body[&field] = bad;
+                    cases.push((target.clone(), Some(body.to_string())));
+                }
+            }
+        }
+        for (target, body) in cases {
+            tried += 1;
+            let at = format!(
+                "{method} {target:.80} {:.120}",
+                body.as_deref().unwrap_or("")
+            );
+            let (status, answer) = api.send(&method, &target, Some(&full), body).await;
+            let code = answer["error"]["code"].as_str().unwrap_or_default();
+            assert!(
+                (400..500).contains(&status) || (200..300).contains(&status),
+                "{at}: {status} {answer}"
+            );
+            if status >= 400 {
+                assert!(
+                    !code.is_empty(),
+                    "{at}: {status} is not an envelope: {answer}"
+                );
+                assert!(
+                    operation["responses"][status.to_string()].is_object(),
+                    "{at} answered an undocumented {status}: {answer}"
+                );
+            }
+        }
+    }
+    assert!(tried > 300, "only {tried} hostile requests were tried");
 }
