@@ -904,18 +904,12 @@ pub async fn update_member(
     s: &Services,
     caller: &Caller,
     id: &str,
+    precondition: crate::model::Precondition,
     patch: &crate::model::IdentityPatch,
 ) -> Result<crate::model::Identity, AppError> {
     caller.require(SystemPermission::IdentityManage)?;
     member_of(s, caller.env()?, id).await?;
-    crate::services::directory::update_profile(
-        s,
-        caller,
-        id,
-        crate::model::Precondition::Any,
-        patch,
-    )
-    .await
+    crate::services::directory::update_profile(s, caller, id, precondition, patch).await
 }
 
 /// `DELETE /identities/{id}`: the member leaves the caller's application — its membership is

@@ -212,7 +212,7 @@ export interface paths {
         head?: never;
         /**
          * Edit an identity's names or metadata
-         * @description Fields left out stay as they are; `metadata: null` clears it. Email and `external_id` cannot be changed here (they are refused as unknown fields).
+         * @description Fields left out stay as they are; `metadata: null` clears it. Email and `external_id` cannot be changed here (they are refused as unknown fields). With `If-Match` the change applies only to the version it names (the `ETag` read); without it, to whatever version is current.
          */
         patch: operations["updateIdentity"];
         trace?: never;
@@ -2491,6 +2491,26 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /** @description The request could not be read. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
+        Malformed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "request.malformed",
+                 *         "message": "The request was malformed: Invalid URL: Invalid UTF-8 in `id`",
+                 *         "method": "GET",
+                 *         "path": "/api/v1/identities/%FF",
+                 *         "status": 400
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
         /** @description The database is unreachable for a moment (`database.unavailable`), or the request ran past the server's time limit (`request.timeout`, `ARBOR_REQUEST_TIMEOUT`, 30 s by default). Nothing uncommitted was kept; retry (with the same `Idempotency-Key` where the operation takes one). */
         Unavailable: {
             headers: {
@@ -2530,7 +2550,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role is a system or inactive role (`rbac.system_role_not_assignable`, `rbac.role_inactive`). */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role is a system or inactive role (`rbac.system_role_not_assignable`, `rbac.role_inactive`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2722,7 +2742,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkAssignmentsResponse"];
                 };
             };
-            /** @description Not 1 to 200 ids, no `role_id`, or malformed JSON. */
+            /** @description Not 1 to 200 ids, no `role_id`, or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2928,7 +2948,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkAssignmentsResponse"];
                 };
             };
-            /** @description Not 1 to 200 rows (nothing was written), or malformed JSON. */
+            /** @description Not 1 to 200 rows (nothing was written), or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3097,7 +3117,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkDeleteAssignmentsResponse"];
                 };
             };
-            /** @description Not 1 to 200 ids (nothing was removed), or malformed JSON. */
+            /** @description Not 1 to 200 ids (nothing was removed), or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3246,6 +3266,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -3372,7 +3393,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role cannot be assigned (`rbac.system_role_not_assignable`, `rbac.role_inactive`). */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the role cannot be assigned (`rbac.system_role_not_assignable`, `rbac.role_inactive`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3592,7 +3613,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventList"];
                 };
             };
-            /** @description A filter broke its rule or the cursor is not one we issued (`validation.invalid_input`), or an unknown parameter (`request.malformed`). */
+            /** @description A filter broke its rule or the cursor is not one we issued (`validation.invalid_input`), or an unknown parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3720,6 +3741,7 @@ export interface operations {
                     "application/json": components["schemas"]["KeyEnvironment"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -3837,7 +3859,7 @@ export interface operations {
             };
             /**
              * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
-             *     unknown query parameter (`request.malformed`).
+             *     unknown query parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done.
              */
             400: {
                 headers: {
@@ -3950,7 +3972,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdentityCreated"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`), the password is on the common-password list (`identities.password_too_common`; `details.errors` as for a field rule), the role cannot be assigned (`rbac.role_inactive`, `rbac.system_role_not_assignable`), or the JSON is malformed (`request.malformed`). */
+            /** @description A field broke a rule (`validation.invalid_input`), the password is on the common-password list (`identities.password_too_common`; `details.errors` as for a field rule), the role cannot be assigned (`rbac.role_inactive`, `rbac.system_role_not_assignable`), or the JSON is malformed (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4217,7 +4239,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkCreateIdentitiesResponse"];
                 };
             };
-            /** @description Not 1 to 200 rows (`validation.invalid_input`; nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII (`request.malformed`). */
+            /** @description Not 1 to 200 rows (`validation.invalid_input`; nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4399,15 +4421,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The identity. */
+            /** @description The identity; `ETag` is its version. */
             200: {
                 headers: {
+                    /** @description The identity's version, for `If-Match`. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Identity"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -4528,6 +4553,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -4632,7 +4658,10 @@ export interface operations {
     updateIdentity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional: the `ETag` read, like `"3"`, a list of up to 16 entity tags (any may match), or `*`. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The identity's id. */
                 id: string;
@@ -4645,16 +4674,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The identity as it now is. */
+            /** @description The identity as it now is; `ETag` is its new version. */
             200: {
                 headers: {
+                    /** @description The new version. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Identity"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or an unknown field was sent (`request.malformed`). */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), an unknown field was sent, or `If-Match` does not follow its grammar (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4743,7 +4774,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The identity changed while this request ran; retry. */
+            /** @description `If-Match` names a version that is no longer current, or the identity changed while this request ran (`common.version_conflict`): read it again. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4854,7 +4885,7 @@ export interface operations {
             };
             /**
              * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
-             *     unknown query parameter (`request.malformed`).
+             *     unknown query parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done.
              */
             400: {
                 headers: {
@@ -5004,7 +5035,7 @@ export interface operations {
             };
             /**
              * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
-             *     unknown query parameter (`request.malformed`).
+             *     unknown query parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done.
              */
             400: {
                 headers: {
@@ -5141,6 +5172,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthMessage"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -5262,6 +5294,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthMessage"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -5417,7 +5450,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdentityInviteList"];
                 };
             };
-            /** @description `page` or `take` out of range (`validation.invalid_input`), or an unknown parameter or status (`request.malformed`). */
+            /** @description `page` or `take` out of range (`validation.invalid_input`), or an unknown parameter or status (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5540,7 +5573,7 @@ export interface operations {
                     "application/json": components["schemas"]["InviteCreated"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`: e.g. half a role + node pair, or a role with `password_reset`), the role cannot be assigned (`rbac.role_inactive`, `rbac.system_role_not_assignable`), or the JSON is malformed (`request.malformed`). */
+            /** @description A field broke a rule (`validation.invalid_input`: e.g. half a role + node pair, or a role with `password_reset`), the role cannot be assigned (`rbac.role_inactive`, `rbac.system_role_not_assignable`), or the JSON is malformed (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5825,7 +5858,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkCreateIdentityInvitesResponse"];
                 };
             };
-            /** @description Not 1 to 200 rows (`validation.invalid_input`; nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII (`request.malformed`). */
+            /** @description Not 1 to 200 rows (`validation.invalid_input`; nothing was written), malformed JSON, or an `Idempotency-Key` that is not visible ASCII (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6013,6 +6046,7 @@ export interface operations {
                     "application/json": components["schemas"]["InviteSummary"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -6113,7 +6147,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The invite is accepted, revoked or expired (`invites.not_pending`). */
+            /** @description The invite is accepted, revoked or expired (`invites.not_pending`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6255,7 +6289,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResentInvite"];
                 };
             };
-            /** @description The invite is accepted, revoked or expired (`invites.not_pending`). */
+            /** @description The invite is accepted, revoked or expired (`invites.not_pending`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6412,7 +6446,7 @@ export interface operations {
             };
             /**
              * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
-             *     unknown query parameter (`request.malformed`).
+             *     unknown query parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done.
              */
             400: {
                 headers: {
@@ -6527,7 +6561,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the hierarchy does not allow it here (`hierarchy.rule_violation`). */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or the hierarchy does not allow it here (`hierarchy.rule_violation`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6691,6 +6725,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -6817,7 +6852,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The root, or `If-Match` does not follow its grammar (`request.malformed`). */
+            /** @description The root, or `If-Match` does not follow its grammar (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7008,7 +7043,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or `If-Match` does not follow its grammar (`request.malformed`). */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), or `If-Match` does not follow its grammar (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7240,7 +7275,7 @@ export interface operations {
             };
             /**
              * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
-             *     unknown query parameter (`request.malformed`).
+             *     unknown query parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done.
              */
             400: {
                 headers: {
@@ -7381,7 +7416,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description The move breaks a hierarchy rule. */
+            /** @description The move breaks a hierarchy rule. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7583,6 +7618,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            400: components["responses"]["Malformed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -7623,7 +7659,7 @@ export interface operations {
             };
             /**
              * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
-             *     unknown query parameter (`request.malformed`).
+             *     unknown query parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done.
              */
             400: {
                 headers: {
@@ -7745,7 +7781,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatePermissionsResponse"];
                 };
             };
-            /** @description No rows, or more than 200. */
+            /** @description No rows, or more than 200. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7897,7 +7933,7 @@ export interface operations {
                     "application/json": components["schemas"]["Decision"];
                 };
             };
-            /** @description Malformed JSON or a missing field. */
+            /** @description Malformed JSON or a missing field. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8084,7 +8120,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluatePermissionsBulkResponse"];
                 };
             };
-            /** @description Not 1 to 100 checks, or malformed JSON. */
+            /** @description Not 1 to 100 checks, or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8237,6 +8273,7 @@ export interface operations {
                     "application/json": components["schemas"]["Permission"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -8360,7 +8397,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A system permission, or `If-Match` does not follow its grammar (`request.malformed`). */
+            /** @description A system permission, or `If-Match` does not follow its grammar (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8554,7 +8591,7 @@ export interface operations {
                     "application/json": components["schemas"]["Permission"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), a system permission (`rbac.system_item_readonly`), or `If-Match` does not follow its grammar (`request.malformed`). */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), a system permission (`rbac.system_item_readonly`), or `If-Match` does not follow its grammar (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8783,7 +8820,7 @@ export interface operations {
             };
             /**
              * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
-             *     unknown query parameter (`request.malformed`).
+             *     unknown query parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done.
              */
             400: {
                 headers: {
@@ -8898,7 +8935,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`). */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9071,6 +9108,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /**
              * @description No key (`api_keys.missing`), an unknown one (`api_keys.invalid`), an expired one
              *     (`api_keys.expired`) or a revoked one (`api_keys.revoked`).
@@ -9194,7 +9232,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A system role, or `If-Match` does not follow its grammar (`request.malformed`). */
+            /** @description A system role, or `If-Match` does not follow its grammar (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9388,7 +9426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), the role is a system role (`rbac.system_item_readonly`), or `If-Match` does not follow its grammar (`request.malformed`). */
+            /** @description A field broke a rule (`validation.invalid_input`, with `details.errors`), the role is a system role (`rbac.system_item_readonly`), or `If-Match` does not follow its grammar (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9608,7 +9646,7 @@ export interface operations {
             };
             /**
              * @description `page` or `take` out of range (`validation.invalid_input`, with `details.errors`), or an
-             *     unknown query parameter (`request.malformed`).
+             *     unknown query parameter (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done.
              */
             400: {
                 headers: {
@@ -9744,7 +9782,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
-            /** @description An unknown key, or a system role. */
+            /** @description An unknown key, or a system role. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9916,7 +9954,7 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedInvite"];
                 };
             };
-            /** @description A field broke a rule (`validation.invalid_input`, or `identities.password_too_common`), or the JSON is malformed. */
+            /** @description A field broke a rule (`validation.invalid_input`, or `identities.password_too_common`), or the JSON is malformed. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10096,7 +10134,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthMessage"];
                 };
             };
-            /** @description The current password is wrong or a rule is broken (`validation.invalid_input`), the new password is too common (`identities.password_too_common`), or malformed JSON. */
+            /** @description The current password is wrong or a rule is broken (`validation.invalid_input`), the new password is too common (`identities.password_too_common`), or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10216,7 +10254,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthMessage"];
                 };
             };
-            /** @description A field is missing or malformed (`validation.invalid_input`), or malformed JSON. */
+            /** @description A field is missing or malformed (`validation.invalid_input`), or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10316,7 +10354,7 @@ export interface operations {
                     "application/json": components["schemas"]["InviteInfo"];
                 };
             };
-            /** @description The JSON is malformed (`request.malformed`). */
+            /** @description The JSON is malformed (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10424,7 +10462,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginAnswer"];
                 };
             };
-            /** @description A field is missing or malformed (`validation.invalid_input`), or the JSON is malformed (`request.malformed`). */
+            /** @description A field is missing or malformed (`validation.invalid_input`), or the JSON is malformed (`request.malformed`). A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10567,6 +10605,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthMessage"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /** @description A browser sent it from another origin (`auth.cross_origin`): the refresh cookie is never honoured cross-site. */
             403: {
                 headers: {
@@ -10609,6 +10648,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdentityMe"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /** @description No bearer token, or an unknown or expired one (`auth.unauthenticated`). */
             401: {
                 headers: {
@@ -10673,6 +10713,7 @@ export interface operations {
                     "application/json": components["schemas"]["RefreshAnswer"];
                 };
             };
+            400: components["responses"]["Malformed"];
             /** @description No refresh cookie, or an unknown, spent or expired one (`auth.unauthenticated`); the cookie is cleared. */
             401: {
                 headers: {
@@ -10744,7 +10785,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthMessage"];
                 };
             };
-            /** @description A field is missing or malformed (`validation.invalid_input`), or malformed JSON. */
+            /** @description A field is missing or malformed (`validation.invalid_input`), or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10849,7 +10890,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthMessage"];
                 };
             };
-            /** @description The token is unknown (`identity_auth.token_invalid`), the password breaks a rule (`validation.invalid_input`) or is too common (`identities.password_too_common`), or malformed JSON. */
+            /** @description The token is unknown (`identity_auth.token_invalid`), the password breaks a rule (`validation.invalid_input`) or is too common (`identities.password_too_common`), or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10962,7 +11003,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginAnswer"];
                 };
             };
-            /** @description Not one of the offered applications (`validation.invalid_input`), or malformed JSON. */
+            /** @description Not one of the offered applications (`validation.invalid_input`), or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11082,7 +11123,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthMessage"];
                 };
             };
-            /** @description The token is unknown (`identity_auth.token_invalid`), or malformed JSON. */
+            /** @description The token is unknown (`identity_auth.token_invalid`), or malformed JSON. A path parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) anywhere in the URL or the body (a key or a value), is refused as `request.malformed` and nothing is done. */
             400: {
                 headers: {
                     [name: string]: unknown;

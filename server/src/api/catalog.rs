@@ -10,7 +10,7 @@ use super::doc::{
     VersionErrors,
 };
 use super::extract::{ApiError, Body, Key};
-use super::versioning::{IfMatch, etag};
+use super::versioning::{IfMatch, tagged};
 use crate::envelope::ErrorEnvelope;
 use app::model::api_bodies::{CreatePermissions, PermissionKeys};
 use app::model::{Permission, PermissionPatch, Role, RoleForm, RolePatch};
@@ -18,13 +18,8 @@ use app::services::Services;
 use app::services::catalog;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::StatusCode;
-
-/// A versioned item with its `ETag`.
-fn tagged<T: serde::Serialize>(status: StatusCode, version: i64, item: T) -> Response {
-    (status, etag(version), Json(item)).into_response()
-}
 
 #[utoipa::path(
     get,

@@ -283,6 +283,12 @@ fn published(document: &OpenApi) -> Result<serde_json::Value, serde_json::Error>
     Ok(json)
 }
 
+/// Why any request may be refused before its operation reads it (`edge::refuse_nul`, the path
+/// extractor), whatever the operation's own rules.
+const EDGE_MALFORMED: &str = "A path parameter that is not UTF-8 once percent-decoded, or a NUL \
+    character (U+0000) anywhere in the URL or the body (a key or a value), is refused as \
+    `request.malformed` and nothing is done.";
+
 /// The answers any operation can give whatever its input, stated once as shared responses and
 /// listed on every operation (`Malformed` where the operation states no 400 of its own), so a
 /// generated client knows every status it may meet.
@@ -290,9 +296,7 @@ fn state_server_errors(json: &mut serde_json::Value) {
     let envelope = serde_json::json!({ "$ref": format!("{SCHEMA_REF}ErrorEnvelope") });
     let shared = serde_json::json!({
         "Malformed": {
-            "description": "The request could not be read (`request.malformed`): a path \
-                parameter that is not UTF-8 once percent-decoded, or a NUL character (U+0000) \
-                in the URL or the body. Nothing was done.",
+            "description": format!("The request could not be read. {EDGE_MALFORMED}"),
             "content": { "application/json": {
                 "schema": envelope,
                 "example": { "error": { "status": 400, "code": "request.malformed",
@@ -347,6 +351,19 @@ fn state_server_errors(json: &mut serde_json::Value) {
         .filter_map(|operation| operation.get_mut("responses"))
         .filter_map(serde_json::Value::as_object_mut)
     {
+        // An operation's own 400 says why it refuses input; the edge's reasons apply to it too.
+        if let Some(description) = responses
+            .get_mut("400")
+            .and_then(|own| own.get_mut("description"))
+            .filter(|d| d.is_string())
+        {
+            let own = description
+                .as_str()
+                .unwrap_or_default()
+                .trim_end()
+                .to_owned();
+            *description = serde_json::Value::String(format!("{own} {EDGE_MALFORMED}"));
+        }
         for (status, name) in [
             ("400", "Malformed"),
             ("500", "InternalError"),
@@ -389,9 +406,17 @@ fn state_header_grammars(json: &mut serde_json::Value) {
             .find(|(name, _)| parameter["in"] == "header" && parameter["name"] == *name);
         if let Some((name, pattern)) = grammar {
             parameter["schema"]["pattern"] = serde_json::Value::String((*pattern).to_owned());
-            // A change of a versioned item without `If-Match` is refused (428): say it is needed.
+            // A change of a versioned item without `If-Match` is refused (428): say it is needed,
+            // unless the handler declared it `Option` (an identity's edit, which may go without).
             if *name == "If-Match" {
-                parameter["required"] = serde_json::Value::Bool(true);
+                let optional = parameter["schema"]["type"]
+                    .as_array()
+                    .is_some_and(|types| types.iter().any(|t| t == "null"));
+                if optional {
+                    // A header is absent or text, never JSON's null.
+                    parameter["schema"]["type"] = serde_json::Value::from("string");
+                }
+                parameter["required"] = serde_json::Value::Bool(!optional);
             }
         }
     }

@@ -6,6 +6,7 @@ use super::bulk::{Bulk, DryRun, DryRunQuery};
 use super::collection::{Collection, List, ListQuery};
 use super::doc::{BodyTooLarge, IdentityNotFound, KeyErrors, ListErrors};
 use super::extract::{ApiError, Body, Key};
+use super::versioning::{IfMatch, tagged};
 use crate::envelope::ErrorEnvelope;
 use app::model::api_bodies::BulkCreateIdentities;
 use app::model::{
@@ -16,6 +17,7 @@ use app::services::Services;
 use app::services::identities;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::Response;
 use http::StatusCode;
 use serde::Serialize;
 
@@ -122,7 +124,8 @@ pub async fn list(
     description = "An identity that is a member of the key's application.",
     params(("id" = String, Path, description = "The identity's id.")),
     responses(
-        (status = 200, description = "The identity.", body = Identity),
+        (status = 200, description = "The identity; `ETag` is its version.", body = Identity,
+            headers(("ETag" = String, description = "The identity's version, for `If-Match`."))),
         IdentityNotFound,
         KeyErrors,
     ),
@@ -132,8 +135,9 @@ pub async fn show(
     State(s): State<Services>,
     Key(caller): Key,
     Path(id): Path<String>,
-) -> Result<Json<Identity>, ApiError> {
-    Ok(Json(identities::get_member(&s, &caller, &id).await?))
+) -> Result<Response, ApiError> {
+    let identity = identities::get_member(&s, &caller, &id).await?;
+    Ok(tagged(StatusCode::OK, identity.version, identity))
 }
 
 /// `POST /identities/bulk-create`: 1–200 rows, each validated and written in its own
@@ -231,15 +235,21 @@ pub async fn bulk_create(
     tag = "identities",
     summary = "Edit an identity's names or metadata",
     description = "Fields left out stay as they are; `metadata: null` clears it. Email and \
-        `external_id` cannot be changed here (they are refused as unknown fields).",
-    params(("id" = String, Path, description = "The identity's id.")),
+        `external_id` cannot be changed here (they are refused as unknown fields). With \
+        `If-Match` the change applies only to the version it names (the `ETag` read); without \
+        it, to whatever version is current.",
+    params(
+        ("id" = String, Path, description = "The identity's id."),
+        ("If-Match" = Option<String>, Header, description = "Optional: the `ETag` read, like `\"3\"`, a list of up to 16 entity tags (any may match), or `*`."),
+    ),
     request_body = IdentityPatch,
     responses(
-        (status = 200, description = "The identity as it now is.", body = Identity),
-        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), or an unknown field was sent (`request.malformed`).", body = ErrorEnvelope,
+        (status = 200, description = "The identity as it now is; `ETag` is its new version.", body = Identity,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 400, description = "A field broke a rule (`validation.invalid_input`, with `details.errors`), an unknown field was sent, or `If-Match` does not follow its grammar (`request.malformed`).", body = ErrorEnvelope,
             example = json!({ "error": { "status": 400, "code": "request.malformed", "message": "The request was malformed: unknown field `email`, expected one of `first_name`, `last_name`, `metadata`.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
         IdentityNotFound,
-        (status = 409, description = "The identity changed while this request ran; retry.", body = ErrorEnvelope,
+        (status = 409, description = "`If-Match` names a version that is no longer current, or the identity changed while this request ran (`common.version_conflict`): read it again.", body = ErrorEnvelope,
             example = json!({ "error": { "status": 409, "code": "common.version_conflict", "message": "This item was changed by someone else. Refresh and try again.", "path": "/api/v1/identities/0193a1f0-7c2d-7e41-9b55-3f1c2a9d8e01", "method": "PATCH" } })),
         BodyTooLarge,
         KeyErrors,
@@ -250,10 +260,12 @@ pub async fn update(
     State(s): State<Services>,
     Key(caller): Key,
     Path(id): Path<String>,
+    if_match: IfMatch,
     Body(patch): Body<IdentityPatch>,
-) -> Result<Json<Identity>, ApiError> {
-    let updated = identities::update_member(&s, &caller, &id, &patch).await?;
-    Ok(Json(updated))
+) -> Result<Response, ApiError> {
+    let updated =
+        identities::update_member(&s, &caller, &id, if_match.or_current(), &patch).await?;
+    Ok(tagged(StatusCode::OK, updated.version, updated))
 }
 
 /// `DELETE /identities/{id}`: removes the identity from this application — its membership is

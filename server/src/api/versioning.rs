@@ -1,12 +1,15 @@
 //! Optimistic concurrency over HTTP: versioned items (roles, permissions, nodes) carry their
 //! `version` as a strong `ETag`, and a change must send it back in `If-Match` (reference
 //! §2.9–2.11). No `If-Match` → 428; a stale one → 409 `common.version_conflict` (the same answer
-//! the dashboard gets). `If-Match: *` means "whatever version is current".
+//! the dashboard gets). `If-Match: *` means "whatever version is current". An identity carries
+//! its version the same way, but its edits take `If-Match` only when sent (`or_current`): they
+//! were served without one before identities were versioned over HTTP, and clients rely on it.
 
 use super::extract::ApiError;
 use app::model::{Precondition, entity_tag_of, parse_if_match};
 use app::services::Services;
 use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
 use http::HeaderValue;
 use http::request::Parts;
 
@@ -26,11 +29,27 @@ impl FromRequestParts<Services> for IfMatch {
     }
 }
 
+impl IfMatch {
+    /// The precondition where a change may also be made without one: none sent means whatever
+    /// version is current; a sent one is judged as everywhere else (stale 409, unreadable 400).
+    pub fn or_current(self) -> Precondition {
+        match self.0 {
+            Precondition::Missing => Precondition::Any,
+            sent => sent,
+        }
+    }
+}
+
 pub use app::model::IF_MATCH_PATTERN;
 
 /// The header as the model reads it (`app::model::parse_if_match`, fuzzed by `if_match`).
 fn parse(header: &HeaderValue) -> Option<Precondition> {
     parse_if_match(header.as_bytes())
+}
+
+/// A versioned item with its `ETag`.
+pub fn tagged<T: serde::Serialize>(status: http::StatusCode, version: i64, item: T) -> Response {
+    (status, etag(version), axum::Json(item)).into_response()
 }
 
 /// The `ETag` of an item at `version`.

@@ -152,7 +152,7 @@ fn operations() -> Vec<(P, &'static str, Operation)> {
             "identities::bulk_add_to_application",
             |s, c| identities::bulk_add_to_application(s, c, &[])
         ),
-        op!(P::IdentityManage, "identities::update_member", |s, c| identities::update_member(s, c, ID, &IdentityPatch::default())),
+        op!(P::IdentityManage, "identities::update_member", |s, c| identities::update_member(s, c, ID, app::model::Precondition::Any, &IdentityPatch::default())),
         op!(
             P::IdentityManage,
             "identities::remove_from_application",
