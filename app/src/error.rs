@@ -274,6 +274,14 @@ fn resource_label(resource: Resource) -> &'static str {
 }
 
 impl AppError {
+    /// A NUL character (U+0000) in text: PostgreSQL's text cannot hold one, so it is refused as
+    /// malformed wherever it is met (`edge::refuse_nul`, or the database's own refusal).
+    pub fn nul_in_text() -> AppError {
+        AppError::BadRequest {
+            detail: "text may not contain the NUL character (U+0000)".into(),
+        }
+    }
+
     /// The stable `domain.reason` code clients match on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -605,9 +613,7 @@ impl From<sqlx::Error> for AppError {
         if let sqlx::Error::Database(e) = &err
             && e.code().as_deref() == Some(NUL_IN_TEXT)
         {
-            return AppError::BadRequest {
-                detail: "text may not contain the NUL character (U+0000)".into(),
-            };
+            return AppError::nul_in_text();
         }
         AppError::internal("database", err)
     }

@@ -175,12 +175,7 @@ pub async fn body_limit(request: Request, next: Next) -> Response {
 /// own readers refuse control characters.
 pub async fn refuse_nul(request: Request, next: Next) -> Response {
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-    let refused = || {
-        let error = AppError::BadRequest {
-            detail: "text may not contain the NUL character (U+0000)".into(),
-        };
-        failure(&error, &method, &path)
-    };
+    let refused = || failure(&AppError::nul_in_text(), &method, &path);
     let url = request.uri().path_and_query().map_or("", |pq| pq.as_str());
     if has_percent_nul(url.as_bytes()) {
         return refused();

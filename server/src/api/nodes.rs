@@ -7,7 +7,7 @@ use super::doc::{
     BodyTooLarge, KeyErrors, ListErrors, NodeNotFound, PreconditionRequired, VersionErrors,
 };
 use super::extract::{ApiError, Body, Key};
-use super::versioning::{IfMatch, etag};
+use super::versioning::{IfMatch, tagged};
 use crate::envelope::ErrorEnvelope;
 use app::error::AppError;
 use app::model::api_bodies::{NewNode, NodeMove};
@@ -16,13 +16,9 @@ use app::services::Services;
 use app::services::hierarchy;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::StatusCode;
 use serde::Deserialize;
-
-fn tagged(status: StatusCode, node: Node) -> Response {
-    (status, etag(node.version), Json(node)).into_response()
-}
 
 /// Every node, parents before children (as the tree is stored: by depth).
 #[utoipa::path(
@@ -80,7 +76,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let (parent_node_id, form) = body.into_parts();
     let node = hierarchy::create_node(&s, &caller, &parent_node_id, &form).await?;
-    Ok(tagged(StatusCode::CREATED, node))
+    Ok(tagged(StatusCode::CREATED, node.version, node))
 }
 
 #[utoipa::path(
@@ -103,10 +99,8 @@ pub async fn show(
     Key(caller): Key,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(tagged(
-        StatusCode::OK,
-        hierarchy::get_node(&s, &caller, &id).await?,
-    ))
+    let node = hierarchy::get_node(&s, &caller, &id).await?;
+    Ok(tagged(StatusCode::OK, node.version, node))
 }
 
 #[utoipa::path(
@@ -139,7 +133,7 @@ pub async fn update(
     Body(patch): Body<NodePatch>,
 ) -> Result<Response, ApiError> {
     let node = hierarchy::update_node(&s, &caller, &id, precondition, &patch).await?;
-    Ok(tagged(StatusCode::OK, node))
+    Ok(tagged(StatusCode::OK, node.version, node))
 }
 
 /// `?cascade=true` also removes the assignments held at the node (else they block the delete).
@@ -220,7 +214,7 @@ pub async fn move_node(
     Body(body): Body<NodeMove>,
 ) -> Result<Response, ApiError> {
     let node = hierarchy::move_node(&s, &caller, &id, precondition, &body.parent_node_id).await?;
-    Ok(tagged(StatusCode::OK, node))
+    Ok(tagged(StatusCode::OK, node.version, node))
 }
 
 /// The node's ancestors, root first.

@@ -1260,6 +1260,7 @@ async fn each_key_is_rate_limited(engine: Engine) {
 /// `If-Match` when the client sends one (a stale one is 409 and changes nothing), and without one
 /// edits whatever is current, as it always has.
 async fn an_identity_edit_honours_if_match_when_sent(engine: Engine) {
+    use crate::api_catalog::call;
     let app = TestApp::spawn(engine).await;
     let (admin, _) = app.sign_up("ada@example.com", "Engines").await;
     let full = key(&app, &admin, "development", json!({ "name": "Backend" })).await;
@@ -1270,54 +1271,35 @@ async fn an_identity_edit_honours_if_match_when_sent(engine: Engine) {
             json!({ "email": "pat@example.com", "first_name": "Pat", "last_name": "Lee" }),
         )
         .await;
-    let url = format!(
-        "{}/api/v1/identities/{}",
-        app.base,
-        created["id"].as_str().unwrap_or_default()
-    );
-    let http = reqwest::Client::new();
-    let answer = |response: reqwest::Response| async move {
-        let status = response.status().as_u16();
-        let etag = response
-            .headers()
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        (status, etag, body)
-    };
+    let path = format!("/identities/{}", created["id"].as_str().unwrap_or_default());
     let patch = |if_match: Option<&'static str>, first_name: &'static str| {
-        let mut request = http
-            .patch(&url)
-            .header("X-API-Key", &full)
-            .json(&json!({ "first_name": first_name }));
-        if let Some(tag) = if_match {
-            request = request.header("If-Match", tag);
-        }
-        async move {
-            answer(
-                request
-                    .send()
-                    .await
-                    .unwrap_or_else(|e| panic!("PATCH: {e}")),
-            )
-            .await
-        }
+        let body = json!({ "first_name": first_name });
+        call(&app, "PATCH", &path, &full, if_match, Some(body))
     };
-    let read = http.get(&url).header("X-API-Key", &full).send().await;
-    let (status, etag, _) = answer(read.unwrap_or_else(|e| panic!("GET: {e}"))).await;
-    assert_eq!((status, etag.as_deref()), (200, Some("\"1\"")));
+    let read = call(&app, "GET", &path, &full, None, None).await;
+    assert_eq!((read.status, read.etag.as_deref()), (200, Some("\"1\"")));
 
-    let (status, etag, body) = patch(Some("\"1\""), "Patricia").await;
-    assert_eq!((status, etag.as_deref()), (200, Some("\"2\"")), "{body}");
-    let (status, _, body) = patch(Some("\"1\""), "Stale").await;
+    let edited = patch(Some("\"1\""), "Patricia").await;
     assert_eq!(
-        (status, code(&body)),
-        (409, "common.version_conflict"),
-        "{body}"
+        (edited.status, edited.etag.as_deref()),
+        (200, Some("\"2\"")),
+        "{}",
+        edited.body
     );
-    let (status, _, body) = patch(Some("\"a b\""), "Garbled").await;
-    assert_eq!((status, code(&body)), (400, "request.malformed"), "{body}");
+    let stale = patch(Some("\"1\""), "Stale").await;
+    assert_eq!(
+        (stale.status, code(&stale.body)),
+        (409, "common.version_conflict"),
+        "{}",
+        stale.body
+    );
+    let garbled = patch(Some("\"a b\""), "Garbled").await;
+    assert_eq!(
+        (garbled.status, code(&garbled.body)),
+        (400, "request.malformed"),
+        "{}",
+        garbled.body
+    );
     let names = app
         .strings("SELECT first_name FROM identities WHERE email = 'pat@example.com'")
         .await;
@@ -1326,14 +1308,14 @@ async fn an_identity_edit_honours_if_match_when_sent(engine: Engine) {
         vec!["Patricia".to_owned()],
         "a refused edit changed the row"
     );
-    let (status, etag, _) = patch(None, "Pat").await;
+    let unconditional = patch(None, "Pat").await;
     assert_eq!(
-        (status, etag.as_deref()),
+        (unconditional.status, unconditional.etag.as_deref()),
         (200, Some("\"3\"")),
         "no If-Match: the current one"
     );
-    let (status, etag, _) = patch(Some("*"), "Patty").await;
-    assert_eq!((status, etag.as_deref()), (200, Some("\"4\"")));
+    let any = patch(Some("*"), "Patty").await;
+    assert_eq!((any.status, any.etag.as_deref()), (200, Some("\"4\"")));
 }
 
 async fn patch_and_delete_act_on_this_application_only(engine: Engine) {

@@ -15,13 +15,15 @@ on_both_engines!(
     concurrent_changes_with_if_match_any_all_apply
 );
 
-struct Reply {
-    status: u16,
-    body: Value,
-    etag: Option<String>,
+/// An answer of the REST API with its `ETag`.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+    pub(crate) etag: Option<String>,
 }
 
-async fn call(
+/// `method path` with `key`, an optional `If-Match` and an optional JSON body.
+pub(crate) async fn call(
     app: &TestApp,
     method: &str,
     path: &str,
